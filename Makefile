@@ -1,0 +1,51 @@
+# collectif: `make run` to try it on a laptop, `make test` for the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+
+.PHONY: setup check-system run test lint format messages clean
+
+# Idempotent and quick when nothing changed: the venv is rebuilt only when
+# requirements.txt is newer than the last install.
+setup: $(VENV)/.installed locale/fr/LC_MESSAGES/django.mo check-system
+
+$(VENV)/.installed: requirements.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	@touch $@
+
+# WeasyPrint needs Pango (and HarfBuzz's subsetter for fast font subsetting).
+check-system: $(VENV)/.installed
+	@$(BIN)/python -c "import weasyprint" 2>/dev/null || { \
+	  echo "WeasyPrint cannot find its system libraries: run 'sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0' (Debian/Ubuntu) or see https://doc.courtbouillon.org/weasyprint/stable/first_steps.html"; \
+	  exit 1; }
+
+locale/fr/LC_MESSAGES/django.mo: $(wildcard locale/*/LC_MESSAGES/django.po) | $(VENV)/.installed
+	$(BIN)/python manage.py compilemessages --ignore=.venv -v0
+
+run: setup
+	$(BIN)/python manage.py migrate --noinput -v0
+	$(BIN)/python manage.py load_demo_tracts
+	$(BIN)/python manage.py create_dev_admin --port $(PORT)
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+format: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Refresh the catalogues after changing interface strings.
+messages: setup
+	$(BIN)/python manage.py makemessages --ignore=.venv --ignore=tests -l fr -l en -l es -l ar
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

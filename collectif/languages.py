@@ -1,0 +1,30 @@
+"""Language helpers shared by the tracts and articles apps."""
+
+from django.conf import settings
+from django.utils.translation import get_language_info
+
+
+def language_codes() -> list[str]:
+    """Codes of the languages content can be written in, default first."""
+    return [code for code, _name in settings.LANGUAGES]
+
+
+def is_supported(code: str) -> bool:
+    return code in language_codes()
+
+
+def is_rtl(code: str) -> bool:
+    return code in settings.RTL_LANGUAGES
+
+
+def text_direction(code: str) -> str:
+    return "rtl" if is_rtl(code) else "ltr"
+
+
+def native_name(code: str) -> str:
+    """The language's name in itself ("Français", "العربيّة"), for switchers."""
+    return get_language_info(code)["name_local"]
+
+
+def language_choices() -> list[tuple[str, str]]:
+    return list(settings.LANGUAGES)

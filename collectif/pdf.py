@@ -1,0 +1,151 @@
+"""The PDF renderer shared by tracts and articles.
+
+WeasyPrint turns our own HTML templates into PDF. Whatever the content says,
+it may read nothing but our static files, our media files and `data:` URLs:
+no network, no other file on the machine (several WeasyPrint CVEs were
+fetcher bypasses, so the fetcher is ours and refuses by default).
+
+Rendered PDFs are stored under a name that carries a hash of everything that
+shapes them, so a changed tract can never be served stale and an unchanged
+one is rendered only once.
+"""
+
+import hashlib
+import logging
+import mimetypes
+import os
+import tempfile
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+from posixpath import normpath
+from urllib.parse import unquote, urlsplit
+
+import weasyprint
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage, default_storage
+from weasyprint.urls import URLFetcherResponse
+
+logger = logging.getLogger(__name__)
+
+# Documents are rendered as if they lived on this origin, so that
+# "/static/..." and "/media/..." resolve to URLs the fetcher recognises.
+# The ".invalid" top-level domain can never resolve to a real host.
+RENDER_HOST = "render.collectif.invalid"
+RENDER_BASE_URL = f"https://{RENDER_HOST}/"
+
+# Print documents name static files "/static/<path>" whatever STATIC_URL is
+# (it may point at a CDN, and the manifest storage renames files): the
+# fetcher finds them in the project's static folders.
+STATIC_PREFIX = "/static/"
+
+# Bump when the renderer's own behaviour changes, to invalidate stored PDFs.
+RENDERER_VERSION = "1"
+
+# Static folders whose files shape the PDFs (fonts, print stylesheets).
+PRINT_ASSET_DIRS = ("fonts", "print")
+
+
+class ResourceRefused(ValueError):
+    """A document asked for something outside our own static and media files."""
+
+
+class LocalFilesFetcher(weasyprint.URLFetcher):
+    """Serve our static and media files from disk and `data:` URLs; refuse the rest."""
+
+    def __init__(self) -> None:
+        super().__init__(allowed_protocols={"data"}, allow_redirects=False, timeout=1)
+
+    def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
+        if url.lower().startswith("data:"):
+            return super().fetch(url, headers)
+        parts = urlsplit(url)
+        if parts.scheme == "https" and parts.hostname == RENDER_HOST and not parts.port:
+            content = self._read_local(unquote(parts.path))
+            if content is not None:
+                content_type = mimetypes.guess_type(parts.path)[0] or "application/octet-stream"
+                return URLFetcherResponse(url, body=content, headers={"Content-Type": content_type})
+        logger.warning("PDF renderer refused a resource: %.200s", url)
+        raise ResourceRefused(f"Refused resource: {url[:200]}")
+
+    def _read_local(self, path: str) -> bytes | None:
+        if "\x00" in path or normpath(path) != path or ".." in path.split("/"):
+            return None
+        if path.startswith(STATIC_PREFIX):
+            found = finders.find(path.removeprefix(STATIC_PREFIX))
+            return Path(found).read_bytes() if found else None
+        if path.startswith(settings.MEDIA_URL):
+            name = path.removeprefix(settings.MEDIA_URL)
+            if not default_storage.exists(name):
+                return None
+            with default_storage.open(name, "rb") as stored:
+                return stored.read()
+        return None
+
+
+def render_pdf(html: str) -> bytes:
+    """Render an HTML document of ours to PDF bytes."""
+    document = weasyprint.HTML(string=html, base_url=RENDER_BASE_URL, url_fetcher=LocalFilesFetcher())
+    return document.write_pdf()
+
+
+def print_assets_digest() -> str:
+    """Hash of the fonts and print stylesheets.
+
+    Computed once per process in production; on every call with DEBUG on, so
+    that a stylesheet edited on a laptop shows in the next PDF.
+    """
+    if settings.DEBUG:
+        return _print_assets_digest.__wrapped__()
+    return _print_assets_digest()
+
+
+@lru_cache(maxsize=1)
+def _print_assets_digest() -> str:
+    digest = hashlib.sha256()
+    for folder in PRINT_ASSET_DIRS:
+        for static_dir in settings.STATICFILES_DIRS:
+            root = Path(static_dir) / folder
+            for path in sorted(p for p in root.rglob("*") if p.is_file()):
+                digest.update(str(path.relative_to(static_dir)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def fingerprint(html: str) -> str:
+    """A short hash of everything that shapes a PDF rendered from `html`."""
+    digest = hashlib.sha256()
+    for part in (RENDERER_VERSION, weasyprint.__version__, print_assets_digest(), html):
+        digest.update(part.encode())
+        digest.update(b"\x00")
+    return digest.hexdigest()[:20]
+
+
+def _save_atomically(name: str, data: bytes) -> None:
+    storage = default_storage
+    if isinstance(storage, FileSystemStorage):
+        # Write beside the target then rename, so that a reader never sees
+        # a half-written file.
+        target = Path(storage.path(name))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".part")
+        try:
+            with os.fdopen(handle, "wb") as temporary_file:
+                temporary_file.write(data)
+            os.chmod(temporary, 0o644)
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    else:
+        # Object stores (S3 and the like) make an upload visible only once whole.
+        storage.save(name, ContentFile(data))
+
+
+def stored_pdf(name: str, render: Callable[[], bytes]) -> str:
+    """Return the storage name of the PDF `name`, rendering it if not stored yet."""
+    if not default_storage.exists(name):
+        _save_atomically(name, render())
+    return name

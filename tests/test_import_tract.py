@@ -1,0 +1,162 @@
+import os
+import subprocess
+import sys
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from collectif.models import Theme
+from tracts.models import Tract, TractVersion
+
+pytestmark = pytest.mark.django_db
+
+GOOD = """---
+title: Contrôle : non !
+subtitle: Nous ne sommes pas des suspects
+date: 2026-10-05
+themes: Algorithmes, Contrôle
+contact: Permanence le mardi, 14h–17h
+---
+
+Un **algorithme** note les allocataires.
+
+## Ce que nous voulons
+
+- la publication des critères
+- la fin du ciblage
+"""
+
+
+def run_import(tmp_path, text: str | bytes, *args: str, name: str = "tract.md") -> list[str]:
+    path = tmp_path / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    out = StringIO()
+    call_command("import_tract", str(path), *args, stdout=out)
+    return out.getvalue().strip().splitlines()
+
+
+def test_good_file_creates_a_draft_tract(tmp_path):
+    lines = run_import(tmp_path, GOOD, "--language", "fr")
+
+    tract = Tract.objects.get()
+    version = tract.versions.get()
+    assert lines[-1] == "/fr/tracts/controle-non/"
+    assert tract.slug == "controle-non"
+    assert tract.status == Tract.Status.DRAFT
+    assert str(tract.date) == "2026-10-05"
+    assert sorted(t.name for t in tract.themes.all()) == ["Algorithmes", "Contrôle"]
+    assert version.title == "Contrôle : non !"
+    assert version.subtitle == "Nous ne sommes pas des suspects"
+    assert version.contact == "Permanence le mardi, 14h–17h"
+    assert "<strong>algorithme</strong>" in version.body
+    assert "<h2>Ce que nous voulons</h2>" in version.body
+    assert "<li>la fin du ciblage</li>" in version.body
+
+
+def test_publish_and_title_from_the_first_heading(tmp_path):
+    lines = run_import(tmp_path, "# Rouvrez les guichets\n\nDu papier, des humains.\n", "--language", "fr", "--publish")
+
+    tract = Tract.objects.get()
+    assert tract.is_public
+    assert tract.versions.get().title == "Rouvrez les guichets"
+    assert "Rouvrez" not in tract.versions.get().body
+    assert lines[-1] == "/fr/tracts/rouvrez-les-guichets/"
+
+
+def test_slug_of_an_existing_tract_adds_then_replaces_a_version(tmp_path):
+    run_import(tmp_path, GOOD, "--language", "fr")
+    lines = run_import(tmp_path, "# لا للتنقيط\n\nنص أول.\n", "--language", "ar", "--slug", "controle-non")
+    assert lines[-1] == "/ar/tracts/controle-non/"
+    run_import(tmp_path, "# لا للتنقيط\n\nنص جديد.\n", "--language", "ar", "--slug", "controle-non")
+
+    tract = Tract.objects.get()
+    assert tract.original_language == "fr"
+    assert [v.language for v in tract.all_versions()] == ["fr", "ar"]
+    assert "نص جديد" in tract.version("ar").body
+
+
+def test_raw_html_is_cleaned_and_stray_markdown_does_not_break(tmp_path):
+    text = (
+        "# Titre\n\nUn *astérisque orphelin et un _souligné et `code.\n\n"
+        '<script>alert(1)</script><p onclick="x()">Bloc <b>HTML</b></p>\n\n'
+        '<img src="https://tracker.example/p.gif"> [lien](javascript:alert(1)) [ok](https://example.org)\n'
+    )
+    run_import(tmp_path, text, "--language", "fr")
+
+    body = TractVersion.objects.get().body
+    assert "astérisque orphelin" in body
+    assert "<script" not in body and "alert(1)</" not in body and "onclick" not in body
+    assert 'href="javascript' not in body
+    assert "<b>HTML</b>" in body
+    assert "tracker.example" not in body
+    assert '<a href="https://example.org" rel="noopener noreferrer">ok</a>' in body
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("---\ntitle: Sans fin\n\nTexte", "never closed"),
+        ("---\ntitre: Faute de frappe\n---\nTexte", "Unknown front matter key"),
+        ("---\ntitle: Mauvaise date\ndate: 5 octobre\n---\nTexte", "YYYY-MM-DD"),
+        ("---\nsubtitle: Pas de titre\n---\nJuste du texte.", "No title"),
+        ("# Titre seul\n", "no text"),
+        ("", "No title"),
+        ("---\ntitle: " + "x" * 300 + "\n---\nTexte", "limit is 200"),
+        ("---\nligne sans deux-points\n---\nTexte", "not “key: value”"),
+    ],
+)
+def test_bad_files_fail_with_one_line_and_leave_nothing(tmp_path, text, message):
+    with pytest.raises(CommandError) as error:
+        run_import(tmp_path, text, "--language", "fr")
+    assert message in str(error.value)
+    assert "\n" not in str(error.value)
+    assert not Tract.objects.exists() and not TractVersion.objects.exists() and not Theme.objects.exists()
+
+
+def test_not_utf8_unknown_language_missing_file_and_bad_slug(tmp_path):
+    with pytest.raises(CommandError, match="not a UTF-8 text file"):
+        run_import(tmp_path, b"# Titre\n\n\xff\xfe caf\xe9", "--language", "fr")
+    with pytest.raises(CommandError, match="Unknown language"):
+        run_import(tmp_path, GOOD, "--language", "klingon")
+    with pytest.raises(CommandError, match="no such file"):
+        call_command("import_tract", str(tmp_path / "absent.md"), "--language", "fr")
+    with pytest.raises(CommandError, match="not a valid slug"):
+        run_import(tmp_path, GOOD, "--language", "fr", "--slug", "Pas Un Slug!")
+    assert not Tract.objects.exists()
+
+
+def test_same_title_twice_without_slug_is_refused_without_touching_the_first(tmp_path):
+    run_import(tmp_path, GOOD, "--language", "fr")
+    with pytest.raises(CommandError, match="--slug controle-non"):
+        run_import(tmp_path, GOOD.replace("algorithme", "autre"), "--language", "fr")
+    assert "autre" not in TractVersion.objects.get().body
+
+
+def test_a_failing_version_leaves_an_existing_tract_untouched(tmp_path):
+    run_import(tmp_path, GOOD, "--language", "fr")
+    bad = "---\ntitle: Titre\nthemes: Nouveau thème\nfooter: Autre pied\n---\n"  # no text
+    with pytest.raises(CommandError):
+        run_import(tmp_path, bad, "--language", "en", "--slug", "controle-non")
+    tract = Tract.objects.get()
+    assert tract.legal_footer == ""
+    assert not Theme.objects.filter(name="Nouveau thème").exists()
+
+
+def test_exit_code_is_1_and_the_error_is_one_line(tmp_path):
+    path = tmp_path / "bad.md"
+    path.write_text("---\ntitle: x\n", encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "import_tract", str(path), "--language", "fr"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"},
+        check=False,
+    )
+    assert result.returncode == 1
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "never closed" in result.stderr

@@ -1,0 +1,112 @@
+import pytest
+from django.urls import reverse
+
+from collectif.models import Theme
+from tracts.models import Tract
+
+pytestmark = pytest.mark.django_db
+
+
+def tract_form(**overrides) -> dict:
+    data = {
+        "slug": "stop-au-score",
+        "date": "2026-11-02",
+        "original_language": "fr",
+        "status": "published",
+        "published_at_0": "2026-11-02",
+        "published_at_1": "08:00:00",
+        "legal_footer": "",
+        "versions-TOTAL_FORMS": "2",
+        "versions-INITIAL_FORMS": "0",
+        "versions-MIN_NUM_FORMS": "1",
+        "versions-MAX_NUM_FORMS": "1000",
+        "versions-0-language": "fr",
+        "versions-0-title": "Stop au score",
+        "versions-0-subtitle": "Nous ne sommes pas des suspects",
+        "versions-0-body": '<p>Le texte <strong>français</strong>.</p><script>alert("x")</script>',
+        "versions-0-contact": "Le mardi à la Bourse du travail",
+        "versions-1-language": "ar",
+        "versions-1-title": "أوقفوا التنقيط",
+        "versions-1-subtitle": "",
+        "versions-1-body": "<p>النص العربي.</p>",
+        "versions-1-contact": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_add_page_shows_the_rich_text_editor(admin_client):
+    response = admin_client.get(reverse("admin:tracts_tract_add"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "django_prose_editor/editor.js" in html
+    assert 'name="versions-0-body"' in html
+    assert "data-django-prose-editor" in html
+
+
+def test_organiser_creates_a_tract_with_two_language_versions(admin_client):
+    theme = Theme.objects.create(name="Algorithmes")
+
+    response = admin_client.post(reverse("admin:tracts_tract_add"), tract_form(themes=[theme.pk]))
+
+    assert response.status_code == 302, response.context["errors"] if response.context else response
+    tract = Tract.objects.get(slug="stop-au-score")
+    assert [v.language for v in tract.all_versions()] == ["fr", "ar"]
+    french = tract.version("fr")
+    assert french.body == "<p>Le texte <strong>français</strong>.</p>"
+    assert list(tract.themes.all()) == [theme]
+    assert tract.is_public
+
+
+def test_a_tract_needs_its_original_language_version(admin_client):
+    data = tract_form(**{"versions-TOTAL_FORMS": "1", "versions-0-language": "ar"})
+    response = admin_client.post(reverse("admin:tracts_tract_add"), data)
+    assert response.status_code == 200
+    assert "original language" in response.content.decode()
+    assert not Tract.objects.exists()
+
+
+def test_two_versions_in_the_same_language_are_refused(admin_client):
+    data = tract_form(**{"versions-1-language": "fr"})
+    response = admin_client.post(reverse("admin:tracts_tract_add"), data)
+    assert response.status_code == 200
+    assert not Tract.objects.exists()
+
+
+def test_list_filters_and_search(admin_client, make_tract):
+    make_tract("score", {"fr": {"title": "Contre le score"}, "ar": {}}, themes=["Algorithmes"])
+    make_tract("guichets", {"fr": {"title": "Rouvrez les guichets"}}, status="draft")
+    url = reverse("admin:tracts_tract_changelist")
+
+    assert "Contre le score" in admin_client.get(url, {"q": "score"}).content.decode()
+    assert "Rouvrez" not in admin_client.get(url, {"q": "score"}).content.decode()
+    assert "Rouvrez" in admin_client.get(url, {"status__exact": "draft"}).content.decode()
+    by_language = admin_client.get(url, {"language": "ar"}).content.decode()
+    assert "Contre le score" in by_language and "Rouvrez" not in by_language
+    assert "Contre le score" in admin_client.get(url, {"year": "2026"}).content.decode()
+    assert "Contre le score" not in admin_client.get(url, {"year": "2020"}).content.decode()
+
+
+def test_staff_preview_a_draft_page_and_its_pdf(admin_client, make_tract):
+    tract = make_tract("brouillon", {"fr": {"title": "Brouillon secret"}}, status="draft")
+
+    page = admin_client.get(reverse("admin:tracts_tract_preview", args=[tract.pk, "fr"]))
+    assert page.status_code == 200
+    assert "Brouillon secret" in page.content.decode()
+    assert 'name="robots" content="noindex"' in page.content.decode()
+
+    pdf = admin_client.get(reverse("admin:tracts_tract_preview_pdf", args=[tract.pk, "fr", "a5"]))
+    assert pdf.status_code == 200
+    assert b"".join(pdf.streaming_content).startswith(b"%PDF")
+    assert "private" in pdf["Cache-Control"] and "no-store" in pdf["Cache-Control"]
+
+
+def test_visitors_cannot_preview(client, make_tract):
+    tract = make_tract("brouillon", status="draft")
+    for url in (
+        reverse("admin:tracts_tract_preview", args=[tract.pk, "fr"]),
+        reverse("admin:tracts_tract_preview_pdf", args=[tract.pk, "fr", "a5"]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert "/login/" in response["Location"]

@@ -1,0 +1,175 @@
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from tracts.views import TRACTS_PER_PAGE
+
+pytestmark = pytest.mark.django_db
+
+
+def test_archive_lists_published_tracts_newest_first_with_languages_and_pdf(client, make_tract):
+    make_tract("ancien", {"fr": {"title": "Le plus ancien"}}, date=datetime.date(2025, 3, 1))
+    make_tract("recent", {"fr": {"title": "Le plus récent"}, "ar": {"title": "الأحدث"}}, date=datetime.date(2026, 5, 1))
+    make_tract("brouillon", {"fr": {"title": "Brouillon caché"}}, status="draft")
+    make_tract("futur", {"fr": {"title": "Pas encore"}}, published_at=timezone.now() + datetime.timedelta(days=2))
+
+    response = client.get("/fr/tracts/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.index("Le plus récent") < html.index("Le plus ancien")
+    assert "Brouillon caché" not in html and "Pas encore" not in html
+    assert 'href="/fr/tracts/recent/a5.pdf"' in html
+    assert 'href="/ar/tracts/recent/"' in html
+
+
+def test_archive_shows_each_tract_in_the_visitors_language_when_it_exists(client, make_tract):
+    make_tract("bilingue", {"fr": {"title": "Titre français"}, "ar": {"title": "عنوان عربي"}})
+    make_tract("francais", {"fr": {"title": "Seulement en français"}})
+
+    html = client.get("/ar/tracts/").content.decode()
+
+    assert "عنوان عربي" in html and "Titre français" not in html
+    assert 'lang="fr" dir="ltr"><a href="/ar/tracts/francais/">Seulement en français' in html
+    assert '<html lang="ar" dir="rtl">' in html
+
+
+def test_archive_filters_by_theme_and_year(client, make_tract):
+    make_tract("algo-2026", {"fr": {"title": "Algo 2026"}}, themes=["Algorithmes"], date=datetime.date(2026, 1, 5))
+    make_tract("algo-2025", {"fr": {"title": "Algo 2025"}}, themes=["Algorithmes"], date=datetime.date(2025, 1, 5))
+    make_tract("fuite", {"fr": {"title": "Fuite 2026"}}, themes=["Données"], date=datetime.date(2026, 2, 5))
+
+    by_theme = client.get("/fr/tracts/?theme=algorithmes").content.decode()
+    assert "Algo 2026" in by_theme and "Algo 2025" in by_theme and "Fuite 2026" not in by_theme
+
+    by_both = client.get("/fr/tracts/?theme=algorithmes&year=2026").content.decode()
+    assert "Algo 2026" in by_both and "Algo 2025" not in by_both
+
+    unknown = client.get("/fr/tracts/?theme=inconnu")
+    assert unknown.status_code == 200
+    assert "Algo 2026" not in unknown.content.decode() and "Fuite 2026" not in unknown.content.decode()
+
+
+@pytest.mark.parametrize(
+    "query", ["?page=abc", "?page=999", "?year=20x6", "?year=" + "9" * 5000, "?theme=" + "é" * 3000]
+)
+def test_archive_survives_absurd_parameters(client, make_tract, query):
+    make_tract()
+    assert client.get("/fr/tracts/" + query).status_code == 200
+
+
+def test_archive_is_paginated_with_a_constant_number_of_queries(client, make_tract, django_assert_num_queries):
+    make_tract("tract-0", {"fr": {}, "en": {}}, themes=["Contrôle"])
+    client.get("/fr/tracts/")  # the first request creates the site settings row
+    with CaptureQueriesContext(connection) as one_tract:
+        client.get("/fr/tracts/")
+
+    for number in range(1, TRACTS_PER_PAGE + 3):
+        make_tract(f"tract-{number}", {"fr": {}, "en": {}, "ar": {}}, themes=["Contrôle", f"Thème {number}"])
+    with django_assert_num_queries(len(one_tract)):
+        first = client.get("/fr/tracts/")
+
+    assert first.content.decode().count('class="tract-card"') == TRACTS_PER_PAGE
+    second = client.get("/fr/tracts/?page=2")
+    assert second.content.decode().count('class="tract-card"') == 3
+
+
+def test_tract_page_shows_the_version_with_alternates_and_downloads(client, make_tract):
+    make_tract(
+        "non-au-score",
+        {
+            "fr": {"title": "Non au score", "body": "<p>Corps du tract.</p>", "contact": "Le mardi"},
+            "en": {"title": "No to the score"},
+        },
+    )
+
+    response = client.get("/fr/tracts/non-au-score/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<h1>Non au score</h1>" in html and "Corps du tract." in html and "Le mardi" in html
+    assert '<link rel="alternate" hreflang="fr" href="/fr/tracts/non-au-score/">' in html
+    assert '<link rel="alternate" hreflang="en" href="/en/tracts/non-au-score/">' in html
+    assert 'href="/fr/tracts/non-au-score/a5.pdf" download="non-au-score-fr-a5.pdf"' in html
+    assert "pas encore été traduit" not in html
+
+
+def test_tract_page_in_a_language_without_version_shows_the_original_with_a_notice(client, make_tract):
+    make_tract("seulement-fr", {"fr": {"title": "Seulement en français"}})
+
+    response = client.get("/es/tracts/seulement-fr/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'class="notice"' in html
+    assert '<article class="tract" lang="fr" dir="ltr">' in html
+    assert "Seulement en français" in html
+
+
+def test_arabic_tract_page_is_right_to_left(client, make_tract):
+    make_tract("arabe", {"fr": {}, "ar": {"title": "لا للتنقيط"}})
+
+    html = client.get("/ar/tracts/arabe/").content.decode()
+
+    assert '<html lang="ar" dir="rtl">' in html
+    assert '<article class="tract" lang="ar" dir="rtl">' in html
+    assert "لا للتنقيط" in html
+
+
+def test_drafts_and_unknown_tracts_are_404_in_the_visitors_language(client, make_tract):
+    make_tract("brouillon", status="draft")
+
+    for path in ("/fr/tracts/brouillon/", "/fr/tracts/brouillon/a5.pdf", "/fr/tracts/inconnu/"):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert "<h1>Page non trouvée</h1>" in response.content.decode()
+        assert "Brouillon" not in response.content.decode()
+    english = client.get("/en/tracts/inconnu/")
+    assert english.status_code == 404
+    assert "<h1>Page not found</h1>" in english.content.decode()
+
+
+def test_pdf_download(client, make_tract):
+    make_tract("non-au-score", {"fr": {"title": "Non au score"}})
+
+    response = client.get("/fr/tracts/non-au-score/a5.pdf")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == 'inline; filename="non-au-score-fr-a5.pdf"'
+    assert b"".join(response.streaming_content).startswith(b"%PDF-")
+    etag = response["ETag"]
+    assert "public" in response["Cache-Control"]
+
+    again = client.get("/fr/tracts/non-au-score/a5.pdf", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+
+
+def test_pdf_in_a_language_without_version_redirects_to_the_original(client, make_tract):
+    make_tract("seulement-fr", {"fr": {}})
+    response = client.get("/en/tracts/seulement-fr/a5.pdf")
+    assert response.status_code == 302
+    assert response["Location"] == "/fr/tracts/seulement-fr/a5.pdf"
+
+
+def test_unknown_print_format_is_a_clear_404(client, make_tract):
+    make_tract("non-au-score")
+    response = client.get("/fr/tracts/non-au-score/a3-poster.pdf")
+    assert response.status_code == 404
+    assert "a3-poster" in response.content.decode()
+
+
+def test_visitors_get_no_cookie(client, make_tract):
+    make_tract("non-au-score", {"fr": {}})
+    for path in ("/", "/fr/", "/fr/tracts/", "/fr/tracts/non-au-score/", "/fr/tracts/non-au-score/a5.pdf", "/en/x/"):
+        response = client.get(path, follow=True)
+        assert not response.cookies, (path, response.cookies)
+
+
+def test_root_redirects_to_the_visitors_language(client):
+    response = client.get("/", headers={"Accept-Language": "ar,fr;q=0.5"})
+    assert response.status_code == 302
+    assert response["Location"] == "/ar/"

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "tracts"
+
+urlpatterns = [
+    path("", views.archive, name="archive"),
+    path("<slug:slug>/", views.detail, name="detail"),
+    path("<slug:slug>/<slug:print_format>.pdf", views.pdf, name="pdf"),
+]
