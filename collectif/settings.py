@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_prose_editor",
+    "axes",
     "collectif",
     "tracts",
     "articles",
@@ -65,6 +66,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "collectif.urls"
@@ -141,6 +148,19 @@ STORAGES = {
 # The admin lives at a path that can be changed per deployment, so that
 # scanners probing /admin/ find nothing.
 ADMIN_URL = os.environ.get("ADMIN_URL", "admin/").strip("/") + "/"
+
+# Password guessing on the admin: after 5 failures an address waits an hour.
+# Only failures are recorded (address, user name), and only until they expire:
+# successful logins are not logged, there is no need to keep that.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = 1  # hours
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True
+AXES_CLIENT_IP_CALLABLE = "collectif.security.client_ip"
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+# Number of reverse proxies in front of gunicorn that append to X-Forwarded-For.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 # Security. Visitors get no cookie: sessions and CSRF cookies only ever
 # exist for staff in the admin.
