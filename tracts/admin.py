@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Case, When
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -8,7 +9,7 @@ from django.utils import translation
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from collectif.languages import is_supported
+from collectif.languages import is_supported, language_codes
 
 from .models import Tract, TractVersion
 from .views import render_tract_page, serve_tract_pdf
@@ -39,6 +40,11 @@ class TractVersionInline(admin.StackedInline):
     extra = 0
     min_num = 1
     validate_min = True
+
+    def get_queryset(self, request: HttpRequest):
+        # The languages in the order of settings.LANGUAGES, French first.
+        order = Case(*(When(language=code, then=index) for index, code in enumerate(language_codes())))
+        return super().get_queryset(request).order_by(order)
 
 
 class YearFilter(admin.SimpleListFilter):
