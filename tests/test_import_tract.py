@@ -159,4 +159,5 @@ def test_exit_code_is_1_and_the_error_is_one_line(tmp_path):
     )
     assert result.returncode == 1
     assert len(result.stderr.strip().splitlines()) == 1
-    assert "never closed" in result.stderr
+    # Organisers read errors in French, the site's language.
+    assert "n'est jamais refermé" in result.stderr

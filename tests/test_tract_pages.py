@@ -125,7 +125,7 @@ def test_drafts_and_unknown_tracts_are_404_in_the_visitors_language(client, make
     for path in ("/fr/tracts/brouillon/", "/fr/tracts/brouillon/a5.pdf", "/fr/tracts/inconnu/"):
         response = client.get(path)
         assert response.status_code == 404
-        assert "<h1>Page non trouvée</h1>" in response.content.decode()
+        assert "<h1>Page introuvable</h1>" in response.content.decode()
         assert "Brouillon" not in response.content.decode()
     english = client.get("/en/tracts/inconnu/")
     assert english.status_code == 404
