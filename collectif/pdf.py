@@ -10,12 +10,14 @@ shapes them, so a changed tract can never be served stale and an unchanged
 one is rendered only once.
 """
 
+import fcntl
 import hashlib
 import logging
 import mimetypes
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from posixpath import normpath
@@ -26,6 +28,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage
+from django.db import connection, transaction
 from weasyprint.urls import URLFetcherResponse
 
 logger = logging.getLogger(__name__)
@@ -43,6 +46,9 @@ STATIC_PREFIX = "/static/"
 
 # Bump when the renderer's own behaviour changes, to invalidate stored PDFs.
 RENDERER_VERSION = "1"
+
+# Where render locks live when the database cannot hold them (SQLite).
+LOCK_DIR = Path(tempfile.gettempdir()) / "collectif-render-locks"
 
 # Static folders whose files shape the PDFs (fonts, print stylesheets).
 PRINT_ASSET_DIRS = ("fonts", "print")
@@ -85,10 +91,10 @@ class LocalFilesFetcher(weasyprint.URLFetcher):
         return None
 
 
-def render_pdf(html: str) -> bytes:
-    """Render an HTML document of ours to PDF bytes."""
+def render_pdf(html: str, *, variant: str | None = None) -> bytes:
+    """Render an HTML document of ours to PDF bytes (`variant`: e.g. "pdf/x-4")."""
     document = weasyprint.HTML(string=html, base_url=RENDER_BASE_URL, url_fetcher=LocalFilesFetcher())
-    return document.write_pdf()
+    return document.write_pdf(pdf_variant=variant)
 
 
 def print_assets_digest() -> str:
@@ -114,13 +120,18 @@ def _print_assets_digest() -> str:
     return digest.hexdigest()
 
 
-def fingerprint(html: str) -> str:
-    """A short hash of everything that shapes a PDF rendered from `html`."""
+def fingerprint(*parts: str) -> str:
+    """A short hash of everything that shapes a PDF made from `parts` (its HTML, its format…)."""
     digest = hashlib.sha256()
-    for part in (RENDERER_VERSION, weasyprint.__version__, print_assets_digest(), html):
+    for part in (RENDERER_VERSION, weasyprint.__version__, print_assets_digest(), *parts):
         digest.update(part.encode())
         digest.update(b"\x00")
     return digest.hexdigest()[:20]
+
+
+def storage_name(etag: str) -> str:
+    """Where the PDF with this fingerprint is stored."""
+    return f"pdfs/{etag[:2]}/{etag}.pdf"
 
 
 def _save_atomically(name: str, data: bytes) -> None:
@@ -144,8 +155,38 @@ def _save_atomically(name: str, data: bytes) -> None:
         storage.save(name, ContentFile(data))
 
 
-def stored_pdf(name: str, render: Callable[[], bytes]) -> str:
-    """Return the storage name of the PDF `name`, rendering it if not stored yet."""
-    if not default_storage.exists(name):
+@contextmanager
+def render_lock(name: str) -> Iterator[None]:
+    """Hold an exclusive lock on `name` across threads, processes and machines.
+
+    PostgreSQL's advisory locks serve every web process and worker that share
+    the database; on SQLite (one machine) a file lock does the same.
+    """
+    key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+    if connection.vendor == "postgresql":
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+            yield
+        return
+    LOCK_DIR.mkdir(parents=True, exist_ok=True)
+    with open(LOCK_DIR / f"{key & 0xFFFFFFFFFFFF:x}.lock", "w") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
+def stored_pdf(name: str, render: Callable[[], bytes]) -> bool:
+    """Make sure the PDF `name` is stored, rendering it once if it is not.
+
+    Concurrent requests for the same missing file wait for the first one's
+    render instead of rendering it again. Returns True when this call rendered.
+    """
+    if default_storage.exists(name):
+        return False
+    with render_lock(name):
+        if default_storage.exists(name):
+            return False
         _save_atomically(name, render())
-    return name
+        return True

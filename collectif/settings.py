@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_prose_editor",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "collectif",
     "tracts",
     "articles",
@@ -144,6 +146,10 @@ STORAGES = {
         )
     },
 }
+
+# Background work (PDF renders): a queue in the database, emptied by
+# `manage.py db_worker`; any number of workers can share it.
+TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 
 # The admin lives at a path that can be changed per deployment, so that
 # scanners probing /admin/ find nothing.

@@ -4,11 +4,14 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from collectif import views
+
 admin.site.site_header = "collectif"
 admin.site.site_title = "collectif"
 
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
+    path("pdf/<str:etag>/<slug:stem>.pdf", views.pdf_file, name="pdf_file"),
 ]
 
 urlpatterns += i18n_patterns(

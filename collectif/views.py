@@ -1,5 +1,22 @@
-from django.http import Http404, HttpRequest, HttpResponseNotFound
+import re
+
+from django.core.files.storage import default_storage
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotFound,
+    HttpResponseNotModified,
+    HttpResponseRedirect,
+)
 from django.template import loader
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from collectif import pdf
+
+STORED_PDF_ETAG = re.compile(r"[0-9a-f]{20}")
 
 
 class NotFoundForVisitor(Http404):
@@ -12,3 +29,34 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponseNo
     message = str(exception) if isinstance(exception, NotFoundForVisitor) else ""
     template = loader.get_template("404.html")
     return HttpResponseNotFound(template.render({"message": message}, request))
+
+
+def stored_pdf_response(request: HttpRequest, etag: str, filename: str, *, public: bool = True) -> HttpResponse:
+    """Serve the stored PDF with this fingerprint under a readable file name."""
+    name = pdf.storage_name(etag)
+    if not default_storage.exists(name):
+        raise NotFoundForVisitor(_("This PDF is no longer available; go back to the tract to get the current one."))
+    quoted_etag = f'"{etag}"'
+    if quoted_etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponseNotModified()
+    else:
+        response = FileResponse(default_storage.open(name, "rb"), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["ETag"] = quoted_etag
+    # The address names the exact content: caches and CDNs may keep it forever.
+    response["Cache-Control"] = "public, max-age=31536000, immutable" if public else "private, no-store"
+    return response
+
+
+def pdf_file(request: HttpRequest, etag: str, stem: str) -> HttpResponse:
+    if not STORED_PDF_ETAG.fullmatch(etag):
+        raise NotFoundForVisitor(_("This PDF does not exist."))
+    return stored_pdf_response(request, etag, f"{stem}.pdf")
+
+
+def redirect_to_stored_pdf(etag: str, filename: str) -> HttpResponseRedirect:
+    """From a tract's stable PDF address to the address of its current content."""
+    response = HttpResponseRedirect(reverse("pdf_file", kwargs={"etag": etag, "stem": filename.removesuffix(".pdf")}))
+    # Short: after an edit, the stable address points to the new file within a minute.
+    response["Cache-Control"] = "public, max-age=60"
+    return response

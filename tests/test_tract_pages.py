@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 from django.db import connection
@@ -93,7 +94,10 @@ def test_tract_page_shows_the_version_with_alternates_and_downloads(client, make
     assert "<h1>Non au score</h1>" in html and "Corps du tract." in html and "Le mardi" in html
     assert '<link rel="alternate" hreflang="fr" href="/fr/tracts/non-au-score/">' in html
     assert '<link rel="alternate" hreflang="en" href="/en/tracts/non-au-score/">' in html
-    assert 'href="/fr/tracts/non-au-score/a5.pdf" download="non-au-score-fr-a5.pdf"' in html
+    assert 'href="/fr/tracts/non-au-score/a5.pdf" download>' in html
+    assert 'href="/fr/tracts/non-au-score/a5-2up.pdf" download>' in html
+    assert 'href="/fr/tracts/non-au-score/a5-pro.pdf" download>' in html
+    assert 'href="/fr/tracts/non-au-score/a5-2up.pdf?verso=en" download>' in html
     assert "pas encore été traduit" not in html
 
 
@@ -132,20 +136,31 @@ def test_drafts_and_unknown_tracts_are_404_in_the_visitors_language(client, make
     assert "<h1>Page not found</h1>" in english.content.decode()
 
 
-def test_pdf_download(client, make_tract):
+def test_pdf_download_goes_to_an_immutable_address(client, make_tract):
     make_tract("non-au-score", {"fr": {"title": "Non au score"}})
 
-    response = client.get("/fr/tracts/non-au-score/a5.pdf")
+    redirect = client.get("/fr/tracts/non-au-score/a5.pdf")
+    assert redirect.status_code == 302
+    assert redirect["Cache-Control"] == "public, max-age=60"
+    location = redirect["Location"]
+    assert re.fullmatch(r"/pdf/[0-9a-f]{20}/non-au-score-fr-a5\.pdf", location)
 
+    response = client.get(location)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == 'inline; filename="non-au-score-fr-a5.pdf"'
     assert b"".join(response.streaming_content).startswith(b"%PDF-")
+    assert response["Cache-Control"] == "public, max-age=31536000, immutable"
     etag = response["ETag"]
-    assert "public" in response["Cache-Control"]
+    assert etag == '"' + location.split("/")[2] + '"'
 
-    again = client.get("/fr/tracts/non-au-score/a5.pdf", headers={"If-None-Match": etag})
+    again = client.get(location, headers={"If-None-Match": etag})
     assert again.status_code == 304
+
+
+@pytest.mark.parametrize("path", ["/pdf/0123456789abcdef0123/x.pdf", "/pdf/../../etc/passwd.pdf", "/pdf/zz/x.pdf"])
+def test_unknown_stored_pdf_is_a_404(client, path):
+    assert client.get(path).status_code == 404
 
 
 def test_pdf_in_a_language_without_version_redirects_to_the_original(client, make_tract):

@@ -8,7 +8,7 @@ from pypdf import PdfReader
 
 from collectif import pdf
 from tracts.models import TractVersion
-from tracts.printing import PRINT_FORMATS, tract_pdf
+from tracts.printing import PRINT_FORMATS, ensure_tract_pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -16,6 +16,8 @@ MM = 72 / 25.4
 
 
 def read_pdf(name: str) -> PdfReader:
+    """The stored PDF `name` (a storage name, or a plan that has one)."""
+    name = getattr(name, "storage_name", name)
     with default_storage.open(name, "rb") as stored:
         return PdfReader(io.BytesIO(stored.read()))
 
@@ -50,8 +52,8 @@ def french_version(make_tract):
 
 
 def test_a5_pdf_has_a5_pages_selectable_text_and_embedded_fonts(french_version):
-    stored = tract_pdf(french_version, PRINT_FORMATS["a5"])
-    reader = read_pdf(stored.name)
+    stored = ensure_tract_pdf(french_version, PRINT_FORMATS["a5"])
+    reader = read_pdf(stored)
 
     assert len(reader.pages) == 1
     box = reader.pages[0].mediabox
@@ -75,8 +77,8 @@ def test_arabic_pdf_uses_the_bundled_arabic_font(make_tract):
     tract = make_tract(
         "arabe", versions={"fr": {}, "ar": {"title": "لا للتنقيط الآلي", "body": "<p>نحن لسنا مشتبها بنا.</p>"}}
     )
-    stored = tract_pdf(tract.versions.get(language="ar"), PRINT_FORMATS["a5"])
-    reader = read_pdf(stored.name)
+    stored = ensure_tract_pdf(tract.versions.get(language="ar"), PRINT_FORMATS["a5"])
+    reader = read_pdf(stored)
 
     fonts = embedded_font_names(reader)
     assert any("Naskh-Arabic" in name or "Sans-Arabic" in name for name in fonts), fonts
@@ -88,35 +90,35 @@ def test_arabic_pdf_uses_the_bundled_arabic_font(make_tract):
 def test_pdf_is_rendered_once_and_stored(french_version, monkeypatch):
     renders = []
     real_render = pdf.render_pdf
-    monkeypatch.setattr(pdf, "render_pdf", lambda html: renders.append(1) or real_render(html))
+    monkeypatch.setattr(pdf, "render_pdf", lambda html, **options: renders.append(1) or real_render(html, **options))
 
-    first = tract_pdf(french_version, PRINT_FORMATS["a5"])
-    second = tract_pdf(TractVersion.objects.get(pk=french_version.pk), PRINT_FORMATS["a5"])
+    first = ensure_tract_pdf(french_version, PRINT_FORMATS["a5"])
+    second = ensure_tract_pdf(TractVersion.objects.get(pk=french_version.pk), PRINT_FORMATS["a5"])
 
-    assert first.name == second.name
+    assert first.storage_name == second.storage_name
     assert len(renders) == 1
-    assert default_storage.exists(first.name)
+    assert default_storage.exists(first.storage_name)
 
 
 def test_editing_a_tract_gives_a_new_pdf(french_version):
-    before = tract_pdf(french_version, PRINT_FORMATS["a5"])
+    before = ensure_tract_pdf(french_version, PRINT_FORMATS["a5"])
     french_version.title = "Un autre titre"
     french_version.save()
-    after = tract_pdf(french_version, PRINT_FORMATS["a5"])
+    after = ensure_tract_pdf(french_version, PRINT_FORMATS["a5"])
 
-    assert after.name != before.name
-    assert "Un autre titre" in read_pdf(after.name).pages[0].extract_text()
+    assert after.etag != before.etag
+    assert "Un autre titre" in read_pdf(after).pages[0].extract_text()
 
 
 def test_changing_the_legal_footer_gives_a_new_pdf(french_version):
-    before = tract_pdf(french_version, PRINT_FORMATS["a5"])
+    before = ensure_tract_pdf(french_version, PRINT_FORMATS["a5"])
     tract = french_version.tract
     tract.legal_footer = "Imprimerie Exemple, 3 rue du Papier, Lyon"
     tract.save()
-    after = tract_pdf(TractVersion.objects.get(pk=french_version.pk), PRINT_FORMATS["a5"])
+    after = ensure_tract_pdf(TractVersion.objects.get(pk=french_version.pk), PRINT_FORMATS["a5"])
 
-    assert after.name != before.name
-    assert "Imprimerie Exemple" in read_pdf(after.name).pages[0].extract_text()
+    assert after.etag != before.etag
+    assert "Imprimerie Exemple" in read_pdf(after).pages[0].extract_text()
 
 
 class CountingHandler(http.server.BaseHTTPRequestHandler):

@@ -50,6 +50,11 @@ class Tract(models.Model):
         blank=True,
         help_text=_("Leave empty to print the site's default (issuer, IPNS, “Ne pas jeter sur la voie publique”)."),
     )
+    show_qr_code = models.BooleanField(
+        _("print a QR code"),
+        default=False,
+        help_text=_("A small QR code on the printed tract leads to its page on the site."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -131,5 +136,22 @@ class TractVersion(models.Model):
         with translation.override(self.language):
             return reverse("tracts:pdf", kwargs={"slug": self.tract.slug, "print_format": print_format})
 
-    def pdf_filename(self, print_format: str = "a5") -> str:
-        return f"{self.tract.slug}-{self.language}-{print_format}.pdf"
+
+class TractPDF(models.Model):
+    """The last render of a language version in one print format (for the admin's status)."""
+
+    version = models.ForeignKey(TractVersion, on_delete=models.CASCADE, related_name="pdfs")
+    print_format = models.CharField(max_length=20)
+    etag = models.CharField(max_length=40)
+    page_count = models.PositiveSmallIntegerField()
+    rendered_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("rendered PDF")
+        verbose_name_plural = _("rendered PDFs")
+        constraints = [
+            models.UniqueConstraint(fields=["version", "print_format"], name="one_record_per_version_and_format"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version} {self.print_format}"

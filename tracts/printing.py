@@ -1,68 +1,217 @@
-"""Print formats of a tract and the stored PDF of each."""
+"""Print formats of a tract, and the stored PDF of each.
 
-from dataclasses import dataclass
+A leaflet (one copy at A4, A5 or A6, for home or print shop) is rendered by
+WeasyPrint; everything else (bilingual sheets, two or four copies per sheet)
+is made from stored leaflets with pypdf. Every PDF is stored under a hash of
+everything that shapes it, so it is rendered once and never served stale.
+"""
 
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import segno
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from collectif import pdf
+from collectif import imposition, pdf
+from collectif.imposition import OutputCondition, Sheet
 from collectif.languages import text_direction
 from collectif.models import SiteSettings
 
-from .models import TractVersion
+from .models import TractPDF, TractVersion
+
+
+@dataclass(frozen=True)
+class LeafletSize:
+    name: str
+    width_mm: float
+    height_mm: float
+    font_size_pt: float
+    margin_mm: float  # top and sides: print shops want text 3–5 mm inside the trim at least
+    margin_bottom_mm: float  # room for the legal footer
+
+
+A4 = LeafletSize("a4", 210, 297, 13.5, 16, 24)
+A5 = LeafletSize("a5", 148, 210, 10, 11, 17)
+A6 = LeafletSize("a6", 105, 148, 7.4, 8, 12.5)
+
+# A tract is one sheet: a front, perhaps a back. A third page is an overflow.
+MAX_LEAFLET_PAGES = 2
+
+# What print shops ask for in France: 3 mm bleed, marks outside it, PDF/X-4
+# for a coated-paper offset press (the profile in static/print/icc/).
+BLEED_MM = 3
+CROP_MARK_OFFSET_MM = 4
+CROP_MARK_LENGTH_MM = 6
+PRINT_SHOP_CONDITION = OutputCondition(
+    identifier="FOGRA39",
+    description="Offset commercial and specialty printing according to ISO 12647-2:2004/Amd 1, paper type 1 or 2",
+)
 
 
 @dataclass(frozen=True)
 class PrintFormat:
     name: str
-    label: str
-    width_mm: float
-    height_mm: float
-    description: str
+    size: LeafletSize
+    label: Promise
+    description: Promise
+    sheet: Sheet | None = None  # copies per sheet, for home printing
+    print_shop: bool = False
 
 
 PRINT_FORMATS = {
-    "a5": PrintFormat(
-        "a5",
-        _("A5 leaflet"),
-        148,
-        210,
-        _("One leaflet at A5 size (148 × 210 mm), to print on A5 paper or to send to a copy shop."),
-    ),
+    print_format.name: print_format
+    for print_format in [
+        PrintFormat(
+            "a5",
+            A5,
+            _("A5 leaflet"),
+            _("One leaflet at A5 size (148 × 210 mm), to print on A5 paper."),
+        ),
+        PrintFormat(
+            "a5-2up",
+            A5,
+            _("Two A5 leaflets on A4"),
+            _(
+                "For a home or office printer: two copies side by side on an A4 sheet. "
+                "Print double-sided (flip on the short edge), then cut once along the dotted line."
+            ),
+            sheet=Sheet(297, 210, columns=2, rows=1),
+        ),
+        PrintFormat("a4", A4, _("A4 poster or leaflet"), _("One copy filling an A4 sheet, to pin up or hand out.")),
+        PrintFormat("a6", A6, _("A6 flyer"), _("One small flyer at A6 size (105 × 148 mm).")),
+        PrintFormat(
+            "a6-4up",
+            A6,
+            _("Four A6 flyers on A4"),
+            _("For a home or office printer: four copies on an A4 sheet; cut twice along the dotted lines."),
+            sheet=Sheet(210, 297, columns=2, rows=2),
+        ),
+        PrintFormat(
+            "a5-pro",
+            A5,
+            _("A5 for a print shop"),
+            _("PDF/X-4 with 3 mm bleed and crop marks, as print shops ask for a large run."),
+            print_shop=True,
+        ),
+        PrintFormat(
+            "a4-pro", A4, _("A4 for a print shop"), _("PDF/X-4 with 3 mm bleed and crop marks."), print_shop=True
+        ),
+        PrintFormat(
+            "a6-pro", A6, _("A6 for a print shop"), _("PDF/X-4 with 3 mm bleed and crop marks."), print_shop=True
+        ),
+    ]
 }
 
 
-def tract_print_html(version: TractVersion, print_format: PrintFormat) -> str:
-    """The HTML document WeasyPrint turns into the tract's PDF."""
+# Offered with another language on the back, on the tract's page.
+BILINGUAL_FORMATS = ("a5", "a5-2up")
+
+
+def qr_code_data_uri(url: str) -> str:
+    """A vector QR code for `url`, as an SVG data: URL the renderer accepts."""
+    return segno.make(url, error="m").svg_data_uri(border=0, dark="#000")
+
+
+def leaflet_html(version: TractVersion, size: LeafletSize, *, print_shop: bool = False) -> str:
+    """The HTML document WeasyPrint turns into one leaflet."""
     tract = version.tract
+    online_url = settings.SITE_URL + version.get_absolute_url()
     with translation.override(version.language):
         return render_to_string(
             "tracts/print/tract.html",
             {
                 "tract": tract,
                 "version": version,
-                "format": print_format,
+                "size": size,
+                "print_shop": print_shop,
+                "bleed_mm": BLEED_MM,
+                "band_top_mm": size.margin_mm + BLEED_MM,
+                "band_side_mm": size.margin_mm + BLEED_MM,
                 "direction": text_direction(version.language),
                 "legal_footer": tract.get_legal_footer(),
                 "site_name": SiteSettings.load().site_name,
-                "online_url": settings.SITE_URL + version.get_absolute_url(),
+                "online_url": online_url,
+                "qr_code": qr_code_data_uri(online_url) if tract.show_qr_code else "",
             },
         )
 
 
 @dataclass(frozen=True)
-class StoredPDF:
-    name: str  # storage name
+class PDFPlan:
+    """A PDF as it will be stored: its hash, its download name and how to make it."""
+
     etag: str
-    filename: str  # what the visitor's browser saves it as
+    filename: str
+    render: Callable[[], bytes]
+
+    @property
+    def storage_name(self) -> str:
+        return pdf.storage_name(self.etag)
 
 
-def tract_pdf(version: TractVersion, print_format: PrintFormat) -> StoredPDF:
-    """The stored PDF of this version in this format, rendered if not stored yet."""
-    html = tract_print_html(version, print_format)
-    etag = pdf.fingerprint(html)
-    name = f"pdfs/tracts/{version.tract.slug}/{version.language}-{print_format.name}-{etag}.pdf"
-    pdf.stored_pdf(name, lambda: pdf.render_pdf(html))
-    return StoredPDF(name=name, etag=etag, filename=version.pdf_filename(print_format.name))
+def _leaflet_plan(version: TractVersion, size: LeafletSize, print_shop: bool) -> PDFPlan:
+    html = leaflet_html(version, size, print_shop=print_shop)
+
+    def render() -> bytes:
+        if not print_shop:
+            return pdf.render_pdf(html)
+        return imposition.prepare_for_print_shop(
+            pdf.render_pdf(html, variant="pdf/x-4"),
+            bleed_mm=BLEED_MM,
+            offset_mm=CROP_MARK_OFFSET_MM,
+            length_mm=CROP_MARK_LENGTH_MM,
+            condition=PRINT_SHOP_CONDITION,
+        )
+
+    return PDFPlan(etag=pdf.fingerprint("leaflet", html), filename="", render=render)
+
+
+def _read(plan: PDFPlan) -> bytes:
+    pdf.stored_pdf(plan.storage_name, plan.render)
+    with default_storage.open(plan.storage_name, "rb") as stored:
+        return stored.read()
+
+
+def tract_pdf_filename(version: TractVersion, print_format: PrintFormat, verso: TractVersion | None = None) -> str:
+    languages = f"{version.language}-{verso.language}" if verso else version.language
+    return f"{version.tract.slug}-{languages}-{print_format.name}.pdf"
+
+
+def tract_pdf_plan(version: TractVersion, print_format: PrintFormat, verso: TractVersion | None = None) -> PDFPlan:
+    """The PDF of `version` in `print_format`, with `verso`'s pages after its own if given."""
+    leaflets = [_leaflet_plan(v, print_format.size, print_format.print_shop) for v in (version, verso) if v]
+    filename = tract_pdf_filename(version, print_format, verso)
+    if len(leaflets) == 1 and print_format.sheet is None:
+        return replace(leaflets[0], filename=filename)
+
+    def render() -> bytes:
+        documents = [_read(leaflet) for leaflet in leaflets]
+        document = imposition.concatenate(documents) if len(documents) > 1 else documents[0]
+        return imposition.impose(document, print_format.sheet) if print_format.sheet else document
+
+    etag = pdf.fingerprint(print_format.name, *(leaflet.etag for leaflet in leaflets))
+    return PDFPlan(etag=etag, filename=filename, render=render)
+
+
+def ensure_tract_pdf(version: TractVersion, print_format: PrintFormat, verso: TractVersion | None = None) -> PDFPlan:
+    """Make sure this PDF is stored (rendering it at most once) and return its plan.
+
+    Single-language PDFs are recorded with their page count, for the admin.
+    """
+    plan = tract_pdf_plan(version, print_format, verso)
+    pdf.stored_pdf(plan.storage_name, plan.render)
+    if (
+        verso is None
+        and not TractPDF.objects.filter(version=version, print_format=print_format.name, etag=plan.etag).exists()
+    ):
+        with default_storage.open(plan.storage_name, "rb") as stored:
+            pages = imposition.page_count(stored.read())
+        TractPDF.objects.update_or_create(
+            version=version, print_format=print_format.name, defaults={"etag": plan.etag, "page_count": pages}
+        )
+    return plan

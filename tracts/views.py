@@ -1,16 +1,18 @@
 from collections.abc import Callable
 
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseNotModified
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from collectif.models import Theme
-from collectif.views import NotFoundForVisitor
+from collectif.views import NotFoundForVisitor, redirect_to_stored_pdf
 
 from .models import Tract, TractVersion
-from .printing import PRINT_FORMATS, tract_pdf
+from .printing import BILINGUAL_FORMATS, PRINT_FORMATS, PrintFormat, ensure_tract_pdf
+
+# Builds the address of a version's PDF: (version, format name, back-side language).
+PDFURL = Callable[[TractVersion, str, str | None], str]
 
 TRACTS_PER_PAGE = 20
 
@@ -46,26 +48,37 @@ def archive(request: HttpRequest) -> HttpResponse:
     )
 
 
+def download_links(version: TractVersion, pdf_url: PDFURL) -> dict[str, list[dict]]:
+    """The tract's PDFs, grouped as the page presents them."""
+
+    def link(print_format: PrintFormat, verso: TractVersion | None = None) -> dict:
+        return {
+            "format": print_format,
+            "url": pdf_url(version, print_format.name, verso.language if verso else None),
+            "verso": verso,
+        }
+
+    others = [other for other in version.tract.all_versions() if other.language != version.language]
+    return {
+        "home": [link(f) for f in PRINT_FORMATS.values() if not f.print_shop],
+        "print_shop": [link(f) for f in PRINT_FORMATS.values() if f.print_shop],
+        "bilingual": [link(PRINT_FORMATS[name], other) for other in others for name in BILINGUAL_FORMATS],
+    }
+
+
+def public_pdf_url(version: TractVersion, print_format: str, verso: str | None) -> str:
+    url = version.get_pdf_url(print_format)
+    return f"{url}?verso={verso}" if verso else url
+
+
 def render_tract_page(
-    request: HttpRequest,
-    tract: Tract,
-    *,
-    preview: bool = False,
-    pdf_url: Callable[[TractVersion, str], str] = TractVersion.get_pdf_url,
+    request: HttpRequest, tract: Tract, *, preview: bool = False, pdf_url: PDFURL = public_pdf_url
 ) -> HttpResponse:
     """The tract's web page; the admin's preview uses it with its own PDF links."""
     language = request.LANGUAGE_CODE
     version = tract.version_for(language)
     if version is None:
         raise NotFoundForVisitor(_("This tract has no text yet."))
-    downloads = [
-        {
-            "format": print_format,
-            "url": pdf_url(version, print_format.name),
-            "filename": version.pdf_filename(print_format.name),
-        }
-        for print_format in PRINT_FORMATS.values()
-    ]
     return render(
         request,
         "tracts/detail.html",
@@ -74,7 +87,7 @@ def render_tract_page(
             "version": version,
             "is_fallback": version.language != language,
             "versions": tract.all_versions(),
-            "downloads": downloads,
+            "downloads": download_links(version, pdf_url),
             "preview": preview,
         },
     )
@@ -85,23 +98,20 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render_tract_page(request, tract)
 
 
-def serve_tract_pdf(
-    request: HttpRequest, version: TractVersion, print_format: str, *, public: bool = True
-) -> HttpResponse:
+def resolve_pdf_request(tract: Tract, version: TractVersion, print_format: str, verso_language: str | None):
+    """The format and back-side version asked for, or a 404 that says what is wrong."""
     if print_format not in PRINT_FORMATS:
         raise NotFoundForVisitor(_("There is no “%(format)s” print format.") % {"format": print_format[:20]})
-    stored = tract_pdf(version, PRINT_FORMATS[print_format])
-    etag = f'"{stored.etag}"'
-    if etag in request.headers.get("If-None-Match", ""):
-        response = HttpResponseNotModified()
-    else:
-        response = FileResponse(default_storage.open(stored.name, "rb"), content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="{stored.filename}"'
-    response["ETag"] = etag
-    # The URL stays the same when the tract changes: caches revalidate with
-    # the ETag, which names the exact content. Previews of drafts stay private.
-    response["Cache-Control"] = "public, max-age=300, must-revalidate" if public else "private, no-store"
-    return response
+    verso = None
+    if verso_language:
+        verso = tract.version(verso_language[:10])
+        if verso is None:
+            raise NotFoundForVisitor(
+                _("This tract has no “%(language)s” version to print on the back.") % {"language": verso_language[:10]}
+            )
+        if verso == version:
+            raise NotFoundForVisitor(_("Choose another language than the front's for the back of the sheet."))
+    return PRINT_FORMATS[print_format], verso
 
 
 def pdf(request: HttpRequest, slug: str, print_format: str) -> HttpResponse:
@@ -113,5 +123,7 @@ def pdf(request: HttpRequest, slug: str, print_format: str) -> HttpResponse:
         fallback = tract.original_version()
         if fallback is None:
             raise NotFoundForVisitor(_("This tract has no text yet."))
-        return redirect(fallback.get_pdf_url(print_format))
-    return serve_tract_pdf(request, version, print_format)
+        return redirect(public_pdf_url(fallback, print_format, request.GET.get("verso")))
+    chosen_format, verso = resolve_pdf_request(tract, version, print_format, request.GET.get("verso"))
+    plan = ensure_tract_pdf(version, chosen_format, verso)
+    return redirect_to_stored_pdf(plan.etag, plan.filename)
