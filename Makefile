@@ -25,10 +25,14 @@ check-system: $(VENV)/.installed
 locale/fr/LC_MESSAGES/django.mo: $(wildcard locale/*/LC_MESSAGES/django.po) | $(VENV)/.installed
 	$(BIN)/python manage.py compilemessages --ignore=.venv -v0
 
+# The dev server and, beside it, the worker that renders PDFs in the
+# background; stopping one (Ctrl-C) stops both.
 run: setup
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py load_demo_tracts
 	$(BIN)/python manage.py create_dev_admin --port $(PORT)
+	@trap 'kill 0' INT TERM EXIT; \
+	$(BIN)/python manage.py db_worker & \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: setup

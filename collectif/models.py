@@ -40,7 +40,11 @@ class SiteSettings(models.Model):
 
     @classmethod
     def load(cls) -> "SiteSettings":
-        settings, _created = cls.objects.get_or_create(pk=1)
+        settings = cls.objects.filter(pk=1).first()
+        if settings is None:
+            # Concurrent first requests may both get here: let one insert win.
+            cls.objects.bulk_create([cls(pk=1)], ignore_conflicts=True)
+            settings = cls.objects.get(pk=1)
         return settings
 
     @property

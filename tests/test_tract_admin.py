@@ -1,8 +1,10 @@
 import pytest
 from django.urls import reverse
+from django_tasks import default_task_backend
 
 from collectif.models import Theme
 from tracts.models import Tract
+from tracts.tasks import render_tract_pdfs
 
 pytestmark = pytest.mark.django_db
 
@@ -110,3 +112,52 @@ def test_visitors_cannot_preview(client, make_tract):
         response = client.get(url)
         assert response.status_code == 302
         assert "/login/" in response["Location"]
+
+
+LONG_BODY = "".join(f"<p>Paragraphe {n} : un tract bien trop long pour une seule feuille A5.</p>" for n in range(120))
+
+
+def test_saving_warns_when_a_version_runs_longer_than_a_sheet(admin_client):
+    data = tract_form(**{"versions-TOTAL_FORMS": "1", "versions-0-body": LONG_BODY})
+    response = admin_client.post(
+        reverse("admin:tracts_tract_add"), data, follow=True, headers={"Accept-Language": "en"}
+    )
+    warnings = [str(m) for m in response.context["messages"] if m.level_tag == "warning"]
+    assert len(warnings) == 1
+    assert "French version takes" in warnings[0] and "pages in A5" in warnings[0]
+
+
+def test_a_tract_that_fits_gets_no_warning(admin_client):
+    response = admin_client.post(reverse("admin:tracts_tract_add"), tract_form(), follow=True)
+    assert not [m for m in response.context["messages"] if m.level_tag == "warning"]
+
+
+def test_change_page_shows_the_pdf_status(admin_client, make_tract):
+    tract = make_tract("statut", {"fr": {"body": LONG_BODY}, "en": {}})
+    url = reverse("admin:tracts_tract_change", args=[tract.pk])
+    before = admin_client.get(url, headers={"Accept-Language": "en"}).content.decode()
+    assert "a5: waiting" in before
+
+    render_tract_pdfs.call(tract.pk)
+    after = admin_client.get(url, headers={"Accept-Language": "en"}).content.decode()
+    assert "a5: waiting" not in after
+    assert "a6-4up: 1 p. ✓" in after
+    assert "pages, too long" in after  # the long French version in A5 and A6
+
+
+def test_render_action_queues_the_selected_tracts(
+    admin_client, make_tract, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    default_task_backend.clear()
+    first, second, _other = make_tract("un"), make_tract("deux"), make_tract("trois")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            reverse("admin:tracts_tract_changelist"),
+            {"action": "render_pdfs", "_selected_action": [first.pk, second.pk]},
+            follow=True,
+        )
+
+    assert response.status_code == 200
+    assert sorted(result.args[0] for result in default_task_backend.results) == [first.pk, second.pk]

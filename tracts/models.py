@@ -144,7 +144,7 @@ class TractPDF(models.Model):
     print_format = models.CharField(max_length=20)
     etag = models.CharField(max_length=40)
     page_count = models.PositiveSmallIntegerField()
-    rendered_at = models.DateTimeField(auto_now=True)
+    rendered_at = models.DateTimeField()
 
     class Meta:
         verbose_name = _("rendered PDF")

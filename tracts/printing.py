@@ -13,7 +13,7 @@ import segno
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -211,7 +211,19 @@ def ensure_tract_pdf(version: TractVersion, print_format: PrintFormat, verso: Tr
     ):
         with default_storage.open(plan.storage_name, "rb") as stored:
             pages = imposition.page_count(stored.read())
-        TractPDF.objects.update_or_create(
-            version=version, print_format=print_format.name, defaults={"etag": plan.etag, "page_count": pages}
+        # An upsert: concurrent downloads of a new PDF all record it.
+        TractPDF.objects.bulk_create(
+            [
+                TractPDF(
+                    version=version,
+                    print_format=print_format.name,
+                    etag=plan.etag,
+                    page_count=pages,
+                    rendered_at=timezone.now(),
+                )
+            ],
+            update_conflicts=True,
+            unique_fields=["version", "print_format"],
+            update_fields=["etag", "page_count", "rendered_at"],
         )
     return plan

@@ -1,0 +1,172 @@
+"""Speed of tract PDFs: cold renders, imposition, cached downloads.
+
+    .venv/bin/python benchmarks/pdf_rendering.py [--runs 7] [--requests 200]
+
+Works in a throw-away SQLite database and media folder. Imports a realistic
+tract (the French sample about scoring), then prints medians of:
+- the cold render of each format (nothing stored beforehand);
+- the imposition overhead of the 2-up and 4-up sheets (leaflet already stored);
+- a cached PDF download against a static file, both from the same production
+  server (gunicorn + WhiteNoise, DEBUG off), one new connection per request.
+"""
+
+import argparse
+import http.client
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+WORKDIR = Path(tempfile.mkdtemp(prefix="collectif-bench-"))
+ENVIRONMENT = {
+    "DATABASE_URL": f"sqlite:///{WORKDIR / 'bench.sqlite3'}",
+    "MEDIA_ROOT": str(WORKDIR / "media"),
+    "STATIC_ROOT": str(WORKDIR / "static"),
+    "DEBUG": "0",
+    "SECRET_KEY": "benchmark-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+    "ALLOWED_HOSTS": "127.0.0.1",
+    "SECURE_SSL_REDIRECT": "0",
+    "DJANGO_SETTINGS_MODULE": "collectif.settings",
+}
+os.environ.update(ENVIRONMENT)
+sys.path.insert(0, str(PROJECT))
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.files.storage import default_storage  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+
+from tracts.importing import import_tract  # noqa: E402
+from tracts.printing import PRINT_FORMATS, _leaflet_plan, ensure_tract_pdf, tract_pdf_plan  # noqa: E402
+
+
+def median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def clear_pdfs() -> None:
+    shutil.rmtree(Path(ENVIRONMENT["MEDIA_ROOT"]) / "pdfs", ignore_errors=True)
+
+
+def cold_renders(version, runs: int) -> dict[str, float]:
+    figures = {}
+    for print_format in PRINT_FORMATS.values():
+        samples = []
+        for _ in range(runs):
+            clear_pdfs()
+            started = time.perf_counter()
+            ensure_tract_pdf(version, print_format)
+            samples.append(time.perf_counter() - started)
+        figures[print_format.name] = median_ms(samples)
+    return figures
+
+
+def imposition_overheads(version, runs: int) -> dict[str, float]:
+    figures = {}
+    for name in ("a5-2up", "a6-4up"):
+        print_format = PRINT_FORMATS[name]
+        samples = []
+        for _ in range(runs):
+            clear_pdfs()
+            leaflet = _leaflet_plan(version, print_format.size, False)
+            ensure_tract_pdf(version, PRINT_FORMATS[print_format.size.name])  # the leaflet, stored
+            assert default_storage.exists(leaflet.storage_name)
+            started = time.perf_counter()
+            ensure_tract_pdf(version, print_format)
+            samples.append(time.perf_counter() - started)
+        figures[name] = median_ms(samples)
+    return figures
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def timed_get(port: int, path: str) -> tuple[float, int, int]:
+    started = time.perf_counter()
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request("GET", path)
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    return time.perf_counter() - started, response.status, len(body)
+
+
+def downloads(version, requests: int) -> dict[str, tuple[float, int]]:
+    ensure_tract_pdf(version, PRINT_FORMATS["a5"])
+    plan = tract_pdf_plan(version, PRINT_FORMATS["a5"])
+    pdf_path = f"/pdf/{plan.etag}/{plan.filename}"
+    static_path = "/static/css/site.css"
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "collectif.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+        cwd=PROJECT,
+        env={**os.environ, **ENVIRONMENT},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                timed_get(port, static_path)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        figures = {}
+        for label, path in (("static file (site.css)", static_path), ("cached PDF (a5)", pdf_path)):
+            for _ in range(20):  # warm up both workers
+                timed_get(port, path)
+            samples, size = [], 0
+            for _ in range(requests):
+                elapsed, status, size = timed_get(port, path)
+                assert status == 200, (path, status)
+                samples.append(elapsed)
+            figures[label] = (median_ms(samples), size)
+        return figures
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--requests", type=int, default=200)
+    arguments = parser.parse_args()
+    try:
+        call_command("migrate", verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        sample = (PROJECT / "tracts" / "demo" / "non-au-score.fr.md").read_text(encoding="utf-8")
+        version = import_tract(sample, "fr", slug="bench", publish=True)
+
+        print(f"Cold render, median of {arguments.runs} (ms)")
+        for name, value in cold_renders(version, arguments.runs).items():
+            print(f"  {name:<8} {value:7.0f}")
+        print(f"Imposition overhead, leaflet already stored, median of {arguments.runs} (ms)")
+        for name, value in imposition_overheads(version, arguments.runs).items():
+            print(f"  {name:<8} {value:7.0f}")
+        print(f"Download from gunicorn + WhiteNoise, median of {arguments.requests} requests (ms)")
+        figures = downloads(version, arguments.requests)
+        for label, (value, size) in figures.items():
+            print(f"  {label:<24} {value:6.2f}  ({size} bytes)")
+        ratio = figures["cached PDF (a5)"][0] / figures["static file (site.css)"][0]
+        print(f"  cached PDF / static file: {ratio:.2f}x")
+    finally:
+        shutil.rmtree(WORKDIR, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

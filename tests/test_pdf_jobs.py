@@ -1,0 +1,64 @@
+import io
+
+import pytest
+from django.core.management import call_command
+from django_tasks import default_task_backend
+
+from tracts.models import TractPDF
+from tracts.printing import PRINT_FORMATS, tract_pdf_plan
+from tracts.tasks import render_tract_pdfs, schedule_pdf_renders
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def dummy_tasks(settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    default_task_backend.clear()
+    return default_task_backend
+
+
+def test_the_task_renders_every_format_of_every_version(make_tract):
+    tract = make_tract("deux-langues", {"fr": {}, "en": {}})
+
+    count = render_tract_pdfs.call(tract.pk)
+
+    assert count == 2 * len(PRINT_FORMATS)
+    records = TractPDF.objects.filter(version__tract=tract)
+    assert records.count() == 2 * len(PRINT_FORMATS)
+    for record in records:
+        assert record.etag == tract_pdf_plan(record.version, PRINT_FORMATS[record.print_format]).etag
+        assert record.page_count == 1
+
+
+def test_a_deleted_tract_is_nothing_to_render():
+    assert render_tract_pdfs.call(999_999) == 0
+
+
+def test_renders_are_queued_after_the_commit(make_tract, dummy_tasks, django_capture_on_commit_callbacks):
+    tract = make_tract()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        schedule_pdf_renders(tract)
+    assert dummy_tasks.results == []  # nothing before the commit
+
+    for callback in callbacks:
+        callback()
+    assert len(dummy_tasks.results) == 1
+    assert dummy_tasks.results[0].args == [tract.pk]
+    assert dummy_tasks.results[0].task.func.__name__ == "render_tract_pdfs"
+
+
+def test_render_pdfs_command_renders_published_tracts_or_all(make_tract):
+    make_tract("publie", {"fr": {}})
+    make_tract("brouillon", {"fr": {}}, status="draft")
+
+    out = io.StringIO()
+    call_command("render_pdfs", stdout=out)
+    assert f"{len(PRINT_FORMATS)} PDFs ready." in out.getvalue()
+    assert f"{len(PRINT_FORMATS)}/{len(PRINT_FORMATS)} publie" in out.getvalue()
+    assert not TractPDF.objects.filter(version__tract__slug="brouillon").exists()
+
+    out = io.StringIO()
+    call_command("render_pdfs", "--all", stdout=out)
+    assert f"{2 * len(PRINT_FORMATS)} PDFs ready." in out.getvalue()
+    assert TractPDF.objects.filter(version__tract__slug="brouillon").count() == len(PRINT_FORMATS)

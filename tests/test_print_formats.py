@@ -1,0 +1,191 @@
+import io
+import threading
+import urllib.request
+
+import pytest
+from django.core.files.storage import default_storage
+from pypdf import PdfReader
+
+from collectif import pdf
+from tracts.printing import PRINT_FORMATS, ensure_tract_pdf, leaflet_html
+
+pytestmark = pytest.mark.django_db
+
+MM = 72 / 25.4
+LONG_BODY = "".join(f"<p>Paragraphe {n} : un texte assez long pour remplir la page du tract.</p>" for n in range(70))
+
+
+def reader_for(plan) -> PdfReader:
+    with default_storage.open(plan.storage_name, "rb") as stored:
+        return PdfReader(io.BytesIO(stored.read()))
+
+
+def box_mm(box) -> tuple[float, float, float, float]:
+    return tuple(round(float(value) / MM, 1) for value in (box.left, box.bottom, box.right, box.top))
+
+
+def size_mm(box) -> tuple[float, float]:
+    return round(float(box.width) / MM, 1), round(float(box.height) / MM, 1)
+
+
+@pytest.fixture
+def bilingual(make_tract):
+    tract = make_tract(
+        "non-au-score",
+        {
+            "fr": {"title": "Non au score", "body": "<p>Texte français du tract.</p>"},
+            "ar": {"title": "لا للتنقيط", "body": "<p>نص المنشور بالعربية.</p>"},
+        },
+    )
+    return tract.version("fr"), tract.version("ar")
+
+
+@pytest.mark.parametrize("name, width, height", [("a4", 210, 297), ("a5", 148, 210), ("a6", 105, 148)])
+def test_home_leaflets_have_their_size_and_no_bleed(bilingual, name, width, height):
+    page = reader_for(ensure_tract_pdf(bilingual[0], PRINT_FORMATS[name])).pages[0]
+    assert size_mm(page.mediabox) == (width, height)
+    assert size_mm(page.trimbox) == (width, height)
+
+
+@pytest.mark.parametrize("name, width, height", [("a4-pro", 210, 297), ("a5-pro", 148, 210), ("a6-pro", 105, 148)])
+def test_print_shop_files_have_trim_bleed_and_marks_outside_the_bleed(bilingual, name, width, height):
+    reader = reader_for(ensure_tract_pdf(bilingual[0], PRINT_FORMATS[name]))
+    page = reader.pages[0]
+
+    trim, bleed, media = box_mm(page.trimbox), box_mm(page.bleedbox), box_mm(page.mediabox)
+    assert size_mm(page.trimbox) == (width, height)
+    assert bleed == (trim[0] - 3, trim[1] - 3, trim[2] + 3, trim[3] + 3)
+    # The marks are drawn in the margin between the bleed and the media edge.
+    assert media[0] < bleed[0] - 5 and media[1] < bleed[1] - 5 and media[2] > bleed[2] + 5 and media[3] > bleed[3] + 5
+    assert b" K " in page.get_contents().get_data()  # marks in registration colour
+
+    intent = reader.trailer["/Root"]["/OutputIntents"][0].get_object()
+    assert intent["/S"] == "/GTS_PDFX"
+    assert intent["/OutputConditionIdentifier"] == "FOGRA39"
+    profile = intent["/DestOutputProfile"].get_object()
+    assert profile["/N"] == 4
+    assert b"acsp" in profile.get_data()[:128]  # an ICC profile, embedded
+    assert b"pdfxid:GTS_PDFXVersion" in reader.trailer["/Root"]["/Metadata"].get_object().get_data()
+
+    for font in page["/Resources"]["/Font"].values():
+        descendant = font.get_object()["/DescendantFonts"][0].get_object()
+        assert "/FontFile2" in descendant["/FontDescriptor"]
+
+
+def test_background_runs_into_the_bleed_in_print_shop_files(bilingual):
+    html = leaflet_html(bilingual[0], PRINT_FORMATS["a5-pro"].size, print_shop=True)
+    assert "bleed: 3mm" in html
+    assert ".kicker { margin: -14mm -14mm" in html
+
+
+@pytest.mark.parametrize("name, sheet, copies", [("a5-2up", (297, 210), 2), ("a6-4up", (210, 297), 4)])
+def test_imposed_sheets_carry_the_copies(bilingual, name, sheet, copies):
+    reader = reader_for(ensure_tract_pdf(bilingual[0], PRINT_FORMATS[name]))
+
+    assert len(reader.pages) == 1
+    assert size_mm(reader.pages[0].mediabox) == sheet
+    assert reader.pages[0].extract_text().count("Texte français du tract.") == copies
+
+
+def test_two_page_tract_on_two_up_sheet_backs_each_front(make_tract):
+    tract = make_tract("long", {"fr": {"title": "Long", "body": LONG_BODY[: len(LONG_BODY) // 2]}})
+    version = tract.version("fr")
+    leaflet = reader_for(ensure_tract_pdf(version, PRINT_FORMATS["a5"]))
+    assert len(leaflet.pages) == 2
+
+    sheets = reader_for(ensure_tract_pdf(version, PRINT_FORMATS["a5-2up"]))
+    assert len(sheets.pages) == 2
+    first_page_text = leaflet.pages[0].extract_text().splitlines()[3]
+    last_page_text = leaflet.pages[1].extract_text().splitlines()[0]
+    assert sheets.pages[0].extract_text().count(first_page_text) == 2
+    assert sheets.pages[1].extract_text().count(last_page_text) == 2
+
+
+def test_bilingual_sheet_puts_the_verso_language_after(bilingual):
+    french, arabic = bilingual
+    reader = reader_for(ensure_tract_pdf(french, PRINT_FORMATS["a5"], arabic))
+    assert len(reader.pages) == 2
+    assert "Texte français du tract." in reader.pages[0].extract_text()
+    assert "ل" in reader.pages[1].extract_text() and "français" not in reader.pages[1].extract_text()
+
+    sheets = reader_for(ensure_tract_pdf(french, PRINT_FORMATS["a5-2up"], arabic))
+    assert [p.extract_text().count("Texte français du tract.") for p in sheets.pages] == [2, 0]
+
+
+def test_bilingual_print_shop_file_keeps_its_boxes(bilingual):
+    french, arabic = bilingual
+    reader = reader_for(ensure_tract_pdf(french, PRINT_FORMATS["a5-pro"], arabic))
+    assert len(reader.pages) == 2
+    assert all(size_mm(page.trimbox) == (148, 210) for page in reader.pages)
+    assert "/OutputIntents" in reader.trailer["/Root"]
+
+
+def test_qr_code_is_printed_only_when_asked(make_tract):
+    tract = make_tract("qr", {"fr": {}})
+    version = tract.version("fr")
+    without = reader_for(ensure_tract_pdf(version, PRINT_FORMATS["a5"]))
+    tract.show_qr_code = True
+    tract.save()
+    version.refresh_from_db()
+    html = leaflet_html(version, PRINT_FORMATS["a5"].size)
+    with_qr = reader_for(ensure_tract_pdf(version, PRINT_FORMATS["a5"]))
+
+    assert "data:image/svg+xml" in html
+    # The SVG is drawn as vector paths: one move per run of dark modules, many per row.
+    moves_without = without.pages[0].get_contents().get_data().count(b" m\n")
+    moves_with = with_qr.pages[0].get_contents().get_data().count(b" m\n")
+    assert moves_with - moves_without > 100
+
+
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        ("/fr/tracts/non-au-score/a3.pdf", "a3"),
+        ("/fr/tracts/non-au-score/a5.pdf?verso=es", "es"),
+        ("/fr/tracts/non-au-score/a5.pdf?verso=fr", "autre langue"),
+        ("/fr/tracts/non-au-score/a5-2up.pdf?verso=" + "x" * 500, "xxxxxxxxxx"),
+    ],
+)
+def test_bad_formats_and_versos_are_clear_404s(client, bilingual, url, message):
+    response = client.get(url)
+    assert response.status_code == 404
+    assert message in response.content.decode()
+
+
+def test_each_format_downloads(client, bilingual):
+    for name in PRINT_FORMATS:
+        response = client.get(f"/ar/tracts/non-au-score/{name}.pdf?verso=fr", follow=True)
+        assert response.status_code == 200, name
+        assert response.redirect_chain[-1][0].endswith(f"/non-au-score-ar-fr-{name}.pdf")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_downloads_render_once(live_server, make_tract, monkeypatch):
+    make_tract("populaire", {"fr": {"title": "Tract populaire"}})
+    renders = []
+    real_render = pdf.render_pdf
+
+    def counting_render(html, **options):
+        renders.append(html)
+        return real_render(html, **options)
+
+    monkeypatch.setattr(pdf, "render_pdf", counting_render)
+    bodies, errors = [], []
+
+    def download():
+        try:
+            with urllib.request.urlopen(f"{live_server.url}/fr/tracts/populaire/a5.pdf", timeout=60) as response:
+                bodies.append(response.read())
+        except Exception as error:  # reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=download) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert len(renders) == 1
+    assert len(bodies) == 6 and len(set(bodies)) == 1
+    assert bodies[0].startswith(b"%PDF") and bodies[0].rstrip().endswith(b"%%EOF")
