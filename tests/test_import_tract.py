@@ -6,11 +6,20 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from collectif.models import Theme
 from tracts.models import Tract, TractVersion
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english_messages():
+    """Error messages in English here; the subprocess test below checks the French ones."""
+    with translation.override("en"):
+        yield
+
 
 GOOD = """---
 title: Contrôle : non !
@@ -161,3 +170,13 @@ def test_exit_code_is_1_and_the_error_is_one_line(tmp_path):
     assert len(result.stderr.strip().splitlines()) == 1
     # Organisers read errors in French, the site's language.
     assert "n'est jamais refermé" in result.stderr
+
+
+def test_import_queues_the_pdf_renders(tmp_path, settings, django_capture_on_commit_callbacks):
+    from django_tasks import default_task_backend
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    default_task_backend.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        run_import(tmp_path, GOOD, "--language", "fr")
+    assert [result.args for result in default_task_backend.results] == [[Tract.objects.get().pk]]

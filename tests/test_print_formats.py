@@ -135,6 +135,7 @@ def test_qr_code_is_printed_only_when_asked(make_tract):
     moves_without = without.pages[0].get_contents().get_data().count(b" m\n")
     moves_with = with_qr.pages[0].get_contents().get_data().count(b" m\n")
     assert moves_with - moves_without > 100
+    assert b"0 0 0 1 SCN" in with_qr.pages[0].get_contents().get_data()  # black ink only
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ from django.urls import path, reverse
 from django.utils import translation
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from collectif.languages import is_supported, language_codes
 from collectif.views import stored_pdf_response
@@ -150,8 +151,15 @@ class TractAdmin(admin.ModelAdmin):
     def render_pdfs(self, request: HttpRequest, queryset) -> None:
         for tract in queryset:
             schedule_pdf_renders(tract)
+        count = len(queryset)
         self.message_user(
-            request, _("The PDFs of %(count)d tracts will be rendered in the background.") % {"count": len(queryset)}
+            request,
+            ngettext(
+                "The PDFs of %(count)d tract will be rendered in the background.",
+                "The PDFs of %(count)d tracts will be rendered in the background.",
+                count,
+            )
+            % {"count": count},
         )
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:

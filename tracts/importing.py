@@ -18,6 +18,7 @@ from collectif.markdown import (
 from collectif.models import Theme
 
 from .models import Tract, TractVersion
+from .tasks import schedule_pdf_renders
 
 FRONT_MATTER_KEYS = {"title", "subtitle", "date", "themes", "contact", "footer"}
 
@@ -105,4 +106,5 @@ def import_tract(text: str, language: str, *, slug: str | None = None, publish: 
         except ValidationError as error:
             raise MarkdownImportError("; ".join(error.messages))
         version.save()
+        schedule_pdf_renders(tract)
     return version

@@ -6,8 +6,10 @@ is made from stored leaflets with pypdf. Every PDF is stored under a hash of
 everything that shapes it, so it is rendered once and never served stale.
 """
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from urllib.parse import quote
 
 import segno
 from django.conf import settings
@@ -113,8 +115,15 @@ BILINGUAL_FORMATS = ("a5", "a5-2up")
 
 
 def qr_code_data_uri(url: str) -> str:
-    """A vector QR code for `url`, as an SVG data: URL the renderer accepts."""
-    return segno.make(url, error="m").svg_data_uri(border=0, dark="#000")
+    """A vector QR code for `url`, as an SVG data: URL the renderer accepts.
+
+    Drawn in pure black ink (CMYK), as the rest of the text: print-shop files
+    must not mix in RGB colours.
+    """
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="svg", border=0, dark="#000", xmldecl=False)
+    svg = buffer.getvalue().decode().replace('stroke="#000"', 'stroke="device-cmyk(0 0 0 1)"')
+    return "data:image/svg+xml;charset=utf-8," + quote(svg)
 
 
 def leaflet_html(version: TractVersion, size: LeafletSize, *, print_shop: bool = False) -> str:
