@@ -41,6 +41,10 @@ RICH_TEXT_ATTRIBUTES = {
 }
 URL_SCHEMES = {"http", "https", "mailto"}
 
+# Long-form articles also hold tables and figures with captions.
+ARTICLE_TAGS = RICH_TEXT_TAGS | {"table", "thead", "tbody", "tr", "th", "td", "caption", "figure", "figcaption"}
+ARTICLE_ATTRIBUTES = RICH_TEXT_ATTRIBUTES | {"th": {"colspan", "rowspan", "scope"}, "td": {"colspan", "rowspan"}}
+
 
 def is_own_media_url(url: str) -> bool:
     """True for a path inside MEDIA_URL that does not climb out of it."""
@@ -58,12 +62,12 @@ def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
     return value
 
 
-@lru_cache(maxsize=1)
-def _cleaner() -> nh3.Cleaner:
+@lru_cache(maxsize=2)
+def _cleaner(article: bool) -> nh3.Cleaner:
     return nh3.Cleaner(
-        tags=RICH_TEXT_TAGS,
+        tags=ARTICLE_TAGS if article else RICH_TEXT_TAGS,
         clean_content_tags={"script", "style", "iframe", "object", "embed", "template"},
-        attributes=RICH_TEXT_ATTRIBUTES,
+        attributes=ARTICLE_ATTRIBUTES if article else RICH_TEXT_ATTRIBUTES,
         attribute_filter=_filter_attribute,
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer",
@@ -71,11 +75,12 @@ def _cleaner() -> nh3.Cleaner:
     )
 
 
-def clean_rich_text(html: str | None) -> str:
-    """Return `html` reduced to the allow-list; empty editor output gives ""."""
+def clean_rich_text(html: str | None, *, article: bool = False) -> str:
+    """Return `html` reduced to the allow-list (the article one: tables and
+    figures too); empty editor output gives ""."""
     if not html:
         return ""
-    cleaned = _cleaner().clean(html).strip()
+    cleaned = _cleaner(article).clean(html).strip()
     # ProseMirror always leaves at least one empty paragraph behind.
     if cleaned in {"<p></p>", "<p><br></p>"}:
         return ""
@@ -94,3 +99,17 @@ RICH_TEXT_EDITOR_EXTENSIONS = {
     "HardBreak": True,
     "Link": {"enableTarget": False, "protocols": sorted(URL_SCHEMES)},
 }
+ARTICLE_EDITOR_EXTENSIONS = RICH_TEXT_EDITOR_EXTENSIONS | {
+    "Heading": {"levels": [2, 3, 4]},
+    "Table": True,
+    "TableRow": True,
+    "TableHeader": True,
+    "TableCell": True,
+    "Figure": True,
+    "Caption": True,
+    "Image": True,
+}
+
+
+def clean_article_text(html: str | None) -> str:
+    return clean_rich_text(html, article=True)

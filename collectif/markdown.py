@@ -1,12 +1,16 @@
 """Markdown files as organisers write them on pads and in text editors."""
 
 import datetime
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from markdown_it import MarkdownIt
 
 from collectif.html import clean_rich_text
+from collectif.languages import is_supported, language_codes
 
 
 class MarkdownImportError(ValueError):
@@ -73,7 +77,102 @@ def take_title_heading(body: str) -> tuple[str, str]:
     return "", body
 
 
-def markdown_to_html(body: str) -> str:
+def markdown_to_html(body: str, *, article: bool = False) -> str:
     """Markdown to clean HTML: raw HTML in the file goes through the same cleaning as the editor's."""
-    renderer = MarkdownIt("commonmark", {"html": True, "typographer": False}).enable("strikethrough")
-    return clean_rich_text(renderer.render(body))
+    renderer = MarkdownIt("commonmark", {"html": True, "typographer": False}).enable(["strikethrough", "table"])
+    return clean_rich_text(renderer.render(body), article=article)
+
+
+FOOTNOTE_DEFINITION = re.compile(r"^\[\^([^\]\s]+)\]:[ \t]?(.*)$")
+FOOTNOTE_REFERENCE = re.compile(r"\[\^([^\]\s]+)\]")
+IMAGE = re.compile(r'!\[(?P<alt>[^\]]*)\]\((?P<path>[^)\s]+)(?:\s+"(?P<caption>[^"]*)")?\)')
+
+
+def extract_footnotes(body: str) -> tuple[str, list[str]]:
+    """Take the `[^label]: text` definitions out of the body, and number the calls.
+
+    Notes are numbered in the order they are first called, as readers meet
+    them; the body keeps "[^1]", "[^2]"… where they are called.
+    """
+    definitions: dict[str, list[str]] = {}
+    kept, current = [], None
+    for line in body.splitlines():
+        if match := FOOTNOTE_DEFINITION.match(line):
+            current = match[1]
+            definitions[current] = [match[2].strip()]
+        elif current and line[:1] in {" ", "\t"} and line.strip():
+            definitions[current].append(line.strip())  # an indented continuation
+        else:
+            current = None
+            kept.append(line)
+    numbers: dict[str, int] = {}
+
+    def number(match: re.Match) -> str:
+        label = match[1]
+        if label not in definitions:
+            raise MarkdownImportError(_("The note [^%(label)s] is called but never written.") % {"label": label[:30]})
+        numbers.setdefault(label, len(numbers) + 1)
+        return f"[^{numbers[label]}]"
+
+    text = FOOTNOTE_REFERENCE.sub(number, "\n".join(kept))
+    for label in definitions:  # written but never called: kept, after the others
+        numbers.setdefault(label, len(numbers) + 1)
+    return text, [" ".join(definitions[label]) for label in sorted(numbers, key=numbers.__getitem__)]
+
+
+def replace_images(body: str, figure: Callable[[str, str, str], str]) -> str:
+    """Replace each `![alt](path "caption")` by what `figure(alt, path, caption)` returns."""
+    return IMAGE.sub(lambda match: figure(match["alt"], match["path"], match["caption"] or ""), body)
+
+
+def check_language(language: str) -> None:
+    if not is_supported(language):
+        raise MarkdownImportError(
+            _("Unknown language “%(language)s” (available: %(available)s).")
+            % {"language": language[:20], "available": ", ".join(language_codes())}
+        )
+
+
+def title_and_body(document: MarkdownDocument) -> tuple[str, str]:
+    """The title (front matter, else the first `# ` heading) and the rest of the text."""
+    title, body = document.metadata.get("title", ""), document.body
+    if not title:
+        title, body = take_title_heading(body)
+    if not title:
+        raise MarkdownImportError(
+            _("No title: add “title:” to the front matter or start the text with a “# ” heading.")
+        )
+    return title, body
+
+
+def checked_length(value: str, model: type, field_name: str) -> str:
+    max_length = model._meta.get_field(field_name).max_length
+    if max_length and len(value) > max_length:
+        raise MarkdownImportError(
+            _("“%(field)s” is %(length)d characters long; the limit is %(max)d.")
+            % {"field": field_name, "length": len(value), "max": max_length}
+        )
+    return value
+
+
+def existing_or_new_slug(model: type, slug: str | None, title: str):
+    """The publication `slug` names (None if new) and the slug to use.
+
+    Without --slug the title gives the slug, and an existing one is refused
+    rather than overwritten.
+    """
+    if slug:
+        if slugify(slug) != slug:
+            raise MarkdownImportError(
+                _("“%(slug)s” is not a valid slug: use lowercase letters, digits and hyphens.") % {"slug": slug[:100]}
+            )
+        return model.objects.filter(slug=slug).first(), slug
+    slug = slugify(title)[:100].strip("-")
+    if not slug:
+        raise MarkdownImportError(_("Cannot make a web address from this title; pass --slug."))
+    if model.objects.filter(slug=slug).exists():
+        raise MarkdownImportError(
+            _("“%(slug)s” already exists: pass --slug %(slug)s to add or replace this language version.")
+            % {"slug": slug}
+        )
+    return None, slug

@@ -1,8 +1,15 @@
-"""Models both apps share: site-wide settings and themes."""
+"""Models both apps share: site-wide settings, themes and images."""
 
+import hashlib
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import models
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
+
+from collectif import images
 
 
 class SiteSettings(models.Model):
@@ -82,3 +89,84 @@ class Theme(models.Model):
                 theme = cls.objects.create(name=name)
             themes.append(theme)
         return themes
+
+
+def image_upload_to(instance: "Image", filename: str) -> str:
+    return images.random_name(filename.rsplit(".", 1)[-1].lower())
+
+
+class Image(models.Model):
+    """A picture for articles (and any page): metadata stripped, renditions stored."""
+
+    file = models.ImageField(
+        _("image file"),
+        upload_to=image_upload_to,
+        max_length=200,
+        help_text=_("JPEG, PNG or WebP. Location, camera and date data are removed on upload."),
+    )
+    alt_text = models.CharField(
+        _("description for people who cannot see it"),
+        max_length=300,
+        help_text=_("Required: what the image shows, in one sentence (the “alt text”)."),
+    )
+    caption = models.CharField(_("caption"), max_length=300, blank=True)
+    credit = models.CharField(_("credit"), max_length=150, blank=True)
+    width = models.PositiveIntegerField(default=0, editable=False)
+    height = models.PositiveIntegerField(default=0, editable=False)
+    renditions = models.JSONField(default=dict, editable=False)
+    checksum = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+        verbose_name = _("image")
+        verbose_name_plural = _("images")
+
+    def __str__(self) -> str:
+        return self.alt_text[:80]
+
+    def save(self, *args, **kwargs) -> None:
+        if self.file and not getattr(self.file, "_committed", True):
+            # Whatever the path (admin, import, shell), only the cleaned
+            # image is ever written to storage.
+            clean = images.clean_image(self.file)
+            self.checksum = hashlib.sha256(clean.content).hexdigest()
+            self.file.save(f"upload.{clean.extension}", ContentFile(clean.content), save=False)
+            self.width, self.height = clean.width, clean.height
+            stem = self.file.name.rsplit(".", 1)[0].replace("images/", "images/r/", 1)
+            self.renditions = {
+                width: default_storage.save(copy.name, copy)
+                for width, copy in images.renditions(clean.content, clean.extension, stem).items()
+            }
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        if self.file and not getattr(self.file, "_committed", True):
+            try:
+                images.check_image(self.file)
+            except ValidationError as error:
+                raise ValidationError({"file": error.messages})
+
+    def delete(self, *args, **kwargs):
+        names = [self.file.name, *self.renditions.values()] if self.file else []
+        result = super().delete(*args, **kwargs)
+        for name in names:
+            default_storage.delete(name)
+        return result
+
+    @classmethod
+    def existing_copy(cls, file) -> "Image | None":
+        """An image already uploaded with the same picture (an import of a translation, say)."""
+        checksum = hashlib.sha256(images.clean_image(file).content).hexdigest()
+        return cls.objects.filter(checksum=checksum).first()
+
+    def sources(self) -> list[images.Rendition]:
+        """Every stored width of the image, smallest first, the original last."""
+        copies = [images.Rendition(default_storage.url(name), int(width)) for width, name in self.renditions.items()]
+        return [*sorted(copies, key=lambda r: r.width), images.Rendition(self.file.url, self.width)]
+
+    def print_name(self) -> str:
+        """The stored file to print: the largest rendition, enough for 300 dpi at column width."""
+        if self.renditions:
+            return self.renditions[max(self.renditions, key=int)]
+        return self.file.name

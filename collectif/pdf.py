@@ -18,6 +18,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from posixpath import normpath
@@ -175,6 +176,30 @@ def render_lock(name: str) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
+@dataclass(frozen=True)
+class PDFPlan:
+    """A PDF as it will be stored: its fingerprint, its download name and how to make it."""
+
+    etag: str
+    filename: str
+    render: Callable[[], bytes]
+
+    @property
+    def storage_name(self) -> str:
+        return storage_name(self.etag)
+
+
+def ensure_stored(plan: PDFPlan) -> bool:
+    """Store the planned PDF unless it is already; True when this call rendered it."""
+    return stored_pdf(plan.storage_name, plan.render)
+
+
+def read_stored(plan: PDFPlan) -> bytes:
+    ensure_stored(plan)
+    with default_storage.open(plan.storage_name, "rb") as stored:
+        return stored.read()
 
 
 def stored_pdf(name: str, render: Callable[[], bytes]) -> bool:

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    "reversion",
+    "reversion_compare",
     "collectif",
     "tracts",
     "articles",

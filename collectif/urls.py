@@ -17,6 +17,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", RedirectView.as_view(pattern_name="tracts:archive", permanent=False), name="home"),
     path("tracts/", include("tracts.urls")),
+    path("articles/", include("articles.urls")),
     prefix_default_language=True,
 )
 

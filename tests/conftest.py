@@ -48,3 +48,62 @@ def make_tract(db):
         return tract
 
     return make
+
+
+@pytest.fixture
+def make_article(db):
+    from articles.models import Article, ArticleVersion, Author
+
+    def make(
+        slug: str = "une-analyse",
+        versions: dict[str, dict] | None = None,
+        *,
+        status: str = Article.Status.PUBLISHED,
+        published_at: datetime.datetime | None = None,
+        date: datetime.date | None = None,
+        themes: list[str] = (),
+        authors: list[str] = (),
+        original_language: str = "fr",
+        **fields,
+    ) -> Article:
+        article = Article.objects.create(
+            slug=slug,
+            status=status,
+            published_at=published_at or timezone.now() - datetime.timedelta(hours=1),
+            date=date or datetime.date(2026, 10, 1),
+            original_language=original_language,
+            **fields,
+        )
+        article.themes.set(Theme.from_names(list(themes)))
+        article.authors.set(Author.from_names(list(authors)))
+        for language, values in (versions or {"fr": {}}).items():
+            ArticleVersion.objects.create(
+                article=article,
+                language=language,
+                title=values.get("title", f"Analyse {slug} {language}"),
+                standfirst=values.get("standfirst", ""),
+                body=values.get("body", "<p>Un texte d'analyse assez court.</p>"),
+                notes=values.get("notes", ""),
+                excerpt=values.get("excerpt", ""),
+            )
+        return article
+
+    return make
+
+
+def jpeg_with_gps(width: int = 1200, height: int = 800, orientation: int | None = None) -> bytes:
+    """A photo as a phone makes it: camera make and model, GPS position, orientation."""
+    import io
+
+    from PIL import Image as PillowImage
+
+    picture = PillowImage.new("RGB", (width, height), (180, 40, 40))
+    exif = PillowImage.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x0110] = "SecretPhone 12"  # Model
+    if orientation:
+        exif[0x0112] = orientation
+    exif[0x8825] = {1: "N", 2: (48.0, 51.0, 24.0), 3: "E", 4: (2.0, 21.0, 7.0)}  # GPS: Paris
+    output = io.BytesIO()
+    picture.save(output, "JPEG", exif=exif, quality=85)
+    return output.getvalue()

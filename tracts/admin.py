@@ -1,7 +1,5 @@
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Case, When
-from django.forms.models import BaseInlineFormSet
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -10,7 +8,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from collectif.languages import is_supported, language_codes
+from collectif.admin_tools import LanguageFilter, LanguageVersionInline, YearFilter
+from collectif.languages import is_supported
 from collectif.views import stored_pdf_response
 
 from .models import Tract, TractPDF, TractVersion
@@ -19,60 +18,9 @@ from .tasks import schedule_pdf_renders
 from .views import render_tract_page, resolve_pdf_request
 
 
-class TractVersionFormSet(BaseInlineFormSet):
-    def clean(self) -> None:
-        super().clean()
-        languages = [
-            form.cleaned_data["language"]
-            for form in self.forms
-            if form.cleaned_data and not form.cleaned_data.get("DELETE") and "language" in form.cleaned_data
-        ]
-        if len(languages) != len(set(languages)):
-            raise ValidationError(_("Each language can have only one version."))
-        original = self.instance.original_language
-        if languages and original not in languages:
-            raise ValidationError(
-                _("Write the version in the original language (%(language)s), or change the original language.")
-                % {"language": self.instance.get_original_language_display()}
-            )
-
-
-class TractVersionInline(admin.StackedInline):
+class TractVersionInline(LanguageVersionInline):
     model = TractVersion
-    formset = TractVersionFormSet
     fields = ["language", "title", "subtitle", "body", "contact"]
-    extra = 0
-    min_num = 1
-    validate_min = True
-
-    def get_queryset(self, request: HttpRequest):
-        # The languages in the order of settings.LANGUAGES, French first.
-        order = Case(*(When(language=code, then=index) for index, code in enumerate(language_codes())))
-        return super().get_queryset(request).order_by(order)
-
-
-class YearFilter(admin.SimpleListFilter):
-    title = _("year")
-    parameter_name = "year"
-
-    def lookups(self, request, model_admin):
-        return [(str(d.year), str(d.year)) for d in Tract.objects.dates("date", "year", order="DESC")]
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        return queryset.filter(date__year=int(value)) if value and value.isdigit() else queryset
-
-
-class LanguageFilter(admin.SimpleListFilter):
-    title = _("language")
-    parameter_name = "language"
-
-    def lookups(self, request, model_admin):
-        return TractVersion._meta.get_field("language").choices
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        return queryset.filter(versions__language=value).distinct() if value else queryset
 
 
 @admin.register(Tract)

@@ -7,13 +7,11 @@ everything that shapes it, so it is rendered once and never served stale.
 """
 
 import io
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from urllib.parse import quote
 
 import segno
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.functional import Promise
@@ -23,6 +21,7 @@ from collectif import imposition, pdf
 from collectif.imposition import OutputCondition, Sheet
 from collectif.languages import text_direction
 from collectif.models import SiteSettings
+from collectif.pdf import PDFPlan
 
 from .models import TractPDF, TractVersion
 
@@ -150,19 +149,6 @@ def leaflet_html(version: TractVersion, size: LeafletSize, *, print_shop: bool =
         )
 
 
-@dataclass(frozen=True)
-class PDFPlan:
-    """A PDF as it will be stored: its hash, its download name and how to make it."""
-
-    etag: str
-    filename: str
-    render: Callable[[], bytes]
-
-    @property
-    def storage_name(self) -> str:
-        return pdf.storage_name(self.etag)
-
-
 def _leaflet_plan(version: TractVersion, size: LeafletSize, print_shop: bool) -> PDFPlan:
     html = leaflet_html(version, size, print_shop=print_shop)
 
@@ -180,12 +166,6 @@ def _leaflet_plan(version: TractVersion, size: LeafletSize, print_shop: bool) ->
     return PDFPlan(etag=pdf.fingerprint("leaflet", html), filename="", render=render)
 
 
-def _read(plan: PDFPlan) -> bytes:
-    pdf.stored_pdf(plan.storage_name, plan.render)
-    with default_storage.open(plan.storage_name, "rb") as stored:
-        return stored.read()
-
-
 def tract_pdf_filename(version: TractVersion, print_format: PrintFormat, verso: TractVersion | None = None) -> str:
     languages = f"{version.language}-{verso.language}" if verso else version.language
     return f"{version.tract.slug}-{languages}-{print_format.name}.pdf"
@@ -199,7 +179,7 @@ def tract_pdf_plan(version: TractVersion, print_format: PrintFormat, verso: Trac
         return replace(leaflets[0], filename=filename)
 
     def render() -> bytes:
-        documents = [_read(leaflet) for leaflet in leaflets]
+        documents = [pdf.read_stored(leaflet) for leaflet in leaflets]
         document = imposition.concatenate(documents) if len(documents) > 1 else documents[0]
         return imposition.impose(document, print_format.sheet) if print_format.sheet else document
 
@@ -213,13 +193,12 @@ def ensure_tract_pdf(version: TractVersion, print_format: PrintFormat, verso: Tr
     Single-language PDFs are recorded with their page count, for the admin.
     """
     plan = tract_pdf_plan(version, print_format, verso)
-    pdf.stored_pdf(plan.storage_name, plan.render)
+    pdf.ensure_stored(plan)
     if (
         verso is None
         and not TractPDF.objects.filter(version=version, print_format=print_format.name, etag=plan.etag).exists()
     ):
-        with default_storage.open(plan.storage_name, "rb") as stored:
-            pages = imposition.page_count(stored.read())
+        pages = imposition.page_count(pdf.read_stored(plan))
         # An upsert: concurrent downloads of a new PDF all record it.
         TractPDF.objects.bulk_create(
             [

@@ -1,0 +1,131 @@
+"""Import of one language version of an article from a Markdown file."""
+
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.translation import gettext as _
+
+from collectif.markdown import (
+    MarkdownImportError,
+    check_language,
+    checked_length,
+    existing_or_new_slug,
+    extract_footnotes,
+    markdown_to_html,
+    parse_date,
+    parse_front_matter,
+    replace_images,
+    split_list,
+    title_and_body,
+)
+from collectif.models import Image, Theme
+
+from .models import Article, ArticleVersion, Author
+from .tasks import schedule_pdf_renders
+
+FRONT_MATTER_KEYS = {"title", "subtitle", "date", "updated", "authors", "themes"}
+
+
+class _Pictures:
+    """Uploads the pictures a file refers to, and removes them again if the import fails."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder.resolve() if folder else None
+        self.created: list[Image] = []
+
+    def figure(self, alt: str, path: str, caption: str) -> str:
+        if "://" in path or path.startswith("//"):
+            raise MarkdownImportError(
+                _("The picture “%(path)s” is on another site: save it next to the file and use its name.")
+                % {"path": path[:80]}
+            )
+        if not alt.strip():
+            raise MarkdownImportError(
+                _("The picture “%(path)s” needs a description: ![what it shows](%(path)s).") % {"path": path[:80]}
+            )
+        file_path = (self.folder / path).resolve() if self.folder else None
+        if file_path is None or not file_path.is_relative_to(self.folder) or not file_path.is_file():
+            raise MarkdownImportError(
+                _("The picture “%(path)s” was not found next to the Markdown file.") % {"path": path[:80]}
+            )
+        with file_path.open("rb") as handle:
+            picture = Image(file=File(handle, name=file_path.name), alt_text=alt[:300], caption=caption[:300])
+            try:
+                picture.full_clean()
+            except ValidationError as error:
+                raise MarkdownImportError(f"{path[:80]}: {' '.join(error.messages)}")
+            existing = Image.existing_copy(picture.file)
+            if existing is None:
+                picture.save()
+                self.created.append(picture)
+            else:
+                picture = existing
+        caption_html = f"<figcaption>{escape(caption)}</figcaption>" if caption else ""
+        return f'\n\n<figure><img src="{picture.file.url}" alt="{escape(alt)}">{caption_html}</figure>\n\n'
+
+    def remove(self) -> None:
+        for picture in self.created:
+            picture.delete()
+
+
+def import_article(
+    text: str, language: str, *, slug: str | None = None, publish: bool = False, folder: Path | None = None
+) -> ArticleVersion:
+    """Create an article, or add or replace one language version of the article `slug`.
+
+    Pictures are looked for in `folder` (the Markdown file's). A file that
+    fails leaves nothing behind: no row, no uploaded picture.
+    """
+    check_language(language)
+    document = parse_front_matter(text, FRONT_MATTER_KEYS)
+    metadata = document.metadata
+    title, body = title_and_body(document)
+    body, notes = extract_footnotes(body)
+    date = parse_date(metadata["date"]) if metadata.get("date") else None
+    updated = parse_date(metadata["updated"], "updated") if metadata.get("updated") else None
+    pictures = _Pictures(folder)
+    try:
+        with transaction.atomic():
+            body_html = markdown_to_html(replace_images(body, pictures.figure), article=True)
+            if not body_html:
+                raise MarkdownImportError(_("The file has a title but no text."))
+            article, slug = existing_or_new_slug(Article, slug, title)
+            if article is None:
+                article = Article(slug=slug, original_language=language)
+            if date:
+                article.date = date
+            if updated:
+                article.updated_on = updated
+            if publish:
+                article.status = Article.Status.PUBLISHED
+                article.published_at = min(article.published_at, timezone.now()) if article.pk else timezone.now()
+            article.save()
+            if metadata.get("themes"):
+                names = [checked_length(name, Theme, "name") for name in split_list(metadata["themes"])]
+                article.themes.add(*Theme.from_names(names))
+            if metadata.get("authors"):
+                names = [checked_length(name, Author, "name") for name in split_list(metadata["authors"])]
+                article.authors.add(*Author.from_names(names))
+
+            version = ArticleVersion.objects.filter(article=article, language=language).first() or ArticleVersion(
+                article=article, language=language
+            )
+            version.title = checked_length(title, ArticleVersion, "title")
+            version.standfirst = metadata.get("subtitle", "")
+            version.body = body_html
+            items = "".join(f"<li>{markdown_to_html(note)}</li>" for note in notes)
+            version.notes = f"<ol>{items}</ol>" if notes else ""
+            try:
+                version.full_clean(exclude=["article"])
+            except ValidationError as error:
+                raise MarkdownImportError("; ".join(error.messages))
+            version.save()
+            schedule_pdf_renders(article)
+    except BaseException:
+        pictures.remove()
+        raise
+    return version

@@ -1,0 +1,12 @@
+from pathlib import Path
+
+from articles.importing import import_article
+from articles.models import ArticleVersion
+from collectif.management.markdown_import import MarkdownImportCommand
+
+
+class Command(MarkdownImportCommand):
+    help = "Import one language version of an article from a Markdown file (pictures next to it)."
+
+    def import_text(self, text: str, language: str, slug: str | None, publish: bool, folder: Path) -> ArticleVersion:
+        return import_article(text, language, slug=slug, publish=publish, folder=folder)

@@ -1,0 +1,17 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand
+
+from articles.importing import import_article
+from articles.models import Article
+from collectif.demo import load_demo_files
+
+DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
+
+
+class Command(BaseCommand):
+    help = "Load the sample articles (articles/demo/<slug>.<language>.md) once; existing ones are left alone."
+
+    def handle(self, *args, **options) -> None:
+        loaded, existing = load_demo_files(DEMO_DIR, Article, import_article)
+        self.stdout.write(f"Demo articles: {loaded} loaded, {existing} already there.")

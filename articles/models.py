@@ -1,0 +1,192 @@
+"""Long-form articles: analyses with notes, quotations, pictures and further reading."""
+
+import math
+import re
+
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.db import models
+from django.urls import reverse
+from django.utils import translation
+from django.utils.html import strip_tags
+from django.utils.text import Truncator, slugify
+from django.utils.translation import gettext_lazy as _
+from django_prose_editor.fields import ProseEditorField
+
+from collectif.html import ARTICLE_EDITOR_EXTENSIONS, RICH_TEXT_EDITOR_EXTENSIONS, clean_article_text, clean_rich_text
+from collectif.images import IMG_TAG
+from collectif.models import Image
+from collectif.publishing import LanguageVersion, Publication
+
+WORDS_PER_MINUTE = 220
+EXCERPT_WORDS = 40
+
+
+class Author(models.Model):
+    """A person or an organisation that signs articles."""
+
+    name = models.CharField(_("name"), max_length=150, unique=True)
+    slug = models.SlugField(_("slug"), max_length=150, unique=True)
+    is_organisation = models.BooleanField(_("organisation"), default=False)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("author")
+        verbose_name_plural = _("authors")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            self.slug = slugify(self.name)[:150] or "author"
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def from_names(cls, names: list[str]) -> list["Author"]:
+        """The authors with these names, created when new (for imports)."""
+        return [cls.objects.filter(name__iexact=name).first() or cls.objects.create(name=name) for name in names]
+
+
+class Article(Publication):
+    updated_on = models.DateField(
+        _("updated on"), null=True, blank=True, help_text=_("When an update was added to the article, if it was.")
+    )
+    authors = models.ManyToManyField(Author, blank=True, related_name="articles", verbose_name=_("authors"))
+    cover_image = models.ForeignKey(
+        Image, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("cover image")
+    )
+    related_tracts = models.ManyToManyField(
+        "tracts.Tract", blank=True, related_name="related_articles", verbose_name=_("related tracts")
+    )
+
+    class Meta(Publication.Meta):
+        verbose_name = _("article")
+        verbose_name_plural = _("articles")
+        indexes = [models.Index(fields=["status", "published_at"])]
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:detail", kwargs={"slug": self.slug})
+
+
+class ArticleVersion(LanguageVersion):
+    """The article written in one language."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="versions", verbose_name=_("article"))
+    standfirst = models.TextField(_("standfirst"), blank=True, help_text=_("The few lines that open the article."))
+    body = ProseEditorField(
+        _("text"),
+        extensions=ARTICLE_EDITOR_EXTENSIONS,
+        sanitize=clean_article_text,
+        blank=True,
+        help_text=_(
+            "Write [^1], [^2]… where a note is called. A quotation's last paragraph starting with “—” "
+            "names its source. Pictures need a description."
+        ),
+    )
+    notes = ProseEditorField(
+        _("notes"),
+        extensions=RICH_TEXT_EDITOR_EXTENSIONS,
+        sanitize=clean_rich_text,
+        blank=True,
+        help_text=_("One note per list item (or paragraph), in the order of their numbers."),
+    )
+    excerpt = models.TextField(
+        _("excerpt"), blank=True, help_text=_("For the list of articles; left empty, the start of the text is used.")
+    )
+    word_count = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["article", "language"]
+        verbose_name = _("language version")
+        verbose_name_plural = _("language versions")
+        constraints = [
+            models.UniqueConstraint(fields=["article", "language"], name="one_article_version_per_language"),
+        ]
+
+    def clean(self) -> None:
+        if pictures_without_description(clean_article_text(self.body)):
+            raise ValidationError(
+                {"body": _("Every picture needs a description (alt text) for people who cannot see it.")}
+            )
+
+    def save(self, *args, **kwargs) -> None:
+        # Whatever the path (admin, import, shell), only clean HTML is stored.
+        self.body = clean_article_text(self.body)
+        self.notes = clean_rich_text(self.notes)
+        self.word_count = len(strip_tags(self.body).split())
+        super().save(*args, **kwargs)
+
+    @property
+    def publication(self):
+        return self.article
+
+    def get_absolute_url(self) -> str:
+        with translation.override(self.language):
+            return reverse("articles:detail", kwargs={"slug": self.article.slug})
+
+    def get_pdf_url(self) -> str:
+        with translation.override(self.language):
+            return reverse("articles:pdf", kwargs={"slug": self.article.slug})
+
+    @property
+    def reading_minutes(self) -> int:
+        return max(1, math.ceil(self.word_count / WORDS_PER_MINUTE))
+
+    def get_excerpt(self) -> str:
+        """The written excerpt, or the start of the text, ending in “…”."""
+        text = self.excerpt or strip_tags(self.body.replace("</p>", "</p> "))
+        text = re.sub(r"\[\^\d+\]", "", text)  # note calls mean nothing out of context
+        return Truncator(" ".join(text.split())).words(EXCERPT_WORDS, truncate="…")
+
+
+def pictures_without_description(html: str) -> list[str]:
+    """Addresses of pictures with no alt text of their own nor an uploaded image's."""
+    undescribed = [match["src"] for match in IMG_TAG.finditer(html) if not re.search(r'alt="[^"]+', match["rest"])]
+    if not undescribed:
+        return []
+    names = [src.removeprefix(default_storage.base_url) for src in undescribed]
+    described = set(Image.objects.filter(file__in=names).exclude(alt_text="").values_list("file", flat=True))
+    return [src for src, name in zip(undescribed, names, strict=True) if name not in described]
+
+
+class FurtherReading(models.Model):
+    """A link at the end of an article: one of ours, or another site's."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="further_reading")
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    linked_article = models.ForeignKey(
+        Article, null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("our article")
+    )
+    linked_tract = models.ForeignKey(
+        "tracts.Tract", null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("our tract")
+    )
+    url = models.URLField(_("address elsewhere"), blank=True, max_length=500)
+    title = models.CharField(_("title"), max_length=250, blank=True, help_text=_("Required for an address elsewhere."))
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("further reading")
+        verbose_name_plural = _("further reading")
+
+    def __str__(self) -> str:
+        return self.title or str(self.linked_article or self.linked_tract or self.url)
+
+    def link(self, language: str) -> dict:
+        """Title and address to show a reader in `language` (uses the prefetched versions)."""
+        target = self.linked_article or self.linked_tract
+        if target is not None:
+            version = target.version_for(language)
+            title = self.title or (version.title if version else target.slug)
+            return {"title": title, "url": version.get_absolute_url() if version else "", "external": False}
+        return {"title": self.title, "url": self.url, "external": True}
+
+    def clean(self) -> None:
+        targets = [bool(self.linked_article_id), bool(self.linked_tract_id), bool(self.url)]
+        if sum(targets) != 1:
+            raise ValidationError(_("Choose one of our articles, one of our tracts, or give one address elsewhere."))
+        if self.url and not self.title:
+            raise ValidationError({"title": _("Give the title of the page this address leads to.")})
+        if self.linked_article_id and self.linked_article_id == self.article_id:
+            raise ValidationError({"linked_article": _("An article cannot recommend itself.")})

@@ -1,0 +1,101 @@
+"""How an article's stored text is shown: footnotes, quotations, pictures.
+
+The stored HTML stays what the editor can load again (footnote markers are
+plain "[^1]" text, an attribution is the quotation's last paragraph); these
+functions add the reading markup when a page or a PDF is made, so nothing an
+organiser wrote is lost on the next edit.
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.core.files.storage import default_storage
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from collectif.images import IMG_TAG, img_attributes
+from collectif.models import Image
+
+NOTE_REFERENCE = re.compile(r"\[\^(\d{1,3})\]")
+NOTE_ITEM = re.compile(r"<li>(.*?)</li>|<p>(.*?)</p>", re.DOTALL)
+# A quotation's last paragraph, or its last line, that names its source:
+# "— A union" or "(A report, 2026)".
+ATTRIBUTION = re.compile(
+    r"(?:<p>(?P<paragraph>(?:—|–|\()[^<]*?)</p>|(?:<br>|\n)(?P<line>(?:—|–|\()[^<]*?)</p>)\s*</blockquote>"
+)
+# What an image takes on the page: the column on a phone, 40rem at most.
+BODY_IMAGE_SIZES = "(min-width: 44rem) 40rem, 100vw"
+
+
+@dataclass
+class Note:
+    number: int
+    html: SafeString
+
+
+def note_items(notes_html: str) -> list[str]:
+    """The notes, one per list item (or per paragraph when written as paragraphs)."""
+    return [item or paragraph for item, paragraph in NOTE_ITEM.findall(notes_html or "")]
+
+
+def link_notes(body_html: str, notes_html: str) -> tuple[str, list[Note]]:
+    """Turn "[^n]" markers into numbered links to the notes, which link back."""
+    # The notes come from a field cleaned on save.
+    notes = [Note(number, mark_safe(html)) for number, html in enumerate(note_items(notes_html), start=1)]  # noqa: S308
+    linked: set[int] = set()
+
+    def reference(match: re.Match) -> str:
+        number = int(match[1])
+        if not 1 <= number <= len(notes):
+            return match[0]
+        # Only the first reference carries the anchor the note links back to.
+        anchor = f' id="note-ref-{number}"' if number not in linked else ""
+        linked.add(number)
+        return f'<sup class="note-ref"{anchor}><a href="#note-{number}">{number}</a></sup>'
+
+    return NOTE_REFERENCE.sub(reference, body_html), notes
+
+
+def mark_attributions(body_html: str) -> str:
+    """Set a quotation's source apart from its words."""
+
+    def attribution(match: re.Match) -> str:
+        if match["paragraph"] is not None:
+            return f'<footer class="attribution">{match["paragraph"]}</footer></blockquote>'
+        return f'</p><footer class="attribution">{match["line"]}</footer></blockquote>'
+
+    return ATTRIBUTION.sub(attribution, body_html)
+
+
+def responsive_images(body_html: str, *, print_version: bool = False) -> str:
+    """Give the body's pictures their stored renditions (one query for all of them).
+
+    On the page: `srcset`, `sizes`, dimensions and lazy loading. In the PDF:
+    the largest rendition, which is enough for 300 dpi at column width.
+    """
+    names = {match["src"].removeprefix(default_storage.base_url) for match in IMG_TAG.finditer(body_html)}
+    if not names:
+        return body_html
+    pictures = {picture.file.name: picture for picture in Image.objects.filter(file__in=names)}
+
+    def rewrite(match: re.Match) -> str:
+        picture = pictures.get(match["src"].removeprefix(default_storage.base_url))
+        if picture is None:
+            return match[0]
+        rest = match["rest"]
+        if 'alt=""' in rest or "alt=" not in rest:
+            rest = re.sub(r'\s*alt="[^"]*"', "", rest) + f' alt="{escape(picture.alt_text)}"'
+        if print_version:
+            return f'<img src="{default_storage.url(picture.print_name())}"{rest}>'
+        sources = picture.sources()
+        attributes = img_attributes(sources, width=picture.width, height=picture.height, sizes=BODY_IMAGE_SIZES)
+        return f'<img src="{sources[min(1, len(sources) - 1)].url}"{rest} {attributes}>'
+
+    return IMG_TAG.sub(rewrite, body_html)
+
+
+def render_body(body_html: str, notes_html: str, *, print_version: bool = False) -> tuple[SafeString, list[Note]]:
+    """The body ready to show, and its numbered notes."""
+    body, notes = link_notes(body_html, notes_html)
+    body = responsive_images(mark_attributions(body), print_version=print_version)
+    return mark_safe(body), notes  # noqa: S308 (built from cleaned HTML)

@@ -1,0 +1,85 @@
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from collectif.views import NotFoundForVisitor, redirect_to_stored_pdf
+from tracts.models import Tract
+
+from .models import Article, ArticleVersion, FurtherReading
+from .printing import ensure_article_pdf
+from .text import render_body
+
+ARTICLES_PER_PAGE = 10
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    articles = Article.objects.published().with_versions().prefetch_related("authors").newest_first()
+    page = Paginator(articles, ARTICLES_PER_PAGE).get_page(request.GET.get("page"))
+    language = request.LANGUAGE_CODE
+    return render(
+        request,
+        "articles/index.html",
+        {"page": page, "entries": [(article, article.version_for(language)) for article in page]},
+    )
+
+
+def article_queryset():
+    """An article with everything its page shows, in a fixed number of queries."""
+    return (
+        Article.objects.with_versions()
+        .select_related("cover_image")
+        .prefetch_related(
+            "authors",
+            Prefetch(
+                "further_reading",
+                queryset=FurtherReading.objects.prefetch_related("linked_article__versions", "linked_tract__versions"),
+            ),
+            Prefetch("related_tracts", queryset=Tract.objects.published().with_versions()),
+        )
+    )
+
+
+def render_article_page(
+    request: HttpRequest, article: Article, *, preview: bool = False, pdf_url: str | None = None
+) -> HttpResponse:
+    """The article's page; the admin's preview uses it with its own PDF link."""
+    language = request.LANGUAGE_CODE
+    version = article.version_for(language)
+    if version is None:
+        raise NotFoundForVisitor(_("This article has no text yet."))
+    body, notes = render_body(version.body, version.notes)
+    return render(
+        request,
+        "articles/detail.html",
+        {
+            "article": article,
+            "version": version,
+            "body": body,
+            "notes": notes,
+            "is_fallback": version.language != language,
+            "versions": article.all_versions(),
+            "further_reading": [item.link(language) for item in article.further_reading.all()],
+            "related_tracts": [(tract, tract.version_for(language)) for tract in article.related_tracts.all()],
+            "pdf_url": pdf_url or version.get_pdf_url(),
+            "preview": preview,
+        },
+    )
+
+
+def detail(request: HttpRequest, slug: str) -> HttpResponse:
+    article = get_object_or_404(article_queryset().published(), slug=slug)
+    return render_article_page(request, article)
+
+
+def pdf(request: HttpRequest, slug: str) -> HttpResponse:
+    article = get_object_or_404(Article.objects.published().with_versions(), slug=slug)
+    version: ArticleVersion | None = article.version(request.LANGUAGE_CODE)
+    if version is None:
+        fallback = article.original_version()
+        if fallback is None:
+            raise NotFoundForVisitor(_("This article has no text yet."))
+        return redirect(fallback.get_pdf_url())
+    plan = ensure_article_pdf(version)
+    return redirect_to_stored_pdf(plan.etag, plan.filename)

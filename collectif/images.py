@@ -1,0 +1,155 @@
+"""Uploaded pictures: checked, stripped of their metadata, resized once.
+
+Photos from demonstrations must not tell who took them, where, or with which
+phone: every upload is decoded by Pillow, turned upright, converted to sRGB
+and saved anew without EXIF, GPS, XMP, comments or camera profile. Pages then
+serve renditions made once at upload, never on a request.
+"""
+
+import io
+import re
+import uuid
+import warnings
+from dataclasses import dataclass
+from html import escape
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile, File
+from django.utils.translation import gettext as _
+from PIL import Image as PillowImage
+from PIL import ImageCms, ImageFile, ImageOps, UnidentifiedImageError
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MAX_PIXELS = 50_000_000  # a 50-megapixel photo; more is a decompression bomb
+RENDITION_WIDTHS = (480, 800, 1200, 1600)
+# Pillow's format name -> (stored format, file extension).
+ALLOWED_FORMATS = {"JPEG": ("JPEG", "jpg"), "PNG": ("PNG", "png"), "WEBP": ("WEBP", "webp"), "GIF": ("PNG", "png")}
+
+
+@dataclass
+class CleanImage:
+    content: bytes
+    extension: str
+    width: int
+    height: int
+
+
+def _open(file: File) -> PillowImage.Image:
+    """Open an upload after checking its size, type and pixel count, without decoding it yet."""
+    if file.size and file.size > MAX_UPLOAD_BYTES:
+        raise ValidationError(
+            _("This file is %(size)d MB; the limit is %(limit)d MB.")
+            % {"size": file.size // (1024 * 1024), "limit": MAX_UPLOAD_BYTES // (1024 * 1024)}
+        )
+    file.seek(0)
+    try:
+        picture = PillowImage.open(file)
+    except (UnidentifiedImageError, OSError):
+        raise ValidationError(_("This file is not an image Pillow can read (use JPEG, PNG or WebP)."))
+    if picture.format not in ALLOWED_FORMATS:
+        raise ValidationError(
+            _("%(format)s images are not accepted: use JPEG, PNG or WebP.") % {"format": picture.format}
+        )
+    if picture.width * picture.height > MAX_PIXELS:
+        raise ValidationError(
+            _("This image is %(width)d × %(height)d pixels; the limit is %(limit)d megapixels.")
+            % {"width": picture.width, "height": picture.height, "limit": MAX_PIXELS // 1_000_000}
+        )
+    return picture
+
+
+def check_image(file: File) -> None:
+    """Raise a ValidationError, in the organiser's language, for anything but a sound image."""
+    picture = _open(file)
+    # WeasyPrint tells Pillow to accept truncated images, for the whole
+    # process; an upload is checked strictly all the same.
+    lenient = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", PillowImage.DecompressionBombWarning)
+            picture.load()
+    except (OSError, SyntaxError, ValueError, PillowImage.DecompressionBombError, PillowImage.DecompressionBombWarning):
+        raise ValidationError(_("This image is damaged or truncated and cannot be read."))
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = lenient
+        file.seek(0)
+
+
+def _to_srgb(picture: PillowImage.Image) -> PillowImage.Image:
+    """Convert to plain sRGB, so that no camera or device profile is kept."""
+    profile = picture.info.get("icc_profile")
+    if profile and picture.mode in {"RGB", "RGBA", "CMYK"}:
+        try:
+            source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
+            output_mode = "RGBA" if picture.mode == "RGBA" else "RGB"
+            picture = ImageCms.profileToProfile(picture, source, ImageCms.createProfile("sRGB"), outputMode=output_mode)
+        except ImageCms.PyCMSError:
+            pass  # an unreadable profile: keep the pixels as they are
+    if picture.mode not in {"RGB", "RGBA", "L", "LA"}:
+        picture = picture.convert("RGBA" if "A" in picture.getbands() or "transparency" in picture.info else "RGB")
+    return picture
+
+
+def clean_image(file: File) -> CleanImage:
+    """The upload decoded and saved anew: upright, sRGB, and no metadata at all."""
+    check_image(file)
+    picture = _open(file)
+    stored_format, extension = ALLOWED_FORMATS[picture.format]
+    picture = ImageOps.exif_transpose(picture)  # apply the orientation before the EXIF goes
+    picture = _to_srgb(picture)
+    if stored_format == "JPEG" and picture.mode != "RGB":
+        picture = picture.convert("RGB")
+    output = io.BytesIO()
+    # A new image object carries no info dict: nothing of the original's
+    # metadata can slip through the save.
+    fresh = PillowImage.new(picture.mode, picture.size)
+    fresh.paste(picture)
+    _save(fresh, output, stored_format)
+    return CleanImage(output.getvalue(), extension, fresh.width, fresh.height)
+
+
+def _save(picture: PillowImage.Image, output: io.BytesIO, stored_format: str) -> None:
+    if stored_format == "JPEG":
+        picture.save(output, "JPEG", quality=86, optimize=True, progressive=True)
+    elif stored_format == "WEBP":
+        picture.save(output, "WEBP", quality=84, method=4)
+    else:
+        picture.save(output, "PNG", optimize=True)
+
+
+def random_name(extension: str) -> str:
+    """A name that says nothing of the original file (often a date and a phone model)."""
+    return f"images/{uuid.uuid4().hex}.{extension}"
+
+
+def renditions(content: bytes, extension: str, stem: str) -> dict[str, ContentFile]:
+    """Smaller copies for `srcset`, one per width narrower than the original."""
+    picture = PillowImage.open(io.BytesIO(content))
+    stored_format = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP"}[extension]
+    copies = {}
+    for width in RENDITION_WIDTHS:
+        if width >= picture.width:
+            break
+        height = round(picture.height * width / picture.width)
+        output = io.BytesIO()
+        _save(picture.resize((width, height), PillowImage.Resampling.LANCZOS), output, stored_format)
+        copies[str(width)] = ContentFile(output.getvalue(), name=f"{stem}-{width}.{extension}")
+    return copies
+
+
+@dataclass(frozen=True)
+class Rendition:
+    url: str
+    width: int
+
+
+def img_attributes(sources: list[Rendition], *, width: int, height: int, sizes: str) -> str:
+    """`srcset`, `sizes`, dimensions and lazy loading for an <img> tag."""
+    srcset = ", ".join(f"{escape(r.url)} {r.width}w" for r in sources)
+    return (
+        f'srcset="{srcset}" sizes="{escape(sizes)}" width="{width}" height="{height}" loading="lazy" decoding="async"'
+    )
+
+
+IMG_TAG = re.compile(r'<img src="(?P<src>[^"]+)"(?P<rest>[^>]*)>')

@@ -1,0 +1,121 @@
+import io
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.template import Context, Template
+from PIL import Image as PillowImage
+
+from collectif.images import MAX_PIXELS, check_image
+from collectif.models import Image
+from tests.conftest import jpeg_with_gps
+
+pytestmark = pytest.mark.django_db
+
+
+def stored(image: Image, name: str | None = None) -> PillowImage.Image:
+    with default_storage.open(name or image.file.name, "rb") as handle:
+        picture = PillowImage.open(io.BytesIO(handle.read()))
+        picture.load()
+        return picture
+
+
+def upload(content: bytes, name: str = "IMG_20261005_143210.jpg", alt: str = "Une banderole") -> Image:
+    image = Image(file=ContentFile(content, name=name), alt_text=alt)
+    image.full_clean()
+    image.save()
+    return image
+
+
+def test_gps_camera_and_all_metadata_are_stripped(media_root):
+    original = jpeg_with_gps()
+    assert b"SecretPhone" in original and PillowImage.open(io.BytesIO(original)).getexif().get_ifd(0x8825)
+
+    image = upload(original)
+
+    picture = stored(image)
+    assert len(picture.getexif()) == 0
+    assert "exif" not in picture.info and "icc_profile" not in picture.info
+    with default_storage.open(image.file.name, "rb") as handle:
+        data = handle.read()
+    assert b"SecretPhone" not in data and b"PhoneMaker" not in data
+    for name in image.renditions.values():
+        assert len(stored(image, name).getexif()) == 0
+
+
+def test_orientation_is_applied_before_the_metadata_goes():
+    image = upload(jpeg_with_gps(1200, 800, orientation=6))  # "rotate 90°": a portrait photo
+    assert (image.width, image.height) == (800, 1200)
+    assert stored(image).size == (800, 1200)
+
+
+def test_stored_under_a_random_name_with_renditions():
+    image = upload(jpeg_with_gps(2000, 1000))
+    assert "IMG_2026" not in image.file.name
+    assert image.file.name.startswith("images/") and image.file.name.endswith(".jpg")
+    assert sorted(map(int, image.renditions)) == [480, 800, 1200, 1600]
+    assert stored(image, image.renditions["800"]).size == (800, 400)
+    assert [source.width for source in image.sources()] == [480, 800, 1200, 1600, 2000]
+
+
+def test_small_images_get_only_smaller_renditions():
+    image = upload(jpeg_with_gps(600, 400))
+    assert list(image.renditions) == ["480"]
+
+
+def png(width: int, height: int) -> bytes:
+    output = io.BytesIO()
+    PillowImage.new("RGBA", (width, height), (0, 0, 0, 0)).save(output, "PNG")
+    return output.getvalue()
+
+
+@pytest.mark.parametrize(
+    "content, name, message",
+    [
+        (b"%PDF-1.7 not an image", "tract.jpg", "not an image"),
+        (b"GIF89a" + b"\x00" * 20, "x.gif", "not an image"),
+        (jpeg_with_gps()[:2000], "cut.jpg", "damaged"),
+    ],
+)
+def test_bad_uploads_get_a_clear_message(content, name, message):
+    with pytest.raises(ValidationError) as error:
+        upload(content, name=name)
+    assert message in " ".join(error.value.messages)
+    assert not Image.objects.exists()
+
+
+def test_decompression_bombs_are_refused_before_decoding():
+    side = int(MAX_PIXELS**0.5) + 100
+    bomb = io.BytesIO()
+    PillowImage.new("1", (side, side)).save(bomb, "PNG")  # tiny file, huge picture
+    assert len(bomb.getvalue()) < 2_000_000
+    with pytest.raises(ValidationError, match="megapixels"):
+        check_image(ContentFile(bomb.getvalue(), name="bomb.png"))
+
+
+def test_oversized_files_are_refused(settings, monkeypatch):
+    monkeypatch.setattr("collectif.images.MAX_UPLOAD_BYTES", 1000)
+    with pytest.raises(ValidationError, match="limit is 0 MB"):
+        check_image(ContentFile(jpeg_with_gps(), name="big.jpg"))
+
+
+def test_transparent_png_stays_png():
+    image = upload(png(900, 300), name="logo.png")
+    assert image.file.name.endswith(".png") and stored(image).mode == "RGBA"
+
+
+def test_picture_tag_writes_srcset_sizes_and_lazy_loading():
+    image = upload(jpeg_with_gps(1300, 650), alt='Un "dossier" surligné')
+    html = Template("{% load pictures %}{% picture image '50vw' %}").render(Context({"image": image}))
+    assert 'srcset="/media/images/r/' in html and " 480w, " in html and " 1300w" in html
+    assert 'sizes="50vw"' in html and 'loading="lazy"' in html
+    assert 'width="1300" height="650"' in html
+    assert 'alt="Un &quot;dossier&quot; surligné"' in html
+
+
+def test_deleting_an_image_deletes_its_files():
+    image = upload(jpeg_with_gps(1000, 500))
+    names = [image.file.name, *image.renditions.values()]
+    image.delete()
+    assert not any(default_storage.exists(name) for name in names)
