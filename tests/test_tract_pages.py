@@ -188,3 +188,8 @@ def test_root_redirects_to_the_visitors_language(client):
     response = client.get("/", headers={"Accept-Language": "ar,fr;q=0.5"})
     assert response.status_code == 302
     assert response["Location"] == "/ar/"
+
+
+def test_favicon_is_our_own(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"] == "/static/favicon.svg"
