@@ -31,6 +31,7 @@ run: setup
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py load_demo_tracts
 	$(BIN)/python manage.py load_demo_articles
+	$(BIN)/python manage.py load_demo_pages
 	$(BIN)/python manage.py create_dev_admin --port $(PORT)
 	@trap 'kill 0' INT TERM EXIT; \
 	$(BIN)/python manage.py db_worker & \

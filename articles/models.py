@@ -17,6 +17,7 @@ from collectif.html import ARTICLE_EDITOR_EXTENSIONS, RICH_TEXT_EDITOR_EXTENSION
 from collectif.images import IMG_TAG
 from collectif.models import Image
 from collectif.publishing import LanguageVersion, Publication
+from collectif.search import plain_text
 
 WORDS_PER_MINUTE = 220
 EXCERPT_WORDS = 40
@@ -118,6 +119,9 @@ class ArticleVersion(LanguageVersion):
         self.word_count = len(strip_tags(self.body).split())
         super().save(*args, **kwargs)
 
+    def indexed_text(self) -> str:
+        return plain_text(self.standfirst, self.body, self.notes)
+
     @property
     def publication(self):
         return self.article
@@ -136,7 +140,7 @@ class ArticleVersion(LanguageVersion):
 
     def get_excerpt(self) -> str:
         """The written excerpt, or the start of the text, ending in “…”."""
-        text = self.excerpt or strip_tags(self.body.replace("</p>", "</p> "))
+        text = self.excerpt or plain_text(self.body)
         text = re.sub(r"\[\^\d+\]", "", text)  # note calls mean nothing out of context
         return Truncator(" ".join(text.split())).words(EXCERPT_WORDS, truncate="…")
 

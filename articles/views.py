@@ -63,6 +63,7 @@ def render_article_page(
             "further_reading": [item.link(language) for item in article.further_reading.all()],
             "related_tracts": [(tract, tract.version_for(language)) for tract in article.related_tracts.all()],
             "pdf_url": pdf_url or version.get_pdf_url(),
+            "og_image_url": request.build_absolute_uri(article.cover_image.share_url()) if article.cover_image else "",
             "preview": preview,
         },
     )

@@ -24,9 +24,21 @@ def _language_links(request: HttpRequest) -> list[dict]:
 
 
 def site(request: HttpRequest) -> dict:
-    """What the shared layout needs on every page."""
+    """What the shared layout needs on every page (loaded only if a page uses it)."""
     return {
         "interface_direction": text_direction(getattr(request, "LANGUAGE_CODE", "fr")),
         "site_settings": SimpleLazyObject(SiteSettings.load),
         "language_links": SimpleLazyObject(lambda: _language_links(request)),
+        "footer_pages": SimpleLazyObject(lambda: _footer_pages(request)),
     }
+
+
+def _footer_pages(request: HttpRequest) -> list:
+    # The website app registers the editable pages; the layout only needs
+    # their titles in the visitor's language.
+    from django.apps import apps
+
+    page_model = apps.get_model("website", "Page")
+    language = getattr(request, "LANGUAGE_CODE", "fr")
+    pages = page_model.objects.published().filter(in_footer=True).prefetch_related("versions")
+    return [(page, version) for page in pages if (version := page.version_for(language))]

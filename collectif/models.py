@@ -165,6 +165,10 @@ class Image(models.Model):
         copies = [images.Rendition(default_storage.url(name), int(width)) for width, name in self.renditions.items()]
         return [*sorted(copies, key=lambda r: r.width), images.Rendition(self.file.url, self.width)]
 
+    def share_url(self) -> str:
+        """The copy link previews on messaging apps show: 1200 pixels wide at most."""
+        return default_storage.url(self.renditions.get("1200", self.file.name))
+
     def print_name(self) -> str:
         """The stored file to print: the largest rendition, enough for 300 dpi at column width."""
         if self.renditions:

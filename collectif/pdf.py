@@ -12,6 +12,7 @@ one is rendered only once.
 
 import fcntl
 import hashlib
+import io
 import logging
 import mimetypes
 import os
@@ -24,6 +25,7 @@ from pathlib import Path
 from posixpath import normpath
 from urllib.parse import unquote, urlsplit
 
+import pypdfium2 as pdfium
 import weasyprint
 from django.conf import settings
 from django.contrib.staticfiles import finders
@@ -133,6 +135,24 @@ def fingerprint(*parts: str) -> str:
 def storage_name(etag: str) -> str:
     """Where the PDF with this fingerprint is stored."""
     return f"pdfs/{etag[:2]}/{etag}.pdf"
+
+
+def preview_name(etag: str) -> str:
+    """Where the picture of the first page of the PDF with this fingerprint is stored."""
+    return f"previews/{etag[:2]}/{etag}.webp"
+
+
+def store_first_page_preview(plan: "PDFPlan", width: int = 320) -> str:
+    """Draw the first page of a stored PDF as a small picture, once; returns its storage name."""
+    name = preview_name(plan.etag)
+    if not default_storage.exists(name):
+        document = pdfium.PdfDocument(read_stored(plan))
+        page = document[0]
+        picture = page.render(scale=width / page.get_width()).to_pil()
+        output = io.BytesIO()
+        picture.convert("RGB").save(output, "WEBP", quality=80)
+        _save_atomically(name, output.getvalue())
+    return name
 
 
 def _save_atomically(name: str, data: bytes) -> None:

@@ -6,12 +6,14 @@ has come, and read it in their language or else in the original.
 """
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from collectif.languages import language_choices, text_direction
 from collectif.models import Theme
+from collectif.search import update_search_vector
 
 
 class PublicationQuerySet(models.QuerySet):
@@ -82,18 +84,31 @@ class Publication(models.Model):
 
 
 class LanguageVersion(models.Model):
-    """The publication written in one language; subclasses add their texts
-    and a `publication` property naming the tract or article they belong to."""
+    """The publication written in one language; subclasses add their texts,
+    say which of them are searched (`indexed_text`) and name the tract or
+    article they belong to (`publication`)."""
 
     language = models.CharField(_("language"), max_length=10, choices=language_choices())
     title = models.CharField(_("title"), max_length=200)
     updated_at = models.DateTimeField(auto_now=True)
+    # Plain text of the version (SQLite search, excerpts) and, on PostgreSQL,
+    # its vector in the language's configuration (GIN-indexed by a migration).
+    search_text = models.TextField(default="", editable=False)
+    search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         abstract = True
 
     def __str__(self) -> str:
         return f"{self.title} ({self.language})"
+
+    def save(self, *args, **kwargs) -> None:
+        self.search_text = self.indexed_text()
+        super().save(*args, **kwargs)
+        update_search_vector(type(self), self.pk, self.language, self.title, self.search_text)
+
+    def indexed_text(self) -> str:
+        raise NotImplementedError
 
     @property
     def direction(self) -> str:

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "collectif",
     "tracts",
     "articles",
+    "website",
 ]
 
 MIDDLEWARE = [

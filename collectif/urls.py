@@ -5,6 +5,8 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from collectif import views
+from website import views as website_views
+from website.sitemap import sitemap
 
 admin.site.site_header = "collectif"
 admin.site.site_title = "collectif"
@@ -12,12 +14,14 @@ admin.site.site_title = "collectif"
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     path("pdf/<str:etag>/<slug:stem>.pdf", views.pdf_file, name="pdf_file"),
+    path("robots.txt", website_views.robots_txt),
+    path("sitemap.xml", sitemap, name="sitemap"),
     # Browsers ask for /favicon.ico whatever the page says.
     path("favicon.ico", RedirectView.as_view(url=f"{settings.STATIC_URL}favicon.svg", permanent=True)),
 ]
 
 urlpatterns += i18n_patterns(
-    path("", RedirectView.as_view(pattern_name="tracts:archive", permanent=False), name="home"),
+    path("", include("website.urls")),
     path("tracts/", include("tracts.urls")),
     path("articles/", include("articles.urls")),
     prefix_default_language=True,

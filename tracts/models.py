@@ -1,14 +1,17 @@
 """Tracts: one leaflet, one version per language."""
 
+from django.core.files.storage import default_storage
 from django.db import models
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django_prose_editor.fields import ProseEditorField
 
+from collectif import pdf
 from collectif.html import RICH_TEXT_EDITOR_EXTENSIONS, clean_rich_text
 from collectif.models import SiteSettings
 from collectif.publishing import LanguageVersion, Publication
+from collectif.search import plain_text
 
 
 class Tract(Publication):
@@ -56,6 +59,9 @@ class TractVersion(LanguageVersion):
         self.body = clean_rich_text(self.body)
         super().save(*args, **kwargs)
 
+    def indexed_text(self) -> str:
+        return plain_text(self.subtitle, self.body, self.contact)
+
     @property
     def publication(self):
         return self.tract
@@ -87,3 +93,7 @@ class TractPDF(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version} {self.print_format}"
+
+    def preview_url(self) -> str:
+        """The picture of the first page, stored with the A5 record (see printing)."""
+        return default_storage.url(pdf.preview_name(self.etag))

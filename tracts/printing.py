@@ -109,6 +109,9 @@ PRINT_FORMATS = {
 }
 
 
+# The format whose first page the home page shows as a small picture.
+HOME_PREVIEW_FORMAT = "a5"
+
 # Offered with another language on the back, on the tract's page.
 BILINGUAL_FORMATS = ("a5", "a5-2up")
 
@@ -199,6 +202,8 @@ def ensure_tract_pdf(version: TractVersion, print_format: PrintFormat, verso: Tr
         and not TractPDF.objects.filter(version=version, print_format=print_format.name, etag=plan.etag).exists()
     ):
         pages = imposition.page_count(pdf.read_stored(plan))
+        if print_format.name == HOME_PREVIEW_FORMAT:
+            pdf.store_first_page_preview(plan)
         # An upsert: concurrent downloads of a new PDF all record it.
         TractPDF.objects.bulk_create(
             [

@@ -1,0 +1,189 @@
+import datetime
+import xml.etree.ElementTree as ET
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tracts.printing import PRINT_FORMATS, ensure_tract_pdf
+from website.models import Page, PageVersion
+
+pytestmark = pytest.mark.django_db
+
+
+def count_queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+@pytest.fixture
+def about_page():
+    page = Page.objects.create(slug="a-propos", status="published", position=0)
+    PageVersion.objects.create(
+        page=page, language="fr", title="Qui sommes-nous", summary="Un collectif contre le score.", body="<p>Texte</p>"
+    )
+    PageVersion.objects.create(page=page, language="ar", title="من نحن", summary="تجمّع ضد التنقيط.", body="<p>نص</p>")
+    return page
+
+
+def test_home_shows_the_latest_tracts_with_previews_articles_themes_and_presentation(
+    client, make_tract, make_article, about_page
+):
+    tract = make_tract("score", {"fr": {"title": "Non au score"}}, themes=["Algorithmes"])
+    make_tract("brouillon", {"fr": {"title": "Brouillon"}}, status="draft")
+    make_article("analyse", {"fr": {"title": "Une analyse"}})
+    ensure_tract_pdf(tract.version("fr"), PRINT_FORMATS["a5"])
+
+    html = client.get("/fr/").content.decode()
+
+    assert "Non au score" in html and "Brouillon" not in html and "Une analyse" in html
+    assert "Un collectif contre le score." in html
+    assert 'class="preview" src="/media/previews/' in html
+    assert 'href="/fr/themes/algorithmes/"' in html
+    assert '<a href="/fr/pages/a-propos/">Qui sommes-nous</a>' in html  # footer
+    arabic = client.get("/ar/").content.decode()
+    assert "تجمّع ضد التنقيط." in arabic and '<html lang="ar" dir="rtl">' in arabic
+
+
+def test_home_and_theme_pages_have_a_constant_number_of_queries(client, make_tract, make_article, about_page):
+    make_tract("t0", {"fr": {}, "en": {}}, themes=["Droits"])
+    make_article("a0", {"fr": {}}, themes=["Droits"], authors=["A"])
+    client.get("/fr/")
+    home, theme = count_queries(client, "/fr/"), count_queries(client, "/fr/themes/droits/")
+    for number in range(1, 20):
+        make_tract(f"t{number}", {"fr": {}, "en": {}, "ar": {}}, themes=["Droits", f"T{number}"])
+        make_article(f"a{number}", {"fr": {}, "es": {}}, themes=["Droits"], authors=["A", f"B{number}"])
+    assert count_queries(client, "/fr/") == home
+    assert count_queries(client, "/fr/themes/droits/") == theme
+
+
+def test_theme_and_author_pages(client, make_tract, make_article):
+    make_tract("sur-le-theme", {"fr": {"title": "Tract du thème"}}, themes=["Contrôle"])
+    make_tract("hors-theme", {"fr": {"title": "Autre tract"}}, themes=["Droits"])
+    make_article("par-camille", {"fr": {"title": "Analyse de Camille"}}, themes=["Contrôle"], authors=["Camille A"])
+    make_article("par-autre", {"fr": {"title": "Analyse d'autre"}}, authors=["Autre"])
+
+    theme = client.get("/fr/themes/controle/").content.decode()
+    assert "Tract du thème" in theme and "Analyse de Camille" in theme and "Autre tract" not in theme
+    author = client.get("/fr/authors/camille-a/").content.decode()
+    assert "Analyse de Camille" in author and "Analyse d&#x27;autre" not in author
+    assert client.get("/fr/themes/inconnu/").status_code == 404
+
+
+def test_flat_page_with_fallback(client, about_page):
+    french = client.get("/fr/pages/a-propos/").content.decode()
+    assert "<h1>Qui sommes-nous</h1>" in french
+    english = client.get("/en/pages/a-propos/").content.decode()
+    assert 'class="notice"' in english and "Qui sommes-nous" in english
+
+
+@pytest.fixture
+def searchable(make_tract, make_article):
+    make_tract(
+        "controle",
+        {
+            "fr": {"title": "Le contrôle des allocataires", "body": "<p>Les algorithmes notent chaque dossier.</p>"},
+            "en": {"title": "Checks on claimants", "body": "<p>Scoring algorithms rank every file.</p>"},
+        },
+    )
+    make_article("analyse", {"fr": {"title": "Une analyse", "body": "<p>Le contrôle automatisé des chômeurs.</p>"}})
+    make_tract("cache", {"fr": {"title": "Contrôle caché", "body": "<p>algorithmes</p>"}}, status="draft")
+
+
+def test_search_finds_words_in_tracts_and_articles_and_marks_them(client, searchable):
+    html = client.get("/fr/search/", {"q": "algorithmes"}).content.decode()
+    assert "Le contrôle des allocataires" in html
+    assert "<mark>algorithmes</mark>" in html.lower() or "<mark>Algorithmes</mark>" in html
+    assert "Contrôle caché" not in html  # drafts are not searchable
+    english = client.get("/fr/search/", {"q": "scoring"}).content.decode()
+    assert "Checks on claimants" in english
+
+
+def test_search_on_postgresql_stems_and_ignores_accents(client, searchable):
+    if connection.vendor != "postgresql":
+        pytest.skip("stemming and accents need PostgreSQL's text search")
+    html = client.get("/fr/search/", {"q": "controle algorithme"}).content.decode()
+    assert "Le contrôle des allocataires" in html
+    assert "<mark>contrôle</mark>" in html.lower() or "<mark>algorithmes</mark>" in html.lower()
+    assert "Une analyse" not in html  # it has "contrôle" but no "algorithme"
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "   ", "x" * 10_000, "!!! ??? ...", "'; DROP TABLE tracts_tract; --", "a & | ! ( ) :*", "%_%", "<script>"],
+)
+def test_absurd_searches_get_a_normal_page(client, searchable, query):
+    response = client.get("/fr/search/", {"q": query})
+    assert response.status_code == 200
+    assert "<script>" not in response.content.decode().split("<main", 1)[1]
+
+
+def test_long_search_is_cut_with_a_notice(client, searchable):
+    html = client.get("/en/search/", {"q": "algorithmes " + "x" * 500}).content.decode()
+    assert "first 200 characters" in html
+
+
+def test_search_has_a_constant_number_of_queries(client, make_tract):
+    make_tract("t0", {"fr": {"body": "<p>algorithmes</p>"}})
+    client.get("/fr/search/", {"q": "algorithmes"})
+    with CaptureQueriesContext(connection) as one:
+        client.get("/fr/search/", {"q": "algorithmes"})
+    for number in range(1, 15):
+        make_tract(f"t{number}", {"fr": {"body": "<p>algorithmes</p>"}, "en": {"body": "<p>algorithmes</p>"}})
+    with CaptureQueriesContext(connection) as many:
+        client.get("/fr/search/", {"q": "algorithmes"})
+    assert len(many) == len(one)
+
+
+def test_feeds_per_language_with_pdf_enclosures(client, make_tract, make_article):
+    make_tract("score", {"fr": {"title": "Non au score"}, "en": {"title": "No to the score"}})
+    make_article("analyse", {"fr": {"title": "Une analyse"}}, authors=["Camille"])
+
+    rss = ET.fromstring(client.get("/en/tracts/feed.rss").content)
+    item = rss.find("channel/item")
+    assert item.findtext("title") == "No to the score"
+    assert item.findtext("link").endswith("/en/tracts/score/")
+    assert item.find("enclosure").get("url").endswith("/en/tracts/score/a5.pdf")
+    assert item.find("enclosure").get("type") == "application/pdf"
+    atom = ET.fromstring(client.get("/fr/articles/feed.atom").content)
+    namespace = {"a": "http://www.w3.org/2005/Atom"}
+    assert atom.find("a:entry/a:title", namespace).text == "Une analyse"
+    assert atom.find("a:entry/a:author/a:name", namespace).text == "Camille"
+
+
+def test_sitemap_with_hreflang_alternates_and_robots(client, make_tract, make_article):
+    make_tract("score", {"fr": {}, "ar": {}})
+    make_tract("brouillon", {"fr": {}}, status="draft")
+    make_article("analyse", {"fr": {}})
+
+    xml = client.get("/sitemap.xml")
+    assert xml["Content-Type"].startswith("application/xml")
+    root = ET.fromstring(xml.content)
+    namespace = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
+    locations = [url.findtext("s:loc", namespaces=namespace) for url in root.findall("s:url", namespace)]
+    assert "http://testserver/fr/tracts/score/" in locations and "http://testserver/ar/tracts/score/" in locations
+    assert "http://testserver/fr/articles/analyse/" in locations
+    assert not any("brouillon" in location for location in locations)
+    first = root.find("s:url", namespace)
+    assert {link.get("hreflang") for link in first.findall("x:link", namespace)} == {"fr", "ar"}
+
+    robots = client.get("/robots.txt").content.decode()
+    assert "Sitemap: http://testserver/sitemap.xml" in robots and "admin" not in robots
+
+
+def test_share_tags(client, make_article):
+    make_article("analyse", {"fr": {"title": "Une analyse", "standfirst": "Le chapeau."}})
+    html = client.get("/fr/articles/analyse/").content.decode()
+    assert '<meta property="og:title" content="Une analyse">' in html
+    assert '<meta property="og:description" content="Le chapeau.">' in html
+    assert '<meta property="og:type" content="article">' in html
+    assert '<link rel="canonical" href="/fr/articles/analyse/">' in html
+
+
+def test_scheduled_publications_appear_in_time(client, make_tract):
+    from django.utils import timezone
+
+    make_tract("plus-tard", {"fr": {"title": "Pas encore"}}, published_at=timezone.now() + datetime.timedelta(hours=1))
+    assert "Pas encore" not in client.get("/fr/").content.decode()
+    assert "Pas encore" not in client.get("/fr/tracts/feed.rss").content.decode()

@@ -1,0 +1,133 @@
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from articles.models import Article, ArticleVersion, Author
+from collectif.models import Theme
+from collectif.search import MAX_QUERY_LENGTH, clean_query, highlighted_excerpt, search_versions
+from collectif.views import NotFoundForVisitor
+from tracts.models import Tract, TractPDF, TractVersion
+from tracts.printing import HOME_PREVIEW_FORMAT
+
+from .models import ABOUT, CONTACT, Page
+
+HOME_TRACTS = 6
+HOME_ARTICLES = 4
+THEME_ITEMS = 30
+SEARCH_RESULTS = 30
+
+
+def tracts_with_previews():
+    """Published tracts with their versions and the A5 render records (for the previews)."""
+    previews = TractPDF.objects.filter(print_format=HOME_PREVIEW_FORMAT)
+    versions = TractVersion.objects.prefetch_related(Prefetch("pdfs", queryset=previews, to_attr="previews"))
+    return Tract.objects.published().prefetch_related(Prefetch("versions", queryset=versions), "themes")
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    language = request.LANGUAGE_CODE
+    tracts = tracts_with_previews().newest_first()[:HOME_TRACTS]
+    articles = Article.objects.published().with_versions().prefetch_related("authors").newest_first()[:HOME_ARTICLES]
+    pages = {page.slug: page for page in Page.objects.published().filter(slug__in=[ABOUT, CONTACT]).with_versions()}
+    about = pages.get(ABOUT)
+    return render(
+        request,
+        "website/home.html",
+        {
+            "tracts": [(tract, tract.version_for(language)) for tract in tracts],
+            "articles": [(article, article.version_for(language)) for article in articles],
+            "themes": Theme.objects.all(),
+            "about": about.version_for(language) if about else None,
+            "contact_page": pages.get(CONTACT),
+        },
+    )
+
+
+def theme(request: HttpRequest, slug: str) -> HttpResponse:
+    language = request.LANGUAGE_CODE
+    chosen = get_object_or_404(Theme, slug=slug)
+    tracts = Tract.objects.published().with_versions().filter(themes=chosen).newest_first()[:THEME_ITEMS]
+    articles = (
+        Article.objects.published()
+        .with_versions()
+        .prefetch_related("authors")
+        .filter(themes=chosen)
+        .newest_first()[:THEME_ITEMS]
+    )
+    return render(
+        request,
+        "website/theme.html",
+        {
+            "theme": chosen,
+            "tracts": [(tract, tract.version_for(language)) for tract in tracts],
+            "articles": [(article, article.version_for(language)) for article in articles],
+        },
+    )
+
+
+def author(request: HttpRequest, slug: str) -> HttpResponse:
+    language = request.LANGUAGE_CODE
+    person = get_object_or_404(Author, slug=slug)
+    articles = (
+        Article.objects.published().with_versions().prefetch_related("authors").filter(authors=person).newest_first()
+    )
+    return render(
+        request,
+        "website/author.html",
+        {"author": person, "articles": [(article, article.version_for(language)) for article in articles]},
+    )
+
+
+def page(request: HttpRequest, slug: str) -> HttpResponse:
+    chosen = get_object_or_404(Page.objects.published().with_versions(), slug=slug)
+    version = chosen.version_for(request.LANGUAGE_CODE)
+    if version is None:
+        raise NotFoundForVisitor(_("This page has no text yet."))
+    return render(
+        request,
+        "website/page.html",
+        {
+            "page": chosen,
+            "version": version,
+            "versions": chosen.all_versions(),
+            "is_fallback": version.language != request.LANGUAGE_CODE,
+        },
+    )
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    raw = request.GET.get("q", "")
+    query = clean_query(raw)
+    results = []
+    if query:
+        public_tracts = TractVersion.objects.filter(tract__in=Tract.objects.published()).select_related("tract")
+        public_articles = ArticleVersion.objects.filter(article__in=Article.objects.published()).select_related(
+            "article"
+        )
+        found = [
+            *search_versions(public_tracts, query)[:SEARCH_RESULTS],
+            *search_versions(public_articles, query)[:SEARCH_RESULTS],
+        ]
+        found.sort(key=lambda version: version.rank, reverse=True)
+        results = [
+            {
+                "version": version,
+                "kind": _("Tract") if isinstance(version, TractVersion) else _("Article"),
+                "excerpt": highlighted_excerpt(version, query),
+            }
+            for version in found[:SEARCH_RESULTS]
+        ]
+    return render(
+        request,
+        "website/search.html",
+        {"query": query, "results": results, "truncated": len(raw) > MAX_QUERY_LENGTH},
+    )
+
+
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    # The admin's path is not named here: robots.txt is public, and the
+    # admin sends a noindex of its own.
+    lines = ["User-agent: *", "Allow: /", f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}"]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
