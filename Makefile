@@ -8,13 +8,19 @@ PORT ?= 8000
 
 # Idempotent and quick when nothing changed: the venv is rebuilt only when
 # requirements.txt is newer than the last install.
-setup: $(VENV)/.installed locale/fr/LC_MESSAGES/django.mo check-system
+setup: $(VENV)/.installed locale/fr/LC_MESSAGES/django.mo check-system node_modules/.installed
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt
 	@touch $@
+
+# axe-core, injected into pages by the browser tests' accessibility checks.
+# Without npm the setup goes on and those checks are skipped.
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --silent --no-audit --no-fund && touch $@; \
+	else echo "npm not found: the accessibility checks of the browser tests will be skipped"; fi
 
 # WeasyPrint needs Pango (and HarfBuzz's subsetter for fast font subsetting).
 check-system: $(VENV)/.installed
@@ -51,7 +57,7 @@ format: setup
 
 # Refresh the catalogues after changing interface strings.
 messages: setup
-	$(BIN)/python manage.py makemessages --ignore=.venv --ignore=tests -l fr -l en -l es -l ar
+	$(BIN)/python manage.py makemessages --ignore=.venv --ignore=node_modules --ignore=tests --ignore=benchmarks -l fr -l en -l es -l ar
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules staticfiles .pytest_cache .ruff_cache test-artifacts

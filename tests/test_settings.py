@@ -12,7 +12,7 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
         cwd=PROJECT,
         capture_output=True,
         text=True,
-        env={**os.environ, **env},
+        env={**{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}, **env},
         check=False,
     )
 
