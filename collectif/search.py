@@ -59,53 +59,62 @@ def _query(text: str, language: str) -> SearchQuery:
 
 
 def search_versions(queryset: models.QuerySet, text: str) -> models.QuerySet:
-    """Versions matching `text`, best first, each with a `headline` (marked excerpt)."""
+    """Versions matching `text`, best first (with a `rank`)."""
     languages = list(SEARCH_CONFIGS)
     if uses_postgres():
         matches = Q()
         for language in languages:
             matches |= Q(language=language, search_vector=_query(text, language))
-        return (
-            queryset.filter(matches)
-            .annotate(
-                rank=Case(
-                    *(
-                        When(language=lang, then=SearchRank(F("search_vector"), _query(text, lang)))
-                        for lang in languages
-                    ),
-                    default=Value(0.0),
-                    output_field=models.FloatField(),
-                ),
-                headline=Case(
-                    *(
-                        When(
-                            language=lang,
-                            then=SearchHeadline(
-                                "search_text",
-                                _query(text, lang),
-                                config=config_for(lang),
-                                start_sel=START,
-                                stop_sel=STOP,
-                                max_words=30,
-                                min_words=12,
-                                max_fragments=2,
-                                fragment_delimiter=" … ",
-                            ),
-                        )
-                        for lang in languages
-                    ),
-                    default=Value(""),
-                    output_field=models.TextField(),
-                ),
-            )
-            .order_by("-rank", "-pk")
+        rank = Case(
+            *(When(language=lang, then=SearchRank(F("search_vector"), _query(text, lang))) for lang in languages),
+            default=Value(0.0),
+            output_field=models.FloatField(),
         )
+        return queryset.filter(matches).annotate(rank=rank).order_by("-rank", "-pk")
     words = [word for word in re.findall(r"\w+", text) if len(word) > 1][:8]
     if not words:
         return queryset.none()
     for word in words:
         queryset = queryset.filter(Q(title__icontains=word) | Q(search_text__icontains=word))
-    return queryset.annotate(rank=Value(0.0), headline=Value("")).order_by("-pk")
+    return queryset.annotate(rank=Value(0.0)).order_by("-pk")
+
+
+def add_headlines(versions: list[models.Model], text: str) -> None:
+    """Give the versions found an excerpt with the matched words marked.
+
+    A second query for the results only: ts_headline is costly, and the
+    first query may match thousands of rows to keep the best few.
+    """
+    if not versions or not uses_postgres():
+        return
+    languages = list(SEARCH_CONFIGS)
+    headline = Case(
+        *(
+            When(
+                language=lang,
+                then=SearchHeadline(
+                    "search_text",
+                    _query(text, lang),
+                    config=config_for(lang),
+                    start_sel=START,
+                    stop_sel=STOP,
+                    max_words=30,
+                    min_words=12,
+                    max_fragments=2,
+                    fragment_delimiter=" … ",
+                ),
+            )
+            for lang in languages
+        ),
+        default=Value(""),
+        output_field=models.TextField(),
+    )
+    model = type(versions[0])
+    headlines = dict(
+        model.objects.filter(pk__in=[v.pk for v in versions]).annotate(headline=headline).values_list("pk", "headline")
+    )
+    for version in versions:
+        version.headline = headlines.get(version.pk, "")
 
 
 def highlighted_excerpt(version: models.Model, text: str) -> SafeString:

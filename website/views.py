@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from articles.models import Article, ArticleVersion, Author
 from collectif.models import Theme
-from collectif.search import MAX_QUERY_LENGTH, clean_query, highlighted_excerpt, search_versions
+from collectif.search import MAX_QUERY_LENGTH, add_headlines, clean_query, highlighted_excerpt, search_versions
 from collectif.views import NotFoundForVisitor
 from tracts.models import Tract, TractPDF, TractVersion
 from tracts.printing import HOME_PREVIEW_FORMAT
@@ -106,10 +106,11 @@ def search(request: HttpRequest) -> HttpResponse:
         public_articles = ArticleVersion.objects.filter(article__in=Article.objects.published()).select_related(
             "article"
         )
-        found = [
-            *search_versions(public_tracts, query)[:SEARCH_RESULTS],
-            *search_versions(public_articles, query)[:SEARCH_RESULTS],
-        ]
+        tracts = list(search_versions(public_tracts, query)[:SEARCH_RESULTS])
+        articles = list(search_versions(public_articles, query)[:SEARCH_RESULTS])
+        add_headlines(tracts, query)
+        add_headlines(articles, query)
+        found = [*tracts, *articles]
         found.sort(key=lambda version: version.rank, reverse=True)
         results = [
             {

@@ -1,0 +1,193 @@
+"""Server time of the public pages with a large archive.
+
+    .venv/bin/python benchmarks/site_pages.py [--database sqlite|postgres] [--count 5000] [--runs 30]
+
+Creates, in a throw-away database, COUNT tracts and COUNT articles with three
+language versions each (fr, en, ar), then times each page through Django's
+full request handling (middleware, views, templates; DEBUG off, no network)
+and prints the median, the 95th percentile and the number of SQL queries.
+"""
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+# Random text from made-up words, so that a search matches what a real one
+# would: the searched words are put in one version out of twenty ("rare"),
+# and one common word is in every version (the worst case).
+SYLLABLES = ["ra", "lo", "mi", "pe", "tu", "sa", "no", "ki", "de", "vo", "lu", "ga"]
+FILLER = [a + b + c for a in SYLLABLES for b in SYLLABLES for c in SYLLABLES[:4]]
+RARE = "contrôle algorithmes"
+COMMON = "dossier"
+
+
+def sentence(rng: random.Random, words: int) -> str:
+    return " ".join(rng.choice(FILLER) for _ in range(words)).capitalize() + "."
+
+
+def paragraph(rng: random.Random) -> str:
+    text = f"{sentence(rng, 25)} {COMMON} {sentence(rng, 5)}"
+    return f"{text} {RARE}." if rng.random() < 0.05 else text
+
+
+def configure(database: str) -> str | None:
+    workdir = Path(tempfile.mkdtemp(prefix="collectif-bench-"))
+    os.environ.update(
+        {
+            "DEBUG": "0",
+            "SECRET_KEY": "benchmark-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+            "ALLOWED_HOSTS": "testserver",
+            "SECURE_SSL_REDIRECT": "0",
+            "MEDIA_ROOT": str(workdir / "media"),
+            "STATIC_ROOT": str(workdir / "static"),
+            "DJANGO_SETTINGS_MODULE": "collectif.settings",
+        }
+    )
+    if database == "postgres":
+        name = f"collectif_bench_{os.getpid()}"
+        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"CREATE DATABASE {name}"], check=True)
+        os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{name}"
+        return name
+    os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
+    return None
+
+
+def populate(count: int) -> None:
+    from django.contrib.postgres.search import SearchVector
+    from django.db import connection
+    from django.utils import timezone
+
+    from articles.models import Article, ArticleVersion, Author
+    from collectif.models import Theme
+    from collectif.search import config_for
+    from tracts.models import Tract, TractVersion
+
+    rng = random.Random(2026)
+    themes = [Theme.objects.create(name=name) for name in ("Algorithmes", "Contrôle", "Droits", "Données")]
+    authors = [Author.objects.create(name=f"Auteur {n}") for n in range(20)]
+    now = timezone.now()
+    languages = ("fr", "en", "ar")
+    for model, version_model, link in ((Tract, TractVersion, "tract"), (Article, ArticleVersion, "article")):
+        publications = model.objects.bulk_create(
+            model(
+                slug=f"{link}-{n}",
+                status="published",
+                published_at=now - timezone.timedelta(minutes=n),
+                date=(now - timezone.timedelta(days=n % 3000)).date(),
+            )
+            for n in range(count)
+        )
+        versions = []
+        for publication in publications:
+            for language in languages:
+                body = "".join(f"<p>{paragraph(rng) if i == 0 else sentence(rng, 30)}</p>" for i in range(5))
+                fields = {"body": body, "search_text": body.replace("<p>", " ").replace("</p>", " ")}
+                if version_model is ArticleVersion:
+                    fields["word_count"] = 150
+                versions.append(
+                    version_model(**{link: publication}, language=language, title=sentence(rng, 6), **fields)
+                )
+        version_model.objects.bulk_create(versions, batch_size=2000)
+        through = model.themes.through
+        through.objects.bulk_create(
+            through(**{f"{link}_id": p.pk, "theme_id": themes[p.pk % len(themes)].pk}) for p in publications
+        )
+        if model is Article:
+            Article.authors.through.objects.bulk_create(
+                Article.authors.through(article_id=p.pk, author_id=authors[p.pk % len(authors)].pk)
+                for p in publications
+            )
+        if connection.vendor == "postgresql":
+            for language in languages:
+                config = config_for(language)
+                version_model.objects.filter(language=language).update(
+                    search_vector=SearchVector("title", config=config, weight="A")
+                    + SearchVector("search_text", config=config, weight="B")
+                )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # fresh statistics, as a database in use would have
+
+
+def measure(runs: int, count: int) -> None:
+    from django.db import connection
+    from django.test import Client
+
+    from tracts.views import TRACTS_PER_PAGE
+
+    last_page = (count + TRACTS_PER_PAGE - 1) // TRACTS_PER_PAGE
+    pages = {
+        "home": "/fr/",
+        "archive, first page": "/fr/tracts/",
+        "archive, last page": f"/fr/tracts/?page={last_page}",
+        "tract": f"/fr/tracts/tract-{count // 2}/",
+        "article": f"/fr/articles/article-{count // 2}/",
+        "theme": "/fr/themes/controle/",
+        "search": "/fr/search/?q=controle+algorithme",
+        "search, every row": f"/fr/search/?q={COMMON}",
+    }
+    client = Client()
+    print(f"{'page':<22} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
+    for label, url in pages.items():
+        client.get(url)  # warm caches
+        samples = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            response = client.get(url)
+            samples.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, (url, response.status_code)
+        queries: list[str] = []
+
+        def count(execute, sql, *args, queries=queries):
+            queries.append(sql)
+            return execute(sql, *args)
+
+        with connection.execute_wrapper(count):
+            client.get(url)
+        samples.sort()
+        p95 = samples[min(len(samples) - 1, int(len(samples) * 0.95))]
+        print(f"{label:<22} {statistics.median(samples):>10.1f} {p95:>8.1f} {len(queries):>8}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--count", type=int, default=5000)
+    parser.add_argument("--runs", type=int, default=30)
+    arguments = parser.parse_args()
+    database_name = configure(arguments.database)
+    sys.path.insert(0, str(PROJECT))
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    try:
+        call_command("migrate", verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        started = time.perf_counter()
+        populate(arguments.count)
+        print(
+            f"{arguments.database}: {arguments.count} tracts and {arguments.count} articles, 3 languages each "
+            f"(made in {time.perf_counter() - started:.0f} s)"
+        )
+        measure(arguments.runs, arguments.count)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        shutil.rmtree(Path(settings.MEDIA_ROOT).parent, ignore_errors=True)
+        if database_name:
+            subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"DROP DATABASE {database_name}"])
+
+
+if __name__ == "__main__":
+    main()
