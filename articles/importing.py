@@ -5,7 +5,6 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
-from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
@@ -16,13 +15,14 @@ from collectif.markdown import (
     existing_or_new_slug,
     extract_footnotes,
     markdown_to_html,
+    named_themes,
     parse_date,
     parse_front_matter,
     replace_images,
     split_list,
     title_and_body,
 )
-from collectif.models import Image, Theme
+from collectif.models import Image
 
 from .models import Article, ArticleVersion, Author
 from .tasks import schedule_pdf_renders
@@ -101,12 +101,9 @@ def import_article(
             if updated:
                 article.updated_on = updated
             if publish:
-                article.status = Article.Status.PUBLISHED
-                article.published_at = min(article.published_at, timezone.now()) if article.pk else timezone.now()
+                article.publish_now()
             article.save()
-            if metadata.get("themes"):
-                names = [checked_length(name, Theme, "name") for name in split_list(metadata["themes"])]
-                article.themes.add(*Theme.from_names(names))
+            article.themes.add(*named_themes(metadata))
             if metadata.get("authors"):
                 names = [checked_length(name, Author, "name") for name in split_list(metadata["authors"])]
                 article.authors.add(*Author.from_names(names))

@@ -11,6 +11,7 @@ from markdown_it import MarkdownIt
 
 from collectif.html import clean_rich_text
 from collectif.languages import is_supported, language_codes
+from collectif.models import Theme
 
 
 class MarkdownImportError(ValueError):
@@ -176,3 +177,9 @@ def existing_or_new_slug(model: type, slug: str | None, title: str):
             % {"slug": slug}
         )
     return None, slug
+
+
+def named_themes(metadata: dict[str, str]) -> list[Theme]:
+    """The themes of the `themes:` line, created when new."""
+    names = [checked_length(name, Theme, "name") for name in split_list(metadata.get("themes", ""))]
+    return Theme.from_names(names)

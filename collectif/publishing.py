@@ -62,6 +62,11 @@ class Publication(models.Model):
         original = self.original_version()
         return original.title if original else self.slug
 
+    def publish_now(self) -> None:
+        """Published from now on; one already published keeps its earlier time."""
+        self.status = self.Status.PUBLISHED
+        self.published_at = min(self.published_at, timezone.now()) if self.pk else timezone.now()
+
     @property
     def is_public(self) -> bool:
         return self.status == self.Status.PUBLISHED and self.published_at <= timezone.now()

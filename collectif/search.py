@@ -132,3 +132,27 @@ def highlighted_excerpt(version: models.Model, text: str) -> SafeString:
         excerpt = re.sub(f"({'|'.join(words)})", f"{START}\\1{STOP}", excerpt, flags=re.IGNORECASE)
     marked = escape(excerpt).replace(START, "<mark>").replace(STOP, "</mark>")
     return mark_safe(marked)  # noqa: S308 (escaped above)
+
+
+def search_index_operation(app_label: str, model_name: str, text_fields: tuple[str, ...]):
+    """A migration operation that fills the search columns of existing versions
+    and, on PostgreSQL, adds the GIN index on their vectors."""
+    from django.db import migrations
+
+    table = f"{app_label}_{model_name.lower()}"
+    index = f"{table}_search"
+
+    def forward(apps, schema_editor) -> None:
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {index} ON {table} USING gin (search_vector)")
+        model = apps.get_model(app_label, model_name)
+        for version in model.objects.all():
+            version.search_text = plain_text(*(getattr(version, field) for field in text_fields))
+            version.save(update_fields=["search_text"])
+            update_search_vector(model, version.pk, version.language, version.title, version.search_text)
+
+    def backward(apps, schema_editor) -> None:
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(f"DROP INDEX IF EXISTS {index}")
+
+    return migrations.RunPython(forward, backward)

@@ -2,7 +2,6 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from collectif.markdown import (
@@ -11,12 +10,11 @@ from collectif.markdown import (
     checked_length,
     existing_or_new_slug,
     markdown_to_html,
+    named_themes,
     parse_date,
     parse_front_matter,
-    split_list,
     title_and_body,
 )
-from collectif.models import Theme
 
 from .models import Tract, TractVersion
 from .tasks import schedule_pdf_renders
@@ -47,12 +45,9 @@ def import_tract(text: str, language: str, *, slug: str | None = None, publish: 
         if "footer" in metadata:
             tract.legal_footer = metadata["footer"]
         if publish:
-            tract.status = Tract.Status.PUBLISHED
-            tract.published_at = min(tract.published_at, timezone.now()) if tract.pk else timezone.now()
+            tract.publish_now()
         tract.save()
-        if metadata.get("themes"):
-            names = [checked_length(name, Theme, "name") for name in split_list(metadata["themes"])]
-            tract.themes.add(*Theme.from_names(names))
+        tract.themes.add(*named_themes(metadata))
 
         version = TractVersion.objects.filter(tract=tract, language=language).first() or TractVersion(
             tract=tract, language=language
