@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.template import Context, Template
+from django.utils import translation
 from PIL import Image as PillowImage
 
 from collectif.images import MAX_PIXELS, check_image
@@ -12,6 +13,12 @@ from collectif.models import Image
 from tests.conftest import jpeg_with_gps
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english_messages():
+    with translation.override("en"):
+        yield
 
 
 def stored(image: Image, name: str | None = None) -> PillowImage.Image:
@@ -119,3 +126,12 @@ def test_deleting_an_image_deletes_its_files():
     names = [image.file.name, *image.renditions.values()]
     image.delete()
     assert not any(default_storage.exists(name) for name in names)
+
+
+def test_organisers_read_the_error_in_their_language():
+    with translation.override("fr"), pytest.raises(ValidationError) as error:
+        check_image(ContentFile(b"pas une image", name="photo.jpg"))
+    assert "n'est pas une image" in error.value.messages[0]
+    with translation.override("ar"), pytest.raises(ValidationError) as error:
+        check_image(ContentFile(b"pas une image", name="photo.jpg"))
+    assert "JPEG" in error.value.messages[0] and "not an image" not in error.value.messages[0]
