@@ -87,6 +87,11 @@ def test_visitor_reads_switches_to_arabic_searches_and_downloads(visitor, demo):
     assert page.locator(".notice").is_visible()  # no Arabic version: the original, said so
     screenshot(page, "article-ar")
 
+    page.goto(f"{demo.url}/ar/articles/apres-la-fuite/")
+    assert page.locator("article.longform").get_attribute("dir") == "rtl"
+    assert page.locator(".notice").count() == 0  # a real Arabic version
+    screenshot(page, "article-ar-translated")
+
     page.goto(f"{demo.url}/fr/search/")
     page.get_by_role("searchbox").fill("algorithme")
     page.get_by_role("button", name="Rechercher").click()
