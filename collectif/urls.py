@@ -33,3 +33,4 @@ if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 handler404 = "collectif.views.page_not_found"
+handler500 = "collectif.views.server_error"

@@ -1,5 +1,6 @@
 import re
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import (
     FileResponse,
@@ -9,12 +10,15 @@ from django.http import (
     HttpResponseNotFound,
     HttpResponseNotModified,
     HttpResponseRedirect,
+    HttpResponseServerError,
 )
 from django.template import loader
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from collectif import pdf
+from collectif.languages import text_direction
 
 STORED_PDF_ETAG = re.compile(r"[0-9a-f]{20}")
 
@@ -29,6 +33,15 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponseNo
     message = str(exception) if isinstance(exception, NotFoundForVisitor) else ""
     template = loader.get_template("404.html")
     return HttpResponseNotFound(template.render({"message": message}, request))
+
+
+def server_error(request: HttpRequest) -> HttpResponseServerError:
+    """The 500 page in the visitor's language, without touching the database
+    (which may be what failed)."""
+    language = translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
+    with translation.override(language):
+        html = loader.get_template("500.html").render({"language": language, "direction": text_direction(language)})
+    return HttpResponseServerError(html)
 
 
 def stored_pdf_response(request: HttpRequest, etag: str, filename: str, *, public: bool = True) -> HttpResponse:

@@ -37,3 +37,24 @@ def test_the_admin_editor_import_map_is_allowed_by_its_hash(admin_client):
     policy = response["Content-Security-Policy"]
     script_src = next(part for part in policy.split(";") if part.strip().startswith("script-src"))
     assert f"'sha256-{digest}'" in script_src and "unsafe" not in script_src
+
+
+@pytest.mark.parametrize("path, text", [("/ar/broken/", "حدث خطأ ما"), ("/en/broken/", "Something went wrong")])
+def test_server_errors_show_a_page_in_the_visitors_language_and_no_trace(client, monkeypatch, path, text):
+    from django.urls import path as url_path
+
+    from collectif import urls
+
+    def broken(request):
+        raise RuntimeError("secret internal detail")
+
+    monkeypatch.setattr(urls, "urlpatterns", [*urls.urlpatterns, url_path("<str:lang>/broken/", broken)])
+    from django.urls import clear_url_caches
+
+    clear_url_caches()
+    client.raise_request_exception = False
+    response = client.get(path)
+    clear_url_caches()
+    assert response.status_code == 500
+    html = response.content.decode()
+    assert text in html and "secret internal detail" not in html and "Traceback" not in html
