@@ -1,6 +1,9 @@
+from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.html import format_html
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .models import Image, SiteSettings, Theme
@@ -17,11 +20,43 @@ class SiteSettingsAdmin(admin.ModelAdmin):
         return False
 
 
+class ThemeForm(forms.ModelForm):
+    """The French name, and one field per other language for its translation."""
+
+    class Meta:
+        model = Theme
+        fields = ["name", "slug"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for code, _language in settings.LANGUAGES[1:]:
+            self.initial.setdefault(f"name_{code}", self.instance.translated_names.get(code, ""))
+
+    def save(self, commit: bool = True) -> Theme:
+        self.instance.translated_names = {
+            code: self.cleaned_data[f"name_{code}"].strip()
+            for code, _language in settings.LANGUAGES[1:]
+            if self.cleaned_data.get(f"name_{code}", "").strip()
+        }
+        return super().save(commit)
+
+
+# One field per language other than French, declared so the admin accepts them.
+for _code, _language in settings.LANGUAGES[1:]:
+    ThemeForm.base_fields[f"name_{_code}"] = ThemeForm.declared_fields[f"name_{_code}"] = forms.CharField(
+        label=format_lazy(_("Name in {language}"), language=_language), max_length=80, required=False
+    )
+
+
 @admin.register(Theme)
 class ThemeAdmin(admin.ModelAdmin):
+    form = ThemeForm
     list_display = ["name", "slug"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
+
+    def get_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        return ["name", "slug", *(f"name_{code}" for code, _language in settings.LANGUAGES[1:])]
 
 
 @admin.register(Image)

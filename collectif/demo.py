@@ -23,3 +23,22 @@ def load_demo_files(folder: Path, model: type, import_file: Callable[..., object
                 import_file(path.read_text(encoding="utf-8"), language, slug=slug, publish=True, folder=path.parent)
         loaded += 1
     return loaded, len(files_by_slug) - loaded
+
+
+# The demo themes in the other languages of the site.
+THEME_NAMES = {
+    "Algorithmes": {"en": "Algorithms", "es": "Algoritmos", "ar": "الخوارزميات"},
+    "Contrôle": {"en": "Checks", "es": "Controles", "ar": "المراقبة"},
+    "Dématérialisation": {"en": "Online-only services", "es": "Trámites solo en línea", "ar": "رقمنة الخدمات"},
+    "Données personnelles": {"en": "Personal data", "es": "Datos personales", "ar": "البيانات الشخصية"},
+    "Droits": {"en": "Rights", "es": "Derechos", "ar": "الحقوق"},
+}
+
+
+def name_demo_themes() -> None:
+    """Give the demo themes their translated names, where none was written."""
+    from collectif.models import Theme
+
+    for theme in Theme.objects.filter(name__in=THEME_NAMES, translated_names={}):
+        theme.translated_names = THEME_NAMES[theme.name]
+        theme.save(update_fields=["translated_names"])

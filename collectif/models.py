@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import models
+from django.utils import translation
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
@@ -63,8 +64,9 @@ class SiteSettings(models.Model):
 class Theme(models.Model):
     """A subject the collective writes about, shared by tracts and articles."""
 
-    name = models.CharField(_("name"), max_length=80, unique=True)
+    name = models.CharField(_("name"), max_length=80, unique=True, help_text=_("In French, the site's language."))
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    translated_names = models.JSONField(_("names in other languages"), default=dict, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -78,6 +80,11 @@ class Theme(models.Model):
         if not self.slug:
             self.slug = slugify(self.name)[:80] or "theme"
         super().save(*args, **kwargs)
+
+    @property
+    def local_name(self) -> str:
+        """The name in the language being shown, else the French one."""
+        return self.translated_names.get(translation.get_language() or "", "") or self.name
 
     @classmethod
     def from_names(cls, names: list[str]) -> list["Theme"]:

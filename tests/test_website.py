@@ -5,6 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from collectif.models import Theme
 from tracts.printing import PRINT_FORMATS, ensure_tract_pdf
 from website.models import Page, PageVersion
 
@@ -187,3 +188,24 @@ def test_scheduled_publications_appear_in_time(client, make_tract):
     make_tract("plus-tard", {"fr": {"title": "Pas encore"}}, published_at=timezone.now() + datetime.timedelta(hours=1))
     assert "Pas encore" not in client.get("/fr/").content.decode()
     assert "Pas encore" not in client.get("/fr/tracts/feed.rss").content.decode()
+
+
+def test_theme_names_in_the_visitors_language(client, admin_client, make_tract):
+    make_tract("score", {"fr": {}}, themes=["Algorithmes"])
+    theme = Theme.objects.get()
+    response = admin_client.post(
+        f"/admin/collectif/theme/{theme.pk}/change/",
+        {
+            "name": "Algorithmes",
+            "slug": "algorithmes",
+            "name_en": "Algorithms",
+            "name_ar": "الخوارزميات",
+            "name_es": "",
+        },
+    )
+    assert response.status_code == 302
+    assert Theme.objects.get().translated_names == {"en": "Algorithms", "ar": "الخوارزميات"}
+
+    assert "<h1>Algorithms</h1>" in client.get("/en/themes/algorithmes/").content.decode()
+    assert ">الخوارزميات</a>" in client.get("/ar/tracts/").content.decode()
+    assert "<h1>Algorithmes</h1>" in client.get("/es/themes/algorithmes/").content.decode()  # no Spanish name yet

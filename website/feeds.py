@@ -42,7 +42,7 @@ class PublicationFeed(Feed):
         return version.updated_at
 
     def item_categories(self, version) -> list[str]:
-        return [theme.name for theme in version.publication.themes.all()]
+        return [theme.local_name for theme in version.publication.themes.all()]
 
 
 class TractFeed(PublicationFeed):

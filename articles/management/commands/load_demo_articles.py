@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand
 
 from articles.importing import import_article
 from articles.models import Article
-from collectif.demo import load_demo_files
+from collectif.demo import load_demo_files, name_demo_themes
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 
@@ -14,4 +14,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         loaded, existing = load_demo_files(DEMO_DIR, Article, import_article)
+        name_demo_themes()
         self.stdout.write(f"Demo articles: {loaded} loaded, {existing} already there.")

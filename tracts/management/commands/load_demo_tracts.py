@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from collectif.demo import load_demo_files
+from collectif.demo import load_demo_files, name_demo_themes
 from tracts.importing import import_tract
 from tracts.models import Tract
 
@@ -16,4 +16,5 @@ class Command(BaseCommand):
         loaded, existing = load_demo_files(
             DEMO_DIR, Tract, lambda text, language, folder, **kwargs: import_tract(text, language, **kwargs)
         )
+        name_demo_themes()
         self.stdout.write(f"Demo tracts: {loaded} loaded, {existing} already there.")
