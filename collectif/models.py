@@ -102,6 +102,14 @@ def image_upload_to(instance: "Image", filename: str) -> str:
     return images.random_name(filename.rsplit(".", 1)[-1].lower())
 
 
+def _checksum(file) -> str:
+    """Hash of an uploaded file as sent, to recognise the same picture uploaded twice."""
+    file.seek(0)
+    digest = hashlib.sha256(file.read()).hexdigest()
+    file.seek(0)
+    return digest
+
+
 class Image(models.Model):
     """A picture for articles (and any page): metadata stripped, renditions stored."""
 
@@ -121,7 +129,7 @@ class Image(models.Model):
     width = models.PositiveIntegerField(default=0, editable=False)
     height = models.PositiveIntegerField(default=0, editable=False)
     renditions = models.JSONField(default=dict, editable=False)
-    checksum = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    checksum = models.CharField(max_length=64, blank=True, db_index=True, editable=False)  # of the upload
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -136,8 +144,8 @@ class Image(models.Model):
         if self.file and not getattr(self.file, "_committed", True):
             # Whatever the path (admin, import, shell), only the cleaned
             # image is ever written to storage.
+            self.checksum = _checksum(self.file)
             clean = images.clean_image(self.file)
-            self.checksum = hashlib.sha256(clean.content).hexdigest()
             self.file.save(f"upload.{clean.extension}", ContentFile(clean.content), save=False)
             self.width, self.height = clean.width, clean.height
             stem = self.file.name.rsplit(".", 1)[0].replace("images/", "images/r/", 1)
@@ -164,8 +172,7 @@ class Image(models.Model):
     @classmethod
     def existing_copy(cls, file) -> "Image | None":
         """An image already uploaded with the same picture (an import of a translation, say)."""
-        checksum = hashlib.sha256(images.clean_image(file).content).hexdigest()
-        return cls.objects.filter(checksum=checksum).first()
+        return cls.objects.filter(checksum=_checksum(file)).first()
 
     def sources(self) -> list[images.Rendition]:
         """Every stored width of the image, smallest first, the original last."""

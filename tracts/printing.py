@@ -141,8 +141,8 @@ def leaflet_html(version: TractVersion, size: LeafletSize, *, print_shop: bool =
                 "size": size,
                 "print_shop": print_shop,
                 "bleed_mm": BLEED_MM,
-                "band_top_mm": size.margin_mm + BLEED_MM,
-                "band_side_mm": size.margin_mm + BLEED_MM,
+                # The print-shop band reaches from the text margin out to the bleed edge.
+                "band_mm": size.margin_mm + BLEED_MM,
                 "direction": text_direction(version.language),
                 "legal_footer": tract.get_legal_footer(),
                 "site_name": SiteSettings.load().site_name,
