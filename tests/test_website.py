@@ -2,6 +2,7 @@ import datetime
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.core.files.storage import default_storage
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -138,8 +139,10 @@ def test_search_has_a_constant_number_of_queries(client, make_tract):
 
 
 def test_feeds_per_language_with_pdf_enclosures(client, make_tract, make_article):
-    make_tract("score", {"fr": {"title": "Non au score"}, "en": {"title": "No to the score"}})
+    tract = make_tract("score", {"fr": {"title": "Non au score"}, "en": {"title": "No to the score"}})
     make_article("analyse", {"fr": {"title": "Une analyse"}}, authors=["Camille"])
+    assert ET.fromstring(client.get("/en/tracts/feed.rss").content).find("channel/item/enclosure").get("length") == "0"
+    rendered = ensure_tract_pdf(tract.version("en"), PRINT_FORMATS["a5"])
 
     rss = ET.fromstring(client.get("/en/tracts/feed.rss").content)
     item = rss.find("channel/item")
@@ -147,6 +150,7 @@ def test_feeds_per_language_with_pdf_enclosures(client, make_tract, make_article
     assert item.findtext("link").endswith("/en/tracts/score/")
     assert item.find("enclosure").get("url").endswith("/en/tracts/score/a5.pdf")
     assert item.find("enclosure").get("type") == "application/pdf"
+    assert item.find("enclosure").get("length") == str(default_storage.size(rendered.storage_name))
     atom = ET.fromstring(client.get("/fr/articles/feed.atom").content)
     namespace = {"a": "http://www.w3.org/2005/Atom"}
     assert atom.find("a:entry/a:title", namespace).text == "Une analyse"

@@ -1,14 +1,18 @@
 """RSS and Atom feeds per language, for tracts (with their PDF) and articles."""
 
 from django.contrib.syndication.views import Feed
+from django.core.files.storage import default_storage
+from django.db.models import Prefetch
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
 from articles.models import Article
+from collectif import pdf
 from collectif.models import SiteSettings
-from tracts.models import Tract
+from tracts.models import Tract, TractPDF
+from tracts.printing import HOME_PREVIEW_FORMAT
 
 FEED_ITEMS = 30
 
@@ -47,6 +51,11 @@ class PublicationFeed(Feed):
 
 class TractFeed(PublicationFeed):
     model = Tract
+    prefetch = (
+        Prefetch(
+            "versions__pdfs", queryset=TractPDF.objects.filter(print_format=HOME_PREVIEW_FORMAT), to_attr="a5_renders"
+        ),
+    )
 
     def title(self, language: str) -> str:
         return _("%(site)s: tracts") % {"site": SiteSettings.load().site_name}
@@ -64,7 +73,12 @@ class TractFeed(PublicationFeed):
         return self.request.build_absolute_uri(version.get_pdf_url("a5"))
 
     def item_enclosure_length(self, version) -> int:
-        return 0  # unknown until rendered; the PDF address stays valid
+        """The size of the A5 PDF once rendered (0, as RSS allows, before that)."""
+        for record in getattr(version, "a5_renders", []):
+            name = pdf.storage_name(record.etag)
+            if default_storage.exists(name):
+                return default_storage.size(name)
+        return 0
 
     item_enclosure_mime_type = "application/pdf"
 
