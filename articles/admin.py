@@ -9,7 +9,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from reversion_compare.admin import CompareVersionAdmin
 
-from collectif.admin_tools import LanguageFilter, LanguageVersionInline, YearFilter
+from collectif.admin_tools import LanguageFilter, LanguageVersionInline, PublicationAdmin, YearFilter
 from collectif.languages import is_supported
 from collectif.views import stored_pdf_response
 
@@ -42,7 +42,7 @@ class AuthorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Article)
-class ArticleAdmin(CompareVersionAdmin):
+class ArticleAdmin(CompareVersionAdmin, PublicationAdmin):
     """Every save keeps a revision; “History” compares two of them and restores one."""
 
     inlines = [ArticleVersionInline, FurtherReadingInline]
@@ -58,13 +58,6 @@ class ArticleAdmin(CompareVersionAdmin):
         (_("Publication"), {"fields": ["status", "published_at", "preview_links"]}),
         (_("Around the text"), {"fields": ["cover_image", "related_tracts"]}),
     ]
-
-    def get_queryset(self, request: HttpRequest):
-        return super().get_queryset(request).prefetch_related("versions")
-
-    @admin.display(description=_("languages"))
-    def languages(self, article: Article) -> str:
-        return ", ".join(version.language for version in article.all_versions())
 
     @admin.display(description=_("preview"))
     def preview_links(self, article: Article) -> str:

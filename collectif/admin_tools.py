@@ -42,6 +42,17 @@ class LanguageVersionInline(admin.StackedInline):
         return super().get_queryset(request).order_by(order)
 
 
+class PublicationAdmin(admin.ModelAdmin):
+    """What the admins of tracts and articles share: their versions, listed by language."""
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).prefetch_related("versions")
+
+    @admin.display(description=_("languages"))
+    def languages(self, publication) -> str:
+        return ", ".join(version.language for version in publication.all_versions())
+
+
 class YearFilter(admin.SimpleListFilter):
     title = _("year")
     parameter_name = "year"

@@ -8,7 +8,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from collectif.admin_tools import LanguageFilter, LanguageVersionInline, YearFilter
+from collectif.admin_tools import LanguageFilter, LanguageVersionInline, PublicationAdmin, YearFilter
 from collectif.languages import is_supported
 from collectif.views import stored_pdf_response
 
@@ -24,7 +24,7 @@ class TractVersionInline(LanguageVersionInline):
 
 
 @admin.register(Tract)
-class TractAdmin(admin.ModelAdmin):
+class TractAdmin(PublicationAdmin):
     inlines = [TractVersionInline]
     list_display = ["__str__", "date", "status", "published_at", "languages", "preview_links"]
     actions = ["render_pdfs"]
@@ -38,13 +38,6 @@ class TractAdmin(admin.ModelAdmin):
         (_("Publication"), {"fields": ["status", "published_at", "preview_links"]}),
         (_("Print"), {"fields": ["show_qr_code", "legal_footer", "pdf_status"]}),
     ]
-
-    def get_queryset(self, request: HttpRequest):
-        return super().get_queryset(request).prefetch_related("versions")
-
-    @admin.display(description=_("languages"))
-    def languages(self, tract: Tract) -> str:
-        return ", ".join(version.language for version in tract.all_versions())
 
     @admin.display(description=_("preview"))
     def preview_links(self, tract: Tract) -> str:

@@ -34,8 +34,8 @@ class Tract(Publication):
     def get_absolute_url(self) -> str:
         return reverse("tracts:detail", kwargs={"slug": self.slug})
 
-    def get_legal_footer(self) -> str:
-        return self.legal_footer or SiteSettings.load().legal_footer
+    def get_legal_footer(self, site_settings: SiteSettings | None = None) -> str:
+        return self.legal_footer or (site_settings or SiteSettings.load()).legal_footer
 
 
 class TractVersion(LanguageVersion):

@@ -131,6 +131,7 @@ def qr_code_data_uri(url: str) -> str:
 def leaflet_html(version: TractVersion, size: LeafletSize, *, print_shop: bool = False) -> str:
     """The HTML document WeasyPrint turns into one leaflet."""
     tract = version.tract
+    site_settings = SiteSettings.load()
     online_url = settings.SITE_URL + version.get_absolute_url()
     with translation.override(version.language):
         return render_to_string(
@@ -144,8 +145,8 @@ def leaflet_html(version: TractVersion, size: LeafletSize, *, print_shop: bool =
                 # The print-shop band reaches from the text margin out to the bleed edge.
                 "band_mm": size.margin_mm + BLEED_MM,
                 "direction": text_direction(version.language),
-                "legal_footer": tract.get_legal_footer(),
-                "site_name": SiteSettings.load().site_name,
+                "legal_footer": tract.get_legal_footer(site_settings),
+                "site_name": site_settings.site_name,
                 "online_url": online_url,
                 "qr_code": qr_code_data_uri(online_url) if tract.show_qr_code else "",
             },
