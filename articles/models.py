@@ -9,12 +9,13 @@ from django.db import models
 from django.urls import reverse
 from django.utils import translation
 from django.utils.html import strip_tags
-from django.utils.text import Truncator, slugify
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django_prose_editor.fields import ProseEditorField
 
 from collectif.html import ARTICLE_EDITOR_EXTENSIONS, RICH_TEXT_EDITOR_EXTENSIONS, clean_article_text, clean_rich_text
 from collectif.images import IMG_TAG
+from collectif.languages import slug_from_title
 from collectif.models import Image
 from collectif.publishing import LanguageVersion, Publication
 from collectif.search import plain_text
@@ -41,7 +42,7 @@ class Author(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         if not self.slug:
-            self.slug = slugify(self.name)[:150] or "author"
+            self.slug = slug_from_title(self.name, 150) or "author"
         super().save(*args, **kwargs)
 
     @classmethod

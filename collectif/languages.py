@@ -1,6 +1,8 @@
 """Language helpers shared by the tracts and articles apps."""
 
+from anyascii import anyascii
 from django.conf import settings
+from django.utils.text import slugify
 from django.utils.translation import get_language_info
 
 
@@ -28,3 +30,12 @@ def native_name(code: str) -> str:
 
 def language_choices() -> list[tuple[str, str]]:
     return list(settings.LANGUAGES)
+
+
+def slug_from_title(title: str, max_length: int = 100) -> str:
+    """A web address part from a title in any script ("" when nothing is left).
+
+    Arabic and other non-Latin titles are transliterated into readable Latin
+    letters first: Django's `slugify` alone would drop every letter.
+    """
+    return slugify(anyascii(title))[:max_length].strip("-")

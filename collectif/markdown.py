@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from markdown_it import MarkdownIt
 
 from collectif.html import clean_rich_text
-from collectif.languages import is_supported, language_codes
+from collectif.languages import is_supported, language_codes, slug_from_title
 from collectif.models import Theme
 
 
@@ -168,7 +168,7 @@ def existing_or_new_slug(model: type, slug: str | None, title: str):
                 _("“%(slug)s” is not a valid slug: use lowercase letters, digits and hyphens.") % {"slug": slug[:100]}
             )
         return model.objects.filter(slug=slug).first(), slug
-    slug = slugify(title)[:100].strip("-")
+    slug = slug_from_title(title)
     if not slug:
         raise MarkdownImportError(_("Cannot make a web address from this title; pass --slug."))
     if model.objects.filter(slug=slug).exists():

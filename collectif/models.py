@@ -7,10 +7,10 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import models
 from django.utils import translation
-from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from collectif import images
+from collectif.languages import slug_from_title
 
 
 class SiteSettings(models.Model):
@@ -78,7 +78,7 @@ class Theme(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         if not self.slug:
-            self.slug = slugify(self.name)[:80] or "theme"
+            self.slug = slug_from_title(self.name, 80) or "theme"
         super().save(*args, **kwargs)
 
     @property

@@ -77,6 +77,13 @@ def test_publish_and_title_from_the_first_heading(tmp_path):
     assert lines[-1] == "/fr/tracts/rouvrez-les-guichets/"
 
 
+def test_an_arabic_title_gets_a_readable_latin_slug(tmp_path):
+    lines = run_import(tmp_path, "# لا للمراقبة الرقمية\n\nنص قصير.\n", "--language", "ar")
+
+    assert Tract.objects.get().slug == "l-llmrqbh-lrqmyh"
+    assert lines[-1] == "/ar/tracts/l-llmrqbh-lrqmyh/"
+
+
 def test_slug_of_an_existing_tract_adds_then_replaces_a_version(tmp_path):
     run_import(tmp_path, GOOD, "--language", "fr")
     lines = run_import(tmp_path, "# لا للتنقيط\n\nنص أول.\n", "--language", "ar", "--slug", "controle-non")
