@@ -13,7 +13,14 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django_prose_editor.fields import ProseEditorField
 
-from collectif.html import ARTICLE_EDITOR_EXTENSIONS, RICH_TEXT_EDITOR_EXTENSIONS, clean_article_text, clean_rich_text
+from collectif.html import (
+    ARTICLE_EDITOR_EXTENSIONS,
+    RICH_TEXT_EDITOR_EXTENSIONS,
+    checked_article_text,
+    checked_rich_text,
+    clean_article_text,
+    clean_rich_text,
+)
 from collectif.images import IMG_TAG
 from collectif.languages import slug_from_title
 from collectif.models import Image
@@ -80,7 +87,7 @@ class ArticleVersion(LanguageVersion):
     body = ProseEditorField(
         _("text"),
         extensions=ARTICLE_EDITOR_EXTENSIONS,
-        sanitize=clean_article_text,
+        sanitize=checked_article_text,
         blank=True,
         help_text=_(
             "Write [^1], [^2]… where a note is called. A quotation's last paragraph starting with “—” "
@@ -90,7 +97,7 @@ class ArticleVersion(LanguageVersion):
     notes = ProseEditorField(
         _("notes"),
         extensions=RICH_TEXT_EDITOR_EXTENSIONS,
-        sanitize=clean_rich_text,
+        sanitize=checked_rich_text,
         blank=True,
         help_text=_("One note per list item (or paragraph), in the order of their numbers."),
     )

@@ -2,16 +2,22 @@
 
 from django.core.files.storage import default_storage
 from django.db import models
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django_prose_editor.fields import ProseEditorField
 
 from collectif import pdf
-from collectif.html import RICH_TEXT_EDITOR_EXTENSIONS, clean_rich_text
+from collectif.html import RICH_TEXT_EDITOR_EXTENSIONS, checked_rich_text, clean_rich_text
 from collectif.models import SiteSettings
 from collectif.publishing import LanguageVersion, Publication
 from collectif.search import plain_text
+
+
+# The tract's editor also tells how many pages each print format will take.
+TRACT_EDITOR_EXTENSIONS = RICH_TEXT_EDITOR_EXTENSIONS | {
+    "CollectifEditor": {"pagesUrl": reverse_lazy("admin:tracts_tract_pages")}
+}
 
 
 class Tract(Publication):
@@ -43,7 +49,7 @@ class TractVersion(LanguageVersion):
 
     tract = models.ForeignKey(Tract, on_delete=models.CASCADE, related_name="versions", verbose_name=_("tract"))
     subtitle = models.CharField(_("slogan or subtitle"), max_length=250, blank=True)
-    body = ProseEditorField(_("text"), extensions=RICH_TEXT_EDITOR_EXTENSIONS, sanitize=clean_rich_text, blank=True)
+    body = ProseEditorField(_("text"), extensions=TRACT_EDITOR_EXTENSIONS, sanitize=checked_rich_text, blank=True)
     contact = models.TextField(_("contact"), blank=True, help_text=_("Where to meet or write to the collective."))
 
     class Meta:
