@@ -15,8 +15,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import path, reverse
-from django.views.decorators.http import require_GET, require_POST
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import JavaScriptCatalog
 
 from collectif.languages import slug_from_title

@@ -13,7 +13,6 @@ from collectif.models import SiteSettings
 from collectif.publishing import LanguageVersion, Publication
 from collectif.search import plain_text
 
-
 # The tract's editor also tells how many pages each print format will take.
 TRACT_EDITOR_EXTENSIONS = RICH_TEXT_EDITOR_EXTENSIONS | {
     "CollectifEditor": {"pagesUrl": reverse_lazy("admin:tracts_tract_pages")}
