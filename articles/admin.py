@@ -102,7 +102,13 @@ class ArticleAdmin(CompareVersionAdmin, PublicationAdmin):
         with translation.override(language):
             request.LANGUAGE_CODE = language
             pdf_url = reverse("admin:articles_article_preview_pdf", args=[article.pk, language])
-            return render_article_page(request, article, preview=True, pdf_url=pdf_url)
+            return render_article_page(
+                request,
+                article,
+                preview=True,
+                pdf_url=pdf_url,
+                page_url=lambda version: reverse("admin:articles_article_preview", args=[article.pk, version.language]),
+            )
 
     def preview_pdf(self, request: HttpRequest, pk: int, language: str) -> HttpResponse:
         article = self._article_for_preview(request, pk)

@@ -8,7 +8,6 @@ from django.core.files.storage import default_storage
 from django.db import models
 from django.urls import reverse
 from django.utils import translation
-from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django_prose_editor.fields import ProseEditorField
@@ -124,7 +123,7 @@ class ArticleVersion(LanguageVersion):
         # Whatever the path (admin, import, shell), only clean HTML is stored.
         self.body = clean_article_text(self.body)
         self.notes = clean_rich_text(self.notes)
-        self.word_count = len(strip_tags(self.body).split())
+        self.word_count = len(plain_text(self.body).split())
         super().save(*args, **kwargs)
 
     def indexed_text(self) -> str:

@@ -128,7 +128,8 @@ class TractAdmin(PublicationAdmin):
             raise PermissionDenied
         data = request.POST
         language = data.get("language", "")
-        tract = Tract(slug=data.get("slug", "")[:100] or "tract", show_qr_code=bool(data.get("show_qr_code")))
+        # Never saved: the id 0, which no row has, lets the print template ask for its (no) themes.
+        tract = Tract(pk=0, slug=data.get("slug", "")[:100] or "tract", show_qr_code=bool(data.get("show_qr_code")))
         version = TractVersion(
             tract=tract,
             language=language if is_supported(language) else tract.original_language,
@@ -221,6 +222,7 @@ class TractAdmin(PublicationAdmin):
                     reverse("admin:tracts_tract_preview_pdf", args=[tract.pk, version.language, print_format])
                     + (f"?verso={verso}" if verso else "")
                 ),
+                page_url=lambda version: reverse("admin:tracts_tract_preview", args=[tract.pk, version.language]),
             )
 
     def preview_pdf(self, request: HttpRequest, pk: int, language: str, print_format: str) -> HttpResponse:
