@@ -12,8 +12,14 @@
   function titleVersions() {
     const titles = setup().versionTitles || {}
     for (const select of versionSelects()) {
-      const label = select.closest(".inline-related")?.querySelector("h3 .inline_label")
-      if (label && titles[select.value]) label.textContent = titles[select.value]
+      const heading = select.closest(".inline-related")?.querySelector("h3")
+      const label = heading?.querySelector(".inline_label")
+      if (label && titles[select.value]) {
+        label.textContent = titles[select.value]
+        // "Version: French version" says it twice.
+        const prefix = heading.querySelector("b")
+        if (prefix) prefix.hidden = true
+      }
     }
   }
 

@@ -19,6 +19,7 @@ const tn = (singular, plural, count) =>
     String(count),
   )
 const addresses = () => window.collectifEditor || {}
+const RTL_LANGUAGES = new Set(["ar", "fa", "he", "ur"])
 const csrfToken = () => document.querySelector("input[name=csrfmiddlewaretoken]")?.value || ""
 
 // Each editor by the name of its textarea ("versions-0-notes"), so that the
@@ -76,8 +77,16 @@ export const CollectifEditor = Extension.create({
     if (textarea) editorsByField.set(textarea.name, editor)
     container.classList.add("collectif-editor")
     editor.view.dom.setAttribute("spellcheck", "true")
-    const lang = textarea && inlineField(textarea, "language")?.value
-    if (lang) editor.view.dom.setAttribute("lang", lang)
+    // The text's own language and direction (an Arabic version in the French
+    // admin, a French one in the Arabic admin), for the spell checker too.
+    const language = textarea && inlineField(textarea, "language")
+    const applyLanguage = () => {
+      if (!language?.value) return
+      editor.view.dom.setAttribute("lang", language.value)
+      editor.view.dom.setAttribute("dir", RTL_LANGUAGES.has(language.value) ? "rtl" : "ltr")
+    }
+    applyLanguage()
+    language?.addEventListener("change", applyLanguage)
 
     const status = crel("p", { className: "collectif-editor-status" })
     status.setAttribute("aria-live", "polite")
@@ -245,15 +254,12 @@ function openPicturePicker(editor) {
     }
   })
 
-  uploadButton.addEventListener("click", async () => {
-    if (!file.files.length) {
-      showErrors([t("Choose a picture file first.")])
-      return
-    }
+  // Resolves true once the chosen file is one of our pictures (or when there is none).
+  const upload = async () => {
     if (!alt.value.trim()) {
       showErrors([t("Describe the picture for people who cannot see it, then upload it.")])
       alt.focus()
-      return
+      return false
     }
     const data = new FormData()
     data.append("file", file.files[0])
@@ -267,16 +273,23 @@ function openPicturePicker(editor) {
     uploadButton.textContent = t("Upload")
     if (!ok) {
       showErrors(Object.values(payload.errors || {}).flat())
-      return
+      return false
     }
     file.value = ""
     grid.prepend(tile(payload))
     emptyNote.hidden = true
     choose(payload)
+    return true
+  }
+  uploadButton.addEventListener("click", () => {
+    if (!file.files.length) showErrors([t("Choose a picture file first.")])
+    else upload()
   })
 
-  insert.addEventListener("click", (event) => {
+  insert.addEventListener("click", async (event) => {
     event.preventDefault()
+    // A file chosen but not uploaded yet: upload it, then insert it.
+    if (file.files.length && !(await upload())) return
     const address = relativeAddress(src.value)
     const media = addresses().media || "/media/"
     if (!address) {
