@@ -46,6 +46,7 @@ RICH_TEXT_ATTRIBUTES = {
     "ol": {"start"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
+IMG_WITHOUT_SOURCE = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")
 
 # Long-form articles also hold tables and figures with captions.
 ARTICLE_TAGS = RICH_TEXT_TAGS | {"table", "thead", "tbody", "tr", "th", "td", "caption", "figure", "figcaption"}
@@ -99,6 +100,8 @@ def clean_rich_text(html: str | None, *, article: bool = False) -> str:
     if not html:
         return ""
     cleaned = _cleaner(article).clean(html).strip()
+    # A picture whose address was refused would show as a broken image.
+    cleaned = IMG_WITHOUT_SOURCE.sub("", cleaned)
     # ProseMirror always leaves at least one empty paragraph behind.
     if cleaned in {"<p></p>", "<p><br></p>"}:
         return ""
@@ -116,7 +119,9 @@ def refused_content(html: str) -> list[str]:
     problems = []
     for tag in ANY_IMG_TAG.findall(html or ""):
         match = SRC_ATTRIBUTE.search(tag)
-        address = next((group for group in match.groups() if group is not None), "") if match else ""
+        if match is None:
+            continue  # no picture to lose (the cleaner drops the tag)
+        address = next(group for group in match.groups() if group is not None)
         name = own_media_path(address)
         if name is None or not default_storage.exists(name.removeprefix(settings.MEDIA_URL)):
             problems.append(
@@ -124,7 +129,7 @@ def refused_content(html: str) -> list[str]:
                     "The picture “%(address)s” is not one of ours: add it with the editor's picture button "
                     "(it can be uploaded there)."
                 )
-                % {"address": address[:120] or _("without address")}
+                % {"address": address[:120]}
             )
     for match in HREF_ATTRIBUTE.finditer(html or ""):
         address = next(group for group in match.groups() if group is not None).strip()
