@@ -226,7 +226,7 @@ def ensure_tract_pdf(version: TractVersion, print_format: PrintFormat, verso: Tr
 
 @lru_cache(maxsize=64)
 def _page_count_of(html: str) -> int:
-    return imposition.page_count(pdf.render_pdf(html))
+    return pdf.page_count(html)
 
 
 def leaflet_page_counts(version: TractVersion) -> list[tuple[PrintFormat, int]]:

@@ -103,9 +103,19 @@ export const CollectifEditor = Extension.create({
     }
     this.storage.countWords()
     this.storage.countPages = () => this.options.pagesUrl && textarea && this.storage.schedulePages(textarea)
+    // Laying out three leaflets takes a second or two: ask once typing
+    // pauses, and never twice at the same time.
     this.storage.schedulePages = (field) => {
       clearTimeout(this.storage.pagesTimer)
-      this.storage.pagesTimer = setTimeout(() => countPages(this.options.pagesUrl, field, pages), 1200)
+      this.storage.pagesTimer = setTimeout(async () => {
+        if (this.storage.counting) return this.storage.schedulePages(field)
+        this.storage.counting = true
+        try {
+          await countPages(this.options.pagesUrl, field, pages)
+        } finally {
+          this.storage.counting = false
+        }
+      }, 2000)
     }
     this.storage.countPages()
     // The menu is built by another extension's onCreate: translate it after.
