@@ -111,8 +111,7 @@ class TractAdmin(PublicationAdmin):
             )
             blocks.append(
                 format_html(
-                    '<section class="pdf-version" lang="{}"><h4>{}</h4>{}<ul>{}</ul></section>',
-                    version.language,
+                    '<section class="pdf-version"><h4>{}</h4>{}<ul>{}</ul></section>',
                     VERSION_TITLES.get(version.language, version.get_language_display()),
                     thumbnail,
                     format_html_join("", "{}", ((row,) for row in rows)),
