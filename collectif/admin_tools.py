@@ -74,6 +74,14 @@ class LanguageVersionInline(admin.StackedInline):
         return super().get_queryset(request).order_by(order)
 
 
+class EditorAssets:
+    """What an admin page with our editor needs (as a ModelAdmin's Media):
+    its words and addresses first, since the editor's modules read them."""
+
+    js = [reverse_lazy("collectif_editor:setup"), "collectif/admin.js"]
+    css = {"all": ["collectif/editor.css"]}
+
+
 class PublicationForm(forms.ModelForm):
     """A blank slug is made from the title of the original-language version."""
 
@@ -110,10 +118,8 @@ class PublicationAdmin(admin.ModelAdmin):
 
     form = PublicationForm
 
-    class Media:
-        # The editor's words and addresses first: the editor's modules read them.
-        js = [reverse_lazy("collectif_editor:setup"), "collectif/admin.js"]
-        css = {"all": ["collectif/editor.css"]}
+    class Media(EditorAssets):
+        pass
 
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).prefetch_related("versions")

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from collectif.admin_tools import LanguageVersionInline
+from collectif.admin_tools import EditorAssets, LanguageVersionInline
 
 from .models import Page, PageVersion
 
@@ -17,3 +17,6 @@ class PageAdmin(admin.ModelAdmin):
     list_editable = ["in_footer", "position"]
     fields = ["slug", "status", "published_at", "original_language", "in_footer", "position"]
     search_fields = ["slug", "versions__title"]
+
+    class Media(EditorAssets):
+        pass
