@@ -14,7 +14,8 @@ class LanguageVersionFormSet(BaseInlineFormSet):
     """One version per language, and one in the publication's original language."""
 
     def clean(self) -> None:
-        super().clean()
+        # Before super().clean(): its unique check would otherwise answer
+        # first, with a message naming the field rather than the rule.
         languages = [
             form.cleaned_data["language"]
             for form in self.forms
@@ -22,6 +23,7 @@ class LanguageVersionFormSet(BaseInlineFormSet):
         ]
         if len(languages) != len(set(languages)):
             raise ValidationError(_("Each language can have only one version."))
+        super().clean()
         original = self.instance.original_language
         if languages and original not in languages:
             raise ValidationError(

@@ -7,16 +7,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from collectif.models import Theme
+from tests.helpers import count_queries
 from tracts.printing import PRINT_FORMATS, ensure_tract_pdf
 from website.models import Page, PageVersion
 
 pytestmark = pytest.mark.django_db
-
-
-def count_queries(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(url).status_code == 200
-    return len(queries)
 
 
 @pytest.fixture
