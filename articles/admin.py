@@ -16,7 +16,7 @@ from collectif.views import stored_pdf_response
 from .models import Article, ArticleVersion, Author, FurtherReading
 from .printing import ensure_article_pdf
 from .tasks import schedule_pdf_renders
-from .views import article_queryset, render_article_page
+from .views import render_article_page
 
 
 class ArticleVersionInline(LanguageVersionInline):
@@ -90,7 +90,7 @@ class ArticleAdmin(CompareVersionAdmin, PublicationAdmin):
         ]
 
     def _article_for_preview(self, request: HttpRequest, pk: int) -> Article:
-        article = get_object_or_404(article_queryset(), pk=pk)
+        article = get_object_or_404(Article.objects.for_page(), pk=pk)
         if not self.has_view_permission(request, article):
             raise PermissionDenied
         return article

@@ -3,6 +3,7 @@
 import math
 import re
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import models
@@ -17,7 +18,7 @@ from collectif.html import ARTICLE_EDITOR_EXTENSIONS, RICH_TEXT_EDITOR_EXTENSION
 from collectif.images import IMG_TAG
 from collectif.languages import slug_from_title
 from collectif.models import Image
-from collectif.publishing import LanguageVersion, Publication
+from collectif.publishing import LanguageVersion, Publication, PublicationQuerySet
 from collectif.search import plain_text
 
 WORDS_PER_MINUTE = 220
@@ -51,6 +52,30 @@ class Author(models.Model):
         return [cls.objects.filter(name__iexact=name).first() or cls.objects.create(name=name) for name in names]
 
 
+class ArticleQuerySet(PublicationQuerySet):
+    def for_cards(self) -> "ArticleQuerySet":
+        return super().for_cards().prefetch_related("authors")
+
+    def for_page(self) -> "ArticleQuerySet":
+        """An article with everything its page shows, in a fixed number of queries."""
+        tracts = apps.get_model("tracts", "Tract").objects
+        return (
+            super()
+            .for_page()
+            .select_related("cover_image")
+            .prefetch_related(
+                "authors",
+                models.Prefetch(
+                    "further_reading",
+                    queryset=FurtherReading.objects.prefetch_related(
+                        "linked_article__versions", "linked_tract__versions"
+                    ),
+                ),
+                models.Prefetch("related_tracts", queryset=tracts.published().for_page()),
+            )
+        )
+
+
 class Article(Publication):
     updated_on = models.DateField(
         _("updated on"), null=True, blank=True, help_text=_("When an update was added to the article, if it was.")
@@ -62,6 +87,8 @@ class Article(Publication):
     related_tracts = models.ManyToManyField(
         "tracts.Tract", blank=True, related_name="related_articles", verbose_name=_("related tracts")
     )
+
+    objects = ArticleQuerySet.as_manager()
 
     class Meta(Publication.Meta):
         verbose_name = _("article")

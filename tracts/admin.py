@@ -105,7 +105,7 @@ class TractAdmin(PublicationAdmin):
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)
-        tract = Tract.objects.with_versions().get(pk=form.instance.pk)
+        tract = Tract.objects.for_page().get(pk=form.instance.pk)
         # The A5 leaflet is rendered right away, so that an overflow is told
         # now rather than discovered on paper; the other formats follow in
         # the background.
@@ -138,7 +138,7 @@ class TractAdmin(PublicationAdmin):
         ]
 
     def _tract_for_preview(self, request: HttpRequest, pk: int) -> Tract:
-        tract = get_object_or_404(Tract.objects.with_versions(), pk=pk)
+        tract = get_object_or_404(Tract.objects.for_page(), pk=pk)
         if not self.has_view_permission(request, tract):
             raise PermissionDenied
         return tract

@@ -15,6 +15,9 @@ ABOUT, CONTACT, LEGAL_NOTICE = "a-propos", "contact", "mentions-legales"
 
 
 class Page(Publication):
+    # A page is not dated nor filed under themes: it only has a place in the footer.
+    date = None
+    themes = None
     in_footer = models.BooleanField(_("link in the footer"), default=True)
     position = models.PositiveSmallIntegerField(_("position in the footer"), default=0)
 
