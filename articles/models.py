@@ -12,9 +12,8 @@ from django.utils import translation
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
-from django_prose_editor.fields import ProseEditorField
 
-from collectif.html import ARTICLE_EDITOR_EXTENSIONS, RICH_TEXT_EDITOR_EXTENSIONS, clean_article_text, clean_rich_text
+from collectif.html import RichTextField, clean_article_text, clean_rich_text_fields
 from collectif.images import IMG_TAG
 from collectif.languages import slug_from_title
 from collectif.models import Image
@@ -104,21 +103,16 @@ class ArticleVersion(LanguageVersion):
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="versions", verbose_name=_("article"))
     standfirst = models.TextField(_("standfirst"), blank=True, help_text=_("The few lines that open the article."))
-    body = ProseEditorField(
+    body = RichTextField(
         _("text"),
-        extensions=ARTICLE_EDITOR_EXTENSIONS,
-        sanitize=clean_article_text,
-        blank=True,
+        article=True,
         help_text=_(
             "Write [^1], [^2]… where a note is called. A quotation's last paragraph starting with “—” "
             "names its source. Pictures need a description."
         ),
     )
-    notes = ProseEditorField(
+    notes = RichTextField(
         _("notes"),
-        extensions=RICH_TEXT_EDITOR_EXTENSIONS,
-        sanitize=clean_rich_text,
-        blank=True,
         help_text=_("One note per list item (or paragraph), in the order of their numbers."),
     )
     excerpt = models.TextField(
@@ -141,9 +135,7 @@ class ArticleVersion(LanguageVersion):
             )
 
     def save(self, *args, **kwargs) -> None:
-        # Whatever the path (admin, import, shell), only clean HTML is stored.
-        self.body = clean_article_text(self.body)
-        self.notes = clean_rich_text(self.notes)
+        clean_rich_text_fields(self)  # words are counted in the cleaned text
         self.word_count = len(strip_tags(self.body).split())
         super().save(*args, **kwargs)
 

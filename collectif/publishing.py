@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from collectif.html import clean_rich_text_fields
 from collectif.languages import language_choices, text_direction
 from collectif.models import Theme
 from collectif.search import update_search_vector
@@ -122,6 +123,7 @@ class LanguageVersion(models.Model):
         return f"{self.title} ({self.language})"
 
     def save(self, *args, **kwargs) -> None:
+        clean_rich_text_fields(self)  # the search text is made of the cleaned text
         self.search_text = self.indexed_text()
         super().save(*args, **kwargs)
         update_search_vector(type(self), self.pk, self.language, self.title, self.search_text)

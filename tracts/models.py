@@ -5,10 +5,9 @@ from django.db import models
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
-from django_prose_editor.fields import ProseEditorField
 
 from collectif import pdf
-from collectif.html import RICH_TEXT_EDITOR_EXTENSIONS, clean_rich_text
+from collectif.html import RichTextField
 from collectif.models import SiteSettings
 from collectif.publishing import LanguageVersion, Publication, PublicationQuerySet
 from collectif.search import plain_text
@@ -57,7 +56,7 @@ class TractVersion(LanguageVersion):
 
     tract = models.ForeignKey(Tract, on_delete=models.CASCADE, related_name="versions", verbose_name=_("tract"))
     subtitle = models.CharField(_("slogan or subtitle"), max_length=250, blank=True)
-    body = ProseEditorField(_("text"), extensions=RICH_TEXT_EDITOR_EXTENSIONS, sanitize=clean_rich_text, blank=True)
+    body = RichTextField(_("text"))
     contact = models.TextField(_("contact"), blank=True, help_text=_("Where to meet or write to the collective."))
 
     class Meta:
@@ -67,11 +66,6 @@ class TractVersion(LanguageVersion):
         constraints = [
             models.UniqueConstraint(fields=["tract", "language"], name="one_version_per_language"),
         ]
-
-    def save(self, *args, **kwargs) -> None:
-        # Whatever the path (admin, import, shell), only clean HTML is stored.
-        self.body = clean_rich_text(self.body)
-        super().save(*args, **kwargs)
 
     def indexed_text(self) -> str:
         return plain_text(self.subtitle, self.body, self.contact)
