@@ -61,3 +61,9 @@ def test_the_site_settings_leave_the_test_database_to_the_tests():
 def test_tests_hash_passwords_fast_and_run_tasks_at_once(settings):
     assert settings.PASSWORD_HASHERS == ["django.contrib.auth.hashers.MD5PasswordHasher"]
     assert settings.TASKS["default"]["BACKEND"] == "django_tasks.backends.immediate.ImmediateBackend"
+
+
+def test_right_to_left_languages_come_from_django():
+    from collectif.languages import text_direction
+
+    assert [text_direction(code) for code in ("ar", "fr", "he", "fa", "ar-dz")] == ["rtl", "ltr", "rtl", "rtl", "rtl"]
