@@ -67,3 +67,15 @@ def test_right_to_left_languages_come_from_django():
     from collectif.languages import text_direction
 
     assert [text_direction(code) for code in ("ar", "fr", "he", "fa", "ar-dz")] == ["rtl", "ltr", "rtl", "rtl", "rtl"]
+
+
+def test_the_site_installs_without_the_test_and_lint_tools():
+    def names(path: Path) -> set[str]:
+        lines = path.read_text().splitlines()
+        return {line.split("==")[0].split("[")[0].strip().lower() for line in lines if "==" in line}
+
+    runtime, development = names(PROJECT / "requirements.txt"), names(PROJECT / "requirements-dev.txt")
+    assert "django" in runtime and "weasyprint" in runtime
+    assert not runtime & {"pytest", "pytest-django", "playwright", "ruff", "djhtml", "django-upgrade", "pre-commit"}
+    assert {"pytest", "playwright", "ruff"} <= development
+    assert "-r requirements.txt" in (PROJECT / "requirements-dev.txt").read_text().splitlines()
