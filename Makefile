@@ -61,8 +61,8 @@ STYLESHEETS = 'static/css/**/*.css' 'static/print/**/*.css'
 lint: setup-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/django-upgrade --target-version 5.2 --check $(PYTHON_FILES)
-	$(BIN)/djhtml --check $(TEMPLATES)
+	@echo "django-upgrade --check (Python files)" && $(BIN)/django-upgrade --target-version 5.2 --check $(PYTHON_FILES)
+	@echo "djhtml --check (templates)" && $(BIN)/djhtml --check $(TEMPLATES)
 	@if [ -x node_modules/.bin/stylelint ]; then node_modules/.bin/stylelint $(STYLESHEETS); \
 	else echo "npm not found: stylelint skipped"; fi
 	$(BIN)/python manage.py makemigrations --check --dry-run
@@ -70,8 +70,8 @@ lint: setup-dev
 format: setup-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
-	$(BIN)/django-upgrade --target-version 5.2 --exit-zero-even-if-changed $(PYTHON_FILES)
-	$(BIN)/djhtml $(TEMPLATES)
+	@$(BIN)/django-upgrade --target-version 5.2 --exit-zero-even-if-changed $(PYTHON_FILES)
+	@$(BIN)/djhtml $(TEMPLATES)
 	@if [ -x node_modules/.bin/stylelint ]; then node_modules/.bin/stylelint --fix $(STYLESHEETS); fi
 
 # Refresh the catalogues after changing interface strings.
