@@ -24,7 +24,7 @@ def about_page():
     return page
 
 
-def test_home_shows_the_latest_tracts_with_previews_articles_themes_and_presentation(
+def test_home_shows_the_latest_tracts_with_first_page_pictures_articles_themes_and_presentation(
     client, make_tract, make_article, about_page
 ):
     tract = make_tract("score", {"fr": {"title": "Non au score"}}, themes=["Algorithmes"])
@@ -36,7 +36,7 @@ def test_home_shows_the_latest_tracts_with_previews_articles_themes_and_presenta
 
     assert "Non au score" in html and "Brouillon" not in html and "Une analyse" in html
     assert "Un collectif contre le score." in html
-    assert 'class="preview" src="/media/previews/' in html
+    assert 'class="first-page" src="/media/previews/' in html
     assert 'href="/fr/themes/algorithmes/"' in html
     assert '<a href="/fr/pages/a-propos/">Qui sommes-nous</a>' in html  # footer
     arabic = client.get("/ar/").content.decode()
