@@ -15,8 +15,10 @@ import nh3
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
+from django.db import models
 from django.http.request import validate_host
 from django.utils.translation import gettext as _
+from django_prose_editor.fields import ProseEditorField
 
 RICH_TEXT_TAGS = {
     "h2",
@@ -187,3 +189,34 @@ ARTICLE_EDITOR_EXTENSIONS = RICH_TEXT_EDITOR_EXTENSIONS | {
 
 def clean_article_text(html: str | None) -> str:
     return clean_rich_text(html, article=True)
+
+
+class RichTextField(ProseEditorField):
+    """Rich text edited with the editor and stored cleaned, whatever the path
+    (admin, import, shell): the cleaning runs on every save, not only in forms."""
+
+    def __init__(self, *args, article: bool = False, **kwargs) -> None:
+        kwargs.setdefault("extensions", ARTICLE_EDITOR_EXTENSIONS if article else RICH_TEXT_EDITOR_EXTENSIONS)
+        kwargs.setdefault("sanitize", clean_article_text if article else clean_rich_text)
+        kwargs.setdefault("blank", True)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, value, model_instance):
+        # In forms (full_clean), what the cleaner would silently drop is
+        # refused with a message instead; saves still clean whatever comes.
+        if problems := refused_content(value or ""):
+            raise ValidationError(problems)
+        return super().clean(value, model_instance)
+
+    def pre_save(self, model_instance, add: bool) -> str:
+        value = self.sanitize(getattr(model_instance, self.attname))
+        setattr(model_instance, self.attname, value)
+        return value
+
+
+def clean_rich_text_fields(instance: models.Model) -> None:
+    """Clean the rich-text fields of `instance` now, for what is derived from
+    them before the save (search text, word count)."""
+    for field in instance._meta.concrete_fields:
+        if isinstance(field, RichTextField):
+            field.pre_save(instance, add=instance._state.adding)
