@@ -27,6 +27,7 @@ from urllib.parse import unquote, urlsplit
 
 import pypdfium2 as pdfium
 import weasyprint
+import weasyprint.text.fonts
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.files.base import ContentFile
@@ -48,7 +49,7 @@ RENDER_BASE_URL = f"https://{RENDER_HOST}/"
 STATIC_PREFIX = "/static/"
 
 # Bump when the renderer's own behaviour changes, to invalidate stored PDFs.
-RENDERER_VERSION = "1"
+RENDERER_VERSION = "2"
 
 # Where render locks live when the database cannot hold them (SQLite).
 LOCK_DIR = Path(tempfile.gettempdir()) / "collectif-render-locks"
@@ -94,10 +95,29 @@ class LocalFilesFetcher(weasyprint.URLFetcher):
         return None
 
 
-def render_pdf(html: str, *, variant: str | None = None) -> bytes:
-    """Render an HTML document of ours to PDF bytes (`variant`: e.g. "pdf/x-4")."""
-    document = weasyprint.HTML(string=html, base_url=RENDER_BASE_URL, url_fetcher=LocalFilesFetcher())
+# Screen PDFs are tagged for screen readers: structure, title, language.
+ACCESSIBLE_VARIANT = "pdf/ua-1"
+
+
+def lay_out(
+    html: str, *, variant: str | None = None, font_config: weasyprint.text.fonts.FontConfiguration | None = None
+) -> weasyprint.Document:
+    """Lay an HTML document of ours out in pages, without writing the PDF yet.
+
+    Callers that fit a text to its pages read `document.pages`; documents laid
+    out with one `font_config` can be written as one PDF (one set of font subsets).
+    """
+    source = weasyprint.HTML(string=html, base_url=RENDER_BASE_URL, url_fetcher=LocalFilesFetcher())
+    return source.render(font_config=font_config, pdf_variant=variant)
+
+
+def write_pdf(document: weasyprint.Document, *, variant: str | None = None) -> bytes:
     return document.write_pdf(pdf_variant=variant)
+
+
+def render_pdf(html: str, *, variant: str | None = None) -> bytes:
+    """Render an HTML document of ours to PDF bytes (`variant`: e.g. "pdf/x-4", "pdf/ua-1")."""
+    return write_pdf(lay_out(html, variant=variant), variant=variant)
 
 
 def print_assets_digest() -> str:

@@ -57,7 +57,9 @@ def test_print_shop_files_have_trim_bleed_and_marks_outside_the_bleed(bilingual,
     assert bleed == (trim[0] - 3, trim[1] - 3, trim[2] + 3, trim[3] + 3)
     # The marks are drawn in the margin between the bleed and the media edge.
     assert media[0] < bleed[0] - 5 and media[1] < bleed[1] - 5 and media[2] > bleed[2] + 5 and media[3] > bleed[3] + 5
-    assert b" K " in page.get_contents().get_data()  # marks in registration colour
+    # Marks in registration colour (/Separation /All), never four inks at 100 %.
+    assert b" CS 1 SCN " in page.get_contents().get_data()
+    assert b"1 1 1 1 K" not in page.get_contents().get_data()
 
     intent = reader.trailer["/Root"]["/OutputIntents"][0].get_object()
     assert intent["/S"] == "/GTS_PDFX"
@@ -164,13 +166,13 @@ def test_each_format_downloads(client, bilingual):
 def test_concurrent_downloads_render_once(live_server, make_tract, monkeypatch):
     make_tract("populaire", {"fr": {"title": "Tract populaire"}})
     renders = []
-    real_render = pdf.render_pdf
+    real_write = pdf.write_pdf
 
-    def counting_render(html, **options):
-        renders.append(html)
-        return real_render(html, **options)
+    def counting_write(document, **options):
+        renders.append(document)
+        return real_write(document, **options)
 
-    monkeypatch.setattr(pdf, "render_pdf", counting_render)
+    monkeypatch.setattr(pdf, "write_pdf", counting_write)
     bodies, errors = [], []
 
     def download():
