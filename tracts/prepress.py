@@ -122,9 +122,7 @@ class OutputCondition:
 
 def _registration_colour(pdf: Pdf) -> Array:
     """The registration colour: one tint on every plate, as `/Separation /All`."""
-    tint_transform = pdf.make_indirect(
-        Dictionary(FunctionType=2, Domain=[0, 1], C0=[0, 0, 0, 0], C1=[1, 1, 1, 1], N=1)
-    )
+    tint_transform = pdf.make_indirect(Dictionary(FunctionType=2, Domain=[0, 1], C0=[0, 0, 0, 0], C1=[1, 1, 1, 1], N=1))
     return pdf.make_indirect(Array([Name.Separation, Name("/All"), Name.DeviceCMYK, tint_transform]))
 
 

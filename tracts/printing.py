@@ -216,6 +216,12 @@ class SmallPicture:
     width_px: int
     needed_px: int
 
+    def message(self) -> str:
+        return _(
+            "A picture is %(width)d pixels wide: the %(format)s print-shop file needs %(needed)d "
+            "to print it sharp (300 ppi). Upload a larger original."
+        ) % {"width": self.width_px, "format": self.format_name.upper(), "needed": self.needed_px}
+
 
 def small_pictures(version: TractVersion) -> list[SmallPicture]:
     """Pictures of the body that a print-shop format would print under 300 ppi.
@@ -304,7 +310,7 @@ def fit_leaflet(
     if len(tightest.pages) > target:
         return tightest
     low, high, best = smallest, 1.0, tightest
-    for _ in range(FIT_STEPS):
+    for _step in range(FIT_STEPS):
         middle = (low + high) / 2
         attempt = lay_out(middle)
         if len(attempt.pages) <= target:
@@ -326,7 +332,7 @@ def _render_leaflets(htmls: list[str], size: LeafletSize, print_shop: bool, lang
     rendered = pdf.write_pdf(document, variant=variant)
     if len(documents) > 1:
         first_pages = [sum(len(d.pages) for d in documents[:index]) for index in range(len(documents))]
-        rendered = _label_languages(rendered, list(zip(first_pages, languages)))
+        rendered = _label_languages(rendered, list(zip(first_pages, languages, strict=True)))
     if print_shop:
         rendered = prepress.prepare_for_print_shop(
             rendered,
