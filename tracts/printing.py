@@ -68,7 +68,7 @@ MAX_LEAFLET_PAGES = 2
 # The leading goes from this (at full size) down by LEADING_SQUEEZE at the
 # smallest size: tighter lines win room before the type gets smaller.
 LEADING = 1.33
-LEADING_SQUEEZE = 0.1
+LEADING_SQUEEZE = 0.13
 FIT_DEFAULT = "--fit: 1; --leading: 1.33;"
 # Bisection steps between the smallest and the full size: 4 steps find the
 # size within 1/16 of the range.
