@@ -126,8 +126,6 @@ def resolve_pdf_request(tract: Tract, version: TractVersion, print_format: str, 
         if verso == version:
             raise NotFoundForVisitor(_("Choose another language than the front's for the back of the sheet."))
         single_copy = PRINT_FORMATS[print_format].size.name
-        if print_format not in BILINGUAL_FORMATS:
-            raise NotFoundForVisitor(_("Only the A5 formats are offered with another language on the back."))
         for side in (version, verso):
             if not fits_one_page(side, single_copy):
                 raise NotFoundForVisitor(
