@@ -214,7 +214,7 @@ def test_bilingual_sheet_is_one_pass_with_one_subset_per_font_and_a_language_per
         fonts = [obj for obj in document.objects if isinstance(obj, pikepdf.Dictionary) and obj.get("/FontFile2")]
         names = [str(font.FontName) for font in fonts]
         # One subset per font for both sides (two renders would give two of each).
-        assert len(names) == len(set(name.split("+")[1] for name in names))
+        assert len(names) == len({name.split("+")[1] for name in names})
         elements = [
             element
             for kid in document.Root.StructTreeRoot.K
