@@ -100,7 +100,7 @@ def _walk_content(
                 stroke_space = space
         elif op in ("sc", "scn", "SC", "SCN"):
             space = fill_space if op in ("sc", "scn") else stroke_space
-            values = [float(v) for v in operands if isinstance(v, int | float | pikepdf.Object) and _is_number(v)]
+            values = [float(v) for v in operands if _is_number(v)]  # a pattern's name is not a tint
             if space == Name.DeviceCMYK or (isinstance(space, Array) and _icc_components(space) == 4):
                 usage.max_ink = max(usage.max_ink, sum(values))
         elif op == "Do":
@@ -312,7 +312,7 @@ def _check_colours(pdf: Pdf) -> list[str]:
                 problems.append("an image asks for interpolation (/Interpolate true)")
         if obj.get(Name.ShadingType) is not None and _is_device_rgb(obj.get(Name.ColorSpace)):
             problems.append("a shading is in DeviceRGB")
-        group = obj.get(Name.Group) if isinstance(obj, Dictionary | Stream) else None
+        group = obj.get(Name.Group)
         if isinstance(group, Dictionary) and _is_device_rgb(group.get(Name.CS)):
             problems.append("a transparency group blends in DeviceRGB")
         if obj.get(Name.Type) == Name.Group and _is_device_rgb(obj.get(Name.CS)):
