@@ -16,7 +16,7 @@ from django.utils import translation
 from collectif import pdf
 from collectif.models import Image
 from collectif.preflight import check_metadata, preflight
-from tracts.models import TractPDF
+from tracts.models import Tract, TractPDF
 from tracts.printing import (
     A5,
     PRINT_FORMATS,
@@ -240,3 +240,16 @@ def test_impositions_keep_title_language_and_metadata_and_drop_links(make_tract,
         assert str(document.docinfo.Title) == "Titre imposé"
         assert all("/Annots" not in page.obj for page in document.pages)
         assert document.pdf_version >= "1.6"
+
+
+def test_no_demo_version_leaves_a_page_to_the_contact_box_alone_in_a6():
+    """A6, where the demo tracts used to spill only their contact box and QR code onto page 2."""
+    call_command("load_demo_tracts", stdout=io.StringIO())
+    for tract in Tract.objects.with_versions():
+        for version in tract.all_versions():
+            pages = page_texts(stored(ensure_tract_pdf(version, PRINT_FORMATS["a6"])))
+            assert len(pages) <= 2, version
+            if len(pages) == 2:
+                contact_and_footer = f"{version.contact} {tract.get_legal_footer()}"
+                text_words = [word for word in pages[1].split() if word not in contact_and_footer.split()]
+                assert len(text_words) > 10, (version, pages[1])

@@ -83,6 +83,7 @@ CROP_MARK_LENGTH_MM = 6
 PRINT_SHOP_VARIANT = "pdf/x-4"
 PRINT_SHOP_PROFILE = "print/icc/ISOcoated_v2_eci.icc"
 PRINT_SHOP_PPI = 300
+CMYK_CONVERSION_VERSION = "v1"
 PRINT_SHOP_CONDITION = OutputCondition(
     identifier="FOGRA39",
     description="Offset commercial and specialty printing according to ISO 12647-2:2004/Amd 1, paper type 1 or 2",
@@ -183,7 +184,9 @@ def print_shop_picture(name: str) -> str:
     """The storage name of the CMYK copy of the picture `name` (its original upload), made once."""
     original = original_upload_name(name)
     stem = original.removeprefix("images/").rsplit(".", 1)[0]
-    cmyk_name = f"print/cmyk/{stem}.jpg"
+    # The version in the name changes with the conversion, so PDFs (whose
+    # hash covers this name) are rendered again with the new copies.
+    cmyk_name = f"print/cmyk/{CMYK_CONVERSION_VERSION}/{stem}.jpg"
     if not default_storage.exists(cmyk_name):
         with default_storage.open(original, "rb") as upload:
             content = images.to_print_cmyk(upload.read(), _print_shop_profile())
