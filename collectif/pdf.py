@@ -17,6 +17,7 @@ import logging
 import mimetypes
 import os
 import tempfile
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from pathlib import Path
 from posixpath import normpath
 from urllib.parse import unquote, urlsplit
 
+import pydyf
 import pypdfium2 as pdfium
 import weasyprint
 import weasyprint.text.fonts
@@ -112,7 +114,31 @@ def lay_out(
 
 
 def write_pdf(document: weasyprint.Document, *, variant: str | None = None) -> bytes:
-    return document.write_pdf(pdf_variant=variant)
+    return document.write_pdf(pdf_variant=variant, finisher=_reuse_compressed_profiles)
+
+
+_compressed_profiles: dict[bytes, bytes] = {}
+
+
+def _reuse_compressed_profiles(document: weasyprint.Document, pdf: pydyf.PDF) -> None:
+    """Compress each embedded ICC profile once per process, not once per PDF.
+
+    The print-shop profile is 1.8 MB: compressing it at every render cost
+    more than laying the leaflet out. Same bytes in, same bytes out.
+    """
+    for obj in pdf.objects:
+        if not (isinstance(obj, pydyf.Stream) and obj.compress and "N" in obj.extra and len(obj.stream) == 1):
+            continue
+        content = obj.stream[0]
+        if not isinstance(content, bytes) or content[36:40] != b"acsp":  # the signature of an ICC profile
+            continue
+        key = hashlib.sha256(content).digest()
+        if key not in _compressed_profiles:
+            compressor = zlib.compressobj(level=9)
+            _compressed_profiles[key] = compressor.compress(content) + compressor.flush()
+        obj.stream = [_compressed_profiles[key]]
+        obj.extra["Filter"] = "/FlateDecode"
+        obj.compress = False
 
 
 def render_pdf(html: str, *, variant: str | None = None) -> bytes:
