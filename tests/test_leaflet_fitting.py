@@ -16,6 +16,7 @@ from django.utils import translation
 from collectif import pdf
 from collectif.models import Image
 from collectif.preflight import check_metadata, preflight
+from tests.helpers import jpeg_with_gps
 from tracts.models import Tract, TractPDF
 from tracts.printing import (
     A5,
@@ -27,7 +28,6 @@ from tracts.printing import (
     small_pictures,
 )
 
-from .conftest import jpeg_with_gps
 from .test_tract_admin import tract_form
 
 pytestmark = pytest.mark.django_db

@@ -37,7 +37,7 @@ from collectif.models import SiteSettings
 from collectif.pdf import PDFPlan
 
 from . import prepress
-from .models import TractPDF, TractVersion
+from .models import FIRST_PAGE_PICTURE_FORMAT, TractPDF, TractVersion
 from .prepress import OutputCondition, Sheet
 
 
@@ -144,9 +144,6 @@ PRINT_FORMATS = {
     ]
 }
 
-
-# The format whose first page the home page shows as a small picture.
-HOME_PREVIEW_FORMAT = "a5"
 
 # Offered with another language on the back, on the tract's page.
 BILINGUAL_FORMATS = ("a5", "a5-2up")
@@ -445,8 +442,8 @@ def ensure_tract_pdf(version: TractVersion, print_format: PrintFormat, verso: Tr
         words_over = (
             words_beyond(rendered, MAX_LEAFLET_PAGES, footer) // copies_per_sheet if pages > MAX_LEAFLET_PAGES else 0
         )
-        if print_format.name == HOME_PREVIEW_FORMAT:
-            pdf.store_first_page_preview(plan)
+        if print_format.name == FIRST_PAGE_PICTURE_FORMAT:
+            pdf.store_first_page_picture(plan)
         # An upsert: concurrent downloads of a new PDF all record it.
         TractPDF.objects.bulk_create(
             [
