@@ -149,7 +149,7 @@ def test_change_page_shows_the_pdf_status(admin_client, make_tract):
     # Each format in plain words, with its pages and a link to the PDF.
     a6_4up = reverse("admin:tracts_tract_preview_pdf", args=[tract.pk, "en", "a6-4up"])
     assert f'<a href="{a6_4up}" target="_blank">Four A6 flyers on A4</a> — 1 page ✓' in after
-    assert "pages: too long for one sheet" in after  # the long French version in A5 and A6
+    assert "pages, too long: cut about" in after  # the long French version in A5 and A6
     assert after.count('class="pdf-thumbnail"') == 2  # the first page of each A5 leaflet
     assert "<h4>French version</h4>" in after and "<h4>English version</h4>" in after
 
