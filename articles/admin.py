@@ -110,4 +110,4 @@ class ArticleAdmin(CompareVersionAdmin, PublicationAdmin):
         if version is None:
             raise Http404
         plan = ensure_article_pdf(version)
-        return stored_pdf_response(request, plan.etag, plan.filename, public=False)
+        return stored_pdf_response(request, plan.fingerprint, plan.filename, public=False)

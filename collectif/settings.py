@@ -65,8 +65,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "collectif.security.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "collectif.security.LanguageNeutralMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -208,6 +210,18 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Browser features no page of ours uses.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
+    "magnetometer=(), microphone=(), midi=(), payment=(), usb=(), browsing-topics=(), interest-cohort=()"
+)
+
+# Behind nginx: the internal location that serves stored PDFs from
+# MEDIA_ROOT/pdfs/ (deploy/nginx/collectif.conf); empty, gunicorn sends them.
+PDF_ACCEL_REDIRECT = os.environ.get("PDF_ACCEL_REDIRECT", "")
+# Stored PDFs and previews no current version uses are deleted by
+# `manage.py cleanup_pdfs` once older than this (a render may be in flight).
+PDF_CLEANUP_GRACE_SECONDS = int(os.environ.get("PDF_CLEANUP_GRACE_SECONDS", str(60 * 60)))
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = True

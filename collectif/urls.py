@@ -13,7 +13,7 @@ admin.site.site_title = "collectif"
 
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
-    path("pdf/<str:etag>/<slug:stem>.pdf", views.pdf_file, name="pdf_file"),
+    path("pdf/<str:fingerprint>/<slug:stem>.pdf", views.pdf_file, name="pdf_file"),
     path("robots.txt", website_views.robots_txt),
     path("sitemap.xml", sitemap, name="sitemap"),
     # Browsers ask for /favicon.ico whatever the page says.

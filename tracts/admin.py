@@ -13,7 +13,7 @@ from collectif.languages import is_supported
 from collectif.views import stored_pdf_response
 
 from .models import Tract, TractPDF, TractVersion
-from .printing import MAX_LEAFLET_PAGES, PRINT_FORMATS, ensure_tract_pdf, tract_pdf_plan
+from .printing import MAX_LEAFLET_PAGES, PRINT_FORMATS, current_fingerprint, ensure_tract_pdf
 from .tasks import schedule_pdf_renders
 from .views import render_tract_page, resolve_pdf_request
 
@@ -67,7 +67,7 @@ class TractAdmin(PublicationAdmin):
             cells = []
             for print_format in PRINT_FORMATS.values():
                 record = records.get((version.pk, print_format.name))
-                if record is None or record.etag != tract_pdf_plan(version, print_format).etag:
+                if record is None or record.fingerprint != current_fingerprint(version, print_format):
                     cells.append(format_html("{}: {}", print_format.name, _("waiting")))
                 elif record.page_count > MAX_LEAFLET_PAGES:
                     cells.append(
@@ -166,4 +166,4 @@ class TractAdmin(PublicationAdmin):
             raise Http404
         chosen_format, verso = resolve_pdf_request(tract, version, print_format, request.GET.get("verso"))
         plan = ensure_tract_pdf(version, chosen_format, verso)
-        return stored_pdf_response(request, plan.etag, plan.filename, public=False)
+        return stored_pdf_response(request, plan.fingerprint, plan.filename, public=False)

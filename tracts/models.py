@@ -2,6 +2,8 @@
 
 from django.core.files.storage import default_storage
 from django.db import models
+from django.db.models.signals import post_save
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -10,7 +12,7 @@ from django_prose_editor.fields import ProseEditorField
 from collectif import pdf
 from collectif.html import RICH_TEXT_EDITOR_EXTENSIONS, clean_rich_text
 from collectif.models import SiteSettings
-from collectif.publishing import LanguageVersion, Publication
+from collectif.publishing import PrintedVersion, Publication, stale_pdf_token
 from collectif.search import plain_text
 
 
@@ -38,7 +40,7 @@ class Tract(Publication):
         return self.legal_footer or (site_settings or SiteSettings.load()).legal_footer
 
 
-class TractVersion(LanguageVersion):
+class TractVersion(PrintedVersion):
     """The tract written in one language."""
 
     tract = models.ForeignKey(Tract, on_delete=models.CASCADE, related_name="versions", verbose_name=_("tract"))
@@ -74,13 +76,25 @@ class TractVersion(LanguageVersion):
         with translation.override(self.language):
             return reverse("tracts:pdf", kwargs={"slug": self.tract.slug, "print_format": print_format})
 
+    def offers_bilingual_sheets(self) -> bool:
+        """Whether this version may share a sheet with another language (one on
+        each side). Every version for now; the place to require, say, that
+        each language fits one page."""
+        return True
+
+
+@receiver(post_save, sender=SiteSettings)
+def site_settings_changed(**kwargs) -> None:
+    """The site's name and legal footer are printed on every tract."""
+    TractVersion.objects.update(pdf_environment=stale_pdf_token())
+
 
 class TractPDF(models.Model):
     """The last render of a language version in one print format (for the admin's status)."""
 
     version = models.ForeignKey(TractVersion, on_delete=models.CASCADE, related_name="pdfs")
     print_format = models.CharField(max_length=20)
-    etag = models.CharField(max_length=40)
+    fingerprint = models.CharField(max_length=40)
     page_count = models.PositiveSmallIntegerField()
     rendered_at = models.DateTimeField()
 
@@ -96,4 +110,4 @@ class TractPDF(models.Model):
 
     def preview_url(self) -> str:
         """The picture of the first page, stored with the A5 record (see printing)."""
-        return default_storage.url(pdf.preview_name(self.etag))
+        return default_storage.url(pdf.preview_name(self.fingerprint))

@@ -23,7 +23,7 @@ from collectif.languages import text_direction
 from collectif.models import SiteSettings
 from collectif.pdf import PDFPlan
 
-from .models import TractPDF, TractVersion
+from .models import Tract, TractPDF, TractVersion
 
 
 @dataclass(frozen=True)
@@ -167,7 +167,60 @@ def _leaflet_plan(version: TractVersion, size: LeafletSize, print_shop: bool) ->
             condition=PRINT_SHOP_CONDITION,
         )
 
-    return PDFPlan(etag=pdf.fingerprint("leaflet", html), filename="", render=render)
+    return PDFPlan(fingerprint=pdf.fingerprint("leaflet", html), filename="", render=render)
+
+
+def _leaflet_key(print_format: PrintFormat) -> str:
+    """The key of a format's leaflet among a version's stored fingerprints."""
+    return f"leaflet-{print_format.size.name}{'-pro' if print_format.print_shop else ''}"
+
+
+def _format_fingerprint(print_format: PrintFormat, leaflet_fingerprints: list[str]) -> str:
+    """A format's fingerprint from its leaflets' (a lone leaflet is its own file)."""
+    if len(leaflet_fingerprints) == 1 and print_format.sheet is None:
+        return leaflet_fingerprints[0]
+    return pdf.fingerprint(print_format.name, *leaflet_fingerprints)
+
+
+def bilingual_offered(version: TractVersion, verso: TractVersion, print_format: PrintFormat) -> bool:
+    """Whether `verso` may be printed on the back of `version` in this format."""
+    return (
+        print_format.name in BILINGUAL_FORMATS
+        and version.language != verso.language
+        and version.offers_bilingual_sheets()
+        and verso.offers_bilingual_sheets()
+    )
+
+
+def compute_pdf_fingerprints(version: TractVersion) -> dict[str, str]:
+    """Every format's fingerprint for `version`, and its leaflets' (for bilingual sheets)."""
+    leaflets: dict[str, str] = {}
+    for print_format in PRINT_FORMATS.values():
+        key = _leaflet_key(print_format)
+        if key not in leaflets:
+            leaflets[key] = _leaflet_plan(version, print_format.size, print_format.print_shop).fingerprint
+    formats = {
+        name: _format_fingerprint(print_format, [leaflets[_leaflet_key(print_format)]])
+        for name, print_format in PRINT_FORMATS.items()
+    }
+    return leaflets | formats
+
+
+def pdf_fingerprints(version: TractVersion) -> dict[str, str]:
+    """The fingerprints kept on the version, computed again (and kept) when out of date."""
+    kept = version.current_pdf_fingerprints()
+    if kept is not None:
+        return kept
+    return version.keep_pdf_fingerprints(compute_pdf_fingerprints(version))
+
+
+def current_fingerprint(version: TractVersion, print_format: PrintFormat, verso: TractVersion | None = None) -> str:
+    """The fingerprint of this PDF as it is now: a lookup in what the version keeps."""
+    fingerprints = pdf_fingerprints(version)
+    if verso is None:
+        return fingerprints[print_format.name]
+    key = _leaflet_key(print_format)
+    return _format_fingerprint(print_format, [fingerprints[key], pdf_fingerprints(verso)[key]])
 
 
 def tract_pdf_filename(version: TractVersion, print_format: PrintFormat, verso: TractVersion | None = None) -> str:
@@ -187,20 +240,25 @@ def tract_pdf_plan(version: TractVersion, print_format: PrintFormat, verso: Trac
         document = imposition.concatenate(documents) if len(documents) > 1 else documents[0]
         return imposition.impose(document, print_format.sheet) if print_format.sheet else document
 
-    etag = pdf.fingerprint(print_format.name, *(leaflet.etag for leaflet in leaflets))
-    return PDFPlan(etag=etag, filename=filename, render=render)
+    fingerprint = _format_fingerprint(print_format, [leaflet.fingerprint for leaflet in leaflets])
+    return PDFPlan(fingerprint=fingerprint, filename=filename, render=render)
 
 
 def ensure_tract_pdf(version: TractVersion, print_format: PrintFormat, verso: TractVersion | None = None) -> PDFPlan:
     """Make sure this PDF is stored (rendering it at most once) and return its plan.
 
-    Single-language PDFs are recorded with their page count, for the admin.
+    Single-language PDFs are recorded with their page count, for the admin,
+    and the version keeps its fingerprints up to date.
     """
     plan = tract_pdf_plan(version, print_format, verso)
     pdf.ensure_stored(plan)
+    if verso is None and version.current_pdf_fingerprints() is None:
+        version.keep_pdf_fingerprints(compute_pdf_fingerprints(version))
     if (
         verso is None
-        and not TractPDF.objects.filter(version=version, print_format=print_format.name, etag=plan.etag).exists()
+        and not TractPDF.objects.filter(
+            version=version, print_format=print_format.name, fingerprint=plan.fingerprint
+        ).exists()
     ):
         pages = imposition.page_count(pdf.read_stored(plan))
         if print_format.name == HOME_PREVIEW_FORMAT:
@@ -211,13 +269,32 @@ def ensure_tract_pdf(version: TractVersion, print_format: PrintFormat, verso: Tr
                 TractPDF(
                     version=version,
                     print_format=print_format.name,
-                    etag=plan.etag,
+                    fingerprint=plan.fingerprint,
                     page_count=pages,
                     rendered_at=timezone.now(),
                 )
             ],
             update_conflicts=True,
             unique_fields=["version", "print_format"],
-            update_fields=["etag", "page_count", "rendered_at"],
+            update_fields=["fingerprint", "page_count", "rendered_at"],
         )
     return plan
+
+
+def referenced_pdf_fingerprints() -> set[str]:
+    """Every file a tract version may be served from now: its formats, its
+    leaflets (sheets are made from them) and its bilingual sheets.
+
+    Drafts included (staff preview them); out-of-date fingerprints are
+    computed again, and kept.
+    """
+    referenced: set[str] = set()
+    for tract in Tract.objects.prefetch_related("versions").order_by("pk").iterator(chunk_size=100):
+        versions = tract.all_versions()
+        for version in versions:
+            referenced.update(pdf_fingerprints(version).values())
+            for verso in versions:
+                for name in BILINGUAL_FORMATS:
+                    if bilingual_offered(version, verso, PRINT_FORMATS[name]):
+                        referenced.add(current_fingerprint(version, PRINT_FORMATS[name], verso))
+    return referenced
