@@ -12,6 +12,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from whitenoise.compress import Compressor
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -153,13 +154,24 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": (
+        # STATICFILES_BACKEND: the CI's stack skips compression to save a minute.
+        "BACKEND": os.environ.get("STATICFILES_BACKEND")
+        or (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
 }
+
+# Fonts in TrueType and the ICC profile are for the PDF renderer, never sent
+# to browsers: collectstatic need not compress them (minutes of brotli).
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [
+    *Compressor.SKIP_COMPRESS_EXTENSIONS,
+    "ttf",
+    "otf",
+    "icc",
+]
 
 # Background work (PDF renders): a queue in the database, emptied by
 # `manage.py db_worker`; any number of workers can share it.
