@@ -42,7 +42,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.stack import Stack, create_database, drop_database, free_port  # noqa: E402
+import contextlib
+
+from tests.stack import Stack, create_database, drop_database, free_port
 
 WRK_LATENCY = re.compile(r"^\s+(50|75|90|99)%\s+([\d.]+)(us|ms|s)\s*$", re.MULTILINE)
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
@@ -211,15 +213,13 @@ class Relay(threading.Thread):
             pass
         finally:
             for end in (source, target):
-                try:
+                with contextlib.suppress(OSError):
                     end.close()
-                except OSError:
-                    pass
 
 
 def fault_run(stack: Stack, relay: Relay) -> None:
     print("\nFault run (a visitor asks for a page, a stable PDF address and a stored PDF every 100 ms)\n")
-    status, headers, _body = fetch(stack, "/fr/tracts/non-au-score/a5.pdf")
+    _status, headers, _body = fetch(stack, "/fr/tracts/non-au-score/a5.pdf")
     stored = headers["Location"]
     visitor_paths = ["/fr/tracts/", "/fr/tracts/non-au-score/a5.pdf", stored]
 
@@ -329,7 +329,8 @@ def main() -> None:
         database_url = app_url = f"sqlite:///{root / 'db.sqlite3'}"
     stack = Stack(root=root, database_url=app_url, instances=1, workers=1, gunicorn_workers=3)
     stack.extra_env = {"LOG_LEVEL": "WARNING", "CONN_MAX_AGE": "60"}
-    print(f"collectif load run, {datetime.date.today()}, {platform.node()}: {os.cpu_count()} cores, {platform.platform()}")
+    machine = f"{platform.node()}: {os.cpu_count()} cores, {platform.platform()}"
+    print(f"collectif load run, {datetime.date.today()}, {machine}")
     print(f"database: {options.database}; gunicorn: 1 instance, 3 sync workers; nginx: 2 worker processes")
     try:
         stack.prepare()

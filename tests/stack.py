@@ -213,7 +213,8 @@ class Stack:
         codes = {}
         for name, process in self.processes.items():
             try:
-                codes[name] = process.wait(timeout=15)
+                # A worker finishes the render it has begun (systemd allows it 60 s).
+                codes[name] = process.wait(timeout=60 if name.startswith("worker") else 15)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 codes[name] = process.wait()

@@ -221,7 +221,7 @@ def test_an_oversized_header_or_address_is_refused_by_nginx_with_the_sites_page(
 
 
 def _rendered(stack: Stack) -> list[str]:
-    return [match[1] for match in RENDERED.finditer(stack.logs())]
+    return [match[2] for match in RENDERED.finditer(stack.logs())]
 
 
 def _wait_for_an_empty_queue(stack: Stack, timeout: float = 150) -> None:
