@@ -172,7 +172,7 @@ def test_verso_only_where_bilingual_sheets_are_offered(client, make_tract, monke
     for print_format in ("a5-pro", "a4", "a6-4up"):
         response = client.get(f"/fr/tracts/bilingue/{print_format}.pdf?verso=ar")
         assert response.status_code == 404, print_format
-        assert "not offered with another language on the back" in response.content.decode()
+        assert "Ce format ne se fait pas avec une autre langue au verso." in response.content.decode()
     assert client.get(f"/pdf/{fingerprint_of(address)}/bilingue-fr-ar-a5-pro.pdf").status_code == 404
 
     # The hook a version offers: when it says no, the sheet is neither linked nor served.
