@@ -165,7 +165,7 @@ def storage_name(fingerprint: str) -> str:
     return f"{PDF_FOLDER}/{fingerprint[:2]}/{fingerprint}.pdf"
 
 
-def preview_name(fingerprint: str) -> str:
+def first_page_picture_name(fingerprint: str) -> str:
     """Where the picture of the first page of the PDF with this fingerprint is stored."""
     return f"{PREVIEW_FOLDER}/{fingerprint[:2]}/{fingerprint}.webp"
 
@@ -187,9 +187,9 @@ def is_intact(name: str) -> bool:
         return False
 
 
-def store_first_page_preview(plan: "PDFPlan", width: int = 320) -> str:
+def store_first_page_picture(plan: "PDFPlan", width: int = 320) -> str:
     """Draw the first page of a stored PDF as a small picture, once; returns its storage name."""
-    name = preview_name(plan.fingerprint)
+    name = first_page_picture_name(plan.fingerprint)
     if not default_storage.exists(name):
         document = pdfium.PdfDocument(read_stored(plan))
         page = document[0]
@@ -367,7 +367,7 @@ def delete_unreferenced(grace_seconds: int, *, dry_run: bool = False) -> Cleanup
 def delete_stored(fingerprints: set[str]) -> None:
     """Delete these PDFs and their previews now (a withdrawn or deleted publication's)."""
     for fingerprint in fingerprints:
-        for name in (storage_name(fingerprint), preview_name(fingerprint)):
+        for name in (storage_name(fingerprint), first_page_picture_name(fingerprint)):
             try:
                 default_storage.delete(name)
             except OSError:

@@ -152,7 +152,7 @@ def test_a_deleted_tract_answers_404_and_its_files_are_deleted(client, make_trac
     tract = make_tract("supprime")
     address = stored_address(client, "/fr/tracts/supprime/a5.pdf")
     name = pdf.storage_name(fingerprint_of(address))
-    preview = pdf.preview_name(fingerprint_of(address))
+    preview = pdf.first_page_picture_name(fingerprint_of(address))
     assert default_storage.exists(preview)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -234,14 +234,14 @@ def test_cleanup_deletes_only_unreferenced_and_old_files(client, make_tract, mak
     for path in (
         default_storage.path(superseded),
         orphan_part,
-        default_storage.path(pdf.preview_name(fingerprint_of(current))),
+        default_storage.path(pdf.first_page_picture_name(fingerprint_of(current))),
     ):
         os.utime(path, (an_hour_ago, an_hour_ago))
 
     call_command("cleanup_pdfs", "--grace", "3600")
 
     assert not default_storage.exists(superseded)
-    assert not default_storage.exists(pdf.preview_name(fingerprint_of(current)))
+    assert not default_storage.exists(pdf.first_page_picture_name(fingerprint_of(current)))
     assert not orphan_part.exists()
     assert default_storage.exists(young_orphan)
     for kept in (
@@ -250,7 +250,7 @@ def test_cleanup_deletes_only_unreferenced_and_old_files(client, make_tract, mak
         article_plan.storage_name,
     ):
         assert default_storage.exists(kept), kept
-    assert default_storage.exists(pdf.preview_name(fingerprint_of(new)))
+    assert default_storage.exists(pdf.first_page_picture_name(fingerprint_of(new)))
     assert current_fingerprint(TractVersion.objects.get(language="fr"), PRINT_FORMATS["a5"]) == fingerprint_of(new)
 
 

@@ -36,7 +36,7 @@ def _year_filter(value: str | None) -> int | None:
 
 
 def archive(request: HttpRequest) -> HttpResponse:
-    tracts = Tract.objects.published().with_versions().newest_first()
+    tracts = Tract.objects.published().for_cards()
     theme = None
     if theme_slug := request.GET.get("theme"):
         theme = Theme.objects.filter(slug=theme_slug[:80]).first()
@@ -111,7 +111,7 @@ def render_tract_page(
 
 
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
-    tract = get_object_or_404(Tract.objects.published().with_versions(), slug=slug)
+    tract = get_object_or_404(Tract.objects.published().for_page(), slug=slug)
     return render_tract_page(request, tract)
 
 
