@@ -39,16 +39,18 @@ locale/fr/LC_MESSAGES/django.mo: $(wildcard locale/*/LC_MESSAGES/*.po) | $(VENV)
 	$(BIN)/python manage.py compilemessages --ignore=.venv -v0
 
 # The dev server and, beside it, the worker that renders PDFs in the
-# background; stopping one (Ctrl-C) stops both.
+# background; Ctrl-C stops both, quietly (the worker finishes or drops its
+# render, the shell waits for it, and says nothing).
 run: setup
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py load_demo_tracts
 	$(BIN)/python manage.py load_demo_articles
 	$(BIN)/python manage.py load_demo_pages
 	$(BIN)/python manage.py create_dev_admin --port $(PORT)
-	@trap 'kill 0' INT TERM EXIT; \
-	$(BIN)/python manage.py db_worker & \
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	@$(BIN)/python manage.py db_worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null; exit 0' INT TERM; \
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT); \
+	kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null; exit 0
 
 test: setup-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -7,6 +7,8 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import models
+from django.db.models.signals import post_save
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import translation
 from django.utils.text import Truncator
@@ -15,8 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from collectif.html import RichTextField, clean_article_text, clean_rich_text_fields
 from collectif.images import IMG_TAG
 from collectif.languages import slug_from_title
-from collectif.models import Image
-from collectif.publishing import LanguageVersion, Publication, PublicationQuerySet
+from collectif.models import Image, SiteSettings
+from collectif.publishing import PrintedVersion, Publication, PublicationQuerySet, stale_pdf_token
 from collectif.search import plain_text
 
 WORDS_PER_MINUTE = 220
@@ -97,7 +99,7 @@ class Article(Publication):
         return reverse("articles:detail", kwargs={"slug": self.slug})
 
 
-class ArticleVersion(LanguageVersion):
+class ArticleVersion(PrintedVersion):
     """The article written in one language."""
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="versions", verbose_name=_("article"))
@@ -162,6 +164,12 @@ class ArticleVersion(LanguageVersion):
         text = self.excerpt or plain_text(self.body)
         text = re.sub(r"\[\^\d+\]", "", text)  # note calls mean nothing out of context
         return Truncator(" ".join(text.split())).words(EXCERPT_WORDS, truncate="…")
+
+
+@receiver(post_save, sender=SiteSettings)
+def site_settings_changed(**kwargs) -> None:
+    """The site's name is printed on every article."""
+    ArticleVersion.objects.update(pdf_environment=stale_pdf_token())
 
 
 def pictures_without_description(html: str) -> list[str]:

@@ -31,17 +31,43 @@ def article_print_html(version: ArticleVersion) -> str:
         )
 
 
+# The key of the article's one PDF among the version's kept fingerprints.
+ARTICLE_FORMAT = "a4"
+
+
+def article_pdf_filename(version: ArticleVersion) -> str:
+    return f"{version.article.slug}-{version.language}.pdf"
+
+
 def article_pdf_plan(version: ArticleVersion) -> pdf.PDFPlan:
     html = article_print_html(version)
     return pdf.PDFPlan(
-        etag=pdf.fingerprint("article", html),
-        filename=f"{version.article.slug}-{version.language}.pdf",
+        fingerprint=pdf.fingerprint("article", html),
+        filename=article_pdf_filename(version),
         render=lambda: pdf.render_pdf(html, variant=pdf.ACCESSIBLE_VARIANT),
     )
+
+
+def current_fingerprint(version: ArticleVersion) -> str:
+    """The fingerprint of the article's PDF as it is now: kept on the version."""
+    kept = version.current_pdf_fingerprints()
+    if kept is not None:
+        return kept[ARTICLE_FORMAT]
+    return version.keep_pdf_fingerprints({ARTICLE_FORMAT: article_pdf_plan(version).fingerprint})[ARTICLE_FORMAT]
 
 
 def ensure_article_pdf(version: ArticleVersion) -> pdf.PDFPlan:
     """Make sure the article's PDF is stored (rendering it at most once)."""
     plan = article_pdf_plan(version)
     pdf.ensure_stored(plan)
+    if version.current_pdf_fingerprints() is None:
+        version.keep_pdf_fingerprints({ARTICLE_FORMAT: plan.fingerprint})
     return plan
+
+
+def referenced_pdf_fingerprints() -> set[str]:
+    """The current PDF of every article version (drafts included: staff preview them)."""
+    return {
+        current_fingerprint(version)
+        for version in ArticleVersion.objects.select_related("article").order_by("pk").iterator(chunk_size=200)
+    }

@@ -1,14 +1,25 @@
+import re
 from collections.abc import Callable
 
+from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
-from collectif.views import NotFoundForVisitor, preview_language_links, redirect_to_stored_pdf, version_links
+from collectif import pdf as stored_pdfs
+from collectif.views import (
+    NotFoundForVisitor,
+    PDFOwner,
+    preview_language_links,
+    redirect_to_original_pdf,
+    redirect_to_stored_pdf,
+    version_links,
+)
 
 from .models import Article, ArticleVersion
-from .printing import ensure_article_pdf
+from .printing import article_pdf_filename, current_fingerprint, ensure_article_pdf
 from .text import render_body
 
 ARTICLES_PER_PAGE = 10
@@ -68,12 +79,41 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def pdf(request: HttpRequest, slug: str) -> HttpResponse:
-    article = get_object_or_404(Article.objects.published().for_page(), slug=slug)
-    version: ArticleVersion | None = article.version(request.LANGUAGE_CODE)
+    """The stable address of the article's PDF: one lookup, one redirect."""
+    version = (
+        ArticleVersion.objects.filter(
+            article__in=Article.objects.published().filter(slug=slug), language=request.LANGUAGE_CODE
+        )
+        .select_related("article")
+        .first()
+    )
     if version is None:
-        fallback = article.original_version()
-        if fallback is None:
-            raise NotFoundForVisitor(_("This article has no text yet."))
-        return redirect(fallback.get_pdf_url())
-    plan = ensure_article_pdf(version)
-    return redirect_to_stored_pdf(plan.etag, plan.filename)
+        article = get_object_or_404(Article.objects.published().with_versions(), slug=slug)
+        return redirect_to_original_pdf(
+            request, article, lambda original: original.get_pdf_url(), missing=_("This article has no text yet.")
+        )
+    fingerprint = current_fingerprint(version)
+    if not default_storage.exists(stored_pdfs.storage_name(fingerprint)):
+        fingerprint = ensure_article_pdf(version).fingerprint
+    return redirect_to_stored_pdf(fingerprint, article_pdf_filename(version))
+
+
+def stored_pdf_owner(stem: str) -> PDFOwner | None:
+    """Read a stored PDF's file name, `<slug>-<lang>`, back into its article version."""
+    languages = "|".join(re.escape(code) for code, _name in settings.LANGUAGES)
+    match = re.fullmatch(rf"(?P<slug>.+)-(?P<language>{languages})", stem)
+    if match is None:
+        return None
+    version = (
+        ArticleVersion.objects.filter(article__slug=match["slug"], language=match["language"])
+        .select_related("article")
+        .first()
+    )
+    if version is None:
+        return None
+    return PDFOwner(
+        is_public=version.article.is_public,
+        filename=article_pdf_filename(version),
+        current_fingerprint=lambda: current_fingerprint(version),
+        ensure_stored=lambda: ensure_article_pdf(version),
+    )

@@ -135,7 +135,7 @@ def timed_get(port: int, path: str) -> tuple[float, int, int]:
 def downloads(version, requests: int) -> dict[str, tuple[float, int]]:
     ensure_tract_pdf(version, PRINT_FORMATS["a5"])
     plan = tract_pdf_plan(version, PRINT_FORMATS["a5"])
-    pdf_path = f"/pdf/{plan.etag}/{plan.filename}"
+    pdf_path = f"/pdf/{plan.fingerprint}/{plan.filename}"
     static_path = "/static/css/site.css"
     port = free_port()
     server = subprocess.Popen(

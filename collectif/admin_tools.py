@@ -207,7 +207,7 @@ class PreviewAdmin(PublicationAdmin):
         if version is None:
             raise Http404
         plan = self.preview_pdf_plan(request, publication, version, **url_arguments)
-        return stored_pdf_response(request, plan.etag, plan.filename, public=False)
+        return stored_pdf_response(request, plan.fingerprint, plan.filename, public=False)
 
 
 class YearFilter(admin.SimpleListFilter):

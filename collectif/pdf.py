@@ -17,6 +17,7 @@ import logging
 import mimetypes
 import os
 import tempfile
+import time
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -53,11 +54,24 @@ STATIC_PREFIX = "/static/"
 # Bump when the renderer's own behaviour changes, to invalidate stored PDFs.
 RENDERER_VERSION = "2"
 
+# Files being written carry this suffix until renamed into place; the
+# cleanup deletes those a crash left behind.
+PARTIAL_SUFFIX = ".part"
+
 # Where render locks live when the database cannot hold them (SQLite).
 LOCK_DIR = Path(tempfile.gettempdir()) / "collectif-render-locks"
 
 # Static folders whose files shape the PDFs (fonts, print stylesheets).
 PRINT_ASSET_DIRS = ("fonts", "print")
+
+# Storage folders of rendered PDFs and of pictures of their first page.
+PDF_FOLDER = "pdfs"
+PREVIEW_FOLDER = "previews"
+
+# A stored PDF is served only if it is at least this long and its last bytes
+# hold the "%%EOF" trailer (writers may add a newline or a few bytes after it).
+MIN_PDF_SIZE = 64
+PDF_TRAILER_WINDOW = 1024
 
 
 class ResourceRefused(ValueError):
@@ -178,19 +192,50 @@ def fingerprint(*parts: str) -> str:
     return digest.hexdigest()[:20]
 
 
-def storage_name(etag: str) -> str:
+def render_environment() -> str:
+    """A short hash of what shapes every PDF besides its content: renderer,
+    WeasyPrint, fonts and print stylesheets, the site's address.
+
+    Fingerprints kept on the versions were computed under one environment;
+    when it changes (a new stylesheet deployed), they are computed again.
+    """
+    digest = hashlib.sha256()
+    for part in (RENDERER_VERSION, weasyprint.__version__, print_assets_digest(), settings.SITE_URL):
+        digest.update(part.encode())
+        digest.update(b"\x00")
+    return digest.hexdigest()[:16]
+
+
+def storage_name(fingerprint: str) -> str:
     """Where the PDF with this fingerprint is stored."""
-    return f"pdfs/{etag[:2]}/{etag}.pdf"
+    return f"{PDF_FOLDER}/{fingerprint[:2]}/{fingerprint}.pdf"
 
 
-def first_page_picture_name(etag: str) -> str:
+def first_page_picture_name(fingerprint: str) -> str:
     """Where the picture of the first page of the PDF with this fingerprint is stored."""
-    return f"previews/{etag[:2]}/{etag}.webp"
+    return f"{PREVIEW_FOLDER}/{fingerprint[:2]}/{fingerprint}.webp"
+
+
+def is_intact(name: str) -> bool:
+    """Whether the stored PDF `name` is whole: not empty, and ends with the PDF trailer.
+
+    A file cut short (a full disk, a crash before our fsync existed, a hand
+    edit) is never served: it is rendered again.
+    """
+    try:
+        with default_storage.open(name, "rb") as stored:
+            size = stored.size
+            if size < MIN_PDF_SIZE:
+                return False
+            stored.seek(max(0, size - PDF_TRAILER_WINDOW))
+            return b"%%EOF" in stored.read()
+    except (FileNotFoundError, OSError):
+        return False
 
 
 def store_first_page_picture(plan: "PDFPlan", width: int = 320) -> str:
     """Draw the first page of a stored PDF as a small picture, once; returns its storage name."""
-    name = first_page_picture_name(plan.etag)
+    name = first_page_picture_name(plan.fingerprint)
     if not default_storage.exists(name):
         document = pdfium.PdfDocument(read_stored(plan))
         page = document[0]
@@ -208,18 +253,32 @@ def _save_atomically(name: str, data: bytes) -> None:
         # a half-written file.
         target = Path(storage.path(name))
         target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".part")
+        handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=PARTIAL_SUFFIX)
         try:
             with os.fdopen(handle, "wb") as temporary_file:
                 temporary_file.write(data)
+                # On disk before the rename, so that a power cut cannot leave
+                # a renamed but empty file behind.
+                temporary_file.flush()
+                os.fsync(temporary_file.fileno())
             os.chmod(temporary, 0o644)
             os.replace(temporary, target)
+            _fsync_directory(target.parent)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
     else:
         # Object stores (S3 and the like) make an upload visible only once whole.
         storage.save(name, ContentFile(data))
+
+
+def _fsync_directory(path: Path) -> None:
+    """Make a rename in `path` durable."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 @contextmanager
@@ -248,18 +307,32 @@ def render_lock(name: str) -> Iterator[None]:
 class PDFPlan:
     """A PDF as it will be stored: its fingerprint, its download name and how to make it."""
 
-    etag: str
+    fingerprint: str
     filename: str
     render: Callable[[], bytes]
 
     @property
     def storage_name(self) -> str:
-        return storage_name(self.etag)
+        return storage_name(self.fingerprint)
 
 
 def ensure_stored(plan: PDFPlan) -> bool:
-    """Store the planned PDF unless it is already; True when this call rendered it."""
-    return stored_pdf(plan.storage_name, plan.render)
+    """Store the planned PDF unless it is already, whole; True when this call rendered it.
+
+    A damaged file (cut short, emptied) is deleted under the render lock and
+    rendered again.
+    """
+    name = plan.storage_name
+    if default_storage.exists(name) and not is_intact(name):
+        with render_lock(name):
+            if default_storage.exists(name) and not is_intact(name):
+                logger.warning("Stored PDF %s is damaged: rendering it again", name)
+                default_storage.delete(name)
+    started = time.monotonic()
+    rendered = stored_pdf(name, plan.render)
+    if rendered:
+        logger.info("Rendered %s (%s) in %.0f ms", name, plan.filename, (time.monotonic() - started) * 1000)
+    return rendered
 
 
 def read_stored(plan: PDFPlan) -> bytes:
@@ -281,3 +354,67 @@ def stored_pdf(name: str, render: Callable[[], bytes]) -> bool:
             return False
         _save_atomically(name, render())
         return True
+
+
+# Callables that give the fingerprints of every PDF still in use; each app
+# registers its own (AppConfig.ready), and the cleanup keeps what they name.
+_pdf_references: list[Callable[[], set[str]]] = []
+
+
+def register_pdf_references(references: Callable[[], set[str]]) -> None:
+    if references not in _pdf_references:
+        _pdf_references.append(references)
+
+
+@dataclass
+class CleanupReport:
+    kept: int = 0
+    deleted: int = 0
+    deleted_bytes: int = 0
+
+
+def _stored_files(folder: str) -> Iterator[str]:
+    """Every file name under `folder` of the default storage (two levels: `ab/abcd….pdf`)."""
+    if not default_storage.exists(folder):
+        return
+    subfolders, files = default_storage.listdir(folder)
+    yield from (f"{folder}/{name}" for name in files)
+    for subfolder in subfolders:
+        yield from (f"{folder}/{subfolder}/{name}" for name in default_storage.listdir(f"{folder}/{subfolder}")[1])
+
+
+def delete_unreferenced(grace_seconds: int, *, dry_run: bool = False) -> CleanupReport:
+    """Delete stored PDFs and previews that no current version uses, and files
+    a crash left half-written; files younger than `grace_seconds` are kept (a
+    render may be storing them for an edit being saved)."""
+    referenced = set().union(*(references() for references in _pdf_references))
+    cutoff = time.time() - grace_seconds
+    report = CleanupReport()
+    for folder in (PDF_FOLDER, PREVIEW_FOLDER):
+        for name in _stored_files(folder):
+            stem = name.rsplit("/", 1)[-1].split(".", 1)[0]
+            if stem in referenced and not name.endswith(PARTIAL_SUFFIX):
+                report.kept += 1
+                continue
+            try:
+                if default_storage.get_modified_time(name).timestamp() > cutoff:
+                    report.kept += 1
+                    continue
+                size = default_storage.size(name)
+            except (FileNotFoundError, OSError):
+                continue
+            if not dry_run:
+                default_storage.delete(name)
+            report.deleted += 1
+            report.deleted_bytes += size
+    return report
+
+
+def delete_stored(fingerprints: set[str]) -> None:
+    """Delete these PDFs and their previews now (a withdrawn or deleted publication's)."""
+    for fingerprint in fingerprints:
+        for name in (storage_name(fingerprint), first_page_picture_name(fingerprint)):
+            try:
+                default_storage.delete(name)
+            except OSError:
+                logger.warning("Could not delete %s", name)

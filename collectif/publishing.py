@@ -5,12 +5,17 @@ and a publication time; visitors see it only once published and its time
 has come, and read it in their language or else in the original.
 """
 
+import uuid
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
-from django.db import models
+from django.db import models, transaction
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from collectif import pdf
 from collectif.html import clean_rich_text_fields
 from collectif.languages import language_choices, text_direction
 from collectif.models import Theme
@@ -76,6 +81,19 @@ class Publication(models.Model):
         original = self.original_version()
         return original.title if original else self.slug
 
+    def save(self, *args, **kwargs) -> None:
+        printed = issubclass(self._meta.get_field("versions").related_model, PrintedVersion)
+        was_public = printed and bool(self.pk) and type(self).objects.published().filter(pk=self.pk).exists()
+        super().save(*args, **kwargs)
+        if not printed:
+            return
+        # The publication's own fields (footer, QR code, slug, dates) are
+        # printed too: its versions' PDF fingerprints are out of date.
+        self.versions.update(pdf_environment=stale_pdf_token())
+        if was_public and not self.is_public:
+            # Withdrawn: its files answer 410 from now on, and go.
+            delete_pdfs_on_commit(self.versions.all())
+
     def publish_now(self) -> None:
         """Published from now on; one already published keeps its earlier time."""
         self.status = self.Status.PUBLISHED
@@ -134,3 +152,59 @@ class LanguageVersion(models.Model):
     @property
     def direction(self) -> str:
         return text_direction(self.language)
+
+
+class PrintedVersion(LanguageVersion):
+    """A language version that is also printed: tracts and articles have PDFs."""
+
+    # The fingerprints of the version's current PDFs (format → fingerprint),
+    # so that its stable PDF addresses cost one lookup, and the render
+    # environment they were computed in; an edit replaces the environment
+    # with a one-off "stale" token (see keep_pdf_fingerprints).
+    pdf_fingerprints = models.JSONField(default=dict, editable=False)
+    pdf_environment = models.CharField(max_length=40, default="", editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        self.pdf_environment = stale_pdf_token()
+        super().save(*args, **kwargs)
+
+    def current_pdf_fingerprints(self) -> dict[str, str] | None:
+        """The kept fingerprints, or None when an edit or a new environment outdated them."""
+        if self.pdf_environment == pdf.render_environment() and self.pdf_fingerprints:
+            return self.pdf_fingerprints
+        return None
+
+    def keep_pdf_fingerprints(self, fingerprints: dict[str, str]) -> dict[str, str]:
+        """Keep freshly computed fingerprints, unless the version changed meanwhile.
+
+        The update only applies if the row still holds the token read with
+        this instance: an edit saved during the computation wins.
+        """
+        environment = pdf.render_environment()
+        type(self).objects.filter(pk=self.pk, pdf_environment=self.pdf_environment).update(
+            pdf_fingerprints=fingerprints, pdf_environment=environment
+        )
+        self.pdf_fingerprints, self.pdf_environment = fingerprints, environment
+        return fingerprints
+
+
+def delete_pdfs_on_commit(versions) -> None:
+    """Delete the stored PDFs these versions keep fingerprints of, once the change is committed."""
+    fingerprints = {fingerprint for version in versions for fingerprint in version.pdf_fingerprints.values()}
+    if fingerprints:
+        transaction.on_commit(lambda: pdf.delete_stored(fingerprints))
+
+
+@receiver(post_delete)
+def delete_pdfs_of_deleted_version(sender, instance, **kwargs) -> None:
+    if isinstance(instance, PrintedVersion):
+        delete_pdfs_on_commit([instance])
+
+
+def stale_pdf_token() -> str:
+    """Marks a version's kept PDF fingerprints out of date; unique, so that a
+    computation started before the edit cannot store its result."""
+    return f"stale-{uuid.uuid4().hex[:16]}"

@@ -45,3 +45,37 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
                 "style-src": [UNSAFE_INLINE],
             }
         return parts
+
+
+class PermissionsPolicyMiddleware:
+    """Switch off the browser features the site never uses (camera, location…),
+    so that injected content could not ask for them either."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response
+
+
+class LanguageNeutralMiddleware:
+    """Stored PDFs are one file for every visitor: no `Vary: Accept-Language`
+    and no `Content-Language` taken from the visitor's browser, so that a cache
+    keeps one copy. Listed before LocaleMiddleware, it sees the response after it."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        response = self.get_response(request)
+        if getattr(response, "language_neutral", False):
+            del response["Content-Language"]
+            vary = [field.strip() for field in response.get("Vary", "").split(",") if field.strip()]
+            kept = [field for field in vary if field.lower() != "accept-language"]
+            if kept:
+                response["Vary"] = ", ".join(kept)
+            else:
+                del response["Vary"]
+        return response

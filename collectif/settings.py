@@ -13,6 +13,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from js_asset import static_lazy
+from whitenoise.compress import Compressor
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -67,8 +68,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "collectif.security.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "collectif.security.LanguageNeutralMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -145,13 +148,24 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": (
+        # STATICFILES_BACKEND: the CI's stack skips compression to save a minute.
+        "BACKEND": os.environ.get("STATICFILES_BACKEND")
+        or (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
 }
+
+# Fonts in TrueType and the ICC profile are for the PDF renderer, never sent
+# to browsers: collectstatic need not compress them (minutes of brotli).
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [
+    *Compressor.SKIP_COMPRESS_EXTENSIONS,
+    "ttf",
+    "otf",
+    "icc",
+]
 
 # Background work (PDF renders): a queue in the database, emptied by
 # `manage.py db_worker`; any number of workers can share it.
@@ -202,6 +216,18 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Browser features no page of ours uses.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
+    "magnetometer=(), microphone=(), midi=(), payment=(), usb=(), browsing-topics=(), interest-cohort=()"
+)
+
+# Behind nginx: the internal location that serves stored PDFs from
+# MEDIA_ROOT/pdfs/ (deploy/nginx/collectif.conf); empty, gunicorn sends them.
+PDF_ACCEL_REDIRECT = os.environ.get("PDF_ACCEL_REDIRECT", "")
+# Stored PDFs and previews no current version uses are deleted by
+# `manage.py cleanup_pdfs` once older than this (a render may be in flight).
+PDF_CLEANUP_GRACE_SECONDS = int(os.environ.get("PDF_CLEANUP_GRACE_SECONDS", str(60 * 60)))
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = True

@@ -16,7 +16,7 @@ urlpatterns = [
     # Before the admin's own addresses, whose catch-all would answer first.
     path(f"{settings.ADMIN_URL}editor/", editor.urls()),
     path(settings.ADMIN_URL, admin.site.urls),
-    path("pdf/<str:etag>/<slug:stem>.pdf", views.pdf_file, name="pdf_file"),
+    path("pdf/<str:fingerprint>/<slug:stem>.pdf", views.pdf_file, name="pdf_file"),
     path("robots.txt", website_views.robots_txt),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     # Browsers ask for /favicon.ico whatever the page says.

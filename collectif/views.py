@@ -1,5 +1,8 @@
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -13,6 +16,7 @@ from django.http import (
     HttpResponseRedirect,
     HttpResponseServerError,
 )
+from django.shortcuts import redirect
 from django.template import loader
 from django.urls import reverse
 from django.utils import translation
@@ -21,7 +25,7 @@ from django.utils.translation import gettext as _
 from collectif import pdf
 from collectif.languages import native_name, text_direction
 
-STORED_PDF_ETAG = re.compile(r"[0-9a-f]{20}")
+STORED_PDF_FINGERPRINT = re.compile(r"[0-9a-f]{20}")
 
 
 class NotFoundForVisitor(Http404):
@@ -45,32 +49,92 @@ def server_error(request: HttpRequest) -> HttpResponseServerError:
     return HttpResponseServerError(html)
 
 
-def stored_pdf_response(request: HttpRequest, etag: str, filename: str, *, public: bool = True) -> HttpResponse:
-    """Serve the stored PDF with this fingerprint under a readable file name."""
-    name = pdf.storage_name(etag)
+def gone(request: HttpRequest, message: str) -> HttpResponse:
+    """410: what was here was withdrawn on purpose (caches drop it)."""
+    template = loader.get_template("404.html")
+    return HttpResponse(template.render({"message": message, "title": _("Withdrawn")}, request), status=410)
+
+
+def stored_pdf_response(request: HttpRequest, fingerprint: str, filename: str, *, public: bool = True) -> HttpResponse:
+    """Serve the stored PDF with this fingerprint under a readable file name.
+
+    Behind nginx (`PDF_ACCEL_REDIRECT` set), nginx sends the file itself, with
+    `Range` and `sendfile`; the application only says which file.
+    """
+    name = pdf.storage_name(fingerprint)
     if not default_storage.exists(name):
         raise NotFoundForVisitor(_("This PDF is no longer available; go back to the tract to get the current one."))
-    quoted_etag = f'"{etag}"'
-    if quoted_etag in request.headers.get("If-None-Match", ""):
+    quoted_fingerprint = f'"{fingerprint}"'
+    if quoted_fingerprint in request.headers.get("If-None-Match", ""):
         response = HttpResponseNotModified()
+    elif settings.PDF_ACCEL_REDIRECT:
+        response = HttpResponse(content_type="application/pdf")
+        response["X-Accel-Redirect"] = settings.PDF_ACCEL_REDIRECT + name.removeprefix(f"{pdf.PDF_FOLDER}/")
     else:
         response = FileResponse(default_storage.open(name, "rb"), content_type="application/pdf")
+    if response.status_code == 200:
         response["Content-Disposition"] = f'inline; filename="{filename}"'
-    response["ETag"] = quoted_etag
+    response["ETag"] = quoted_fingerprint
     # The address names the exact content: caches and CDNs may keep it forever.
     response["Cache-Control"] = "public, max-age=31536000, immutable" if public else "private, no-store"
+    # One file whatever the visitor's browser language (see LanguageNeutralMiddleware).
+    response.language_neutral = True
     return response
 
 
-def pdf_file(request: HttpRequest, etag: str, stem: str) -> HttpResponse:
-    if not STORED_PDF_ETAG.fullmatch(etag):
+@dataclass(frozen=True)
+class PDFOwner:
+    """What a stored PDF's address names: one PDF of a language version, as it is now.
+
+    Apps register a resolver (`register_pdf_owner_resolver`) that reads a
+    stored PDF's file name (`<slug>-<lang>….pdf`, see `pdf_file`) back into this.
+    """
+
+    is_public: bool
+    filename: str
+    current_fingerprint: Callable[[], str]
+    ensure_stored: Callable[[], pdf.PDFPlan]
+
+
+PDFOwnerResolver = Callable[[str], PDFOwner | None]
+_pdf_owner_resolvers: list[PDFOwnerResolver] = []
+
+
+def register_pdf_owner_resolver(resolver: PDFOwnerResolver) -> None:
+    if resolver not in _pdf_owner_resolvers:
+        _pdf_owner_resolvers.append(resolver)
+
+
+def pdf_file(request: HttpRequest, fingerprint: str, stem: str) -> HttpResponse:
+    """A stored PDF: `/pdf/<fingerprint>/<file name>.pdf`.
+
+    Served only while it is the current file of its version, and to visitors
+    only while that version is public (staff see drafts, never cached); an
+    older fingerprint redirects to the current file; a withdrawn publication
+    answers 410, a deleted one 404. A damaged file is rendered again first.
+    """
+    if not STORED_PDF_FINGERPRINT.fullmatch(fingerprint):
         raise NotFoundForVisitor(_("This PDF does not exist."))
-    return stored_pdf_response(request, etag, f"{stem}.pdf")
+    owner = next((found for resolve in _pdf_owner_resolvers if (found := resolve(stem))), None)
+    if owner is None:
+        raise NotFoundForVisitor(_("This PDF does not exist."))
+    if not owner.is_public and not getattr(request.user, "is_staff", False):
+        return gone(request, _("This document has been withdrawn."))
+    current = owner.current_fingerprint()
+    if current != fingerprint:
+        return redirect_to_stored_pdf(current, owner.filename)
+    if not pdf.is_intact(pdf.storage_name(fingerprint)):
+        current = owner.ensure_stored().fingerprint
+        if current != fingerprint:
+            return redirect_to_stored_pdf(current, owner.filename)
+    return stored_pdf_response(request, fingerprint, owner.filename, public=owner.is_public)
 
 
-def redirect_to_stored_pdf(etag: str, filename: str) -> HttpResponseRedirect:
-    """From a tract's stable PDF address to the address of its current content."""
-    response = HttpResponseRedirect(reverse("pdf_file", kwargs={"etag": etag, "stem": filename.removesuffix(".pdf")}))
+def redirect_to_stored_pdf(fingerprint: str, filename: str) -> HttpResponseRedirect:
+    """From a stable PDF address to the address of its current content."""
+    response = HttpResponseRedirect(
+        reverse("pdf_file", kwargs={"fingerprint": fingerprint, "stem": filename.removesuffix(".pdf")})
+    )
     # Short: after an edit, the stable address points to the new file within a minute.
     response["Cache-Control"] = "public, max-age=60"
     return response
@@ -88,3 +152,22 @@ def preview_language_links(versions: list, current: str, page_url: Callable) -> 
         {"code": v.language, "name": native_name(v.language), "url": page_url(v), "current": v.language == current}
         for v in versions
     ]
+
+
+def redirect_to_original_pdf(
+    request: HttpRequest,
+    publication,
+    pdf_url: Callable[[Any], str],
+    *,
+    missing: str,
+    parameters: tuple[str, ...] = (),
+) -> HttpResponseRedirect:
+    """No version in the visitor's language: the original's PDF rather than a dead end.
+
+    Only the named query parameters are passed on, encoded anew.
+    """
+    original = publication.original_version()
+    if original is None:
+        raise NotFoundForVisitor(missing)
+    query = urlencode({name: request.GET[name][:20] for name in parameters if request.GET.get(name)})
+    return redirect(pdf_url(original) + (f"?{query}" if query else ""))

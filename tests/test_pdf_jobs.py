@@ -19,7 +19,7 @@ def test_the_task_renders_every_format_of_every_version(make_tract):
     records = TractPDF.objects.filter(version__tract=tract)
     assert records.count() == 2 * len(PRINT_FORMATS)
     for record in records:
-        assert record.etag == tract_pdf_plan(record.version, PRINT_FORMATS[record.print_format]).etag
+        assert record.fingerprint == tract_pdf_plan(record.version, PRINT_FORMATS[record.print_format]).fingerprint
         assert record.page_count == 1
 
 

@@ -9,7 +9,7 @@ from django.core.files.storage import default_storage
 from collectif import pdf
 from collectif.preflight import preflight
 from tests.helpers import MM, read_pdf
-from tracts.printing import PRINT_FORMATS, ensure_tract_pdf, leaflet_html
+from tracts.printing import BILINGUAL_FORMATS, PRINT_FORMATS, ensure_tract_pdf, leaflet_html
 
 pytestmark = pytest.mark.django_db
 
@@ -187,9 +187,16 @@ def test_bad_formats_and_versos_are_clear_404s(client, bilingual, url, message):
 
 def test_each_format_downloads(client, bilingual):
     for name in PRINT_FORMATS:
-        response = client.get(f"/ar/tracts/non-au-score/{name}.pdf?verso=fr", follow=True)
+        response = client.get(f"/ar/tracts/non-au-score/{name}.pdf", follow=True)
         assert response.status_code == 200, name
-        assert response.redirect_chain[-1][0].endswith(f"/non-au-score-ar-fr-{name}.pdf")
+        assert response.redirect_chain[-1][0].endswith(f"/non-au-score-ar-{name}.pdf")
+        # Another language on the back only where bilingual sheets are offered.
+        response = client.get(f"/ar/tracts/non-au-score/{name}.pdf?verso=fr", follow=True)
+        if name in BILINGUAL_FORMATS:
+            assert response.status_code == 200, name
+            assert response.redirect_chain[-1][0].endswith(f"/non-au-score-ar-fr-{name}.pdf")
+        else:
+            assert response.status_code == 404, name
 
 
 @pytest.mark.django_db(transaction=True)

@@ -30,6 +30,7 @@ def test_deploy_check_is_clean_with_production_values(tmp_path):
         DEBUG="0",
         SECRET_KEY="a-long-random-production-secret-key-0123456789-abcdefghijklmnop",
         ALLOWED_HOSTS="collectif.example.org",
+        SITE_URL="https://collectif.example.org",
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
     )
     assert result.returncode == 0, result.stderr

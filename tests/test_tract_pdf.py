@@ -100,7 +100,7 @@ def test_editing_a_tract_gives_a_new_pdf(french_version):
     french_version.save()
     after = ensure_tract_pdf(french_version, PRINT_FORMATS["a5"])
 
-    assert after.etag != before.etag
+    assert after.fingerprint != before.fingerprint
     assert "Un autre titre" in read_pdf(after).pages[0].extract_text()
 
 
@@ -111,7 +111,7 @@ def test_changing_the_legal_footer_gives_a_new_pdf(french_version):
     tract.save()
     after = ensure_tract_pdf(TractVersion.objects.get(pk=french_version.pk), PRINT_FORMATS["a5"])
 
-    assert after.etag != before.etag
+    assert after.fingerprint != before.fingerprint
     assert "Imprimerie Exemple" in read_pdf(after).pages[0].extract_text()
 
 

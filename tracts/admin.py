@@ -15,6 +15,7 @@ from .models import FIRST_PAGE_PICTURE_FORMAT, Tract, TractPDF, TractVersion
 from .printing import (
     MAX_LEAFLET_PAGES,
     PRINT_FORMATS,
+    current_fingerprint,
     ensure_tract_pdf,
     leaflet_page_counts,
     overflows,
@@ -62,7 +63,7 @@ class TractAdmin(PreviewAdmin):
             for print_format in PRINT_FORMATS.values():
                 record = records.get((version.pk, print_format.name))
                 url = reverse("admin:tracts_tract_preview_pdf", args=[tract.pk, version.language, print_format.name])
-                if record is None or record.rendered_at < changed_at:
+                if record is None or record.fingerprint != current_fingerprint(version, print_format):
                     state = format_html('<span class="pdf-waiting">{}</span>', _("being made…"))
                 elif record.page_count > MAX_LEAFLET_PAGES:
                     state = format_html(

@@ -2,6 +2,8 @@
 
 from django.core.files.storage import default_storage
 from django.db import models
+from django.db.models.signals import post_save
+from django.dispatch import receiver
 from django.urls import reverse, reverse_lazy
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -9,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from collectif import pdf
 from collectif.html import RICH_TEXT_EDITOR_EXTENSIONS, RichTextField
 from collectif.models import SiteSettings
-from collectif.publishing import LanguageVersion, Publication, PublicationQuerySet
+from collectif.publishing import PrintedVersion, Publication, PublicationQuerySet, stale_pdf_token
 from collectif.search import plain_text
 
 # The tract's editor also tells how many pages each print format will take.
@@ -56,7 +58,7 @@ class Tract(Publication):
         return self.legal_footer or (site_settings or SiteSettings.load()).legal_footer
 
 
-class TractVersion(LanguageVersion):
+class TractVersion(PrintedVersion):
     """The tract written in one language."""
 
     tract = models.ForeignKey(Tract, on_delete=models.CASCADE, related_name="versions", verbose_name=_("tract"))
@@ -87,13 +89,30 @@ class TractVersion(LanguageVersion):
         with translation.override(self.language):
             return reverse("tracts:pdf", kwargs={"slug": self.tract.slug, "print_format": print_format})
 
+    def offers_bilingual_sheets(self) -> bool:
+        """Whether this version may share a sheet with another language (one on
+        each side): only when its text is known, from its current A5 render, to
+        fit one page. Known once per instance (`printing.note_one_page_versions`
+        answers it for several versions in one query)."""
+        if not hasattr(self, "fits_one_bilingual_page"):
+            from .printing import note_one_page_versions  # printing imports this module
+
+            note_one_page_versions([self])
+        return self.fits_one_bilingual_page
+
+
+@receiver(post_save, sender=SiteSettings)
+def site_settings_changed(**kwargs) -> None:
+    """The site's name and legal footer are printed on every tract."""
+    TractVersion.objects.update(pdf_environment=stale_pdf_token())
+
 
 class TractPDF(models.Model):
     """The last render of a language version in one print format (for the admin's status)."""
 
     version = models.ForeignKey(TractVersion, on_delete=models.CASCADE, related_name="pdfs")
     print_format = models.CharField(max_length=20)
-    etag = models.CharField(max_length=40)
+    fingerprint = models.CharField(max_length=40)
     page_count = models.PositiveSmallIntegerField()
     words_over = models.PositiveIntegerField(default=0)  # printed past the second page
     rendered_at = models.DateTimeField()
@@ -110,4 +129,4 @@ class TractPDF(models.Model):
 
     def first_page_picture_url(self) -> str:
         """The picture of the first page, stored with the A5 record (see printing)."""
-        return default_storage.url(pdf.first_page_picture_name(self.etag))
+        return default_storage.url(pdf.first_page_picture_name(self.fingerprint))

@@ -37,7 +37,7 @@ from collectif.models import SiteSettings
 from collectif.pdf import PDFPlan
 
 from . import prepress
-from .models import FIRST_PAGE_PICTURE_FORMAT, TractPDF, TractVersion
+from .models import FIRST_PAGE_PICTURE_FORMAT, Tract, TractPDF, TractVersion
 from .prepress import OutputCondition, Sheet
 
 
@@ -378,10 +378,63 @@ def _structure_elements(tree: pikepdf.Dictionary) -> list[pikepdf.Dictionary]:
 def _leaflet_plan(version: TractVersion, size: LeafletSize, print_shop: bool) -> PDFPlan:
     html = leaflet_html(version, size, print_shop=print_shop)
     return PDFPlan(
-        etag=pdf.fingerprint("leaflet", html),
+        fingerprint=pdf.fingerprint("leaflet", html),
         filename="",
         render=lambda: _render_leaflets([html], size, print_shop, [version.language]),
     )
+
+
+def _leaflet_key(print_format: PrintFormat) -> str:
+    """The key of a format's leaflet among a version's stored fingerprints."""
+    return f"leaflet-{print_format.size.name}{'-pro' if print_format.print_shop else ''}"
+
+
+def _format_fingerprint(print_format: PrintFormat, leaflet_fingerprints: list[str]) -> str:
+    """A format's fingerprint from its leaflets' (a lone leaflet is its own file)."""
+    if len(leaflet_fingerprints) == 1 and print_format.sheet is None:
+        return leaflet_fingerprints[0]
+    return pdf.fingerprint(print_format.name, *leaflet_fingerprints)
+
+
+def bilingual_offered(version: TractVersion, verso: TractVersion, print_format: PrintFormat) -> bool:
+    """Whether `verso` may be printed on the back of `version` in this format."""
+    return (
+        print_format.name in BILINGUAL_FORMATS
+        and version.language != verso.language
+        and version.offers_bilingual_sheets()
+        and verso.offers_bilingual_sheets()
+    )
+
+
+def compute_pdf_fingerprints(version: TractVersion) -> dict[str, str]:
+    """Every format's fingerprint for `version`, and its leaflets' (for bilingual sheets)."""
+    leaflets: dict[str, str] = {}
+    for print_format in PRINT_FORMATS.values():
+        key = _leaflet_key(print_format)
+        if key not in leaflets:
+            leaflets[key] = _leaflet_plan(version, print_format.size, print_format.print_shop).fingerprint
+    formats = {
+        name: _format_fingerprint(print_format, [leaflets[_leaflet_key(print_format)]])
+        for name, print_format in PRINT_FORMATS.items()
+    }
+    return leaflets | formats
+
+
+def pdf_fingerprints(version: TractVersion) -> dict[str, str]:
+    """The fingerprints kept on the version, computed again (and kept) when out of date."""
+    kept = version.current_pdf_fingerprints()
+    if kept is not None:
+        return kept
+    return version.keep_pdf_fingerprints(compute_pdf_fingerprints(version))
+
+
+def current_fingerprint(version: TractVersion, print_format: PrintFormat, verso: TractVersion | None = None) -> str:
+    """The fingerprint of this PDF as it is now: a lookup in what the version keeps."""
+    fingerprints = pdf_fingerprints(version)
+    if verso is None:
+        return fingerprints[print_format.name]
+    key = _leaflet_key(print_format)
+    return _format_fingerprint(print_format, [fingerprints[key], pdf_fingerprints(verso)[key]])
 
 
 def tract_pdf_filename(version: TractVersion, print_format: PrintFormat, verso: TractVersion | None = None) -> str:
@@ -390,23 +443,30 @@ def tract_pdf_filename(version: TractVersion, print_format: PrintFormat, verso: 
 
 
 def tract_pdf_plan(version: TractVersion, print_format: PrintFormat, verso: TractVersion | None = None) -> PDFPlan:
-    """The PDF of `version` in `print_format`, with `verso`'s pages after its own if given."""
+    """The PDF of `version` in `print_format`, with `verso`'s pages after its own if given.
+
+    Its fingerprint is the one `current_fingerprint` reads from what the
+    versions keep: made from the fingerprints of the leaflets it holds.
+    """
     filename = tract_pdf_filename(version, print_format, verso)
     size, print_shop = print_format.size, print_format.print_shop
+    versions = [v for v in (version, verso) if v]
+    leaflets = [_leaflet_plan(v, size, print_shop) for v in versions]
+    fingerprint = _format_fingerprint(print_format, [leaflet.fingerprint for leaflet in leaflets])
     if print_format.sheet is not None:
-        # Copies on a sheet: imposed from the single copy of the same size.
+        # Copies on a sheet: imposed from the single copy (or bilingual sheet) of the same size.
         single = tract_pdf_plan(version, PRINT_FORMATS[size.name], verso)
         return PDFPlan(
-            etag=pdf.fingerprint(print_format.name, single.etag),
+            fingerprint=fingerprint,
             filename=filename,
             render=lambda: prepress.impose(pdf.read_stored(single), print_format.sheet),
         )
     if verso is None:
-        return replace(_leaflet_plan(version, size, print_shop), filename=filename)
-    versions = [version, verso]
+        return replace(leaflets[0], filename=filename)
+    # Both sides laid out in one pass: one set of font subsets, one profile.
     htmls = [leaflet_html(v, size, print_shop=print_shop) for v in versions]
     return PDFPlan(
-        etag=pdf.fingerprint("bilingual", *htmls),
+        fingerprint=fingerprint,
         filename=filename,
         render=lambda: _render_leaflets(htmls, size, print_shop, [v.language for v in versions]),
     )
@@ -428,12 +488,17 @@ def ensure_tract_pdf(version: TractVersion, print_format: PrintFormat, verso: Tr
 
     Single-language PDFs are recorded with their page count (and the words
     past the second page, if any), for the admin and the bilingual sheets.
+    The version keeps its fingerprints up to date.
     """
     plan = tract_pdf_plan(version, print_format, verso)
     pdf.ensure_stored(plan)
+    if verso is None and version.current_pdf_fingerprints() is None:
+        version.keep_pdf_fingerprints(compute_pdf_fingerprints(version))
     if (
         verso is None
-        and not TractPDF.objects.filter(version=version, print_format=print_format.name, etag=plan.etag).exists()
+        and not TractPDF.objects.filter(
+            version=version, print_format=print_format.name, fingerprint=plan.fingerprint
+        ).exists()
     ):
         rendered = pdf.read_stored(plan)
         pages = prepress.page_count(rendered)
@@ -450,7 +515,7 @@ def ensure_tract_pdf(version: TractVersion, print_format: PrintFormat, verso: Tr
                 TractPDF(
                     version=version,
                     print_format=print_format.name,
-                    etag=plan.etag,
+                    fingerprint=plan.fingerprint,
                     page_count=pages,
                     words_over=words_over,
                     rendered_at=timezone.now(),
@@ -458,7 +523,7 @@ def ensure_tract_pdf(version: TractVersion, print_format: PrintFormat, verso: Tr
             ],
             update_conflicts=True,
             unique_fields=["version", "print_format"],
-            update_fields=["etag", "page_count", "words_over", "rendered_at"],
+            update_fields=["fingerprint", "page_count", "words_over", "rendered_at"],
         )
     return plan
 
@@ -512,7 +577,7 @@ def overflows(versions: list[TractVersion], format_names: tuple[str, ...] = CHEC
     for version in versions:
         for name in format_names:
             plan = ensure_tract_pdf(version, PRINT_FORMATS[name])
-            record = TractPDF.objects.get(version=version, print_format=name, etag=plan.etag)
+            record = TractPDF.objects.get(version=version, print_format=name, fingerprint=plan.fingerprint)
             if record.page_count > MAX_LEAFLET_PAGES:
                 found.append(Overflow(version, name, record.page_count, record.words_over))
     return found
@@ -521,7 +586,7 @@ def overflows(versions: list[TractVersion], format_names: tuple[str, ...] = CHEC
 def recorded_overflows(versions: list[TractVersion]) -> list[Overflow]:
     """Overflows already known from renders of the current texts (no render here)."""
     current = {
-        (version.pk, print_format.name): tract_pdf_plan(version, print_format).etag
+        (version.pk, print_format.name): current_fingerprint(version, print_format)
         for version in versions
         for print_format in PRINT_FORMATS.values()
         if print_format.sheet is None
@@ -531,7 +596,7 @@ def recorded_overflows(versions: list[TractVersion]) -> list[Overflow]:
     return [
         Overflow(by_pk[record.version_id], record.print_format, record.page_count, record.words_over)
         for record in records
-        if current.get((record.version_id, record.print_format)) == record.etag
+        if current.get((record.version_id, record.print_format)) == record.fingerprint
     ]
 
 
@@ -545,11 +610,38 @@ def one_page_versions(versions: list[TractVersion], format_name: str) -> set[str
     return {
         version.language
         for version in versions
-        if version.pk in records and records[version.pk].etag == tract_pdf_plan(version, print_format).etag
+        if version.pk in records and records[version.pk].fingerprint == current_fingerprint(version, print_format)
     }
+
+
+def note_one_page_versions(versions: list[TractVersion]) -> None:
+    """Tell each version whether it fits one page of the bilingual sheets' size (one query)."""
+    one_page = one_page_versions(versions, PRINT_FORMATS[BILINGUAL_FORMATS[0]].size.name)
+    for version in versions:
+        version.fits_one_bilingual_page = version.language in one_page
 
 
 def fits_one_page(version: TractVersion, format_name: str) -> bool:
     """Render (once) the single copy of `version` in this format and tell whether it is one page."""
     plan = ensure_tract_pdf(version, PRINT_FORMATS[format_name])
-    return TractPDF.objects.get(version=version, print_format=format_name, etag=plan.etag).page_count == 1
+    return TractPDF.objects.get(version=version, print_format=format_name, fingerprint=plan.fingerprint).page_count == 1
+
+
+def referenced_pdf_fingerprints() -> set[str]:
+    """Every file a tract version may be served from now: its formats, its
+    leaflets (sheets are made from them) and its bilingual sheets.
+
+    Drafts included (staff preview them); out-of-date fingerprints are
+    computed again, and kept.
+    """
+    referenced: set[str] = set()
+    for tract in Tract.objects.prefetch_related("versions").order_by("pk").iterator(chunk_size=100):
+        versions = tract.all_versions()
+        note_one_page_versions(versions)
+        for version in versions:
+            referenced.update(pdf_fingerprints(version).values())
+            for verso in versions:
+                for name in BILINGUAL_FORMATS:
+                    if bilingual_offered(version, verso, PRINT_FORMATS[name]):
+                        referenced.add(current_fingerprint(version, PRINT_FORMATS[name], verso))
+    return referenced

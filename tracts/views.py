@@ -1,22 +1,36 @@
+import re
 from collections.abc import Callable
 
+from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
+from collectif import pdf as stored_pdfs
 from collectif.models import Theme
-from collectif.views import NotFoundForVisitor, preview_language_links, redirect_to_stored_pdf, version_links
+from collectif.views import (
+    NotFoundForVisitor,
+    PDFOwner,
+    preview_language_links,
+    redirect_to_original_pdf,
+    redirect_to_stored_pdf,
+    version_links,
+)
 
 from .models import Tract, TractVersion
 from .printing import (
     BILINGUAL_FORMATS,
     PRINT_FORMATS,
     PrintFormat,
+    bilingual_offered,
+    current_fingerprint,
     ensure_tract_pdf,
     fits_one_page,
-    one_page_versions,
+    note_one_page_versions,
     recorded_overflows,
+    tract_pdf_filename,
 )
 
 # Builds the address of a version's PDF: (version, format name, back-side language).
@@ -66,15 +80,19 @@ def download_links(version: TractVersion, pdf_url: PDFURL) -> dict[str, list[dic
             "verso": verso,
         }
 
-    versions = version.tract.all_versions()
+    others = version.tract.all_versions()
     # A language on each side of one sheet: only when each fits one page
     # (known from their renders; not offered before those are done).
-    one_page = one_page_versions(versions, PRINT_FORMATS[BILINGUAL_FORMATS[0]].size.name)
-    others = [o for o in versions if o.language != version.language and {o.language, version.language} <= one_page]
+    note_one_page_versions(others)
     return {
         "home": [link(f) for f in PRINT_FORMATS.values() if not f.print_shop],
         "print_shop": [link(f) for f in PRINT_FORMATS.values() if f.print_shop],
-        "bilingual": [link(PRINT_FORMATS[name], other) for other in others for name in BILINGUAL_FORMATS],
+        "bilingual": [
+            link(PRINT_FORMATS[name], other)
+            for other in others
+            for name in BILINGUAL_FORMATS
+            if bilingual_offered(version, other, PRINT_FORMATS[name])
+        ],
     }
 
 
@@ -125,6 +143,7 @@ def resolve_pdf_request(tract: Tract, version: TractVersion, print_format: str, 
     """The format and back-side version asked for, or a 404 that says what is wrong."""
     if print_format not in PRINT_FORMATS:
         raise NotFoundForVisitor(_("There is no “%(format)s” print format.") % {"format": print_format[:20]})
+    chosen_format = PRINT_FORMATS[print_format]
     verso = None
     if verso_language:
         verso = tract.version(verso_language[:10])
@@ -134,7 +153,9 @@ def resolve_pdf_request(tract: Tract, version: TractVersion, print_format: str, 
             )
         if verso == version:
             raise NotFoundForVisitor(_("Choose another language than the front's for the back of the sheet."))
-        single_copy = PRINT_FORMATS[print_format].size.name
+        if chosen_format.name not in BILINGUAL_FORMATS:
+            raise NotFoundForVisitor(_("This print format is not offered with another language on the back."))
+        single_copy = chosen_format.size.name
         for side in (version, verso):
             if not fits_one_page(side, single_copy):
                 raise NotFoundForVisitor(
@@ -144,19 +165,63 @@ def resolve_pdf_request(tract: Tract, version: TractVersion, print_format: str, 
                     )
                     % {"language": side.get_language_display(), "format": single_copy.upper()}
                 )
-    return PRINT_FORMATS[print_format], verso
+    return chosen_format, verso
 
 
 def pdf(request: HttpRequest, slug: str, print_format: str) -> HttpResponse:
-    tract = get_object_or_404(Tract.objects.published().for_page(), slug=slug)
-    version = tract.version(request.LANGUAGE_CODE)
+    """The stable address of a PDF: one lookup of the fingerprint the version
+    keeps, and a redirect to the stored file (rendered first if missing)."""
+    published = Tract.objects.published().filter(slug=slug)
+    version = TractVersion.objects.filter(tract__in=published, language=request.LANGUAGE_CODE).select_related("tract")
+    version = version.first()
     if version is None:
         # No version in this language: send the reader to the one they see
         # on the tract's page rather than a dead end.
-        fallback = tract.original_version()
-        if fallback is None:
-            raise NotFoundForVisitor(_("This tract has no text yet."))
-        return redirect(public_pdf_url(fallback, print_format, request.GET.get("verso")))
-    chosen_format, verso = resolve_pdf_request(tract, version, print_format, request.GET.get("verso"))
-    plan = ensure_tract_pdf(version, chosen_format, verso)
-    return redirect_to_stored_pdf(plan.etag, plan.filename)
+        tract = get_object_or_404(Tract.objects.published().with_versions(), slug=slug)
+        return redirect_to_original_pdf(
+            request,
+            tract,
+            lambda original: original.get_pdf_url(print_format),
+            missing=_("This tract has no text yet."),
+            parameters=("verso",),
+        )
+    chosen_format, verso = resolve_pdf_request(version.tract, version, print_format, request.GET.get("verso"))
+    fingerprint = current_fingerprint(version, chosen_format, verso)
+    if not default_storage.exists(stored_pdfs.storage_name(fingerprint)):
+        fingerprint = ensure_tract_pdf(version, chosen_format, verso).fingerprint
+    return redirect_to_stored_pdf(fingerprint, tract_pdf_filename(version, chosen_format, verso))
+
+
+def _language_codes() -> str:
+    return "|".join(re.escape(code) for code, _name in settings.LANGUAGES)
+
+
+def stored_pdf_owner(stem: str) -> PDFOwner | None:
+    """Read a stored PDF's file name, `<slug>-<lang>[-<back lang>]-<format>`, back
+    into the version and format it is the PDF of (see tract_pdf_filename)."""
+    formats = "|".join(re.escape(name) for name in sorted(PRINT_FORMATS, key=len, reverse=True))
+    languages = _language_codes()
+    pattern = rf"(?P<slug>.+?)-(?P<front>{languages})(?:-(?P<back>{languages}))?-(?P<format>{formats})"
+    match = re.fullmatch(pattern, stem)
+    if match is None:
+        return None
+    # A slug may itself end like a language ("x-en"): try both readings.
+    readings = [(match["slug"], match["front"], match["back"])]
+    if match["back"]:
+        readings.append((f"{match['slug']}-{match['front']}", match["back"], None))
+    slugs = {slug for slug, _front, _back in readings}
+    candidates = TractVersion.objects.filter(tract__slug__in=slugs).select_related("tract")
+    versions = {(v.tract.slug, v.language): v for v in candidates}
+    print_format = PRINT_FORMATS[match["format"]]
+    for slug, front, back in readings:
+        version = versions.get((slug, front))
+        verso = versions.get((slug, back)) if back else None
+        if version is None or (back and (verso is None or not bilingual_offered(version, verso, print_format))):
+            continue
+        return PDFOwner(
+            is_public=version.tract.is_public,
+            filename=tract_pdf_filename(version, print_format, verso),
+            current_fingerprint=lambda v=version, s=verso: current_fingerprint(v, print_format, s),
+            ensure_stored=lambda v=version, s=verso: ensure_tract_pdf(v, print_format, s),
+        )
+    return None

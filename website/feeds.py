@@ -71,7 +71,7 @@ class TractFeed(PublicationFeed):
     def item_enclosure_length(self, version) -> int:
         """The size of the A5 PDF once rendered (0, as RSS allows, before that)."""
         for record in getattr(version, "a5_renders", []):
-            name = pdf.storage_name(record.etag)
+            name = pdf.storage_name(record.fingerprint)
             if default_storage.exists(name):
                 return default_storage.size(name)
         return 0

@@ -1,0 +1,85 @@
+"""`manage.py check --deploy` on the documented production environment, and
+what it says when a volunteer forgets SITE_URL or the legal footer."""
+
+from pathlib import Path
+
+import pytest
+
+from collectif import checks
+from tests.test_settings import manage
+
+ENV_FILE = Path(__file__).resolve().parent.parent / "deploy" / "collectif.env"
+
+
+def documented_environment(tmp_path: Path) -> dict[str, str]:
+    """deploy/collectif.env as an operator fills it, with a throw-away SQLite database."""
+    env = {}
+    for line in ENV_FILE.read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, value = line.split("=", 1)
+            env[name] = value.replace("CHANGE-", "changed-")
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    env["MEDIA_ROOT"] = str(tmp_path / "media")
+    env["STATIC_ROOT"] = str(tmp_path / "static")
+    return env
+
+
+def test_deploy_check_passes_on_the_documented_environment_once_the_footer_is_set(tmp_path):
+    env = documented_environment(tmp_path)
+    assert manage("migrate", "-v0", **env).returncode == 0
+
+    before = manage("check", "--deploy", "--fail-level", "WARNING", **env)
+    assert before.returncode != 0
+    assert "collectif.W001" in before.stderr + before.stdout
+
+    set_footer = (
+        "from collectif.models import SiteSettings; s = SiteSettings.load(); "
+        "s.issuer = 'Collectif Exemple, 1 rue Réelle, 69000 Lyon'; s.save()"
+    )
+    assert manage("shell", "-c", set_footer, **env).returncode == 0
+    after = manage("check", "--deploy", "--fail-level", "WARNING", **env)
+    assert after.returncode == 0, after.stderr
+    assert "no issues" in after.stdout
+
+
+def test_deploy_check_fails_without_site_url(tmp_path):
+    env = documented_environment(tmp_path)
+    del env["SITE_URL"]
+    result = manage("check", "--deploy", **env)
+    assert result.returncode != 0
+    assert "collectif.E001" in result.stderr
+    assert "http://127.0.0.1:8000" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "site_url", ["", "http://127.0.0.1:8000", "http://localhost", "https://[::1]/", "http://0.0.0.0:8000", "example"]
+)
+def test_a_missing_or_loopback_site_url_is_an_error(settings, site_url):
+    settings.DEBUG = False
+    settings.SITE_URL = site_url
+    assert [message.id for message in checks.check_site_url(None)] == ["collectif.E001"]
+
+
+def test_a_public_site_url_passes_and_plain_http_is_a_warning(settings):
+    settings.DEBUG = False
+    settings.SITE_URL = "https://collectif.example.org"
+    assert checks.check_site_url(None) == []
+    settings.SITE_URL = "http://collectif.example.org"
+    assert [message.id for message in checks.check_site_url(None)] == ["collectif.W002"]
+
+
+def test_site_url_is_not_checked_on_a_laptop(settings):
+    settings.DEBUG = True
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    assert checks.check_site_url(None) == []
+
+
+@pytest.mark.django_db
+def test_the_sample_legal_footer_is_a_warning():
+    from collectif.models import SiteSettings
+
+    assert [message.id for message in checks.check_legal_footer(None)] == ["collectif.W001"]
+    site_settings = SiteSettings.load()
+    site_settings.issuer = "Collectif Exemple, 1 rue Réelle, 69000 Lyon"
+    site_settings.save()
+    assert checks.check_legal_footer(None) == []

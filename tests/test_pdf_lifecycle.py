@@ -1,0 +1,279 @@
+"""A stored PDF lives as long as it is the current file of a public version:
+stable addresses, old fingerprints, drafts, withdrawn and deleted tracts,
+bilingual sheets, damaged files, cleanup."""
+
+import os
+import re
+import time
+
+import pytest
+from django.core.files.storage import default_storage
+from django.core.management import call_command
+
+from articles.printing import ensure_article_pdf
+from collectif import pdf
+from collectif.models import SiteSettings
+from tracts.models import Tract, TractVersion
+from tracts.printing import PRINT_FORMATS, current_fingerprint, ensure_tract_pdf
+
+pytestmark = pytest.mark.django_db
+
+FILE_ADDRESS = re.compile(r"/pdf/(?P<fingerprint>[0-9a-f]{20})/(?P<stem>[-\w]+)\.pdf")
+
+
+def stored_address(client, path: str) -> str:
+    response = client.get(path)
+    assert response.status_code == 302, (path, response.status_code)
+    assert FILE_ADDRESS.fullmatch(response["Location"]), response["Location"]
+    return response["Location"]
+
+
+def fingerprint_of(address: str) -> str:
+    return FILE_ADDRESS.fullmatch(address)["fingerprint"]
+
+
+def test_the_stable_address_is_one_lookup_once_the_fingerprint_is_kept(client, make_tract, django_assert_num_queries):
+    make_tract("non-au-score")
+    first = stored_address(client, "/fr/tracts/non-au-score/a5.pdf")
+    version = TractVersion.objects.get()
+    assert version.pdf_fingerprints["a5"] == fingerprint_of(first)
+
+    with django_assert_num_queries(1):
+        again = stored_address(client, "/fr/tracts/non-au-score/a5.pdf")
+    assert again == first
+
+
+def test_fingerprints_are_computed_again_after_an_edit_a_tract_change_or_new_site_settings(client, make_tract):
+    tract = make_tract("non-au-score")
+    first = stored_address(client, "/fr/tracts/non-au-score/a5.pdf")
+
+    version = TractVersion.objects.get()
+    version.title = "Un autre titre"
+    version.save()
+    after_edit = stored_address(client, "/fr/tracts/non-au-score/a5.pdf")
+    assert after_edit != first
+
+    tract.show_qr_code = True
+    tract.save()
+    after_tract_change = stored_address(client, "/fr/tracts/non-au-score/a5.pdf")
+    assert after_tract_change != after_edit
+
+    site_settings = SiteSettings.load()
+    site_settings.issuer = "Un autre collectif, Lyon"
+    site_settings.save()
+    assert stored_address(client, "/fr/tracts/non-au-score/a5.pdf") != after_tract_change
+
+
+def test_a_computation_started_before_an_edit_does_not_keep_its_result(make_tract):
+    make_tract("non-au-score")
+    reader = TractVersion.objects.get()
+    editor = TractVersion.objects.get()
+    editor.title = "Modifié pendant le calcul"
+    editor.save()
+
+    reader.keep_pdf_fingerprints({"a5": "0" * 20})
+
+    assert TractVersion.objects.get().current_pdf_fingerprints() is None
+
+
+def test_a_new_render_environment_outdates_kept_fingerprints(client, make_tract, settings):
+    make_tract("non-au-score")
+    first = stored_address(client, "/fr/tracts/non-au-score/a5.pdf")
+    settings.SITE_URL = "https://autre.example.org"  # printed on the tract, part of the environment
+    assert TractVersion.objects.get().current_pdf_fingerprints() is None
+    assert stored_address(client, "/fr/tracts/non-au-score/a5.pdf") != first
+
+
+def test_an_old_fingerprint_redirects_to_the_current_file(client, make_tract):
+    make_tract("non-au-score")
+    old = stored_address(client, "/fr/tracts/non-au-score/a5.pdf")
+    version = TractVersion.objects.get()
+    version.body = "<p>Un texte corrigé.</p>"
+    version.save()
+
+    response = client.get(old)
+    assert response.status_code == 302
+    current = response["Location"]
+    assert current != old and current.endswith("/non-au-score-fr-a5.pdf")
+    assert client.get(current).status_code == 200
+
+
+def test_a_stored_pdf_is_the_same_file_for_every_browser_language(client, make_tract):
+    make_tract("non-au-score")
+    address = stored_address(client, "/fr/tracts/non-au-score/a5.pdf")
+    response = client.get(address, headers={"Accept-Language": "ar"})
+    assert response.status_code == 200
+    assert "Accept-Language" not in response.get("Vary", "")
+    assert not response.has_header("Content-Language")
+
+
+def test_nginx_sends_the_file_when_accel_redirect_is_set(client, make_tract, settings):
+    settings.PDF_ACCEL_REDIRECT = "/_stored-pdfs/"
+    make_tract("non-au-score")
+    address = stored_address(client, "/fr/tracts/non-au-score/a5.pdf")
+    fingerprint = fingerprint_of(address)
+    response = client.get(address)
+    assert response.status_code == 200
+    assert response["X-Accel-Redirect"] == f"/_stored-pdfs/{fingerprint[:2]}/{fingerprint}.pdf"
+    assert response.content == b""
+    assert response["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert response["Content-Disposition"] == 'inline; filename="non-au-score-fr-a5.pdf"'
+
+
+def test_a_draft_pdf_is_for_staff_only_and_never_cached(client, admin_client, make_tract):
+    tract = make_tract("brouillon", status=Tract.Status.DRAFT)
+    plan = ensure_tract_pdf(tract.versions.get(), PRINT_FORMATS["a5"])
+    address = f"/pdf/{plan.fingerprint}/brouillon-fr-a5.pdf"
+
+    assert client.get(address).status_code == 410
+    response = admin_client.get(address)
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "private, no-store"
+
+
+def test_a_withdrawn_tract_answers_410_and_its_files_are_deleted(
+    client, make_tract, django_capture_on_commit_callbacks
+):
+    tract = make_tract("retire", {"fr": {}, "en": {}})
+    address = stored_address(client, "/fr/tracts/retire/a5.pdf")
+    name = pdf.storage_name(fingerprint_of(address))
+    assert default_storage.exists(name)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        tract.status = Tract.Status.DRAFT
+        tract.save()
+
+    assert client.get(address).status_code == 410
+    assert client.get("/fr/tracts/retire/a5.pdf").status_code == 404
+    assert not default_storage.exists(name)
+
+
+def test_a_deleted_tract_answers_404_and_its_files_are_deleted(client, make_tract, django_capture_on_commit_callbacks):
+    tract = make_tract("supprime")
+    address = stored_address(client, "/fr/tracts/supprime/a5.pdf")
+    name = pdf.storage_name(fingerprint_of(address))
+    preview = pdf.first_page_picture_name(fingerprint_of(address))
+    assert default_storage.exists(preview)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        tract.delete()
+
+    assert client.get(address).status_code == 404
+    assert not default_storage.exists(name)
+    assert not default_storage.exists(preview)
+
+
+def test_verso_only_where_bilingual_sheets_are_offered(client, make_tract, monkeypatch):
+    make_tract("bilingue", {"fr": {}, "ar": {"title": "نص"}})
+    address = stored_address(client, "/fr/tracts/bilingue/a5.pdf?verso=ar")
+    assert address.endswith("/bilingue-fr-ar-a5.pdf")
+    assert client.get(address).status_code == 200
+
+    for print_format in ("a5-pro", "a4", "a6-4up"):
+        response = client.get(f"/fr/tracts/bilingue/{print_format}.pdf?verso=ar")
+        assert response.status_code == 404, print_format
+        assert "Ce format ne se fait pas avec une autre langue au verso." in response.content.decode()
+    assert client.get(f"/pdf/{fingerprint_of(address)}/bilingue-fr-ar-a5-pro.pdf").status_code == 404
+
+    # The hook a version offers: when it says no, the sheet is neither linked nor served.
+    monkeypatch.setattr(TractVersion, "offers_bilingual_sheets", lambda self: self.language != "ar")
+    assert client.get("/fr/tracts/bilingue/a5.pdf?verso=ar").status_code == 404
+    assert "?verso=ar" not in client.get("/fr/tracts/bilingue/").content.decode()
+
+
+def test_the_fallback_passes_on_only_the_back_side_language_encoded_anew(client, make_tract):
+    make_tract("seulement-fr", {"fr": {}, "ar": {}})
+    response = client.get("/en/tracts/seulement-fr/a5.pdf", {"verso": "ar&x=1", "utm_source": "spam"})
+    assert response.status_code == 302
+    assert response["Location"] == "/fr/tracts/seulement-fr/a5.pdf?verso=ar%26x%3D1"
+
+
+def test_a_damaged_stored_file_is_rendered_again_before_being_served(client, make_tract):
+    make_tract("abime")
+    address = stored_address(client, "/fr/tracts/abime/a5.pdf")
+    path = default_storage.path(pdf.storage_name(fingerprint_of(address)))
+    with open(path, "rb") as stored:
+        whole = stored.read()
+
+    for damage in (b"", whole[: len(whole) // 2]):
+        with open(path, "wb") as stored:
+            stored.write(damage)
+        assert not pdf.is_intact(pdf.storage_name(fingerprint_of(address)))
+        response = client.get(address)
+        assert response.status_code == 200
+        served = b"".join(response.streaming_content)
+        assert served.startswith(b"%PDF-") and b"%%EOF" in served[-1024:]
+
+
+def test_is_intact_refuses_empty_truncated_and_non_pdf_files():
+    for name, content in (("pdfs/aa/empty.pdf", b""), ("pdfs/aa/cut.pdf", b"%PDF-1.7\n" + b"x" * 5000)):
+        pdf._save_atomically(name, content)
+        assert not pdf.is_intact(name)
+    pdf._save_atomically("pdfs/aa/whole.pdf", b"%PDF-1.7\n" + b"x" * 100 + b"\n%%EOF\n")
+    assert pdf.is_intact("pdfs/aa/whole.pdf")
+    assert not pdf.is_intact("pdfs/aa/missing.pdf")
+
+
+def test_cleanup_deletes_only_unreferenced_and_old_files(client, make_tract, make_article, media_root):
+    make_tract("garde", {"fr": {}, "en": {}})
+    current = stored_address(client, "/fr/tracts/garde/a5.pdf")
+    bilingual = stored_address(client, "/fr/tracts/garde/a5.pdf?verso=en")
+    article_plan = ensure_article_pdf(make_article("analyse").versions.get())
+    version = TractVersion.objects.get(language="fr")
+    version.title = "Titre corrigé"
+    version.save()
+    superseded = pdf.storage_name(fingerprint_of(current))
+    new = stored_address(client, "/fr/tracts/garde/a5.pdf")
+
+    orphan_part = media_root / "pdfs" / "ab" / "tmpcrash.part"
+    orphan_part.parent.mkdir(parents=True, exist_ok=True)
+    orphan_part.write_bytes(b"%PDF-half")
+    young_orphan = "pdfs/cd/" + "c" * 20 + ".pdf"
+    pdf._save_atomically(young_orphan, b"%PDF-1.7 %%EOF")
+    an_hour_ago = time.time() - 7200
+    for path in (
+        default_storage.path(superseded),
+        orphan_part,
+        default_storage.path(pdf.first_page_picture_name(fingerprint_of(current))),
+    ):
+        os.utime(path, (an_hour_ago, an_hour_ago))
+
+    call_command("cleanup_pdfs", "--grace", "3600")
+
+    assert not default_storage.exists(superseded)
+    assert not default_storage.exists(pdf.first_page_picture_name(fingerprint_of(current)))
+    assert not orphan_part.exists()
+    assert default_storage.exists(young_orphan)
+    for kept in (
+        pdf.storage_name(fingerprint_of(new)),
+        pdf.storage_name(fingerprint_of(bilingual)),
+        article_plan.storage_name,
+    ):
+        assert default_storage.exists(kept), kept
+    assert default_storage.exists(pdf.first_page_picture_name(fingerprint_of(new)))
+    assert current_fingerprint(TractVersion.objects.get(language="fr"), PRINT_FORMATS["a5"]) == fingerprint_of(new)
+
+
+def test_article_pdf_lifecycle(client, make_article, django_capture_on_commit_callbacks):
+    article = make_article("analyse")
+    address = stored_address(client, "/fr/articles/analyse/article.pdf")
+    assert address.endswith("/analyse-fr.pdf")
+    assert client.get(address).status_code == 200
+
+    version = article.versions.get()
+    version.body = "<p>Texte revu.</p>"
+    version.save()
+    response = client.get(address)
+    assert response.status_code == 302 and response["Location"] != address
+
+    with django_capture_on_commit_callbacks(execute=True):
+        article.status = article.Status.DRAFT
+        article.save()
+    assert client.get(response["Location"]).status_code == 410
+
+
+def test_pages_say_which_browser_features_are_off(client, make_tract):
+    make_tract("non-au-score")
+    for path in ("/fr/", "/fr/tracts/non-au-score/"):
+        policy = client.get(path)["Permissions-Policy"]
+        assert "camera=()" in policy and "geolocation=()" in policy and "microphone=()" in policy
