@@ -165,6 +165,8 @@ def resolve_pdf_request(tract: Tract, version: TractVersion, print_format: str, 
                     )
                     % {"language": side.get_language_display(), "format": single_copy.upper()}
                 )
+        if not bilingual_offered(version, verso, chosen_format):
+            raise NotFoundForVisitor(_("This print format is not offered with another language on the back."))
     return chosen_format, verso
 
 
