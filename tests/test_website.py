@@ -102,15 +102,6 @@ def test_search_finds_words_in_tracts_and_articles_and_marks_them(client, search
     assert "Checks on claimants" in english
 
 
-def test_search_on_postgresql_stems_and_ignores_accents(client, searchable):
-    if connection.vendor != "postgresql":
-        pytest.skip("stemming and accents need PostgreSQL's text search")
-    html = client.get("/fr/search/", {"q": "controle algorithme"}).content.decode()
-    assert "Le contrôle des allocataires" in html
-    assert "<mark>contrôle</mark>" in html.lower() or "<mark>algorithmes</mark>" in html.lower()
-    assert "Une analyse" not in html  # it has "contrôle" but no "algorithme"
-
-
 @pytest.mark.parametrize(
     "query",
     ["", "   ", "x" * 10_000, "!!! ??? ...", "'; DROP TABLE tracts_tract; --", "a & | ! ( ) :*", "%_%", "<script>"],
