@@ -12,7 +12,7 @@ from django.db.models.signals import post_delete
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from collectif.languages import language_choices, native_name, text_direction
+from collectif.languages import language_choices, native_name, open_graph_locale, text_direction
 from collectif.models import Theme
 from collectif.search import config_for, index_version, unindex_version
 
@@ -127,6 +127,10 @@ class LanguageVersion(models.Model):
     @property
     def direction(self) -> str:
         return text_direction(self.language)
+
+    @property
+    def open_graph_locale(self) -> str:
+        return open_graph_locale(self.language)
 
     @property
     def language_name(self) -> str:

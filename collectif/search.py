@@ -27,7 +27,7 @@ import Stemmer
 from django.conf import settings
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models import F, Max, Q
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
@@ -178,7 +178,7 @@ def rebuild_index(version_models: list[type[models.Model]], using: str = "defaul
             continue
         if db.vendor != "sqlite":
             continue
-        with db.cursor() as cursor:
+        with transaction.atomic(using=using), db.cursor() as cursor:
             cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE kind = %s", [label])  # noqa: S608
             batch = []
             for version in model.objects.using(using).order_by("pk").iterator(chunk_size=2000):

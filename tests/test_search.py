@@ -19,7 +19,7 @@ def archive(make_tract, make_article):
         {
             "fr": {"title": "Le contrôle des allocataires", "body": "<p>Les algorithmes notent chaque dossier.</p>"},
             "en": {"title": "Checks on claimants", "body": "<p>Scoring algorithms rank every file.</p>"},
-            "es": {"title": "El control de los beneficiarios", "body": "<p>Los algoritmos puntúan cada expediente.</p>"},
+            "es": {"title": "El control de los beneficiarios", "body": "<p>Los algoritmos puntúan.</p>"},
             "ar": {"title": "مراقبة المستفيدين", "body": "<p>الخوارزميات تقيّم كل ملف.</p>"},
         },
     )

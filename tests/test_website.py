@@ -41,7 +41,7 @@ def test_home_shows_the_latest_tracts_with_previews_articles_themes_and_presenta
 
     assert "Non au score" in html and "Brouillon" not in html and "Une analyse" in html
     assert "Un collectif contre le score." in html
-    assert 'class="preview" src="/media/previews/' in html
+    assert 'class="first-page small" src="/media/previews/' in html
     assert 'href="/fr/themes/algorithmes/"' in html
     assert '<a href="/fr/pages/a-propos/">Qui sommes-nous</a>' in html  # footer
     arabic = client.get("/ar/").content.decode()
@@ -166,15 +166,6 @@ def test_sitemap_with_hreflang_alternates_and_robots(client, make_tract, make_ar
 
     robots = client.get("/robots.txt").content.decode()
     assert "Sitemap: http://testserver/sitemap.xml" in robots and "admin" not in robots
-
-
-def test_share_tags(client, make_article):
-    make_article("analyse", {"fr": {"title": "Une analyse", "standfirst": "Le chapeau."}})
-    html = client.get("/fr/articles/analyse/").content.decode()
-    assert '<meta property="og:title" content="Une analyse">' in html
-    assert '<meta property="og:description" content="Le chapeau.">' in html
-    assert '<meta property="og:type" content="article">' in html
-    assert '<link rel="canonical" href="/fr/articles/analyse/">' in html
 
 
 def test_scheduled_publications_appear_in_time(client, make_tract):

@@ -97,3 +97,10 @@ class TractPDF(models.Model):
     def preview_url(self) -> str:
         """The picture of the first page, stored with the A5 record (see printing)."""
         return default_storage.url(pdf.preview_name(self.etag))
+
+
+def versions_with_previews() -> models.Prefetch:
+    """A tract's versions, each with its A5 render records as `previews` (for the first-page pictures)."""
+    previews = TractPDF.objects.filter(print_format="a5")
+    versions = TractVersion.objects.prefetch_related(models.Prefetch("pdfs", queryset=previews, to_attr="previews"))
+    return models.Prefetch("versions", queryset=versions)

@@ -8,8 +8,11 @@ from django.utils.translation import gettext as _
 from collectif.models import Theme
 from collectif.views import NotFoundForVisitor, redirect_to_stored_pdf
 
-from .models import Tract, TractVersion
-from .printing import BILINGUAL_FORMATS, PRINT_FORMATS, PrintFormat, ensure_tract_pdf
+from .models import Tract, TractPDF, TractVersion, versions_with_previews
+from .printing import BILINGUAL_FORMATS, HOME_PREVIEW_FORMAT, PRINT_FORMATS, PrintFormat, ensure_tract_pdf
+
+# Size of the stored first-page pictures (collectif.pdf draws them 320 px wide; A5 is 148 × 210 mm).
+PREVIEW_WIDTH, PREVIEW_HEIGHT = 320, 454
 
 # Builds the address of a version's PDF: (version, format name, back-side language).
 PDFURL = Callable[[TractVersion, str, str | None], str]
@@ -24,7 +27,7 @@ def _year_filter(value: str | None) -> int | None:
 
 
 def archive(request: HttpRequest) -> HttpResponse:
-    tracts = Tract.objects.published().with_versions().newest_first()
+    tracts = Tract.objects.published().prefetch_related(versions_with_previews(), "themes").newest_first()
     theme = None
     if theme_slug := request.GET.get("theme"):
         theme = Theme.objects.filter(slug=theme_slug[:80]).first()
@@ -79,12 +82,24 @@ def render_tract_page(
     version = tract.version_for(language)
     if version is None:
         raise NotFoundForVisitor(_("This tract has no text yet."))
+    # The A5 leaflet's record: its page count and the picture of its first page.
+    first_page = TractPDF.objects.filter(version=version, print_format=HOME_PREVIEW_FORMAT).first()
+    share_image = None
+    if first_page:
+        share_image = {
+            "url": request.build_absolute_uri(first_page.preview_url()),
+            "width": PREVIEW_WIDTH,
+            "height": PREVIEW_HEIGHT,
+            "alt": _("First page of the A5 leaflet"),
+        }
     return render(
         request,
         "tracts/detail.html",
         {
             "tract": tract,
             "version": version,
+            "first_page": first_page,
+            "share_image": share_image,
             "is_fallback": version.language != language,
             "versions": tract.all_versions(),
             "downloads": download_links(version, pdf_url),

@@ -1,4 +1,3 @@
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -8,8 +7,7 @@ from articles.models import Article, ArticleVersion, Author
 from collectif.models import Theme
 from collectif.search import MAX_QUERY_LENGTH, MAX_QUERY_WORDS, clean_query, query_words, search_publications
 from collectif.views import NotFoundForVisitor
-from tracts.models import Tract, TractPDF, TractVersion
-from tracts.printing import HOME_PREVIEW_FORMAT
+from tracts.models import Tract, TractVersion, versions_with_previews
 
 from .models import ABOUT, CONTACT, Page
 
@@ -21,9 +19,7 @@ SEARCH_RESULTS = 30
 
 def tracts_with_previews():
     """Published tracts with their versions and the A5 render records (for the previews)."""
-    previews = TractPDF.objects.filter(print_format=HOME_PREVIEW_FORMAT)
-    versions = TractVersion.objects.prefetch_related(Prefetch("pdfs", queryset=previews, to_attr="previews"))
-    return Tract.objects.published().prefetch_related(Prefetch("versions", queryset=versions), "themes")
+    return Tract.objects.published().prefetch_related(versions_with_previews(), "themes")
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -48,7 +44,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def theme(request: HttpRequest, slug: str) -> HttpResponse:
     language = request.LANGUAGE_CODE
     chosen = get_object_or_404(Theme, slug=slug)
-    tracts = Tract.objects.published().with_versions().filter(themes=chosen).newest_first()[:THEME_ITEMS]
+    tracts = tracts_with_previews().filter(themes=chosen).newest_first()[:THEME_ITEMS]
     articles = (
         Article.objects.published()
         .with_versions()
