@@ -39,8 +39,6 @@ SEARCH_CONFIGS = {"fr": "french_unaccent", "en": "english_unaccent", "es": "span
 STEMMERS = {"fr": "french", "en": "english", "es": "spanish", "ar": "arabic"}
 MAX_QUERY_LENGTH = 200
 MAX_QUERY_WORDS = 8
-# A title match outweighs any number of matches in the text.
-TITLE_WEIGHT = 10.0
 # ts_rank weights for D, C, B (text), A (title).
 POSTGRES_WEIGHTS = [0.01, 0.01, 0.1, 1.0]
 
@@ -214,12 +212,16 @@ class Match:
 
 
 def _fts_expression(words: list[str], languages: list[str]) -> str:
-    """An FTS5 query: every word, stemmed in the language of the rows it is compared with."""
+    """An FTS5 query: every word, as any of its stems in the languages of the site.
+
+    One pass over the index, whatever the number of languages; a word that
+    stems alike in two languages is looked up once.
+    """
     clauses = []
-    for language in languages:
-        terms = " AND ".join(f'"{stem}"' for stem in stems(words, language))
-        clauses.append(f'(language : "{language}" AND {{title body}} : ({terms}))')
-    return " OR ".join(clauses)
+    for index in range(len(words)):
+        variants = dict.fromkeys(stems(words, language)[index] for language in languages)
+        clauses.append("(" + " OR ".join(f'"{stem}"' for stem in variants) + ")")
+    return "{title body} : (" + " AND ".join(clauses) + ")"
 
 
 def _postgres_queries(query: str) -> dict[str, SearchQuery]:
@@ -257,20 +259,21 @@ def best_matches(versions: models.QuerySet, query: str, limit: int) -> list[Matc
         )
         return [Match(row[publication_field], row["score"], row["languages"]) for row in rows]
     languages = [code for code, _name in settings.LANGUAGES]
-    inner_sql, inner_params = versions.values("pk").query.sql_with_params()
+    # FTS5 ranks every matching row in C (`rank` is bm25 with a title match
+    # worth ten in the text, see the migration); only the best rows come
+    # back, enough for `limit` publications once their versions are grouped.
+    # Whether they are published is checked by the caller's version query.
     with connection.cursor() as cursor:
-        # bm25() cannot sit inside an aggregate: rank the rows in a
-        # materialised step, then keep each publication's best row.
         cursor.execute(
-            f"WITH ranked AS MATERIALIZED (SELECT publication_id, language, "  # noqa: S608 (constants)
-            f"bm25({FTS_TABLE}, {TITLE_WEIGHT}, 1.0, 0.0) AS score FROM {FTS_TABLE} "
-            f"WHERE {FTS_TABLE} MATCH %s AND kind = %s AND version_id IN ({inner_sql})) "
-            # SQLite gives the bare `language` of the row with the minimum: the best match.
-            "SELECT publication_id, MIN(score) AS best, language, group_concat(language) FROM ranked "
-            "GROUP BY publication_id ORDER BY best, publication_id DESC LIMIT %s",
-            [_fts_expression(words, languages), label, *inner_params, limit],
+            f"SELECT publication_id, language, rank FROM {FTS_TABLE} "  # noqa: S608 (constant)
+            f"WHERE {FTS_TABLE} MATCH %s AND kind = %s ORDER BY rank LIMIT %s",
+            [_fts_expression(words, languages), label, limit * len(languages)],
         )
-        return [Match(row[0], -row[1], list(dict.fromkeys([row[2], *row[3].split(",")]))) for row in cursor.fetchall()]
+        found: dict[int, Match] = {}
+        for publication_id, language, rank in cursor.fetchall():
+            match = found.setdefault(publication_id, Match(publication_id, -rank))
+            match.languages.append(language)
+    return list(found.values())
 
 
 @dataclass
@@ -301,7 +304,6 @@ def search_publications(sources: list[models.QuerySet], query: str, language: st
     for versions in sources:
         found += [(match, versions) for match in best_matches(versions, query, limit)]
     found.sort(key=lambda pair: pair[0].score, reverse=True)
-    found = found[:limit]
     chosen: dict[tuple, list] = {}
     for versions in sources:
         publication_field = INDEXED_MODELS[versions.model._meta.label_lower][1]
@@ -309,16 +311,15 @@ def search_publications(sources: list[models.QuerySet], query: str, language: st
         if not ids:
             continue
         relation = publication_field.removesuffix("_id")
+        # The caller's queryset keeps only what visitors may see.
         for version in versions.filter(**{f"{publication_field}__in": ids}).select_related(relation):
             chosen.setdefault((versions.model, getattr(version, publication_field)), []).append(version)
+    found = [(match, versions) for match, versions in found if (versions.model, match.publication_id) in chosen]
+    found = found[:limit]
     results = []
     order = {code: index for index, (code, _name) in enumerate(settings.LANGUAGES)}
     for match, versions in found:
-        all_versions = sorted(
-            chosen.get((versions.model, match.publication_id), []), key=lambda v: order.get(v.language, 99)
-        )
-        if not all_versions:
-            continue
+        all_versions = sorted(chosen[(versions.model, match.publication_id)], key=lambda v: order.get(v.language, 99))
         shown_language = language if language in match.languages else match.languages[0]
         version = next((v for v in all_versions if v.language == shown_language), all_versions[0])
         results.append(

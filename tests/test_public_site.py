@@ -166,3 +166,15 @@ def test_print_stylesheet_hides_the_tools_and_prints_addresses():
     assert 'content: " (" attr(href) ")"' in print_block
     # The block holds print rules only: no copy of the screen rules.
     assert ".article-card h2 a:hover" not in print_block
+
+
+def test_latin_addresses_in_arabic_contact_boxes_are_isolated(client, make_tract):
+    contact = "بورصة العمل (Bourse du travail)، 12 rue de l'Exemple\ncontact@sans-score.example"
+    make_tract("arabe", {"ar": {"title": "لا", "contact": contact}}, original_language="ar")
+    html = client.get("/ar/tracts/arabe/").content.decode()
+    box = html.split('<aside class="contact">')[1].split("</aside>")[0]
+    assert '<bdi dir="ltr">(Bourse du travail)</bdi>' in box
+    assert '<bdi dir="ltr">12 rue de l&#x27;Exemple</bdi><br><bdi dir="ltr">contact@sans-score.example</bdi>' in box
+    make_tract("francais", {"fr": {"title": "Non", "contact": "12 rue de l'Exemple"}})
+    french = client.get("/ar/tracts/francais/").content.decode()
+    assert "<bdi" not in french.split('<aside class="contact"')[1].split("</aside>")[0]

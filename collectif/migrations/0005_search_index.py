@@ -15,9 +15,15 @@ CREATE = (
 )
 
 
+# Its `rank` column: bm25 with a title match worth ten in the text (the
+# language column does not count).
+RANK = "INSERT INTO collectif_search(collectif_search, rank) VALUES ('rank', 'bm25(10.0, 1.0, 0.0)')"
+
+
 def create(apps, schema_editor):
     if schema_editor.connection.vendor == "sqlite":
         schema_editor.execute(CREATE)
+        schema_editor.execute(RANK)
 
 
 def drop(apps, schema_editor):
