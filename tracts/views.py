@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 from collectif.models import Theme
 from collectif.views import NotFoundForVisitor, redirect_to_stored_pdf
 
-from .models import Tract, TractPDF, TractVersion, versions_with_previews
-from .printing import BILINGUAL_FORMATS, HOME_PREVIEW_FORMAT, PRINT_FORMATS, PrintFormat, ensure_tract_pdf
+from .models import FIRST_PAGE_PICTURE_FORMAT, Tract, TractPDF, TractVersion
+from .printing import BILINGUAL_FORMATS, PRINT_FORMATS, PrintFormat, ensure_tract_pdf
 
 # Size of the stored first-page pictures (collectif.pdf draws them 320 px wide; A5 is 148 × 210 mm).
 PREVIEW_WIDTH, PREVIEW_HEIGHT = 320, 454
@@ -27,7 +27,7 @@ def _year_filter(value: str | None) -> int | None:
 
 
 def archive(request: HttpRequest) -> HttpResponse:
-    tracts = Tract.objects.published().prefetch_related(versions_with_previews(), "themes").newest_first()
+    tracts = Tract.objects.published().with_a5_renders()
     theme = None
     if theme_slug := request.GET.get("theme"):
         theme = Theme.objects.filter(slug=theme_slug[:80]).first()
@@ -83,11 +83,11 @@ def render_tract_page(
     if version is None:
         raise NotFoundForVisitor(_("This tract has no text yet."))
     # The A5 leaflet's record: its page count and the picture of its first page.
-    first_page = TractPDF.objects.filter(version=version, print_format=HOME_PREVIEW_FORMAT).first()
+    first_page = TractPDF.objects.filter(version=version, print_format=FIRST_PAGE_PICTURE_FORMAT).first()
     share_image = None
     if first_page:
         share_image = {
-            "url": request.build_absolute_uri(first_page.preview_url()),
+            "url": request.build_absolute_uri(first_page.first_page_picture_url()),
             "width": PREVIEW_WIDTH,
             "height": PREVIEW_HEIGHT,
             "alt": _("First page of the A5 leaflet"),
@@ -109,7 +109,7 @@ def render_tract_page(
 
 
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
-    tract = get_object_or_404(Tract.objects.published().with_versions(), slug=slug)
+    tract = get_object_or_404(Tract.objects.published().for_page(), slug=slug)
     return render_tract_page(request, tract)
 
 
@@ -130,7 +130,7 @@ def resolve_pdf_request(tract: Tract, version: TractVersion, print_format: str, 
 
 
 def pdf(request: HttpRequest, slug: str, print_format: str) -> HttpResponse:
-    tract = get_object_or_404(Tract.objects.published().with_versions(), slug=slug)
+    tract = get_object_or_404(Tract.objects.published().for_page(), slug=slug)
     version = tract.version(request.LANGUAGE_CODE)
     if version is None:
         # No version in this language: send the reader to the one they see
