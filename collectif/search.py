@@ -17,6 +17,7 @@ excerpted. Versions are kept in step on save and delete; `manage.py
 rebuild_search_index` rebuilds everything.
 """
 
+import functools
 import html
 import re
 import threading
@@ -228,52 +229,64 @@ def _postgres_queries(query: str) -> dict[str, SearchQuery]:
     return {config: SearchQuery(query, config=config, search_type="websearch") for config in SEARCH_CONFIGS.values()}
 
 
-def best_matches(versions: models.QuerySet, query: str, limit: int) -> list[Match]:
-    """The publications of `versions` that match `query`, best first, at most `limit`.
+def best_matches(sources: list[models.QuerySet], query: str, limit: int) -> list[tuple[Match, models.QuerySet]]:
+    """The publications of each source (a queryset of versions) that match
+    `query`, best first across sources, with the source each comes from.
 
-    Only the matching rows are read and only `limit` publications come back:
-    ranking is done by the database's index, in one query.
+    Ranking is done by the database's index; only the best rows come back,
+    enough for `limit` publications once their versions are grouped.
+    Whether they are published is checked by the caller's version query.
     """
     words = query_words(query)
     if not words:
         return []
-    label = versions.model._meta.label_lower
-    publication_field = INDEXED_MODELS[label][1]
     if uses_postgres():
-        queries = _postgres_queries(" ".join(words))
-        matches = Q()
-        for config, search in queries.items():
-            matches |= Q(search_config=config, search_vector=search)
-        everything = None
-        for search in queries.values():
-            everything = search if everything is None else everything | search
-        rank = SearchRank(F("search_vector"), everything, weights=POSTGRES_WEIGHTS)
-        rows = (
-            versions.filter(matches)
-            .values(publication_field)
-            .annotate(
-                score=Max(rank),
-                languages=ArrayAgg("language", order_by=rank.desc()),
-            )
-            .order_by("-score", f"-{publication_field}")[:limit]
-        )
-        return [Match(row[publication_field], row["score"], row["languages"]) for row in rows]
+        found = [(match, versions) for versions in sources for match in _postgres_matches(versions, words, limit)]
+    else:
+        found = _sqlite_matches(sources, words, limit)
+    found.sort(key=lambda pair: pair[0].score, reverse=True)
+    return found
+
+
+def _postgres_matches(versions: models.QuerySet, words: list[str], limit: int) -> list[Match]:
+    publication_field = INDEXED_MODELS[versions.model._meta.label_lower][1]
+    queries = _postgres_queries(" ".join(words))
+    matches = Q()
+    for config, search in queries.items():
+        matches |= Q(search_config=config, search_vector=search)
+    everything = None
+    for search in queries.values():
+        everything = search if everything is None else everything | search
+    rank = SearchRank(F("search_vector"), everything, weights=POSTGRES_WEIGHTS)
+    rows = (
+        versions.filter(matches)
+        .values(publication_field)
+        .annotate(score=Max(rank), languages=ArrayAgg("language", order_by=rank.desc()))
+        .order_by("-score", f"-{publication_field}")[:limit]
+    )
+    return [Match(row[publication_field], row["score"], row["languages"]) for row in rows]
+
+
+def _sqlite_matches(
+    sources: list[models.QuerySet], words: list[str], limit: int
+) -> list[tuple[Match, models.QuerySet]]:
+    # One pass for every kind of publication: FTS5 ranks all the matching
+    # rows in C (`rank` is bm25 with a title match worth ten in the text,
+    # see the migration) before any other condition applies.
     languages = [code for code, _name in settings.LANGUAGES]
-    # FTS5 ranks every matching row in C (`rank` is bm25 with a title match
-    # worth ten in the text, see the migration); only the best rows come
-    # back, enough for `limit` publications once their versions are grouped.
-    # Whether they are published is checked by the caller's version query.
+    by_kind = {versions.model._meta.label_lower: versions for versions in sources}
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT publication_id, language, rank FROM {FTS_TABLE} "  # noqa: S608 (constant)
-            f"WHERE {FTS_TABLE} MATCH %s AND kind = %s ORDER BY rank LIMIT %s",
-            [_fts_expression(words, languages), label, limit * len(languages)],
+            f"SELECT kind, publication_id, language, rank FROM {FTS_TABLE} "  # noqa: S608 (constant)
+            f"WHERE {FTS_TABLE} MATCH %s ORDER BY rank LIMIT %s",
+            [_fts_expression(words, languages), limit * len(languages) * len(sources)],
         )
-        found: dict[int, Match] = {}
-        for publication_id, language, rank in cursor.fetchall():
-            match = found.setdefault(publication_id, Match(publication_id, -rank))
-            match.languages.append(language)
-    return list(found.values())
+        found: dict[tuple[str, int], Match] = {}
+        for kind, publication_id, language, rank in cursor.fetchall():
+            if kind in by_kind:
+                match = found.setdefault((kind, publication_id), Match(publication_id, -rank))
+                match.languages.append(language)
+    return [(match, by_kind[kind]) for (kind, _id), match in found.items()]
 
 
 @dataclass
@@ -298,12 +311,9 @@ def search_publications(sources: list[models.QuerySet], query: str, language: st
     `sources` are querysets of the versions a visitor may see (one per kind
     of publication). Each result shows the version in `language` when it
     matched, else the best-matching one, and names the other versions.
-    Two queries per source, whatever the number of matches.
+    A query or two per source, whatever the number of matches.
     """
-    found: list[tuple[Match, models.QuerySet]] = []
-    for versions in sources:
-        found += [(match, versions) for match in best_matches(versions, query, limit)]
-    found.sort(key=lambda pair: pair[0].score, reverse=True)
+    found = best_matches(sources, query, limit)
     chosen: dict[tuple, list] = {}
     for versions in sources:
         publication_field = INDEXED_MODELS[versions.model._meta.label_lower][1]
@@ -359,9 +369,15 @@ def _matcher(query: str, language: str):
     wanted = {fold(stem) for stem in stems(query_words(query), language)}
 
     def is_match(word: str) -> bool:
-        return fold(stems([word], language)[0]) in wanted
+        return _folded_stem(word, language) in wanted
 
     return is_match
+
+
+@functools.lru_cache(maxsize=50_000)
+def _folded_stem(word: str, language: str) -> str:
+    # Excerpts look at the same words again and again: stem each once.
+    return fold(stems([word], language)[0])
 
 
 def _marked(text: str, is_match) -> SafeString:
