@@ -8,7 +8,7 @@ from collectif.search import rebuild_index_operation
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('collectif', '0005_search_index'),
+        ('collectif', '0006_search_index'),
         ('articles', '0002_search'),
     ]
 

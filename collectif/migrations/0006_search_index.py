@@ -32,6 +32,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("collectif", "0004_theme_translated_names")]
+    dependencies = [("collectif", "0005_organiser_group")]
 
     operations = [migrations.RunPython(create, drop)]
