@@ -36,6 +36,14 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
+def share_image(request: HttpRequest, image) -> dict:
+    """The cover as link previews want it: a whole address, its size, its description."""
+    width = 1200 if "1200" in image.renditions else image.width
+    height = round(image.height * width / image.width) if image.width else 0
+    url = request.build_absolute_uri(image.share_url())
+    return {"url": url, "width": width, "height": height, "alt": image.alt_text}
+
+
 def render_article_page(
     request: HttpRequest,
     article: Article,
@@ -67,7 +75,7 @@ def render_article_page(
             "further_reading": [item.link(language) for item in article.further_reading.all()],
             "related_tracts": [(tract, tract.version_for(language)) for tract in article.related_tracts.all()],
             "pdf_url": pdf_url or version.get_pdf_url(),
-            "og_image_url": request.build_absolute_uri(article.cover_image.share_url()) if article.cover_image else "",
+            "share_image": share_image(request, article.cover_image) if article.cover_image else None,
             "preview": preview,
         },
     )

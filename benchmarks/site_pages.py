@@ -1,6 +1,7 @@
 """Server time of the public pages with a large archive.
 
     .venv/bin/python benchmarks/site_pages.py [--database sqlite|postgres] [--count 5000] [--runs 30]
+        [--database-name NAME]
 
 Creates, in a throw-away database, COUNT tracts and COUNT articles with three
 language versions each (fr, en, ar), then times each page through Django's
@@ -38,7 +39,7 @@ def paragraph(rng: random.Random) -> str:
     return f"{text} {RARE}." if rng.random() < 0.05 else text
 
 
-def configure(database: str) -> str | None:
+def configure(database: str, database_name: str) -> str | None:
     workdir = Path(tempfile.mkdtemp(prefix="collectif-bench-"))
     os.environ.update(
         {
@@ -52,8 +53,10 @@ def configure(database: str) -> str | None:
         }
     )
     if database == "postgres":
-        name = f"collectif_bench_{os.getpid()}"
-        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"CREATE DATABASE {name}"], check=True)
+        name = database_name or f"collectif_bench_{os.getpid()}"
+        psql = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc"]
+        subprocess.run([*psql, f"DROP DATABASE IF EXISTS {name}"], check=True)
+        subprocess.run([*psql, f"CREATE DATABASE {name}"], check=True)
         os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{name}"
         return name
     os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
@@ -61,13 +64,12 @@ def configure(database: str) -> str | None:
 
 
 def populate(count: int) -> None:
-    from django.contrib.postgres.search import SearchVector
     from django.db import connection
     from django.utils import timezone
 
     from articles.models import Article, ArticleVersion, Author
     from collectif.models import Theme
-    from collectif.search import config_for
+    from collectif.search import rebuild_index
     from tracts.models import Tract, TractVersion
 
     rng = random.Random(2026)
@@ -105,13 +107,8 @@ def populate(count: int) -> None:
                 Article.authors.through(article_id=p.pk, author_id=authors[p.pk % len(authors)].pk)
                 for p in publications
             )
-        if connection.vendor == "postgresql":
-            for language in languages:
-                config = config_for(language)
-                version_model.objects.filter(language=language).update(
-                    search_vector=SearchVector("title", config=config, weight="A")
-                    + SearchVector("search_text", config=config, weight="B")
-                )
+        # bulk_create skips save(): build the search data as the rebuild command does.
+        rebuild_index([version_model])
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")  # fresh statistics, as a database in use would have
 
@@ -161,8 +158,9 @@ def main() -> None:
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--count", type=int, default=5000)
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--database-name", default="", help="PostgreSQL database to create and drop")
     arguments = parser.parse_args()
-    database_name = configure(arguments.database)
+    database_name = configure(arguments.database, arguments.database_name)
     sys.path.insert(0, str(PROJECT))
     import django
 

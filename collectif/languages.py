@@ -29,6 +29,15 @@ def native_name(code: str) -> str:
     return get_language_info(code)["name_local"]
 
 
+# Open Graph wants a locale (language_TERRITORY); the territory is the one
+# link previews most expect for each language.
+OPEN_GRAPH_LOCALES = {"fr": "fr_FR", "en": "en_GB", "es": "es_ES", "ar": "ar_AR"}
+
+
+def open_graph_locale(code: str) -> str:
+    return OPEN_GRAPH_LOCALES.get(code, code)
+
+
 def language_choices() -> list[tuple[str, str]]:
     return list(settings.LANGUAGES)
 

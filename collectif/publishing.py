@@ -17,9 +17,9 @@ from django.utils.translation import gettext_lazy as _
 
 from collectif import pdf
 from collectif.html import clean_rich_text_fields
-from collectif.languages import language_choices, text_direction
+from collectif.languages import language_choices, native_name, open_graph_locale, text_direction
 from collectif.models import Theme
-from collectif.search import update_search_vector
+from collectif.search import config_for, index_version, unindex_version
 
 # The order of tracts and articles everywhere: lists, feeds, the admin.
 NEWEST_FIRST = ["-date", "-published_at", "-pk"]
@@ -129,9 +129,11 @@ class LanguageVersion(models.Model):
     language = models.CharField(_("language"), max_length=10, choices=language_choices())
     title = models.CharField(_("title"), max_length=200)
     updated_at = models.DateTimeField(auto_now=True)
-    # Plain text of the version (SQLite search, excerpts) and, on PostgreSQL,
-    # its vector in the language's configuration (GIN-indexed by a migration).
+    # Plain text of the version (search index, excerpts) and, on PostgreSQL,
+    # its text search configuration and its vector built with it
+    # (GIN-indexed by a migration). See collectif/search.py.
     search_text = models.TextField(default="", editable=False)
+    search_config = models.CharField(max_length=40, default="simple", editable=False)
     search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
@@ -140,11 +142,17 @@ class LanguageVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.title} ({self.language})"
 
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        # Deleted versions (cascades included) leave the search index.
+        post_delete.connect(_unindex_deleted_version, sender=cls, weak=False)
+
     def save(self, *args, **kwargs) -> None:
         clean_rich_text_fields(self)  # the search text is made of the cleaned text
         self.search_text = self.indexed_text()
+        self.search_config = config_for(self.language)
         super().save(*args, **kwargs)
-        update_search_vector(type(self), self.pk, self.language, self.title, self.search_text)
+        index_version(self)
 
     def indexed_text(self) -> str:
         raise NotImplementedError
@@ -152,6 +160,19 @@ class LanguageVersion(models.Model):
     @property
     def direction(self) -> str:
         return text_direction(self.language)
+
+    @property
+    def open_graph_locale(self) -> str:
+        return open_graph_locale(self.language)
+
+    @property
+    def language_name(self) -> str:
+        """The version's language named in itself ("العربية", "español"), for version lists."""
+        return native_name(self.language)
+
+
+def _unindex_deleted_version(sender, instance, **kwargs) -> None:
+    unindex_version(instance)
 
 
 class PrintedVersion(LanguageVersion):

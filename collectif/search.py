@@ -1,26 +1,55 @@
-"""Full-text search over language versions, whatever the app.
+"""Full-text search over the language versions of tracts and articles.
 
-On PostgreSQL each version keeps a search vector built with its own
-language's configuration (stemming; accents ignored for French, English and
-Spanish), kept up to date on save and indexed with GIN. On SQLite the same
-calls fall back to plain word matching on the stored text.
+Both databases give the same answers: accents and case do not matter, and
+each version is matched with its own language's stemming ("controle
+algorithme" finds "Contrôle des algorithmes").
+
+- PostgreSQL: each version stores its text search configuration
+  (`search_config`, set from its language: `french_unaccent`…) and a
+  `search_vector` built with it, GIN-indexed.
+- SQLite: one FTS5 table (`collectif_search`, tokenizer unicode61 with
+  remove_diacritics 2) holds the Snowball stems of each version's title and
+  text, made in Python with PyStemmer; queries are stemmed the same way.
+
+Either way a search returns one result per publication, ranked (title
+matches weigh most), and only that first page of results is fetched and
+excerpted. Versions are kept in step on save and delete; `manage.py
+rebuild_search_index` rebuilds everything.
 """
 
+import functools
 import html
 import re
+import threading
+import unicodedata
+from dataclasses import dataclass, field
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
-from django.db import connection, models
-from django.db.models import Case, F, Q, Value, When
+import Stemmer
+from django.conf import settings
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db import connection, models, transaction
+from django.db.models import F, Max, Q
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
-# The text search configuration of each language (see the migration that
-# creates the *_unaccent ones).
+# The text search configuration of each language on PostgreSQL (see the
+# migration that creates the *_unaccent ones).
 SEARCH_CONFIGS = {"fr": "french_unaccent", "en": "english_unaccent", "es": "spanish_unaccent", "ar": "arabic"}
+# The Snowball stemmer of each language, for the SQLite index.
+STEMMERS = {"fr": "french", "en": "english", "es": "spanish", "ar": "arabic"}
 MAX_QUERY_LENGTH = 200
-# Markers ts_headline puts around matches; escaped text cannot contain them.
-START, STOP = "\x02", "\x03"
+MAX_QUERY_WORDS = 8
+# ts_rank weights for D, C, B (text), A (title).
+POSTGRES_WEIGHTS = [0.01, 0.01, 0.1, 1.0]
+
+# The versions the search covers, with a code that keeps their rows apart
+# in the SQLite index and the name of their publication's foreign key.
+# Codes must never change (they are part of the index's row ids).
+INDEXED_MODELS = {"tracts.tractversion": (1, "tract_id"), "articles.articleversion": (2, "article_id")}
+FTS_TABLE = "collectif_search"
+# Words as FTS5's unicode61 tokenizer cuts them: letters and digits.
+WORD = re.compile(r"[^\W_]+")
 
 
 def config_for(language: str) -> str:
@@ -43,107 +72,338 @@ def plain_text(*parts: str) -> str:
 def clean_query(raw: str | None) -> str:
     """The words of a visitor's query, bounded in length; "" when nothing is searchable."""
     query = " ".join((raw or "")[:MAX_QUERY_LENGTH].split())
-    return query if re.search(r"\w", query) else ""
+    return query if WORD.search(query) else ""
+
+
+def query_words(query: str, limit: int | None = MAX_QUERY_WORDS) -> list[str]:
+    """The words a search looks for (at most `limit`, in order, without repeats)."""
+    return list(dict.fromkeys(word.lower() for word in WORD.findall(query)))[:limit]
 
 
 def uses_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def update_search_vector(model: type[models.Model], pk: int, language: str, title: str, text: str) -> None:
-    """Store the version's vector: its title weighs more than its text (PostgreSQL only)."""
-    if not uses_postgres():
-        return
-    config = config_for(language)
-    model.objects.filter(pk=pk).update(
-        search_vector=SearchVector(Value(title), config=config, weight="A")
-        + SearchVector(Value(text), config=config, weight="B")
+# Stemming -----------------------------------------------------------------
+
+_stemmers = threading.local()  # PyStemmer's stemmers are not thread-safe
+
+
+def _stemmer(language: str) -> Stemmer.Stemmer | None:
+    if language not in STEMMERS:
+        return None
+    cache = _stemmers.__dict__
+    if language not in cache:
+        cache[language] = Stemmer.Stemmer(STEMMERS[language])
+    return cache[language]
+
+
+def fold(word: str) -> str:
+    """Without accents and case, as FTS5's tokenizer compares words."""
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def stems(words: list[str], language: str) -> list[str]:
+    """The Snowball stems of lower-cased words in `language` (the words themselves for other languages)."""
+    lowered = [word.lower() for word in words]
+    stemmer = _stemmer(language)
+    return stemmer.stemWords(lowered) if stemmer else lowered
+
+
+def stemmed_text(text: str, language: str) -> str:
+    """`text` as the SQLite index stores it: one stem per word, in order."""
+    return " ".join(stems(WORD.findall(text), language))
+
+
+# Keeping the index in step ------------------------------------------------
+
+
+def _index_entry(label: str, version) -> tuple | None:
+    if label not in INDEXED_MODELS:
+        return None
+    code, publication_field = INDEXED_MODELS[label]
+    return (
+        version.pk * 4 + code,
+        stemmed_text(version.title, version.language),
+        stemmed_text(version.search_text, version.language),
+        version.language,
+        label,
+        getattr(version, publication_field),
+        version.pk,
     )
 
 
-def _query(text: str, language: str) -> SearchQuery:
-    return SearchQuery(text, config=config_for(language), search_type="websearch")
-
-
-def search_versions(queryset: models.QuerySet, text: str) -> models.QuerySet:
-    """Versions matching `text`, best first (with a `rank`)."""
-    languages = list(SEARCH_CONFIGS)
+def index_version(version: models.Model) -> None:
+    """Bring the search index up to date with a saved version."""
+    label = version._meta.label_lower
     if uses_postgres():
-        matches = Q()
-        for language in languages:
-            matches |= Q(language=language, search_vector=_query(text, language))
-        rank = Case(
-            *(When(language=lang, then=SearchRank(F("search_vector"), _query(text, lang))) for lang in languages),
-            default=Value(0.0),
-            output_field=models.FloatField(),
-        )
-        return queryset.filter(matches).annotate(rank=rank).order_by("-rank", "-pk")
-    words = [word for word in re.findall(r"\w+", text) if len(word) > 1][:8]
-    if not words:
-        return queryset.none()
-    for word in words:
-        queryset = queryset.filter(Q(title__icontains=word) | Q(search_text__icontains=word))
-    return queryset.annotate(rank=Value(0.0)).order_by("-pk")
-
-
-def add_headlines(versions: list[models.Model], text: str) -> None:
-    """Give the versions found an excerpt with the matched words marked.
-
-    A second query for the results only: ts_headline is costly, and the
-    first query may match thousands of rows to keep the best few.
-    """
-    if not versions or not uses_postgres():
+        type(version).objects.filter(pk=version.pk).update(search_vector=_vector())
         return
-    languages = list(SEARCH_CONFIGS)
-    headline = Case(
-        *(
-            When(
-                language=lang,
-                then=SearchHeadline(
-                    "search_text",
-                    _query(text, lang),
-                    config=config_for(lang),
-                    start_sel=START,
-                    stop_sel=STOP,
-                    max_words=30,
-                    min_words=12,
-                    max_fragments=2,
-                    fragment_delimiter=" … ",
-                ),
+    entry = _index_entry(label, version)
+    if entry:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT OR REPLACE INTO {FTS_TABLE} "  # noqa: S608 (constant table name)
+                "(rowid, title, body, language, kind, publication_id, version_id) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                entry,
             )
-            for lang in languages
-        ),
-        default=Value(""),
-        output_field=models.TextField(),
-    )
-    model = type(versions[0])
-    headlines = dict(
-        model.objects.filter(pk__in=[v.pk for v in versions]).annotate(headline=headline).values_list("pk", "headline")
-    )
-    for version in versions:
-        version.headline = headlines.get(version.pk, "")
 
 
-def highlighted_excerpt(version: models.Model, text: str) -> SafeString:
-    """The excerpt to show under a result, matched words in <mark>."""
-    if getattr(version, "headline", ""):
-        marked = escape(version.headline).replace(START, "<mark>").replace(STOP, "</mark>")
-        return mark_safe(marked)  # noqa: S308 (escaped above)
-    # SQLite: the first match and some words around it.
-    source = version.search_text
-    words = [re.escape(word) for word in re.findall(r"\w+", text) if len(word) > 1][:8]
-    match = re.search("|".join(words), source, re.IGNORECASE) if words else None
-    start = max(0, match.start() - 80) if match else 0
-    excerpt = ("…" if start else "") + source[start : start + 240] + ("…" if len(source) > start + 240 else "")
-    if words:
-        excerpt = re.sub(f"({'|'.join(words)})", f"{START}\\1{STOP}", excerpt, flags=re.IGNORECASE)
-    marked = escape(excerpt).replace(START, "<mark>").replace(STOP, "</mark>")
-    return mark_safe(marked)  # noqa: S308 (escaped above)
+def unindex_version(version: models.Model) -> None:
+    """Forget a deleted version (SQLite; on PostgreSQL its row is gone with it)."""
+    label = version._meta.label_lower
+    if uses_postgres() or label not in INDEXED_MODELS:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [version.pk * 4 + INDEXED_MODELS[label][0]])  # noqa: S608
+
+
+def _vector() -> SearchVector:
+    config = F("search_config")
+    return SearchVector("title", config=config, weight="A") + SearchVector("search_text", config=config, weight="B")
+
+
+def rebuild_index(version_models: list[type[models.Model]], using: str = "default") -> int:
+    """Rebuild the search data of every version of these models; returns how many.
+
+    Works with migrations' historical models too: it only reads fields.
+    """
+    from django.db import connections
+
+    db = connections[using]
+    total = 0
+    for model in version_models:
+        label = model._meta.label_lower
+        for language in {*STEMMERS, *model.objects.using(using).values_list("language", flat=True)}:
+            model.objects.using(using).filter(language=language).exclude(search_config=config_for(language)).update(
+                search_config=config_for(language)
+            )
+        if db.vendor == "postgresql":
+            total += model.objects.using(using).update(search_vector=_vector())
+            continue
+        if db.vendor != "sqlite":
+            continue
+        with transaction.atomic(using=using), db.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE kind = %s", [label])  # noqa: S608
+            batch = []
+            for version in model.objects.using(using).order_by("pk").iterator(chunk_size=2000):
+                batch.append(_index_entry(label, version))
+                if len(batch) == 2000:
+                    _insert(cursor, batch)
+                    batch = []
+            _insert(cursor, batch)
+            total += model.objects.using(using).count()
+    return total
+
+
+def _insert(cursor, entries: list[tuple]) -> None:
+    if entries:
+        cursor.executemany(
+            f"INSERT OR REPLACE INTO {FTS_TABLE} "  # noqa: S608
+            "(rowid, title, body, language, kind, publication_id, version_id) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            entries,
+        )
+
+
+# Searching ----------------------------------------------------------------
+
+
+@dataclass
+class Match:
+    """A publication found: its best score (higher is better) and the languages
+    of its versions that matched, best match first."""
+
+    publication_id: int
+    score: float
+    languages: list[str] = field(default_factory=list)
+
+
+def _fts_expression(words: list[str], languages: list[str]) -> str:
+    """An FTS5 query: every word, as any of its stems in the languages of the site.
+
+    One pass over the index, whatever the number of languages; a word that
+    stems alike in two languages is looked up once.
+    """
+    clauses = []
+    for index in range(len(words)):
+        variants = dict.fromkeys(stems(words, language)[index] for language in languages)
+        clauses.append("(" + " OR ".join(f'"{stem}"' for stem in variants) + ")")
+    return "{title body} : (" + " AND ".join(clauses) + ")"
+
+
+def _postgres_queries(query: str) -> dict[str, SearchQuery]:
+    return {config: SearchQuery(query, config=config, search_type="websearch") for config in SEARCH_CONFIGS.values()}
+
+
+def best_matches(sources: list[models.QuerySet], query: str, limit: int) -> list[tuple[Match, models.QuerySet]]:
+    """The publications of each source (a queryset of versions) that match
+    `query`, best first across sources, with the source each comes from.
+
+    Ranking is done by the database's index; only the best rows come back,
+    enough for `limit` publications once their versions are grouped.
+    Whether they are published is checked by the caller's version query.
+    """
+    words = query_words(query)
+    if not words:
+        return []
+    if uses_postgres():
+        found = [(match, versions) for versions in sources for match in _postgres_matches(versions, words, limit)]
+    else:
+        found = _sqlite_matches(sources, words, limit)
+    found.sort(key=lambda pair: pair[0].score, reverse=True)
+    return found
+
+
+def _postgres_matches(versions: models.QuerySet, words: list[str], limit: int) -> list[Match]:
+    publication_field = INDEXED_MODELS[versions.model._meta.label_lower][1]
+    queries = _postgres_queries(" ".join(words))
+    matches = Q()
+    for config, search in queries.items():
+        matches |= Q(search_config=config, search_vector=search)
+    everything = None
+    for search in queries.values():
+        everything = search if everything is None else everything | search
+    rank = SearchRank(F("search_vector"), everything, weights=POSTGRES_WEIGHTS)
+    rows = (
+        versions.filter(matches)
+        .values(publication_field)
+        .annotate(score=Max(rank), languages=ArrayAgg("language", order_by=rank.desc()))
+        .order_by("-score", f"-{publication_field}")[:limit]
+    )
+    return [Match(row[publication_field], row["score"], row["languages"]) for row in rows]
+
+
+def _sqlite_matches(
+    sources: list[models.QuerySet], words: list[str], limit: int
+) -> list[tuple[Match, models.QuerySet]]:
+    # One pass for every kind of publication: FTS5 ranks all the matching
+    # rows in C (`rank` is bm25 with a title match worth ten in the text,
+    # see the migration) before any other condition applies.
+    languages = [code for code, _name in settings.LANGUAGES]
+    by_kind = {versions.model._meta.label_lower: versions for versions in sources}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT kind, publication_id, language, rank FROM {FTS_TABLE} "  # noqa: S608 (constant)
+            f"WHERE {FTS_TABLE} MATCH %s ORDER BY rank LIMIT %s",
+            [_fts_expression(words, languages), limit * len(languages) * len(sources)],
+        )
+        found: dict[tuple[str, int], Match] = {}
+        for kind, publication_id, language, rank in cursor.fetchall():
+            if kind in by_kind:
+                match = found.setdefault((kind, publication_id), Match(publication_id, -rank))
+                match.languages.append(language)
+    return [(match, by_kind[kind]) for (kind, _id), match in found.items()]
+
+
+@dataclass
+class Result:
+    """One publication found: the version to show, its other versions, marked title and excerpt."""
+
+    version: models.Model
+    others: list[models.Model]
+    score: float
+    title: SafeString
+    excerpt: SafeString
+    kind: str = ""
+
+    @property
+    def publication(self) -> models.Model:
+        return self.version.publication
+
+
+def search_publications(sources: list[models.QuerySet], query: str, language: str, limit: int) -> list[Result]:
+    """Publications matching `query`, best first, one result each, at most `limit`.
+
+    `sources` are querysets of the versions a visitor may see (one per kind
+    of publication). Each result shows the version in `language` when it
+    matched, else the best-matching one, and names the other versions.
+    A query or two per source, whatever the number of matches.
+    """
+    found = best_matches(sources, query, limit)
+    chosen: dict[tuple, list] = {}
+    for versions in sources:
+        publication_field = INDEXED_MODELS[versions.model._meta.label_lower][1]
+        ids = [match.publication_id for match, source in found if source is versions]
+        if not ids:
+            continue
+        relation = publication_field.removesuffix("_id")
+        # The caller's queryset keeps only what visitors may see.
+        for version in versions.filter(**{f"{publication_field}__in": ids}).select_related(relation):
+            chosen.setdefault((versions.model, getattr(version, publication_field)), []).append(version)
+    found = [(match, versions) for match, versions in found if (versions.model, match.publication_id) in chosen]
+    found = found[:limit]
+    results = []
+    order = {code: index for index, (code, _name) in enumerate(settings.LANGUAGES)}
+    for match, versions in found:
+        all_versions = sorted(chosen[(versions.model, match.publication_id)], key=lambda v: order.get(v.language, 99))
+        shown_language = language if language in match.languages else match.languages[0]
+        version = next((v for v in all_versions if v.language == shown_language), all_versions[0])
+        results.append(
+            Result(
+                version=version,
+                others=[other for other in all_versions if other is not version],
+                score=match.score,
+                title=mark_words(version.title, query, version.language),
+                excerpt=excerpt(version.search_text, query, version.language),
+            )
+        )
+    return results
+
+
+# Excerpts -----------------------------------------------------------------
+
+
+def mark_words(text: str, query: str, language: str) -> SafeString:
+    """`text` escaped, with the words that match the query (same stem, any accent or case) in <mark>."""
+    return _marked(text, _matcher(query, language))
+
+
+def excerpt(text: str, query: str, language: str, length: int = 240) -> SafeString:
+    """About `length` characters of `text` around its first matched word, matched words in <mark>."""
+    is_match = _matcher(query, language)
+    first = next((word for word in WORD.finditer(text) if is_match(word.group())), None)
+    start = 0
+    if first and first.start() > length // 3:
+        start = text.rfind(" ", 0, first.start() - length // 3) + 1
+    end = len(text) if len(text) <= start + length else text.rfind(" ", start, start + length)
+    end = start + length if end <= start else end
+    marked = _marked(text[start:end], is_match)
+    return mark_safe(("…" if start else "") + marked + ("…" if end < len(text) else ""))  # noqa: S308 (escaped)
+
+
+def _matcher(query: str, language: str):
+    wanted = {fold(stem) for stem in stems(query_words(query), language)}
+
+    def is_match(word: str) -> bool:
+        return _folded_stem(word, language) in wanted
+
+    return is_match
+
+
+@functools.lru_cache(maxsize=50_000)
+def _folded_stem(word: str, language: str) -> str:
+    # Excerpts look at the same words again and again: stem each once.
+    return fold(stems([word], language)[0])
+
+
+def _marked(text: str, is_match) -> SafeString:
+    pieces, last = [], 0
+    for word in WORD.finditer(text):
+        if is_match(word.group()):
+            pieces += [escape(text[last : word.start()]), "<mark>", escape(word.group()), "</mark>"]
+            last = word.end()
+    pieces.append(escape(text[last:]))
+    return mark_safe("".join(pieces))  # noqa: S308 (every piece of text escaped)
+
+
+# Migrations ---------------------------------------------------------------
 
 
 def search_index_operation(app_label: str, model_name: str, text_fields: tuple[str, ...]):
-    """A migration operation that fills the search columns of existing versions
-    and, on PostgreSQL, adds the GIN index on their vectors."""
+    """A migration operation that fills the plain text of existing versions and,
+    on PostgreSQL, adds the GIN index on their vectors (kept for the first
+    search migrations; a later one fills the index itself)."""
     from django.db import migrations
 
     table = f"{app_label}_{model_name.lower()}"
@@ -156,10 +416,19 @@ def search_index_operation(app_label: str, model_name: str, text_fields: tuple[s
         for version in model.objects.all():
             version.search_text = plain_text(*(getattr(version, field) for field in text_fields))
             version.save(update_fields=["search_text"])
-            update_search_vector(model, version.pk, version.language, version.title, version.search_text)
 
     def backward(apps, schema_editor) -> None:
         if schema_editor.connection.vendor == "postgresql":
             schema_editor.execute(f"DROP INDEX IF EXISTS {index}")
 
     return migrations.RunPython(forward, backward)
+
+
+def rebuild_index_operation(*labels: str):
+    """A migration operation that rebuilds the search data of these models ("app.Model")."""
+    from django.db import migrations
+
+    def forward(apps, schema_editor) -> None:
+        rebuild_index([apps.get_model(label) for label in labels], using=schema_editor.connection.alias)
+
+    return migrations.RunPython(forward, migrations.RunPython.noop)

@@ -4,8 +4,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from django.apps import apps
 from django.conf import settings
 from django.core.files.storage import default_storage
+from django.db import DatabaseError
 from django.http import (
     FileResponse,
     Http404,
@@ -32,12 +34,34 @@ class NotFoundForVisitor(Http404):
     """A 404 whose message is written for the visitor and shown on the page."""
 
 
+# Addresses under a tract's or an article's own: /fr/tracts/<slug>/a3.pdf…
+PUBLICATION_PATH = re.compile(r"^/[\w-]+/(?P<section>tracts|articles)/(?P<slug>[-\w]{1,100})/")
+PUBLICATION_MODELS = {"tracts": "tracts.Tract", "articles": "articles.Article"}
+
+
+def publication_named_in(path: str, language: str) -> dict | None:
+    """The published tract or article whose address starts `path` (its link and title), if any."""
+    match = PUBLICATION_PATH.match(path)
+    if not match:
+        return None
+    model = apps.get_model(PUBLICATION_MODELS[match["section"]])
+    try:
+        publication = model.objects.published().with_versions().filter(slug=match["slug"]).first()
+    except DatabaseError:
+        return None
+    version = publication.version_for(language) if publication else None
+    if version is None:
+        return None
+    return {"url": publication.get_absolute_url(), "title": version.title, "language": version.language}
+
+
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponseNotFound:
     # Django's own 404 messages ("No Tract matches the given query") are for
     # developers; only ours are shown.
     message = str(exception) if isinstance(exception, NotFoundForVisitor) else ""
-    template = loader.get_template("404.html")
-    return HttpResponseNotFound(template.render({"message": message}, request))
+    language = getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE)
+    context = {"message": message, "publication": publication_named_in(request.path_info, language)}
+    return HttpResponseNotFound(loader.get_template("404.html").render(context, request))
 
 
 def server_error(request: HttpRequest) -> HttpResponseServerError:

@@ -89,7 +89,8 @@ def test_visitor_reads_switches_to_arabic_searches_and_downloads(visitor, demo):
     screenshot(page, "article-ar")
 
     page.goto(f"{demo.url}/ar/articles/apres-la-fuite/")
-    assert page.locator("article.longform").get_attribute("dir") == "rtl"
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    assert page.locator("article.longform h1").get_attribute("lang") is None  # Arabic, like the page
     assert page.locator(".notice").count() == 0  # a real Arabic version
     screenshot(page, "article-ar-translated")
 
@@ -102,7 +103,7 @@ def test_visitor_reads_switches_to_arabic_searches_and_downloads(visitor, demo):
     page.goto(f"{demo.url}/fr/tracts/non-au-score/")
     screenshot(page, "tract-fr")
     with page.expect_download() as download_info:
-        page.locator("a.pdf-link").first.click()
+        page.locator("a.download-button").click()
     download = download_info.value
     assert download.suggested_filename == "non-au-score-fr-a5.pdf"
     assert Path(download.path()).read_bytes().startswith(b"%PDF")
@@ -170,6 +171,52 @@ def test_no_accessibility_violation(auditor, demo, language):
         if violations:
             report[path] = violations
     assert report == {}, json.dumps(report, indent=1, ensure_ascii=False)
+
+
+SCREENSHOT_PAGES = {
+    "home": "/{lang}/",
+    "archive": "/{lang}/tracts/",
+    "tract": "/{lang}/tracts/non-au-score/",
+    "article": "/{lang}/articles/machine-a-soupconner/",
+}
+
+
+@pytest.mark.parametrize("language", ["fr", "ar"])
+def test_pages_fit_phones_and_desktops(browser, demo, language):
+    """Screenshots at 390 and 1280 px (look at them in test-artifacts/); nothing sticks out sideways."""
+    for width in (390, 1280):
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        page = context.new_page()
+        for name, path in SCREENSHOT_PAGES.items():
+            page.goto(demo.url + path.format(lang=language))
+            screenshot(page, f"{name}-{language}-{width}")
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (name, width)
+        page.goto(demo.url + SCREENSHOT_PAGES["tract"].format(lang=language))
+        text, panel = page.locator("article.tract").bounding_box(), page.locator("aside.tract-print").bounding_box()
+        if width == 1280:  # two columns: the print panel beside the text, on the reading side's end
+            assert abs(text["y"] - panel["y"]) < 80
+            assert (panel["x"] > text["x"]) == (language == "fr")
+        else:  # one column: the panel after the text
+            assert panel["y"] > text["y"]
+        context.close()
+
+
+def test_a_tract_page_prints_on_one_sheet_without_the_site_tools(browser, demo, tmp_path):
+    from pypdf import PdfReader
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{demo.url}/fr/tracts/non-au-score/")
+    page.emulate_media(media="print")
+    target = tmp_path / "tract.pdf"
+    page.pdf(path=str(target), format="A4", print_background=True)
+    context.close()
+    reader = PdfReader(target)
+    text = reader.pages[0].extract_text()
+    assert len(reader.pages) == 1
+    assert "Non au score" in text
+    for tool in ("Rechercher", "Télécharger le tract A5", "Imprimerie", "Lire ce tract en", "English"):
+        assert tool not in text, tool
 
 
 def organiser_page(browser, demo, locale: str = "fr-FR"):

@@ -19,7 +19,7 @@ from collectif.views import (
     version_links,
 )
 
-from .models import Tract, TractVersion
+from .models import FIRST_PAGE_PICTURE_FORMAT, Tract, TractPDF, TractVersion
 from .printing import (
     BILINGUAL_FORMATS,
     PRINT_FORMATS,
@@ -32,6 +32,9 @@ from .printing import (
     recorded_overflows,
     tract_pdf_filename,
 )
+
+# Size of the stored first-page pictures (collectif.pdf draws them 320 px wide; A5 is 148 × 210 mm).
+PREVIEW_WIDTH, PREVIEW_HEIGHT = 320, 454
 
 # Builds the address of a version's PDF: (version, format name, back-side language).
 PDFURL = Callable[[TractVersion, str, str | None], str]
@@ -46,7 +49,7 @@ def _year_filter(value: str | None) -> int | None:
 
 
 def archive(request: HttpRequest) -> HttpResponse:
-    tracts = Tract.objects.published().for_cards()
+    tracts = Tract.objects.published().with_a5_renders()
     theme = None
     if theme_slug := request.GET.get("theme"):
         theme = Theme.objects.filter(slug=theme_slug[:80]).first()
@@ -114,6 +117,16 @@ def render_tract_page(
     version = tract.version_for(language)
     if version is None:
         raise NotFoundForVisitor(_("This tract has no text yet."))
+    # The A5 leaflet's record: its page count and the picture of its first page.
+    first_page = TractPDF.objects.filter(version=version, print_format=FIRST_PAGE_PICTURE_FORMAT).first()
+    share_image = None
+    if first_page:
+        share_image = {
+            "url": request.build_absolute_uri(first_page.first_page_picture_url()),
+            "width": PREVIEW_WIDTH,
+            "height": PREVIEW_HEIGHT,
+            "alt": _("First page of the A5 leaflet"),
+        }
     versions = tract.all_versions()
     extra = {"language_links": preview_language_links(versions, version.language, page_url)} if page_url else {}
     return render(
@@ -123,6 +136,8 @@ def render_tract_page(
         | {
             "tract": tract,
             "version": version,
+            "first_page": first_page,
+            "share_image": share_image,
             "is_fallback": version.language != language,
             "versions": versions,
             "version_links": version_links(versions, page_url),

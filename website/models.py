@@ -11,6 +11,9 @@ from collectif.search import plain_text
 
 # Slugs the site links to by name.
 ABOUT, CONTACT, LEGAL_NOTICE = "a-propos", "contact", "mentions-legales"
+# Their names in the interface's language, for links when a page has no
+# version in the reader's language yet.
+INTERFACE_LABELS = {ABOUT: _("Who we are"), CONTACT: _("Contact us"), LEGAL_NOTICE: _("Legal notice and privacy")}
 
 
 class Page(Publication):
@@ -27,6 +30,19 @@ class Page(Publication):
 
     def get_absolute_url(self) -> str:
         return reverse("website:page", kwargs={"slug": self.slug})
+
+    def label_for(self, language: str) -> tuple[str, str]:
+        """The page's name for a reader of `language`, and the language that name is in.
+
+        Its title in that language; else, for the pages every site has, the
+        interface's own words; else its title in the version shown instead.
+        """
+        version = self.version_for(language)
+        if version and version.language == language:
+            return version.title, language
+        if self.slug in INTERFACE_LABELS:
+            return str(INTERFACE_LABELS[self.slug]), language
+        return (version.title, version.language) if version else (self.slug, language)
 
 
 class PageVersion(LanguageVersion):

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 
 from articles.models import Article, ArticleVersion, Author
 from collectif.models import Theme
-from collectif.search import MAX_QUERY_LENGTH, add_headlines, clean_query, highlighted_excerpt, search_versions
+from collectif.search import MAX_QUERY_LENGTH, MAX_QUERY_WORDS, clean_query, query_words, search_publications
 from collectif.views import NotFoundForVisitor
 from tracts.models import Tract, TractVersion
 
@@ -39,7 +39,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def theme(request: HttpRequest, slug: str) -> HttpResponse:
     language = request.LANGUAGE_CODE
     chosen = get_object_or_404(Theme, slug=slug)
-    tracts = Tract.objects.published().for_cards().filter(themes=chosen)[:THEME_ITEMS]
+    tracts = Tract.objects.published().with_a5_renders().filter(themes=chosen)[:THEME_ITEMS]
     articles = Article.objects.published().for_cards().filter(themes=chosen)[:THEME_ITEMS]
     return render(
         request,
@@ -85,28 +85,26 @@ def search(request: HttpRequest) -> HttpResponse:
     query = clean_query(raw)
     results = []
     if query:
-        public_tracts = TractVersion.objects.filter(tract__in=Tract.objects.published()).select_related("tract")
-        public_articles = ArticleVersion.objects.filter(article__in=Article.objects.published()).select_related(
-            "article"
-        )
-        tracts = list(search_versions(public_tracts, query)[:SEARCH_RESULTS])
-        articles = list(search_versions(public_articles, query)[:SEARCH_RESULTS])
-        add_headlines(tracts, query)
-        add_headlines(articles, query)
-        found = [*tracts, *articles]
-        found.sort(key=lambda version: version.rank, reverse=True)
-        results = [
-            {
-                "version": version,
-                "kind": _("Tract") if isinstance(version, TractVersion) else _("Article"),
-                "excerpt": highlighted_excerpt(version, query),
-            }
-            for version in found[:SEARCH_RESULTS]
+        sources = [
+            TractVersion.objects.filter(tract__in=Tract.objects.published()),
+            ArticleVersion.objects.filter(article__in=Article.objects.published()),
         ]
+        results = search_publications(sources, query, request.LANGUAGE_CODE, SEARCH_RESULTS)
+        for result in results:
+            result.kind = _("Tract") if isinstance(result.version, TractVersion) else _("Article")
     return render(
         request,
         "website/search.html",
-        {"query": query, "results": results, "truncated": len(raw) > MAX_QUERY_LENGTH},
+        {
+            "query": query,
+            "words": query_words(query),
+            "results": results,
+            # A query was typed but holds no word (punctuation, symbols only).
+            "no_words": bool(raw.strip()) and not query,
+            "truncated": len(raw) > MAX_QUERY_LENGTH,
+            "too_many_words": len(query_words(query, limit=None)) > MAX_QUERY_WORDS,
+            "themes": Theme.objects.all() if query and not results else [],
+        },
     )
 
 

@@ -1,0 +1,137 @@
+"""Search: the same tests on SQLite (FTS5 + Snowball stems) and PostgreSQL
+(per-row text search configuration); `.ci/run` runs them on both."""
+
+import re
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from collectif.search import excerpt, mark_words, stemmed_text
+from tracts.models import Tract, TractVersion
+
+
+@pytest.fixture
+def archive(make_tract, make_article):
+    make_tract(
+        "controle",
+        {
+            "fr": {"title": "Le contrôle des allocataires", "body": "<p>Les algorithmes notent chaque dossier.</p>"},
+            "en": {"title": "Checks on claimants", "body": "<p>Scoring algorithms rank every file.</p>"},
+            "es": {"title": "El control de los beneficiarios", "body": "<p>Los algoritmos puntúan.</p>"},
+            "ar": {"title": "مراقبة المستفيدين", "body": "<p>الخوارزميات تقيّم كل ملف.</p>"},
+        },
+    )
+    make_article("analyse", {"fr": {"title": "Une analyse", "body": "<p>Le contrôle automatisé des chômeurs.</p>"}})
+    make_tract("cache", {"fr": {"title": "Contrôle caché", "body": "<p>algorithmes</p>"}}, status="draft")
+
+
+def titles(html: str) -> list[str]:
+    """Titles of the results, in order, without their marks."""
+    found = re.findall(r"<h2[^>]*><a [^>]*>(.*?)</a></h2>", html)
+    return [re.sub(r"</?mark>", "", title) for title in found]
+
+
+@pytest.mark.parametrize("query", ["controle", "CONTROLE", "contrôle", "Contrôles"])
+def test_accents_and_case_do_not_matter(client, archive, query):
+    html = client.get("/fr/search/", {"q": query}).content.decode()
+    assert titles(html) == ["Le contrôle des allocataires", "Une analyse"]
+
+
+def test_plurals_and_every_word_count(client, archive):
+    html = client.get("/fr/search/", {"q": "controle algorithme"}).content.decode()
+    assert titles(html) == ["Le contrôle des allocataires"]  # the article has no "algorithme"
+    assert "<mark>contrôle</mark>" in html and "<mark>algorithmes</mark>" in html.lower()
+
+
+def test_one_result_per_publication_in_the_visitors_language_naming_the_others(client, archive):
+    html = client.get("/en/search/", {"q": "algorithms"}).content.decode()
+    assert titles(html) == ["Checks on claimants"]
+    assert 'lang="fr" hreflang="fr">français</a>' in html
+    assert 'lang="ar" hreflang="ar">العربيّة</a>' in html
+    # An Arabic reader whose words are only in French gets the French version.
+    html = client.get("/ar/search/", {"q": "allocataires"}).content.decode()
+    assert titles(html) == ["Le contrôle des allocataires"]
+
+
+def test_each_language_is_stemmed_in_its_own_way(client, archive):
+    assert titles(client.get("/es/search/", {"q": "algoritmo"}).content.decode()) == ["El control de los beneficiarios"]
+    assert titles(client.get("/ar/search/", {"q": "الخوارزمية"}).content.decode()) == ["مراقبة المستفيدين"]
+
+
+def test_title_matches_come_first(client, make_tract):
+    make_tract("courriel", {"fr": {"title": "Écrivez-nous", "body": "<p>Adresse : score@example.org, le score.</p>"}})
+    make_tract("calcul", {"fr": {"title": "Le calcul", "body": "<p>Un score, un autre score, encore un score.</p>"}})
+    make_tract("non-au-score", {"fr": {"title": "Non au score", "body": "<p>Refusons la notation.</p>"}})
+    html = client.get("/fr/search/", {"q": "score"}).content.decode()
+    assert titles(html)[0] == "Non au score"
+    assert len(titles(html)) == 3
+
+
+def test_drafts_are_not_found_and_the_index_follows_edits_and_deletions(client, archive):
+    assert "Contrôle caché" not in client.get("/fr/search/", {"q": "caché"}).content.decode()
+    version = TractVersion.objects.get(tract__slug="controle", language="fr")
+    version.title = "Le fichage des allocataires"
+    version.save()
+    assert titles(client.get("/fr/search/", {"q": "fichage"}).content.decode()) == ["Le fichage des allocataires"]
+    Tract.objects.get(slug="controle").delete()
+    assert titles(client.get("/fr/search/", {"q": "allocataires"}).content.decode()) == []
+
+
+def test_rebuild_command_restores_an_index_changed_behind_its_back(client, archive):
+    # A bulk update skips save(): the index is stale until rebuilt.
+    TractVersion.objects.filter(language="fr").update(title="Les radiations", search_text="Radiations en masse")
+    assert titles(client.get("/fr/search/", {"q": "radiations"}).content.decode()) == []
+    call_command("rebuild_search_index", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert titles(client.get("/fr/search/", {"q": "radiations"}).content.decode()) == ["Les radiations"]
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("!!! ??? ...", "holds no word"),
+        ("« — »", "holds no word"),
+        ("x" * 10_000, "first 200 characters"),
+        ("un deux trois quatre cinq six sept huit neuf dix", "Only the first 8 words"),
+    ],
+)
+def test_queries_without_sense_get_a_helpful_message(client, archive, query, message):
+    response = client.get("/en/search/", {"q": query})
+    assert response.status_code == 200
+    assert message in response.content.decode()
+
+
+def test_nothing_found_says_what_was_searched(client, archive):
+    html = client.get("/en/search/", {"q": "licornes volantes"}).content.decode()
+    assert "Nothing found for “licornes volantes”" in html
+    assert '<bdi class="searched-word">licornes</bdi>, <bdi class="searched-word">volantes</bdi>' in html
+
+
+def test_a_search_for_a_word_everywhere_costs_the_same_queries(client, make_tract, make_article):
+    make_tract("t0", {"fr": {"body": "<p>dossier</p>"}})
+    make_article("a0", {"fr": {"body": "<p>dossier</p>"}})
+    client.get("/fr/search/", {"q": "dossier"})
+    with CaptureQueriesContext(connection) as one:
+        client.get("/fr/search/", {"q": "dossier"})
+    for number in range(1, 12):
+        make_tract(f"t{number}", {"fr": {"body": "<p>dossier</p>"}, "ar": {"body": "<p>dossier</p>"}})
+        make_article(f"a{number}", {"fr": {"body": "<p>dossiers</p>"}, "en": {"body": "<p>dossier</p>"}})
+    with CaptureQueriesContext(connection) as many:
+        html = client.get("/fr/search/", {"q": "dossier"}).content.decode()
+    assert len(many) == len(one)
+    assert len(titles(html)) == 24
+
+
+def test_marks_and_excerpts_escape_the_text():
+    assert mark_words("Contrôles <b>", "controle", "fr") == "<mark>Contrôles</mark> &lt;b&gt;"
+    text = "mot " * 100 + "algorithmes notent " + "mot " * 100
+    cut = excerpt(text, "algorithme", "fr")
+    assert cut.startswith("…") and cut.endswith("…") and "<mark>algorithmes</mark>" in cut
+    assert len(cut) < 300
+
+
+def test_stems_keep_one_token_per_word():
+    # The FTS5 index stores one stem per word, so positions match the text.
+    assert stemmed_text("Les contrôles, l'algorithme", "fr") == "le contrôl l algorithm"
+    assert stemmed_text("الخوارزميات", "ar") == "خوارزم"
