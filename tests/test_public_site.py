@@ -111,7 +111,9 @@ def test_tract_page_is_made_for_handing_out(client, make_tract):
     # Before the A5 is rendered: a designed placeholder, and the button all the same.
     assert 'class="first-page placeholder large"' in html
     assert '<a class="download-button" href="/fr/tracts/score/a5.pdf" download>' in html
-    ensure_tract_pdf(tract.version("fr"), PRINT_FORMATS["a5"])
+    # Bilingual sheets are offered once both languages are known to fit one A5 page.
+    for language in ("fr", "ar"):
+        ensure_tract_pdf(tract.version(language), PRINT_FORMATS["a5"])
     html = client.get("/fr/tracts/score/").content.decode()
     assert re.search(r'<img class="first-page large" src="/media/previews/[\w/]+\.webp"', html)
     assert "1 page" in html and "double-sided" not in html
@@ -125,7 +127,8 @@ def test_tract_page_is_made_for_handing_out(client, make_tract):
 
 
 def test_two_page_leaflets_say_print_double_sided(client, make_tract):
-    long_text = "".join(f"<p>{'Paragraphe assez long pour remplir la page. ' * 12}</p>" for _ in range(5))
+    # Too long for one A5 page even at the smallest type (fitting shrinks it first).
+    long_text = "".join(f"<p>{'Paragraphe assez long pour remplir la page. ' * 12}</p>" for _ in range(8))
     tract = make_tract("long", {"fr": {"title": "Un long tract", "body": long_text}})
     plan = ensure_tract_pdf(tract.version("fr"), PRINT_FORMATS["a5"])
     assert plan
