@@ -39,6 +39,7 @@ run: setup
 	$(BIN)/python manage.py load_demo_articles
 	$(BIN)/python manage.py load_demo_pages
 	$(BIN)/python manage.py create_dev_admin --port $(PORT)
+	$(BIN)/python manage.py requeue_interrupted_tasks
 	@trap 'kill 0' INT TERM EXIT; \
 	$(BIN)/python manage.py db_worker & \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)

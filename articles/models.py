@@ -99,6 +99,8 @@ class ArticleVersion(LanguageVersion):
     )
     word_count = models.PositiveIntegerField(default=0, editable=False)
 
+    rich_text_fields = ("body", "notes")
+
     class Meta:
         ordering = ["article", "language"]
         verbose_name = _("language version")

@@ -188,3 +188,29 @@ class Image(models.Model):
         if self.renditions:
             return self.renditions[max(self.renditions, key=int)]
         return self.file.name
+
+
+class PDFRenderFailure(models.Model):
+    """A PDF that could not be rendered within the limits, by fingerprint: why and when.
+
+    Requests for it get a clean page instead of starting the render again;
+    a changed text has a new fingerprint, hence a new try.
+    """
+
+    etag = models.CharField(max_length=40, unique=True)
+    reason = models.CharField(max_length=20)
+    detail = models.CharField(max_length=200, blank=True)
+    failed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("failed PDF render")
+        verbose_name_plural = _("failed PDF renders")
+
+    def __str__(self) -> str:
+        return f"{self.etag}: {self.reason}"
+
+    @property
+    def message(self) -> str:
+        from collectif.pdf import failure_message
+
+        return failure_message(self.reason, self.detail)

@@ -7,10 +7,12 @@ has come, and read it in their language or else in the original.
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from collectif.html import check_html_bounds
 from collectif.languages import language_choices, text_direction
 from collectif.models import Theme
 from collectif.search import update_search_vector
@@ -111,6 +113,26 @@ class LanguageVersion(models.Model):
         self.search_text = self.indexed_text()
         super().save(*args, **kwargs)
         update_search_vector(type(self), self.pk, self.language, self.title, self.search_text)
+
+    # Rich-text fields, checked against the bounds of collectif.html before
+    # their cleaning (which would quietly clamp what is beyond them).
+    rich_text_fields: tuple[str, ...] = ("body",)
+
+    def clean_fields(self, exclude=None) -> None:
+        errors = {}
+        for name in self.rich_text_fields:
+            if exclude and name in exclude:
+                continue
+            try:
+                check_html_bounds(getattr(self, name))
+            except ValidationError as error:
+                errors[name] = error.messages
+        try:
+            super().clean_fields(exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
 
     def indexed_text(self) -> str:
         raise NotImplementedError

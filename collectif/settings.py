@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "collectif.middleware.OddRequestsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -162,6 +163,18 @@ STORAGES = {
 # Background work (PDF renders): a queue in the database, emptied by
 # `manage.py db_worker`; any number of workers can share it.
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# A background task stops after this many seconds; a task still marked as
+# running after that was interrupted (worker killed) and is queued again by
+# `manage.py requeue_interrupted_tasks` (run before each worker starts).
+TASK_TIME_LIMIT = int(os.environ.get("TASK_TIME_LIMIT", "900"))
+
+# Every PDF render runs in a child process under these limits (memory it may
+# add to the web process, seconds; below gunicorn's 30 s timeout). A failed
+# render is tried again only after PDF_RENDER_RETRY_AFTER seconds, when its
+# inputs change, or by `manage.py render_pdfs`.
+PDF_RENDER_MEMORY_MB = int(os.environ.get("PDF_RENDER_MEMORY_MB", "768"))
+PDF_RENDER_TIMEOUT = int(os.environ.get("PDF_RENDER_TIMEOUT", "20"))
+PDF_RENDER_RETRY_AFTER = int(os.environ.get("PDF_RENDER_RETRY_AFTER", str(6 * 60 * 60)))
 
 # The admin lives at a path that can be changed per deployment, so that
 # scanners probing /admin/ find nothing.
@@ -204,6 +217,7 @@ SESSION_COOKIE_SAMESITE = "Strict"
 SESSION_COOKIE_AGE = 60 * 60 * 8  # one working day
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Strict"
+CSRF_FAILURE_VIEW = "collectif.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

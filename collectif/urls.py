@@ -14,7 +14,7 @@ admin.site.site_title = "collectif"
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     path("pdf/<str:etag>/<slug:stem>.pdf", views.pdf_file, name="pdf_file"),
-    path("robots.txt", website_views.robots_txt),
+    path("robots.txt", website_views.robots_txt, name="robots_txt"),
     path("sitemap.xml", sitemap, name="sitemap"),
     # Browsers ask for /favicon.ico whatever the page says.
     path("favicon.ico", RedirectView.as_view(url=f"{settings.STATIC_URL}favicon.svg", permanent=True)),

@@ -7,6 +7,7 @@ from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
+    HttpResponseForbidden,
     HttpResponseNotFound,
     HttpResponseNotModified,
     HttpResponseRedirect,
@@ -33,6 +34,11 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponseNo
     message = str(exception) if isinstance(exception, NotFoundForVisitor) else ""
     template = loader.get_template("404.html")
     return HttpResponseNotFound(template.render({"message": message}, request))
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponseForbidden:
+    """A form sent without its token: the site's page, in the visitor's language."""
+    return HttpResponseForbidden(loader.get_template("403_csrf.html").render({}, request))
 
 
 def server_error(request: HttpRequest) -> HttpResponseServerError:

@@ -164,13 +164,13 @@ def test_each_format_downloads(client, bilingual):
 def test_concurrent_downloads_render_once(live_server, make_tract, monkeypatch):
     make_tract("populaire", {"fr": {"title": "Tract populaire"}})
     renders = []
-    real_render = pdf.render_pdf
+    real_render = pdf.render_in_child  # each render runs in a child process: count them where they start
 
-    def counting_render(html, **options):
-        renders.append(html)
-        return real_render(html, **options)
+    def counting_render(render):
+        renders.append(render)
+        return real_render(render)
 
-    monkeypatch.setattr(pdf, "render_pdf", counting_render)
+    monkeypatch.setattr(pdf, "render_in_child", counting_render)
     bodies, errors = [], []
 
     def download():

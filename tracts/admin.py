@@ -10,6 +10,8 @@ from django.utils.translation import ngettext
 
 from collectif.admin_tools import LanguageFilter, LanguageVersionInline, PublicationAdmin, YearFilter
 from collectif.languages import is_supported
+from collectif.models import PDFRenderFailure
+from collectif.pdf import RenderFailed
 from collectif.views import stored_pdf_response
 
 from .models import Tract, TractPDF, TractVersion
@@ -62,12 +64,27 @@ class TractAdmin(PublicationAdmin):
         if not tract.pk:
             return "—"
         records = {(r.version_id, r.print_format): r for r in TractPDF.objects.filter(version__tract=tract)}
+        plans = {
+            (version.pk, print_format.name): tract_pdf_plan(version, print_format)
+            for version in tract.all_versions()
+            for print_format in PRINT_FORMATS.values()
+        }
+        failures = {f.etag: f for f in PDFRenderFailure.objects.filter(etag__in=[p.etag for p in plans.values()])}
         rows = []
         for version in tract.all_versions():
             cells = []
             for print_format in PRINT_FORMATS.values():
                 record = records.get((version.pk, print_format.name))
-                if record is None or record.etag != tract_pdf_plan(version, print_format).etag:
+                etag = plans[(version.pk, print_format.name)].etag
+                if etag in failures:
+                    cells.append(
+                        format_html(
+                            '<strong class="errornote">{}: {}</strong>',
+                            print_format.name,
+                            _("this PDF failed to render: %(reason)s") % {"reason": failures[etag].message},
+                        )
+                    )
+                elif record is None or record.etag != etag:
                     cells.append(format_html("{}: {}", print_format.name, _("waiting")))
                 elif record.page_count > MAX_LEAFLET_PAGES:
                     cells.append(
@@ -111,7 +128,15 @@ class TractAdmin(PublicationAdmin):
         # the background.
         a5 = PRINT_FORMATS["a5"]
         for version in tract.all_versions():
-            ensure_tract_pdf(version, a5)
+            try:
+                ensure_tract_pdf(version, a5)
+            except RenderFailed as failure:
+                messages.error(
+                    request,
+                    _("The %(language)s version was saved, but its PDF failed to render: %(reason)s.")
+                    % {"language": version.get_language_display(), "reason": failure.message},
+                )
+                continue
             pages = TractPDF.objects.get(version=version, print_format=a5.name).page_count
             if pages > MAX_LEAFLET_PAGES:
                 messages.warning(
