@@ -34,7 +34,9 @@ def article_queryset():
             "authors",
             Prefetch(
                 "further_reading",
-                queryset=FurtherReading.objects.prefetch_related("linked_article__versions", "linked_tract__versions"),
+                queryset=FurtherReading.objects.public().prefetch_related(
+                    "linked_article__versions", "linked_tract__versions"
+                ),
             ),
             Prefetch("related_tracts", queryset=Tract.objects.published().with_versions()),
         )
