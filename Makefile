@@ -40,6 +40,7 @@ run: setup
 	$(BIN)/python manage.py load_demo_pages
 	$(BIN)/python manage.py create_dev_admin --port $(PORT)
 	$(BIN)/python manage.py requeue_interrupted_tasks
+	$(BIN)/python manage.py purge_login_records
 	@trap 'kill 0' INT TERM EXIT; \
 	$(BIN)/python manage.py db_worker & \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)

@@ -180,12 +180,17 @@ PDF_RENDER_RETRY_AFTER = int(os.environ.get("PDF_RENDER_RETRY_AFTER", str(6 * 60
 # scanners probing /admin/ find nothing.
 ADMIN_URL = os.environ.get("ADMIN_URL", "admin/").strip("/") + "/"
 
-# Password guessing on the admin: after 5 failures an address waits an hour.
-# Only failures are recorded (address, user name), and only until they expire:
-# successful logins are not logged, there is no need to keep that.
+# Password guessing on the admin: after 5 failures from an address, or on an
+# account from anywhere (a botnet, an IPv6 /64), logins wait an hour. Only
+# failures are recorded (address, a keyed hash of the user name; no user
+# agent), and only until they expire: `manage.py purge_login_records` (or its
+# task) deletes them after the cool-off. Successful logins are not logged.
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 1  # hours
-AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_USERNAME_CALLABLE = "collectif.security.login_username_digest"
+AXES_HANDLER = "collectif.security.PrivateAxesHandler"
+AXES_VERBOSE = False  # log lines name the address and the hash, not the user agent
 AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True
 AXES_CLIENT_IP_CALLABLE = "collectif.security.client_ip"
