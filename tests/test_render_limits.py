@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection, connections, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tasks import TaskResultStatus
 from pypdf import PdfReader
 
@@ -44,7 +44,7 @@ HUGE_TABLE = "<table><tbody>" + ("<tr>" + "<td>x</td>" * 50 + "</tr>") * 60 + "<
     ],
 )
 def test_texts_beyond_the_bounds_are_refused_with_a_message(html, needle):
-    with pytest.raises(ValidationError) as refused:
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
         check_html_bounds(html)
     assert needle in " ".join(refused.value.messages)
 
@@ -97,7 +97,8 @@ def test_a_render_that_eats_memory_fails_in_its_child_and_is_recorded(settings):
         pdf.stored_pdf(pdf.storage_name("a" * 20), greedy)
     assert failed.value.reason == pdf.RenderFailed.MEMORY
     record = PDFRenderFailure.objects.get(etag="a" * 20)
-    assert record.reason == "memory" and "200 MB" in record.message
+    with translation.override("en"):
+        assert record.reason == "memory" and "200 MB" in record.message
 
 
 def test_a_slow_render_is_stopped_at_the_time_limit(settings):
