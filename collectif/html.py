@@ -64,7 +64,8 @@ def is_own_media_url(url: str) -> bool:
 # which bound; the cleaning clamps spans as a last resort.
 MAX_SPAN = 50
 MAX_NESTING_DEPTH = 30
-MAX_TABLE_CELLS = 2000
+MAX_TABLE_CELLS = 500
+MAX_TABLE_COLUMNS = 50  # cells of a row, counted with their colspan
 MAX_HTML_LENGTH = 500_000
 VOID_TAGS = {"br", "hr", "img", "wbr", "col", "source", "input", "meta", "link"}
 
@@ -94,6 +95,8 @@ class _Measures:
     widest_span: int = 0
     table_cells: list[int] = field(default_factory=list)
     largest_table: int = 0
+    row_widths: list[int] = field(default_factory=list)
+    widest_row: int = 0
 
 
 class _BoundsParser(HTMLParser):
@@ -111,15 +114,24 @@ class _BoundsParser(HTMLParser):
         m.deepest = max(m.deepest, m.depth)
         if tag == "table":
             m.table_cells.append(0)
+            m.row_widths.append(0)
+        elif tag == "tr" and m.row_widths:
+            m.row_widths[-1] = 0
         elif tag in {"td", "th"}:
             if m.table_cells:
                 m.table_cells[-1] += 1
                 m.largest_table = max(m.largest_table, m.table_cells[-1])
+            columns = 1
             for name, value in attrs:
                 if name in {"colspan", "rowspan"}:
                     digits = (value or "").strip()
                     span = int(digits) if digits.isdigit() and len(digits) < 12 else 10**12
                     m.widest_span = max(m.widest_span, span)
+                    if name == "colspan":
+                        columns = max(1, min(span, MAX_SPAN))
+            if m.row_widths:
+                m.row_widths[-1] += columns
+                m.widest_row = max(m.widest_row, m.row_widths[-1])
 
     def handle_endtag(self, tag: str) -> None:
         if tag in VOID_TAGS:
@@ -128,6 +140,7 @@ class _BoundsParser(HTMLParser):
         m.depth = max(0, m.depth - 1)
         if tag == "table" and m.table_cells:
             m.table_cells.pop()
+            m.row_widths.pop()
 
 
 def check_html_bounds(html: str | None) -> None:
@@ -148,6 +161,11 @@ def check_html_bounds(html: str | None) -> None:
         problems.append(
             _("A table cell spans %(span)s rows or columns; at most %(limit)d are possible.")
             % {"span": measures.widest_span if measures.widest_span < 10**12 else "∞", "limit": MAX_SPAN}
+        )
+    if measures.widest_row > MAX_TABLE_COLUMNS:
+        problems.append(
+            _("A table row is %(columns)d columns wide; at most %(limit)d fit on a page.")
+            % {"columns": measures.widest_row, "limit": MAX_TABLE_COLUMNS}
         )
     if measures.largest_table > MAX_TABLE_CELLS:
         problems.append(
