@@ -123,9 +123,9 @@ class _BoundsParser(HTMLParser):
                 m.largest_table = max(m.largest_table, m.table_cells[-1])
             columns = 1
             for name, value in attrs:
-                if name in {"colspan", "rowspan"}:
-                    digits = (value or "").strip()
-                    span = int(digits) if digits.isdigit() and len(digits) < 12 else 10**12
+                digits = (value or "").strip()
+                if name in {"colspan", "rowspan"} and digits.isdigit():  # the cleaning drops other values
+                    span = int(digits) if len(digits) < 12 else 10**12
                     m.widest_span = max(m.widest_span, span)
                     if name == "colspan":
                         columns = max(1, min(span, MAX_SPAN))
