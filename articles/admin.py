@@ -11,10 +11,11 @@ from reversion_compare.admin import CompareVersionAdmin
 
 from collectif.admin_tools import LanguageFilter, LanguageVersionInline, PublicationAdmin, YearFilter
 from collectif.languages import is_supported
+from collectif.models import PDFRenderFailure
 from collectif.views import stored_pdf_response
 
 from .models import Article, ArticleVersion, Author, FurtherReading
-from .printing import ensure_article_pdf
+from .printing import article_pdf_plan, ensure_article_pdf
 from .tasks import schedule_pdf_renders
 from .views import article_queryset, render_article_page
 
@@ -65,16 +66,26 @@ class ArticleAdmin(CompareVersionAdmin, PublicationAdmin):
             return _("Save the article to preview it.")
         return format_html_join(
             " · ",
-            '<a href="{}" target="_blank">{}</a> (<a href="{}" target="_blank">PDF</a>)',
+            '<a href="{}" target="_blank">{}</a> (<a href="{}" target="_blank">PDF</a>){}',
             (
                 (
                     reverse("admin:articles_article_preview", args=[article.pk, version.language]),
                     version.language,
                     reverse("admin:articles_article_preview_pdf", args=[article.pk, version.language]),
+                    self._pdf_failure(version),
                 )
                 for version in article.all_versions()
             ),
         ) or format_html("{}", "—")
+
+    def _pdf_failure(self, version) -> str:
+        failure = PDFRenderFailure.objects.filter(etag=article_pdf_plan(version).etag).first()
+        if failure is None:
+            return ""
+        return format_html(
+            ' <strong class="errornote">{}</strong>',
+            _("this PDF failed to render: %(reason)s") % {"reason": failure.message},
+        )
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)

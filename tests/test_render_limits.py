@@ -241,3 +241,15 @@ def test_tasks_left_running_by_a_killed_worker_are_queued_again(settings, make_t
     assert DBTaskResult.objects.get(pk=killed.id).status == TaskResultStatus.READY
     assert DBTaskResult.objects.get(pk=running.id).status == TaskResultStatus.RUNNING
     assert DBTaskResult.objects.ready().filter(pk=killed.id).exists()
+
+
+def test_the_article_admin_shows_why_a_pdf_failed(admin_client, make_article):
+    from articles.printing import article_pdf_plan
+
+    article = make_article("analyse-echec")
+    etag = article_pdf_plan(article.all_versions()[0]).etag
+    PDFRenderFailure.objects.create(etag=etag, reason="time", failed_at=timezone.now())
+    html = admin_client.get(
+        reverse("admin:articles_article_change", args=[article.pk]), headers={"Accept-Language": "en"}
+    ).content.decode()
+    assert "this PDF failed to render: it took longer than" in html
