@@ -65,7 +65,9 @@ class OddRequestsMiddleware:
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, RenderFailed):
-            response = site_page(request, "pdf_failed.html", 503)
+            # A tract's or article's PDF address sits right under its page's.
+            page_url = request.path.rsplit("/", 1)[0] + "/" if is_public_view(request.resolver_match) else ""
+            response = site_page(request, "pdf_failed.html", 503, {"page_url": page_url})
             response["Retry-After"] = "3600"
             response["Cache-Control"] = "no-store"
             return response

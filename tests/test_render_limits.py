@@ -158,6 +158,7 @@ def test_hostile_stored_text_gives_a_clean_page_and_the_server_keeps_answering(c
             response = client.get(f"/{language}/articles/piege/article.pdf")
             assert response.status_code == 503
             assert words in response.content.decode()
+            assert f'href="/{language}/articles/piege/"' in response.content.decode()
             assert response["Cache-Control"] == "no-store"
     assert PDFRenderFailure.objects.count() == 2  # one per language: the second requests did not render again
     assert client.get("/fr/").status_code == 200
