@@ -40,7 +40,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage
-from django.db import connection, connections
+from django.db import DatabaseError, connection, connections
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from weasyprint.urls import URLFetcherResponse
@@ -216,8 +216,13 @@ def render_lock(name: str) -> Iterator[None]:
         try:
             yield
         finally:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+            except DatabaseError:
+                # An aborted transaction cannot unlock: end the session (and its
+                # locks) at the end of the request or task instead.
+                connection.close_at = 0
         return
     LOCK_DIR.mkdir(parents=True, exist_ok=True)
     with open(LOCK_DIR / f"{key & 0xFFFFFFFFFFFF:x}.lock", "w") as lock_file:
