@@ -14,7 +14,7 @@ from .printing import ensure_article_pdf
 def render_article_pdfs(article_id: int) -> int:
     """Store the PDF of every version; returns how many were made (failures are recorded)."""
     with time_limit():
-        article = Article.objects.with_versions().filter(pk=article_id).first()
+        article = Article.objects.for_page().filter(pk=article_id).first()
         if article is None:
             return 0
         made = 0

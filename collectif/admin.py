@@ -80,7 +80,7 @@ class ImageAdmin(admin.ModelAdmin):
         for notice in obj.notices:
             self.message_user(request, notice, messages.WARNING)
 
-    @admin.display(description=_("preview"))
+    @admin.display(description=_("thumbnail"))
     def thumbnail(self, image: Image) -> str:
         if not image.pk:
             return "—"

@@ -6,7 +6,8 @@ pages and in the PDF renderer. The allow-list below is the whole of what a
 body may contain.
 """
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from functools import lru_cache
 from html.parser import HTMLParser
 from posixpath import normpath
@@ -14,7 +15,9 @@ from posixpath import normpath
 import nh3
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext as _
+from django_prose_editor.fields import ProseEditorField
 
 RICH_TEXT_TAGS = {
     "h2",
@@ -93,9 +96,9 @@ class _Measures:
     depth: int = 0
     deepest: int = 0
     widest_span: int = 0
-    table_cells: list[int] = field(default_factory=list)
+    table_cells: list[int] = dataclasses.field(default_factory=list)
     largest_table: int = 0
-    row_widths: list[int] = field(default_factory=list)
+    row_widths: list[int] = dataclasses.field(default_factory=list)
     widest_row: int = 0
 
 
@@ -235,3 +238,27 @@ ARTICLE_EDITOR_EXTENSIONS = RICH_TEXT_EDITOR_EXTENSIONS | {
 
 def clean_article_text(html: str | None) -> str:
     return clean_rich_text(html, article=True)
+
+
+class RichTextField(ProseEditorField):
+    """Rich text edited with the editor and stored cleaned, whatever the path
+    (admin, import, shell): the cleaning runs on every save, not only in forms."""
+
+    def __init__(self, *args, article: bool = False, **kwargs) -> None:
+        kwargs.setdefault("extensions", ARTICLE_EDITOR_EXTENSIONS if article else RICH_TEXT_EDITOR_EXTENSIONS)
+        kwargs.setdefault("sanitize", clean_article_text if article else clean_rich_text)
+        kwargs.setdefault("blank", True)
+        super().__init__(*args, **kwargs)
+
+    def pre_save(self, model_instance, add: bool) -> str:
+        value = self.sanitize(getattr(model_instance, self.attname))
+        setattr(model_instance, self.attname, value)
+        return value
+
+
+def clean_rich_text_fields(instance: models.Model) -> None:
+    """Clean the rich-text fields of `instance` now, for what is derived from
+    them before the save (search text, word count)."""
+    for field in instance._meta.concrete_fields:
+        if isinstance(field, RichTextField):
+            field.pre_save(instance, add=instance._state.adding)
