@@ -46,10 +46,10 @@ class ArticleAdmin(CompareVersionAdmin, PreviewAdmin):
     date_hierarchy = "date"
     filter_horizontal = ["themes", "authors"]
     autocomplete_fields = ["cover_image", "related_tracts"]
-    readonly_fields = ["preview_links"]
+    readonly_fields = ["preview_links", "pdf_failures"]
     fieldsets = [
         (None, {"fields": ["slug", "date", "updated_on", "original_language", "authors", "themes"]}),
-        (_("Publication"), {"fields": ["status", "published_at", "preview_links"]}),
+        (_("Publication"), {"fields": ["status", "published_at", "preview_links", "pdf_failures"]}),
         (_("Around the text"), {"fields": ["cover_image", "related_tracts"]}),
     ]
 

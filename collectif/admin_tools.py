@@ -90,13 +90,12 @@ class PreviewAdmin(PublicationAdmin):
             return self.unsaved_message
         return format_html_join(
             " · ",
-            '<a href="{}" target="_blank">{}</a> (<a href="{}" target="_blank">PDF</a>){}',
+            '<a href="{}" target="_blank">{}</a> (<a href="{}" target="_blank">PDF</a>)',
             (
                 (
                     reverse(self._preview_url_name("preview"), args=[publication.pk, version.language]),
                     version.language,
                     self.preview_pdf_url(publication, version),
-                    self._pdf_failure(publication, version),
                 )
                 for version in publication.all_versions()
             ),
@@ -106,15 +105,21 @@ class PreviewAdmin(PublicationAdmin):
         """The fingerprint of the PDF a version's preview link leads to ("" to say nothing of it)."""
         return ""
 
-    def _pdf_failure(self, publication, version) -> str:
-        etag = self.preview_pdf_etag(publication, version)
-        failure = PDFRenderFailure.objects.filter(etag=etag).first() if etag else None
-        if failure is None:
-            return ""
-        return format_html(
-            ' <strong class="errornote">{}</strong>',
-            _("this PDF failed to render: %(reason)s") % {"reason": failure.message},
-        )
+    @admin.display(description=_("failed PDFs"))
+    def pdf_failures(self, publication) -> str:
+        """The versions whose PDF failed to render, and why (for the change page: one query)."""
+        if not publication.pk or not PDFRenderFailure.objects.exists():  # usually none: no plan needed
+            return format_html("{}", "—")
+        etags = {self.preview_pdf_etag(publication, version): version for version in publication.all_versions()}
+        failures = PDFRenderFailure.objects.filter(etag__in=[etag for etag in etags if etag])
+        return format_html_join(
+            "",
+            '<p class="errornote">{}: {}</p>',
+            (
+                (etags[failure.etag].language, _("this PDF failed to render: %(reason)s") % {"reason": failure.message})
+                for failure in failures
+            ),
+        ) or format_html("{}", "—")
 
     def get_urls(self):
         name = f"{self.opts.app_label}_{self.opts.model_name}"

@@ -45,27 +45,33 @@ class TractAdmin(PreviewAdmin):
         if not tract.pk:
             return "—"
         records = {(r.version_id, r.print_format): r for r in TractPDF.objects.filter(version__tract=tract)}
-        plans = {
-            (version.pk, print_format.name): tract_pdf_plan(version, print_format)
-            for version in tract.all_versions()
-            for print_format in PRINT_FORMATS.values()
-        }
-        failures = {f.etag: f for f in PDFRenderFailure.objects.filter(etag__in=[p.etag for p in plans.values()])}
+        etags: dict = {}
+
+        def etag(version: TractVersion, print_format) -> str:
+            key = (version.pk, print_format.name)
+            if key not in etags:
+                etags[key] = tract_pdf_plan(version, print_format).etag
+            return etags[key]
+
+        failures = {}
+        if PDFRenderFailure.objects.exists():  # usually none: then no plan is needed to look for them
+            every_etag = [etag(v, f) for v in tract.all_versions() for f in PRINT_FORMATS.values()]
+            failures = {f.etag: f for f in PDFRenderFailure.objects.filter(etag__in=every_etag)}
         rows = []
         for version in tract.all_versions():
             cells = []
             for print_format in PRINT_FORMATS.values():
                 record = records.get((version.pk, print_format.name))
-                etag = plans[(version.pk, print_format.name)].etag
-                if etag in failures:
+                if failures and etag(version, print_format) in failures:
                     cells.append(
                         format_html(
                             '<strong class="errornote">{}: {}</strong>',
                             print_format.name,
-                            _("this PDF failed to render: %(reason)s") % {"reason": failures[etag].message},
+                            _("this PDF failed to render: %(reason)s")
+                            % {"reason": failures[etag(version, print_format)].message},
                         )
                     )
-                elif record is None or record.etag != etag:
+                elif record is None or record.etag != etag(version, print_format):
                     cells.append(format_html("{}: {}", print_format.name, _("waiting")))
                 elif record.page_count > MAX_LEAFLET_PAGES:
                     cells.append(
