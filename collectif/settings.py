@@ -167,7 +167,7 @@ TASK_TIME_LIMIT = int(os.environ.get("TASK_TIME_LIMIT", "900"))
 # inputs change, or by `manage.py render_pdfs`.
 PDF_RENDER_MEMORY_MB = int(os.environ.get("PDF_RENDER_MEMORY_MB", "768"))
 PDF_RENDER_TIMEOUT = int(os.environ.get("PDF_RENDER_TIMEOUT", "20"))
-PDF_RENDER_RETRY_AFTER = int(os.environ.get("PDF_RENDER_RETRY_AFTER", str(6 * 60 * 60)))
+PDF_RENDER_RETRY_AFTER = int(os.environ.get("PDF_RENDER_RETRY_AFTER", "600"))
 
 # The admin lives at a path that can be changed per deployment, so that
 # scanners probing /admin/ find nothing.
