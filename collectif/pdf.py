@@ -32,6 +32,7 @@ from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from posixpath import normpath
+from typing import TypeVar
 from urllib.parse import unquote, urlsplit
 
 import pypdfium2 as pdfium
@@ -46,6 +47,8 @@ from django.utils.translation import gettext as _
 from weasyprint.urls import URLFetcherResponse
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")  # what a render in a child process hands back (PDF bytes, a page count)
 
 # Documents are rendered as if they lived at SITE_URL, so that relative
 # links in a PDF lead to the site and "/static/..." and "/media/..." resolve
@@ -117,10 +120,20 @@ def render_base_url() -> str:
     return settings.SITE_URL.rstrip("/") + "/"
 
 
+def _document(html: str) -> weasyprint.HTML:
+    return weasyprint.HTML(string=html, base_url=render_base_url(), url_fetcher=LocalFilesFetcher())
+
+
 def render_pdf(html: str, *, variant: str | None = None) -> bytes:
     """Render an HTML document of ours to PDF bytes (`variant`: e.g. "pdf/x-4")."""
-    document = weasyprint.HTML(string=html, base_url=render_base_url(), url_fetcher=LocalFilesFetcher())
-    return document.write_pdf(pdf_variant=variant)
+    return _document(html).write_pdf(pdf_variant=variant)
+
+
+def page_count(html: str) -> int:
+    """How many pages the document takes: laid out only, no PDF written (fonts not subset).
+
+    Laid out in a child process under the render limits, as a render is (RenderFailed)."""
+    return render_in_child(lambda: len(_document(html).render().pages))
 
 
 def print_assets_digest() -> str:
@@ -345,7 +358,7 @@ _inherited_connections: list = []
 _RESULT_GRACE_SECONDS = 5
 
 
-def render_in_child(render: Callable[[], bytes]) -> bytes:
+def render_in_child(render: Callable[[], T]) -> T:
     """Run `render` in a forked child under PDF_RENDER_MEMORY_MB and PDF_RENDER_TIMEOUT.
 
     Forking keeps the render callable as it is (a closure over its HTML) and

@@ -172,7 +172,7 @@ def test_admin_shows_why_a_pdf_failed(admin_client, make_tract):
     html = admin_client.get(
         reverse("admin:tracts_tract_change", args=[tract.pk]), headers={"Accept-Language": "en"}
     ).content.decode()
-    assert "a6: this PDF failed to render: it needed more than" in html
+    assert "this PDF failed to render: it needed more than" in html
 
 
 def test_admin_save_reports_a_failed_render_instead_of_an_error(admin_client, monkeypatch):

@@ -17,6 +17,6 @@ def hash_cleaned_files(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("collectif", "0005_pdf_render_failure")]
+    dependencies = [("collectif", "0006_pdf_render_failure")]
 
     operations = [migrations.RunPython(hash_cleaned_files, migrations.RunPython.noop)]
