@@ -47,6 +47,8 @@ run: setup
 	$(BIN)/python manage.py load_demo_articles
 	$(BIN)/python manage.py load_demo_pages
 	$(BIN)/python manage.py create_dev_admin --port $(PORT)
+	$(BIN)/python manage.py requeue_interrupted_tasks
+	$(BIN)/python manage.py purge_login_records
 	@$(BIN)/python manage.py db_worker & worker=$$!; \
 	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null; exit 0' INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT); \

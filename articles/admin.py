@@ -8,7 +8,7 @@ from reversion_compare.admin import CompareVersionAdmin
 from collectif.admin_tools import LanguageFilter, LanguageVersionInline, PreviewAdmin, YearFilter
 
 from .models import Article, ArticleVersion, Author, FurtherReading
-from .printing import ensure_article_pdf
+from .printing import current_fingerprint, ensure_article_pdf
 from .tasks import schedule_pdf_renders
 from .views import render_article_page
 
@@ -46,15 +46,18 @@ class ArticleAdmin(CompareVersionAdmin, PreviewAdmin):
     date_hierarchy = "date"
     filter_horizontal = ["themes", "authors"]
     autocomplete_fields = ["cover_image", "related_tracts"]
-    readonly_fields = ["preview_links"]
+    readonly_fields = ["preview_links", "pdf_failures"]
     fieldsets = [
         (None, {"fields": ["slug", "date", "updated_on", "original_language", "authors", "themes"]}),
-        (_("Publication"), {"fields": ["status", "published_at", "preview_links"]}),
+        (_("Publication"), {"fields": ["status", "published_at", "preview_links", "pdf_failures"]}),
         (_("Around the text"), {"fields": ["cover_image", "related_tracts"]}),
     ]
 
     unsaved_message = _("Save the article to preview it.")
     preview_pdf_route = "<int:pk>/preview/<str:language>/article.pdf"
+
+    def preview_pdf_etag(self, article: Article, version: ArticleVersion) -> str:
+        return current_fingerprint(version)
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)

@@ -22,7 +22,7 @@ from collectif.markdown import (
     split_list,
     title_and_body,
 )
-from collectif.models import Image
+from collectif.models import Image, ImageNotStored
 
 from .models import Article, ArticleVersion, Author
 from .tasks import schedule_pdf_renders
@@ -60,7 +60,10 @@ class _Pictures:
                 raise MarkdownImportError(f"{path[:80]}: {' '.join(error.messages)}")
             existing = Image.existing_copy(picture.file)
             if existing is None:
-                picture.save()
+                try:
+                    picture.save()
+                except ImageNotStored as error:
+                    raise MarkdownImportError(f"{path[:80]}: {error}")
                 self.created.append(picture)
             else:
                 picture = existing

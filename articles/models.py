@@ -67,7 +67,7 @@ class ArticleQuerySet(PublicationQuerySet):
                 "authors",
                 models.Prefetch(
                     "further_reading",
-                    queryset=FurtherReading.objects.prefetch_related(
+                    queryset=FurtherReading.objects.public().prefetch_related(
                         "linked_article__versions", "linked_tract__versions"
                     ),
                 ),
@@ -182,6 +182,16 @@ def pictures_without_description(html: str) -> list[str]:
     return [src for src, name in zip(undescribed, names, strict=True) if name not in described]
 
 
+class FurtherReadingQuerySet(models.QuerySet):
+    def public(self) -> "FurtherReadingQuerySet":
+        """Links a visitor may see: elsewhere, or to one of our articles or tracts once published."""
+        tracts = self.model._meta.get_field("linked_tract").related_model.objects.published()
+        return self.filter(
+            models.Q(linked_article__isnull=True) | models.Q(linked_article__in=Article.objects.published()),
+            models.Q(linked_tract__isnull=True) | models.Q(linked_tract__in=tracts),
+        )
+
+
 class FurtherReading(models.Model):
     """A link at the end of an article: one of ours, or another site's."""
 
@@ -195,6 +205,8 @@ class FurtherReading(models.Model):
     )
     url = models.URLField(_("address elsewhere"), blank=True, max_length=500)
     title = models.CharField(_("title"), max_length=250, blank=True, help_text=_("Required for an address elsewhere."))
+
+    objects = FurtherReadingQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "pk"]

@@ -1,13 +1,13 @@
 from django import forms
 from django.conf import settings
-from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from .models import Image, SiteSettings, Theme
+from .models import Image, ImageNotStored, PDFRenderFailure, SiteSettings, Theme
 
 
 @admin.register(SiteSettings)
@@ -79,6 +79,20 @@ class ImageAdmin(admin.ModelAdmin):
     readonly_fields = ["thumbnail", "address", "size"]
     fields = ["file", "alt_text", "caption", "credit", "thumbnail", "address", "size"]
 
+    def changeform_view(self, request: HttpRequest, object_id=None, form_url="", extra_context=None) -> HttpResponse:
+        # A picture that could not be written (a full disk) left nothing
+        # behind and its row was rolled back: say so instead of an error page.
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ImageNotStored as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def save_model(self, request: HttpRequest, obj: Image, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        for notice in obj.notices:
+            self.message_user(request, notice, messages.WARNING)
+
     @admin.display(description=_("thumbnail"))
     def thumbnail(self, image: Image) -> str:
         if not image.pk:
@@ -92,3 +106,18 @@ class ImageAdmin(admin.ModelAdmin):
     @admin.display(description=_("size"))
     def size(self, image: Image) -> str:
         return f"{image.width} × {image.height}" if image.pk else "—"
+
+
+@admin.register(PDFRenderFailure)
+class PDFRenderFailureAdmin(admin.ModelAdmin):
+    """PDFs that failed to render, and why; deleting a record lets the next request try again."""
+
+    list_display = ["etag", "message", "failed_at"]
+    readonly_fields = ["etag", "reason", "detail", "failed_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description=_("why"))
+    def message(self, failure: PDFRenderFailure) -> str:
+        return failure.message

@@ -16,6 +16,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from collectif.languages import is_supported, language_choices, language_codes, slug_from_title
+from collectif.models import PDFRenderFailure
 from collectif.views import stored_pdf_response
 
 
@@ -176,6 +177,26 @@ class PreviewAdmin(PublicationAdmin):
                     self.preview_pdf_url(publication, version),
                 )
                 for version in publication.all_versions()
+            ),
+        ) or format_html("{}", "—")
+
+    def preview_pdf_etag(self, publication, version) -> str:
+        """The fingerprint of the PDF a version's preview link leads to ("" to say nothing of it)."""
+        return ""
+
+    @admin.display(description=_("failed PDFs"))
+    def pdf_failures(self, publication) -> str:
+        """The versions whose PDF failed to render, and why (for the change page: one query)."""
+        if not publication.pk or not PDFRenderFailure.objects.exists():  # usually none: no plan needed
+            return format_html("{}", "—")
+        etags = {self.preview_pdf_etag(publication, version): version for version in publication.all_versions()}
+        failures = PDFRenderFailure.objects.filter(etag__in=[etag for etag in etags if etag])
+        return format_html_join(
+            "",
+            '<p class="errornote">{}: {}</p>',
+            (
+                (etags[failure.etag].language, _("this PDF failed to render: %(reason)s") % {"reason": failure.message})
+                for failure in failures
             ),
         ) or format_html("{}", "—")
 

@@ -6,8 +6,11 @@ pages and in the PDF renderer. The allow-list below is the whole of what a
 body may contain.
 """
 
+import dataclasses
 import re
+from dataclasses import dataclass
 from functools import lru_cache
+from html.parser import HTMLParser
 from posixpath import normpath
 from urllib.parse import urlsplit
 
@@ -75,12 +78,130 @@ def own_media_path(url: str) -> str | None:
     return url if is_own_media_url(url) else None
 
 
+# Bounds on what a text may hold. Beyond them the PDF renderer (and the
+# browser) is asked for absurd work: a cell spanning a million columns, 200
+# quotations inside each other. Saves are refused with a message that says
+# which bound; the cleaning clamps spans as a last resort.
+MAX_SPAN = 50
+MAX_NESTING_DEPTH = 30
+MAX_TABLE_CELLS = 500
+MAX_TABLE_COLUMNS = 50  # cells of a row, counted with their colspan
+MAX_HTML_LENGTH = 500_000
+VOID_TAGS = {"br", "hr", "img", "wbr", "col", "source", "input", "meta", "link"}
+
+
+def _span(value: str) -> str | None:
+    """A colspan or rowspan between 1 and MAX_SPAN; anything else goes."""
+    value = value.strip()
+    if not value.isdigit() or int(value) < 1:
+        return None
+    return str(min(int(value), MAX_SPAN))
+
+
 def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
     # Images may only come from our own media files: a remote image would
     # leak every reader (and the PDF renderer) to a third party.
     if tag == "img" and attribute == "src":
         return own_media_path(value)
+    if attribute in {"colspan", "rowspan"}:
+        return _span(value)
     return value
+
+
+@dataclass
+class _Measures:
+    depth: int = 0
+    deepest: int = 0
+    widest_span: int = 0
+    table_cells: list[int] = dataclasses.field(default_factory=list)
+    largest_table: int = 0
+    row_widths: list[int] = dataclasses.field(default_factory=list)
+    widest_row: int = 0
+
+
+class _BoundsParser(HTMLParser):
+    """Measures nesting, spans and table sizes without building a tree (no recursion)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.measures = _Measures()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        m = self.measures
+        if tag in VOID_TAGS:
+            return
+        m.depth += 1
+        m.deepest = max(m.deepest, m.depth)
+        if tag == "table":
+            m.table_cells.append(0)
+            m.row_widths.append(0)
+        elif tag == "tr" and m.row_widths:
+            m.row_widths[-1] = 0
+        elif tag in {"td", "th"}:
+            if m.table_cells:
+                m.table_cells[-1] += 1
+                m.largest_table = max(m.largest_table, m.table_cells[-1])
+            columns = 1
+            for name, value in attrs:
+                digits = (value or "").strip()
+                if name in {"colspan", "rowspan"} and digits.isdigit():  # the cleaning drops other values
+                    span = int(digits) if len(digits) < 12 else 10**12
+                    m.widest_span = max(m.widest_span, span)
+                    if name == "colspan":
+                        columns = max(1, min(span, MAX_SPAN))
+            if m.row_widths:
+                m.row_widths[-1] += columns
+                m.widest_row = max(m.widest_row, m.row_widths[-1])
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in VOID_TAGS:
+            return
+        m = self.measures
+        m.depth = max(0, m.depth - 1)
+        if tag == "table" and m.table_cells:
+            m.table_cells.pop()
+            m.row_widths.pop()
+
+
+def check_html_bounds(html: str | None) -> None:
+    """Raise a ValidationError, in the organiser's language, for a text beyond the bounds."""
+    if not html:
+        return
+    if len(html) > MAX_HTML_LENGTH:
+        raise ValidationError(
+            _("This text is %(length)d characters long with its formatting; the limit is %(limit)d. Split it up.")
+            % {"length": len(html), "limit": MAX_HTML_LENGTH}
+        )
+    parser = _BoundsParser()
+    parser.feed(html)
+    parser.close()
+    measures = parser.measures
+    problems = []
+    if measures.widest_span > MAX_SPAN:
+        problems.append(
+            _("A table cell spans %(span)s rows or columns; at most %(limit)d are possible.")
+            % {"span": measures.widest_span if measures.widest_span < 10**12 else "∞", "limit": MAX_SPAN}
+        )
+    if measures.widest_row > MAX_TABLE_COLUMNS:
+        problems.append(
+            _("A table row is %(columns)d columns wide; at most %(limit)d fit on a page.")
+            % {"columns": measures.widest_row, "limit": MAX_TABLE_COLUMNS}
+        )
+    if measures.largest_table > MAX_TABLE_CELLS:
+        problems.append(
+            _("A table has %(cells)d cells; at most %(limit)d are possible: split it into several tables.")
+            % {"cells": measures.largest_table, "limit": MAX_TABLE_CELLS}
+        )
+    if measures.deepest > MAX_NESTING_DEPTH:
+        problems.append(
+            _(
+                "The text nests elements %(depth)d deep (quotations or lists inside each other); "
+                "at most %(limit)d levels are possible."
+            )
+            % {"depth": measures.deepest, "limit": MAX_NESTING_DEPTH}
+        )
+    if problems:
+        raise ValidationError(problems)
 
 
 @lru_cache(maxsize=2)

@@ -4,6 +4,11 @@ Photos from demonstrations must not tell who took them, where, or with which
 phone: every upload is decoded by Pillow, turned upright, converted to sRGB
 and saved anew without EXIF, GPS, XMP, comments or camera profile. Pages then
 serve renditions made once at upload, never on a request.
+
+Phones store some photos as multi-picture JPEG (MPO): the primary picture is
+kept. Animations (GIF, PNG, WebP) keep their first frame, and the organiser
+is told. Anything that cannot be read gets its own message, never an error
+page.
 """
 
 import io
@@ -23,7 +28,13 @@ MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_PIXELS = 50_000_000  # a 50-megapixel photo; more is a decompression bomb
 RENDITION_WIDTHS = (480, 800, 1200, 1600)
 # Pillow's format name -> (stored format, file extension).
-ALLOWED_FORMATS = {"JPEG": ("JPEG", "jpg"), "PNG": ("PNG", "png"), "WEBP": ("WEBP", "webp"), "GIF": ("PNG", "png")}
+ALLOWED_FORMATS = {
+    "JPEG": ("JPEG", "jpg"),
+    "MPO": ("JPEG", "jpg"),
+    "PNG": ("PNG", "png"),
+    "WEBP": ("WEBP", "webp"),
+    "GIF": ("PNG", "png"),
+}
 
 
 @dataclass
@@ -32,6 +43,17 @@ class CleanImage:
     extension: str
     width: int
     height: int
+    first_frame_only: bool = False  # an animation reduced to its first frame
+
+
+def _bomb_error() -> ValidationError:
+    return ValidationError(
+        _(
+            "This image declares far more pixels than a photo has (a “decompression bomb”): it is refused. "
+            "Save it below %(limit)d megapixels."
+        )
+        % {"limit": MAX_PIXELS // 1_000_000}
+    )
 
 
 def _open(file: File) -> PillowImage.Image:
@@ -43,8 +65,13 @@ def _open(file: File) -> PillowImage.Image:
         )
     file.seek(0)
     try:
-        picture = PillowImage.open(file)
-    except (UnidentifiedImageError, OSError):
+        with warnings.catch_warnings():
+            # Between Pillow's warning and error thresholds: our own limit below says it better.
+            warnings.simplefilter("ignore", PillowImage.DecompressionBombWarning)
+            picture = PillowImage.open(file)
+    except PillowImage.DecompressionBombError:
+        raise _bomb_error()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise ValidationError(_("This file is not an image Pillow can read (use JPEG, PNG or WebP)."))
     if picture.format not in ALLOWED_FORMATS:
         raise ValidationError(
@@ -69,11 +96,24 @@ def check_image(file: File) -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("error", PillowImage.DecompressionBombWarning)
             picture.load()
-    except (OSError, SyntaxError, ValueError, PillowImage.DecompressionBombError, PillowImage.DecompressionBombWarning):
+    except (PillowImage.DecompressionBombError, PillowImage.DecompressionBombWarning):
+        raise _bomb_error()
+    except (OSError, SyntaxError, ValueError, EOFError):
         raise ValidationError(_("This image is damaged or truncated and cannot be read."))
     finally:
         ImageFile.LOAD_TRUNCATED_IMAGES = lenient
         file.seek(0)
+    profile = picture.info.get("icc_profile")
+    if profile:
+        try:
+            ImageCms.ImageCmsProfile(io.BytesIO(profile))
+        except (OSError, ImageCms.PyCMSError):
+            raise ValidationError(
+                _(
+                    "This image's colour profile is damaged and cannot be read. Save it again as sRGB "
+                    "(“export for the web” in most editors) and upload that copy."
+                )
+            )
 
 
 def _to_srgb(picture: PillowImage.Image) -> PillowImage.Image:
@@ -84,8 +124,8 @@ def _to_srgb(picture: PillowImage.Image) -> PillowImage.Image:
             source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
             output_mode = "RGBA" if picture.mode == "RGBA" else "RGB"
             picture = ImageCms.profileToProfile(picture, source, ImageCms.createProfile("sRGB"), outputMode=output_mode)
-        except ImageCms.PyCMSError:
-            pass  # an unreadable profile: keep the pixels as they are
+        except (OSError, ImageCms.PyCMSError):
+            pass  # checked by check_image; here only as a last resort: keep the pixels as they are
     if picture.mode not in {"RGB", "RGBA", "L", "LA"}:
         picture = picture.convert("RGBA" if "A" in picture.getbands() or "transparency" in picture.info else "RGB")
     return picture
@@ -96,6 +136,9 @@ def clean_image(file: File) -> CleanImage:
     check_image(file)
     picture = _open(file)
     stored_format, extension = ALLOWED_FORMATS[picture.format]
+    # The primary picture of an MPO, the first frame of an animation.
+    animated = getattr(picture, "is_animated", False) and picture.format != "MPO"
+    picture.seek(0)
     picture = ImageOps.exif_transpose(picture)  # apply the orientation before the EXIF goes
     picture = _to_srgb(picture)
     if stored_format == "JPEG" and picture.mode != "RGB":
@@ -106,7 +149,7 @@ def clean_image(file: File) -> CleanImage:
     fresh = PillowImage.new(picture.mode, picture.size)
     fresh.paste(picture)
     _save(fresh, output, stored_format)
-    return CleanImage(output.getvalue(), extension, fresh.width, fresh.height)
+    return CleanImage(output.getvalue(), extension, fresh.width, fresh.height, first_frame_only=animated)
 
 
 def _save(picture: PillowImage.Image, output: io.BytesIO, stored_format: str) -> None:

@@ -1,6 +1,8 @@
 """Models both apps share: site-wide settings, themes and images."""
 
+import errno
 import hashlib
+import os
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -102,12 +104,46 @@ def image_upload_to(instance: "Image", filename: str) -> str:
     return images.random_name(filename.rsplit(".", 1)[-1].lower())
 
 
-def _checksum(file) -> str:
-    """Hash of an uploaded file as sent, to recognise the same picture uploaded twice."""
-    file.seek(0)
-    digest = hashlib.sha256(file.read()).hexdigest()
-    file.seek(0)
-    return digest
+def _cleaned(file) -> images.CleanImage:
+    """The upload cleaned once, however many times it is asked for (check, copy lookup, save)."""
+    cleaned = getattr(file, "_collectif_cleaned", None)
+    if cleaned is None:
+        cleaned = images.clean_image(file)
+        file._collectif_cleaned = cleaned
+    return cleaned
+
+
+def _checksum(content: bytes) -> str:
+    """Hash of the cleaned picture: it recognises a picture uploaded twice, and says
+    nothing of the original (metadata included) that a seized copy could be matched with."""
+    return hashlib.sha256(content).hexdigest()
+
+
+class ImageNotStored(Exception):
+    """Writing the picture failed (a full disk, say); nothing of it was kept."""
+
+    def __init__(self, error: OSError) -> None:
+        reason = os.strerror(error.errno) if error.errno else str(error)
+        super().__init__(
+            _("The picture could not be stored (%(reason)s); nothing of it was kept. Tell whoever runs the site.")
+            % {"reason": reason}
+            if error.errno != errno.ENOSPC
+            else _(
+                "The server's disk is full: the picture was not stored, and nothing of it was kept. "
+                "Tell whoever runs the site."
+            )
+        )
+
+
+def _store(name: str, content: ContentFile, written: list[str]) -> str:
+    """Save `content` under `name`, noting the name first so that a save that fails
+    half-way (a full disk) can be removed with the rest."""
+    name = default_storage.get_available_name(name)
+    written.append(name)
+    stored = default_storage.save(name, content)
+    if stored != name:
+        written.append(stored)
+    return stored
 
 
 class Image(models.Model):
@@ -129,7 +165,7 @@ class Image(models.Model):
     width = models.PositiveIntegerField(default=0, editable=False)
     height = models.PositiveIntegerField(default=0, editable=False)
     renditions = models.JSONField(default=dict, editable=False)
-    checksum = models.CharField(max_length=64, blank=True, db_index=True, editable=False)  # of the upload
+    checksum = models.CharField(max_length=64, blank=True, db_index=True, editable=False)  # of the cleaned file
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -140,20 +176,38 @@ class Image(models.Model):
     def __str__(self) -> str:
         return self.alt_text[:80]
 
+    # Set by save(): things the organiser should know (an animation kept as a still).
+    notices: tuple[str, ...] = ()
+
     def save(self, *args, **kwargs) -> None:
-        if self.file and not getattr(self.file, "_committed", True):
-            # Whatever the path (admin, import, shell), only the cleaned
-            # image is ever written to storage.
-            self.checksum = _checksum(self.file)
-            clean = images.clean_image(self.file)
-            self.file.save(f"upload.{clean.extension}", ContentFile(clean.content), save=False)
-            self.width, self.height = clean.width, clean.height
-            stem = self.file.name.rsplit(".", 1)[0].replace("images/", "images/r/", 1)
-            self.renditions = {
-                width: default_storage.save(copy.name, copy)
+        if not (self.file and not getattr(self.file, "_committed", True)):
+            super().save(*args, **kwargs)
+            return
+        # Whatever the path (admin, import, shell), only the cleaned image is
+        # ever written to storage, and all of it or nothing.
+        clean = _cleaned(self.file)
+        written: list[str] = []
+        try:
+            name = _store(images.random_name(clean.extension), ContentFile(clean.content), written)
+            stem = name.rsplit(".", 1)[0].replace("images/", "images/r/", 1)
+            renditions = {
+                width: _store(copy.name, copy, written)
                 for width, copy in images.renditions(clean.content, clean.extension, stem).items()
             }
-        super().save(*args, **kwargs)
+            self.file.name = name
+            self.file._committed = True
+            self.checksum = _checksum(clean.content)
+            self.width, self.height = clean.width, clean.height
+            self.renditions = renditions
+            super().save(*args, **kwargs)
+        except BaseException as error:
+            for stored_name in written:
+                default_storage.delete(stored_name)
+            if isinstance(error, OSError):
+                raise ImageNotStored(error)
+            raise
+        if clean.first_frame_only:
+            self.notices = (_("This animation was stored as a still picture: its first frame."),)
 
     def clean(self) -> None:
         if self.file and not getattr(self.file, "_committed", True):
@@ -172,7 +226,7 @@ class Image(models.Model):
     @classmethod
     def existing_copy(cls, file) -> "Image | None":
         """An image already uploaded with the same picture (an import of a translation, say)."""
-        return cls.objects.filter(checksum=_checksum(file)).first()
+        return cls.objects.filter(checksum=_checksum(_cleaned(file).content)).first()
 
     def sources(self) -> list[images.Rendition]:
         """Every stored width of the image, smallest first, the original last."""
@@ -188,3 +242,29 @@ class Image(models.Model):
         if self.renditions:
             return self.renditions[max(self.renditions, key=int)]
         return self.file.name
+
+
+class PDFRenderFailure(models.Model):
+    """A PDF that could not be rendered within the limits, by fingerprint: why and when.
+
+    Requests for it get a clean page instead of starting the render again;
+    a changed text has a new fingerprint, hence a new try.
+    """
+
+    etag = models.CharField(max_length=40, unique=True)
+    reason = models.CharField(max_length=20)
+    detail = models.CharField(max_length=200, blank=True)
+    failed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("failed PDF render")
+        verbose_name_plural = _("failed PDF renders")
+
+    def __str__(self) -> str:
+        return f"{self.etag}: {self.reason}"
+
+    @property
+    def message(self) -> str:
+        from collectif.pdf import failure_message
+
+        return failure_message(self.reason, self.detail)

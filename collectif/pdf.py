@@ -8,6 +8,12 @@ fetcher bypasses, so the fetcher is ours and refuses by default).
 Rendered PDFs are stored under a name that carries a hash of everything that
 shapes them, so a changed tract can never be served stale and an unchanged
 one is rendered only once.
+
+Every render runs in a child process with a memory and a wall-clock limit:
+hostile content (a table cell spanning a million columns) costs one failed
+render, recorded with its reason, never the web process. A failed render is
+not tried again by every request: only once its inputs change (a new
+fingerprint), after PDF_RENDER_RETRY_AFTER, or by `render_pdfs`.
 """
 
 import fcntl
@@ -15,16 +21,20 @@ import hashlib
 import io
 import logging
 import mimetypes
+import multiprocessing
 import os
+import resource
 import tempfile
 import time
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from posixpath import normpath
+from typing import TypeVar
 from urllib.parse import unquote, urlsplit
 
 import pydyf
@@ -35,14 +45,19 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, connections
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from weasyprint.urls import URLFetcherResponse
 
 logger = logging.getLogger(__name__)
 
-# Documents are rendered as if they lived on this origin, so that
-# "/static/..." and "/media/..." resolve to URLs the fetcher recognises.
-# The ".invalid" top-level domain can never resolve to a real host.
+T = TypeVar("T")  # what a render in a child process hands back (PDF bytes, a page count)
+
+# Documents are rendered as if they lived at SITE_URL, so that relative
+# links in a PDF lead to the site and "/static/..." and "/media/..." resolve
+# to URLs the fetcher recognises and reads from disk. The older render-only
+# origin (".invalid" can never resolve to a real host) is still recognised.
 RENDER_HOST = "render.collectif.invalid"
 RENDER_BASE_URL = f"https://{RENDER_HOST}/"
 
@@ -88,7 +103,7 @@ class LocalFilesFetcher(weasyprint.URLFetcher):
         if url.lower().startswith("data:"):
             return super().fetch(url, headers)
         parts = urlsplit(url)
-        if parts.scheme == "https" and parts.hostname == RENDER_HOST and not parts.port:
+        if _is_render_origin(parts.scheme, parts.netloc):
             content = self._read_local(unquote(parts.path))
             if content is not None:
                 content_type = mimetypes.guess_type(parts.path)[0] or "application/octet-stream"
@@ -111,6 +126,17 @@ class LocalFilesFetcher(weasyprint.URLFetcher):
         return None
 
 
+def _is_render_origin(scheme: str, netloc: str) -> bool:
+    """True for the site's own origin (SITE_URL) and the render-only one."""
+    site = urlsplit(settings.SITE_URL)
+    return (scheme, netloc.lower()) in {("https", RENDER_HOST), (site.scheme, site.netloc.lower())}
+
+
+def render_base_url() -> str:
+    """What relative addresses in a rendered document are relative to: the site itself."""
+    return settings.SITE_URL.rstrip("/") + "/"
+
+
 # Screen PDFs are tagged for screen readers: structure, title, language.
 ACCESSIBLE_VARIANT = "pdf/ua-1"
 
@@ -123,7 +149,7 @@ def lay_out(
     Callers that fit a text to its pages read `document.pages`; documents laid
     out with one `font_config` can be written as one PDF (one set of font subsets).
     """
-    source = weasyprint.HTML(string=html, base_url=RENDER_BASE_URL, url_fetcher=LocalFilesFetcher())
+    source = weasyprint.HTML(string=html, base_url=render_base_url(), url_fetcher=LocalFilesFetcher())
     return source.render(font_config=font_config, pdf_variant=variant)
 
 
@@ -290,9 +316,21 @@ def render_lock(name: str) -> Iterator[None]:
     """
     key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
     if connection.vendor == "postgresql":
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+        # A session lock, released as soon as the render is stored: a
+        # transaction lock taken inside an outer atomic() block (an admin
+        # save) would be held until that whole block commits.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [key])
+        try:
             yield
+        finally:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+            except DatabaseError:
+                # An aborted transaction cannot unlock: end the session (and its
+                # locks) at the end of the request or task instead.
+                connection.close_at = 0
         return
     LOCK_DIR.mkdir(parents=True, exist_ok=True)
     with open(LOCK_DIR / f"{key & 0xFFFFFFFFFFFF:x}.lock", "w") as lock_file:
@@ -345,14 +383,31 @@ def stored_pdf(name: str, render: Callable[[], bytes]) -> bool:
     """Make sure the PDF `name` is stored, rendering it once if it is not.
 
     Concurrent requests for the same missing file wait for the first one's
-    render instead of rendering it again. Returns True when this call rendered.
+    render instead of rendering it again. `render` runs in a child process
+    under the render limits; a failure is recorded and raised as RenderFailed
+    (the same record answers later requests without rendering again).
+    Returns True when this call rendered.
     """
     if default_storage.exists(name):
         return False
+    if _in_render_child:
+        # A PDF made of others (a sheet of leaflets) renders them inside its
+        # own child process, already limited and holding the outer lock.
+        _save_atomically(name, render())
+        return True
     with render_lock(name):
         if default_storage.exists(name):
             return False
-        _save_atomically(name, render())
+        etag = Path(name).stem
+        failure = recent_failure(etag)
+        if failure is not None:
+            raise RenderFailed(failure.reason, failure.detail)
+        try:
+            content = render_in_child(render)
+        except RenderFailed as error:
+            _record_failure(etag, error)
+            raise
+        _save_atomically(name, content)
         return True
 
 
@@ -418,3 +473,125 @@ def delete_stored(fingerprints: set[str]) -> None:
                 default_storage.delete(name)
             except OSError:
                 logger.warning("Could not delete %s", name)
+
+
+class RenderFailed(Exception):
+    """A PDF could not be rendered within the limits; `message` says why, for organisers."""
+
+    MEMORY = "memory"
+    TIME = "time"
+    CRASH = "crash"
+    ERROR = "error"
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+    @property
+    def message(self) -> str:
+        return failure_message(self.reason, self.detail)
+
+
+def failure_message(reason: str, detail: str = "") -> str:
+    """Why a render failed, in the active language."""
+    if reason == RenderFailed.MEMORY:
+        return _("it needed more than %(limit)d MB of memory") % {"limit": settings.PDF_RENDER_MEMORY_MB}
+    if reason == RenderFailed.TIME:
+        return _("it took longer than %(limit)d seconds") % {"limit": settings.PDF_RENDER_TIMEOUT}
+    if reason == RenderFailed.CRASH:
+        return _("the renderer stopped unexpectedly")
+    return _("the renderer gave up (%(detail)s)") % {"detail": detail or "?"}
+
+
+def recent_failure(etag: str):
+    """The record of this PDF's failed render, unless it is old enough to try again."""
+    from collectif.models import PDFRenderFailure
+
+    since = timezone.now() - timedelta(seconds=settings.PDF_RENDER_RETRY_AFTER)
+    return PDFRenderFailure.objects.filter(etag=etag, failed_at__gte=since).first()
+
+
+def _record_failure(etag: str, error: RenderFailed) -> None:
+    from collectif.models import PDFRenderFailure
+
+    logger.warning("PDF %s failed to render: %s", etag, error)
+    PDFRenderFailure.objects.update_or_create(
+        etag=etag, defaults={"reason": error.reason, "detail": error.detail[:200], "failed_at": timezone.now()}
+    )
+
+
+# True in a render's child process (nested renders run there directly).
+_in_render_child = False
+# Database connections inherited from the parent: kept referenced, never
+# used nor closed, since closing them would end the parent's sessions.
+_inherited_connections: list = []
+
+# How long a child may take to hand back its result once it has said it is done.
+_RESULT_GRACE_SECONDS = 5
+
+
+def render_in_child(render: Callable[[], T]) -> T:
+    """Run `render` in a forked child under PDF_RENDER_MEMORY_MB and PDF_RENDER_TIMEOUT.
+
+    Forking keeps the render callable as it is (a closure over its HTML) and
+    costs a few milliseconds; the parent only waits, reads the bytes and
+    kills the child when time is up.
+    """
+    if _in_render_child:
+        return render()
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_child_main, args=(render, sender), name="collectif-pdf-render")
+    child.start()
+    sender.close()
+    try:
+        if not receiver.poll(settings.PDF_RENDER_TIMEOUT):
+            raise RenderFailed(RenderFailed.TIME)
+        try:
+            status, payload = receiver.recv()
+        except (EOFError, OSError):
+            child.join(_RESULT_GRACE_SECONDS)
+            # Killed by the kernel (memory) or by a signal: no result at all.
+            raise RenderFailed(RenderFailed.CRASH, f"exit code {child.exitcode}")
+    finally:
+        receiver.close()
+        if child.is_alive():
+            child.join(0.1 if child.exitcode is None else 0)
+        if child.is_alive():
+            child.kill()
+        child.join()
+    if status != "ok":
+        raise RenderFailed(status, payload)
+    return payload
+
+
+def _child_main(render: Callable[[], bytes], sender) -> None:
+    global _in_render_child
+    _in_render_child = True
+    for wrapper in connections.all(initialized_only=True):
+        _inherited_connections.append(wrapper.connection)
+        wrapper.connection = None
+    _limit_memory(settings.PDF_RENDER_MEMORY_MB)
+    try:
+        result = ("ok", render())
+    except MemoryError:
+        result = (RenderFailed.MEMORY, "")
+    except BaseException as error:  # everything is reported to the parent
+        result = (RenderFailed.ERROR, f"{type(error).__name__}: {str(error)[:150]}")
+    try:
+        sender.send(result)
+    except MemoryError:
+        sender.send((RenderFailed.MEMORY, ""))
+    sender.close()
+
+
+def _limit_memory(megabytes: int) -> None:
+    """Cap the child's address space at what it inherited plus `megabytes`."""
+    try:
+        with open("/proc/self/statm") as statm:
+            inherited = int(statm.read().split()[0]) * resource.getpagesize()
+    except OSError:
+        return  # not Linux: the wall-clock limit still applies
+    limit = inherited + megabytes * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))

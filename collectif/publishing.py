@@ -9,6 +9,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
@@ -16,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from collectif import pdf
-from collectif.html import clean_rich_text_fields
+from collectif.html import RichTextField, check_html_bounds, clean_rich_text_fields
 from collectif.languages import language_choices, native_name, open_graph_locale, text_direction
 from collectif.models import Theme
 from collectif.search import config_for, index_version, unindex_version
@@ -153,6 +154,24 @@ class LanguageVersion(models.Model):
         self.search_config = config_for(self.language)
         super().save(*args, **kwargs)
         index_version(self)
+
+    def clean_fields(self, exclude=None) -> None:
+        # Rich text is checked against the bounds of collectif.html before its
+        # cleaning (which would quietly clamp what is beyond them).
+        errors = {}
+        for field in self._meta.concrete_fields:
+            if not isinstance(field, RichTextField) or (exclude and field.name in exclude):
+                continue
+            try:
+                check_html_bounds(getattr(self, field.attname))
+            except ValidationError as error:
+                errors[field.name] = error.messages
+        try:
+            super().clean_fields(exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
 
     def indexed_text(self) -> str:
         raise NotImplementedError

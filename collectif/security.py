@@ -1,11 +1,14 @@
 import base64
 import hashlib
+import hmac
 from functools import lru_cache
 
+from axes.handlers.database import AxesDatabaseHandler
 from csp.constants import UNSAFE_INLINE
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils import timezone
 from django_prose_editor.widgets import importmap as prose_editor_importmap
 
 
@@ -79,3 +82,44 @@ class LanguageNeutralMiddleware:
             else:
                 del response["Vary"]
         return response
+
+
+def login_username_digest(request: HttpRequest, credentials: dict | None = None) -> str | None:
+    """What django-axes records of the user name tried: a keyed hash, never the name.
+
+    The same name always gives the same digest, so failures still count per
+    account; a leaked table does not list who has an account, nor the
+    passwords people typed into the user name field by mistake.
+    """
+    username = (credentials or {}).get("username")
+    if username is None and request is not None:
+        username = request.POST.get("username")
+    if not username:
+        return None
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, username.strip().casefold().encode(), hashlib.sha256).hexdigest()[:32]
+
+
+class PrivateAxesHandler(AxesDatabaseHandler):
+    """django-axes' database handler, without the browser's user agent and Accept header:
+    they identify a person's device and are not needed to count failures."""
+
+    def user_login_failed(self, sender, credentials: dict, request=None, **kwargs):
+        if request is not None:
+            request.axes_user_agent = ""
+            request.axes_http_accept = ""
+        return super().user_login_failed(sender, credentials, request, **kwargs)
+
+    def user_logged_in(self, sender, request, user, **kwargs):
+        request.axes_user_agent = ""
+        request.axes_http_accept = ""
+        return super().user_logged_in(sender, request, user, **kwargs)
+
+
+def purge_expired_login_records() -> int:
+    """Delete the failed-login records whose cool-off is over; returns how many."""
+    from axes.helpers import get_cool_off
+    from axes.models import AccessAttempt
+
+    count, _deleted = AccessAttempt.objects.filter(attempt_time__lte=timezone.now() - get_cool_off()).delete()
+    return count

@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "collectif.security.LanguageNeutralMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "collectif.middleware.OddRequestsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -170,17 +171,34 @@ WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [
 # Background work (PDF renders): a queue in the database, emptied by
 # `manage.py db_worker`; any number of workers can share it.
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# A background task stops after this many seconds; a task still marked as
+# running after that was interrupted (worker killed) and is queued again by
+# `manage.py requeue_interrupted_tasks` (run before each worker starts).
+TASK_TIME_LIMIT = int(os.environ.get("TASK_TIME_LIMIT", "900"))
+
+# Every PDF render runs in a child process under these limits (memory it may
+# add to the web process, seconds; below gunicorn's 30 s timeout). A failed
+# render is tried again only after PDF_RENDER_RETRY_AFTER seconds, when its
+# inputs change, or by `manage.py render_pdfs`.
+PDF_RENDER_MEMORY_MB = int(os.environ.get("PDF_RENDER_MEMORY_MB", "768"))
+PDF_RENDER_TIMEOUT = int(os.environ.get("PDF_RENDER_TIMEOUT", "20"))
+PDF_RENDER_RETRY_AFTER = int(os.environ.get("PDF_RENDER_RETRY_AFTER", "600"))
 
 # The admin lives at a path that can be changed per deployment, so that
 # scanners probing /admin/ find nothing.
 ADMIN_URL = os.environ.get("ADMIN_URL", "admin/").strip("/") + "/"
 
-# Password guessing on the admin: after 5 failures an address waits an hour.
-# Only failures are recorded (address, user name), and only until they expire:
-# successful logins are not logged, there is no need to keep that.
+# Password guessing on the admin: after 5 failures from an address, or on an
+# account from anywhere (a botnet, an IPv6 /64), logins wait an hour. Only
+# failures are recorded (address, a keyed hash of the user name; no user
+# agent), and only until they expire: `manage.py purge_login_records` (or its
+# task) deletes them after the cool-off. Successful logins are not logged.
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 1  # hours
-AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_USERNAME_CALLABLE = "collectif.security.login_username_digest"
+AXES_HANDLER = "collectif.security.PrivateAxesHandler"
+AXES_VERBOSE = False  # log lines name the address and the hash, not the user agent
 AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True
 AXES_CLIENT_IP_CALLABLE = "collectif.security.client_ip"
@@ -212,6 +230,7 @@ SESSION_COOKIE_SAMESITE = "Strict"
 SESSION_COOKIE_AGE = 60 * 60 * 8  # one working day
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Strict"
+CSRF_FAILURE_VIEW = "collectif.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

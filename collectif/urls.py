@@ -17,7 +17,7 @@ urlpatterns = [
     path(f"{settings.ADMIN_URL}editor/", editor.urls()),
     path(settings.ADMIN_URL, admin.site.urls),
     path("pdf/<str:fingerprint>/<slug:stem>.pdf", views.pdf_file, name="pdf_file"),
-    path("robots.txt", website_views.robots_txt),
+    path("robots.txt", website_views.robots_txt, name="robots_txt"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     # Browsers ask for /favicon.ico whatever the page says.
     path("favicon.ico", RedirectView.as_view(url=f"{settings.STATIC_URL}favicon.svg", permanent=True)),

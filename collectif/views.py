@@ -13,6 +13,7 @@ from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
+    HttpResponseForbidden,
     HttpResponseNotFound,
     HttpResponseNotModified,
     HttpResponseRedirect,
@@ -62,6 +63,11 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponseNo
     language = getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE)
     context = {"message": message, "publication": publication_named_in(request.path_info, language)}
     return HttpResponseNotFound(loader.get_template("404.html").render(context, request))
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponseForbidden:
+    """A form sent without its token: the site's page, in the visitor's language."""
+    return HttpResponseForbidden(loader.get_template("403_csrf.html").render({}, request))
 
 
 def server_error(request: HttpRequest) -> HttpResponseServerError:

@@ -18,3 +18,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # threads locks whole tables, and the live-server tests download
     # concurrently. The folder is made by tests/conftest.py.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test.sqlite3")}
+
+# The machine running the suite may be loaded far beyond a server's: a
+# render's wall-clock limit is set high here, and tests of the limit set
+# their own.
+PDF_RENDER_TIMEOUT = 120

@@ -1,9 +1,16 @@
+import datetime
+import io
+import logging
+
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils import timezone
 
 from collectif.security import client_ip
 
@@ -17,12 +24,16 @@ def organiser():
     return get_user_model().objects.create_user("organiser", password=PASSWORD, is_staff=True)
 
 
-def login(client, password: str, address: str = "203.0.113.7"):
+USER_AGENT = "Mozilla/5.0 (SecretPhone 12; Android 15) Firefox/140.0"
+
+
+def login(client, password: str, address: str = "203.0.113.7", username: str = "organiser"):
     return client.post(
         reverse("admin:login"),
-        {"username": "organiser", "password": password, "next": reverse("admin:index")},
+        {"username": username, "password": password, "next": reverse("admin:index")},
         REMOTE_ADDR=address,
         HTTP_ACCEPT_LANGUAGE="en",
+        HTTP_USER_AGENT=USER_AGENT,
     )
 
 
@@ -41,8 +52,61 @@ def test_repeated_wrong_passwords_lock_the_address_out(client, organiser, settin
     assert locked.status_code == 429
     assert "Too many failed logins" in locked.content.decode()
 
-    # Another address is not punished for the attacker's guesses.
-    assert login(client, PASSWORD, address="198.51.100.4").status_code == 302
+    # Another address logging in to another account is not punished for the attacker's guesses.
+    get_user_model().objects.create_user("colleague", password=PASSWORD, is_staff=True)
+    assert login(client, PASSWORD, address="198.51.100.4", username="colleague").status_code == 302
+
+
+def test_guesses_on_one_account_from_many_addresses_lock_that_account(client, organiser, settings):
+    # A botnet, or the many addresses of one IPv6 /64: each address fails once.
+    for number in range(settings.AXES_FAILURE_LIMIT):
+        login(client, "wrong-guess", address=f"2001:db8::{number + 1}")
+    assert login(client, PASSWORD, address="198.51.100.4").status_code == 429
+    assert "or to this account" in login(client, PASSWORD, address="198.51.100.5").content.decode()
+
+
+def test_login_records_keep_no_user_agent_nor_clear_user_name(client, organiser, caplog):
+    with caplog.at_level(logging.INFO):
+        for _attempt in range(2):
+            login(client, "wrong-guess")
+        login(client, "wrong-guess", username="Organiser ")  # the same account, typed differently
+    attempts = list(AccessAttempt.objects.all())
+    assert len(attempts) == 1
+    attempt = attempts[0]
+    assert attempt.failures_since_start == 3
+    assert attempt.user_agent == "" and attempt.http_accept == ""
+    row = " ".join(str(value) for value in AccessAttempt.objects.values().get().values())
+    assert "organiser" not in row.lower() and "SecretPhone" not in row
+    assert len(attempt.username) == 32
+    assert "SecretPhone" not in caplog.text and "organiser" not in caplog.text.lower()
+
+
+def test_records_past_their_cool_off_are_purged(organiser, settings):
+    old = AccessAttempt.objects.create(
+        username="a" * 32,
+        ip_address="203.0.113.7",
+        user_agent="",
+        failures_since_start=5,
+        get_data="",
+        post_data="",
+        http_accept="",
+        path_info="/admin/login/",
+    )
+    AccessAttempt.objects.filter(pk=old.pk).update(attempt_time=timezone.now() - datetime.timedelta(hours=2))
+    recent = AccessAttempt.objects.create(
+        username="b" * 32,
+        ip_address="203.0.113.8",
+        user_agent="",
+        failures_since_start=1,
+        get_data="",
+        post_data="",
+        http_accept="",
+        path_info="/admin/login/",
+    )
+    out = io.StringIO()
+    call_command("purge_login_records", stdout=out)
+    assert "1 expired login record(s) deleted." in out.getvalue()
+    assert list(AccessAttempt.objects.values_list("pk", flat=True)) == [recent.pk]
 
 
 def test_short_passwords_are_refused():
@@ -63,3 +127,15 @@ def test_client_ip_trusts_only_our_proxies(settings, proxies, forwarded, remote,
     settings.TRUSTED_PROXY_COUNT = proxies
     request = RequestFactory().get("/", HTTP_X_FORWARDED_FOR=forwarded, REMOTE_ADDR=remote)
     assert client_ip(request) == expected
+
+
+def test_the_purge_runs_again_every_hour_in_the_worker(settings):
+    from django_tasks_db.models import DBTaskResult
+
+    from collectif.tasks import purge_login_records, schedule_login_purge
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    call_command("purge_login_records", stdout=io.StringIO())
+    assert schedule_login_purge() is False  # one is already waiting
+    queued = DBTaskResult.objects.get(task_path=purge_login_records.module_path)
+    assert queued.run_after > timezone.now() + datetime.timedelta(minutes=55)

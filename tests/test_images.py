@@ -1,15 +1,20 @@
+import errno
+import hashlib
 import io
+import os
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template import Context, Template
+from django.urls import reverse
 from django.utils import translation
 from PIL import Image as PillowImage
 
 from collectif.images import MAX_PIXELS, check_image
-from collectif.models import Image
+from collectif.models import Image, ImageNotStored
 from tests.helpers import jpeg_with_gps
 
 pytestmark = pytest.mark.django_db
@@ -135,3 +140,131 @@ def test_organisers_read_the_error_in_their_language():
     with translation.override("ar"), pytest.raises(ValidationError) as error:
         check_image(ContentFile(b"pas une image", name="photo.jpg"))
     assert "JPEG" in error.value.messages[0] and "not an image" not in error.value.messages[0]
+
+
+def jpeg_with_bad_profile() -> bytes:
+    output = io.BytesIO()
+    PillowImage.new("RGB", (400, 300), (200, 10, 10)).save(output, "JPEG", icc_profile=b"not a colour profile" * 8)
+    return output.getvalue()
+
+
+def two_pictures(kind: str) -> bytes:
+    """A phone's multi-picture JPEG (MPO) or an animation: a red picture, then a blue one."""
+    red, blue = PillowImage.new("RGB", (300, 200), (220, 0, 0)), PillowImage.new("RGB", (300, 200), (0, 0, 220))
+    output = io.BytesIO()
+    options = {"duration": 100, "loop": 0} if kind != "MPO" else {}
+    red.save(output, kind, save_all=True, append_images=[blue], **options)
+    return output.getvalue()
+
+
+def files_under(folder: str) -> list[str]:
+    root = default_storage.path(folder)
+    return [os.path.join(path, name) for path, _dirs, names in os.walk(root) for name in names]
+
+
+def test_an_unreadable_colour_profile_gets_a_clear_message():
+    with pytest.raises(ValidationError, match="colour profile is damaged"):
+        upload(jpeg_with_bad_profile())
+    assert not Image.objects.exists()
+
+
+def test_a_phone_mpo_keeps_its_primary_picture():
+    content = two_pictures("MPO")
+    assert PillowImage.open(io.BytesIO(content)).format == "MPO"
+    image = upload(content, name="PXL_20261005.jpg")
+    picture = stored(image)
+    assert picture.format == "JPEG" and image.file.name.endswith(".jpg")
+    red, _green, blue = picture.getpixel((150, 100))
+    assert red > 180 and blue < 60
+    assert image.notices == ()
+
+
+@pytest.mark.parametrize("kind, extension", [("GIF", "png"), ("WEBP", "webp"), ("PNG", "png")])
+def test_animations_keep_their_first_frame_and_say_so(kind, extension):
+    image = upload(two_pictures(kind), name=f"anim.{kind.lower()}")
+    picture = stored(image)
+    assert not getattr(picture, "is_animated", False)
+    assert image.file.name.endswith(f".{extension}")
+    red, _green, blue = picture.convert("RGB").getpixel((150, 100))
+    assert red > 180 and blue < 60
+    assert image.notices == ("This animation was stored as a still picture: its first frame.",)
+
+
+def test_a_decompression_bomb_has_its_own_message():
+    bomb = io.BytesIO()
+    PillowImage.new("1", (14_000, 14_000)).save(bomb, "PNG")  # 196 megapixels in a small file
+    with pytest.raises(ValidationError, match="decompression bomb"):
+        check_image(ContentFile(bomb.getvalue(), name="bomb.png"))
+
+
+class DiskFullStorage(FileSystemStorage):
+    """Writes half of the third file it is given, then fails as a full disk does."""
+
+    saves = 0
+
+    def _save(self, name, content):
+        type(self).saves += 1
+        if type(self).saves < 3:
+            return super()._save(name, content)
+        path = self.path(name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as half:
+            half.write(content.read()[:100])
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+@pytest.fixture
+def full_disk(settings):
+    DiskFullStorage.saves = 0
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "tests.test_images.DiskFullStorage"}}
+
+
+def test_a_full_disk_leaves_nothing_half_written(full_disk):
+    with pytest.raises(ImageNotStored, match="disk is full"):
+        upload(jpeg_with_gps(2000, 1000))
+    assert DiskFullStorage.saves == 3
+    assert files_under("images") == []
+    assert not Image.objects.exists()
+
+
+def test_a_full_disk_is_a_message_in_the_admin(full_disk, admin_client):
+    response = admin_client.post(
+        reverse("admin:collectif_image_add"),
+        {"file": SimpleUploadedFile("photo.jpg", jpeg_with_gps(2000, 1000)), "alt_text": "Une banderole"},
+        follow=True,
+        headers={"Accept-Language": "en"},
+    )
+    assert response.status_code == 200
+    assert "disk is full" in " ".join(str(m) for m in response.context["messages"])
+    assert files_under("images") == [] and not Image.objects.exists()
+
+
+def test_the_admin_says_an_animation_became_a_still_picture(admin_client):
+    response = admin_client.post(
+        reverse("admin:collectif_image_add"),
+        {"file": SimpleUploadedFile("anim.gif", two_pictures("GIF")), "alt_text": "Un panneau"},
+        follow=True,
+        headers={"Accept-Language": "en"},
+    )
+    assert "its first frame" in " ".join(str(m) for m in response.context["messages"])
+
+
+def test_the_admin_refuses_a_bad_profile_with_a_message(admin_client):
+    response = admin_client.post(
+        reverse("admin:collectif_image_add"),
+        {"file": SimpleUploadedFile("photo.jpg", jpeg_with_bad_profile()), "alt_text": "Une banderole"},
+        headers={"Accept-Language": "en"},
+    )
+    assert response.status_code == 200
+    assert "colour profile is damaged" in response.content.decode()
+
+
+def test_only_the_hash_of_the_cleaned_file_is_kept():
+    original = jpeg_with_gps()
+    image = upload(original)
+    with default_storage.open(image.file.name, "rb") as handle:
+        cleaned = handle.read()
+    assert image.checksum == hashlib.sha256(cleaned).hexdigest()
+    assert image.checksum != hashlib.sha256(original).hexdigest()
+    # The same photo uploaded again is still recognised.
+    assert Image.existing_copy(ContentFile(original, name="again.jpg")) == image

@@ -156,3 +156,38 @@ def test_command_exit_code_and_french_message(tmp_path):
     assert len(result.stderr.strip().splitlines()) == 1
     # Organisers read errors in French, the site's language.
     assert "La note [^x] est appelée dans le texte mais n'est jamais rédigée." in result.stderr
+
+
+def bad_profile_jpeg() -> bytes:
+    output = io.BytesIO()
+    PillowImage.new("RGB", (400, 300), (200, 10, 10)).save(output, "JPEG", icc_profile=b"not a profile" * 8)
+    return output.getvalue()
+
+
+def bomb_png() -> bytes:
+    output = io.BytesIO()
+    PillowImage.new("1", (14_000, 14_000)).save(output, "PNG")
+    return output.getvalue()
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [(bad_profile_jpeg, "colour profile is damaged"), (bomb_png, "decompression bomb")],
+)
+def test_picture_errors_are_one_line_and_leave_nothing(folder, content, message):
+    (folder / "photo.jpg").write_bytes(content())
+    with pytest.raises(CommandError) as error:
+        run_import(folder, GOOD, "--language", "fr")
+    assert message in str(error.value) and "\n" not in str(error.value)
+    assert not Article.objects.exists() and not Image.objects.exists()
+
+
+def test_a_full_disk_during_an_import_is_one_line(folder, monkeypatch):
+    def no_space(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(default_storage, "save", no_space)
+    with pytest.raises(CommandError) as error:
+        run_import(folder, GOOD, "--language", "fr")
+    assert "disk is full" in str(error.value) and "\n" not in str(error.value)
+    assert not Article.objects.exists() and not Image.objects.exists()

@@ -203,13 +203,13 @@ def test_each_format_downloads(client, bilingual):
 def test_concurrent_downloads_render_once(live_server, make_tract, monkeypatch):
     make_tract("populaire", {"fr": {"title": "Tract populaire"}})
     renders = []
-    real_write = pdf.write_pdf
+    real_render = pdf.render_in_child  # each render runs in a child process: count them where they start
 
-    def counting_write(document, **options):
-        renders.append(document)
-        return real_write(document, **options)
+    def counting_render(render):
+        renders.append(render)
+        return real_render(render)
 
-    monkeypatch.setattr(pdf, "write_pdf", counting_write)
+    monkeypatch.setattr(pdf, "render_in_child", counting_render)
     bodies, errors = [], []
 
     def download():

@@ -81,10 +81,8 @@ def test_arabic_pdf_uses_the_bundled_arabic_font(make_tract):
 
 def test_pdf_is_rendered_once_and_stored(french_version, monkeypatch):
     renders = []
-    real_write = pdf.write_pdf
-    monkeypatch.setattr(
-        pdf, "write_pdf", lambda document, **options: renders.append(1) or real_write(document, **options)
-    )
+    real_render = pdf.render_in_child  # each render runs in a child process: count them where they start
+    monkeypatch.setattr(pdf, "render_in_child", lambda render: renders.append(1) or real_render(render))
 
     first = ensure_tract_pdf(french_version, PRINT_FORMATS["a5"])
     second = ensure_tract_pdf(TractVersion.objects.get(pk=french_version.pk), PRINT_FORMATS["a5"])

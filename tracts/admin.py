@@ -10,6 +10,8 @@ from collectif.admin_tools import LanguageFilter, LanguageVersionInline, Preview
 from collectif.editor import VERSION_TITLES
 from collectif.html import clean_rich_text
 from collectif.languages import is_supported
+from collectif.models import PDFRenderFailure
+from collectif.pdf import RenderFailed
 
 from .models import FIRST_PAGE_PICTURE_FORMAT, Tract, TractPDF, TractVersion
 from .printing import (
@@ -55,6 +57,7 @@ class TractAdmin(PreviewAdmin):
         if not tract.pk:
             return _("The PDFs are made once the tract is saved.")
         records = {(r.version_id, r.print_format): r for r in TractPDF.objects.filter(version__tract=tract)}
+        failures = self._render_failures(tract)
         blocks = []
         for version in tract.all_versions():
             # A record older than the last change of the text is being rendered again.
@@ -63,7 +66,13 @@ class TractAdmin(PreviewAdmin):
             for print_format in PRINT_FORMATS.values():
                 record = records.get((version.pk, print_format.name))
                 url = reverse("admin:tracts_tract_preview_pdf", args=[tract.pk, version.language, print_format.name])
-                if record is None or record.fingerprint != current_fingerprint(version, print_format):
+                failure = failures.get((version.pk, print_format.name))
+                if failure is not None:
+                    state = format_html(
+                        '<strong class="errornote">{}</strong>',
+                        _("this PDF failed to render: %(reason)s") % {"reason": failure.message},
+                    )
+                elif record is None or record.fingerprint != current_fingerprint(version, print_format):
                     state = format_html('<span class="pdf-waiting">{}</span>', _("being made…"))
                 elif record.page_count > MAX_LEAFLET_PAGES:
                     state = format_html(
@@ -104,6 +113,18 @@ class TractAdmin(PreviewAdmin):
                 )
             )
         return format_html_join("", "{}", ((block,) for block in blocks))
+
+    def _render_failures(self, tract: Tract) -> dict:
+        """{(version id, format name): failure} for the tract's PDFs that failed to render."""
+        if not PDFRenderFailure.objects.exists():  # usually none: then no plan is needed to look for them
+            return {}
+        etags = {
+            (version.pk, print_format.name): current_fingerprint(version, print_format)
+            for version in tract.all_versions()
+            for print_format in PRINT_FORMATS.values()
+        }
+        found = {failure.etag: failure for failure in PDFRenderFailure.objects.filter(etag__in=etags.values())}
+        return {key: found[etag] for key, etag in etags.items() if etag in found}
 
     def pages(self, request: HttpRequest) -> JsonResponse:
         """How many pages the text being written takes in each format (the editor asks)."""
@@ -158,10 +179,18 @@ class TractAdmin(PreviewAdmin):
         # The A5 and A6 leaflets are rendered (fitted) right away, so that an
         # overflow is told now rather than discovered on paper; the other
         # formats follow in the background.
-        versions = tract.all_versions()
-        for overflow in overflows(versions):
-            messages.warning(request, overflow.message())
-        for version in versions:
+        for version in tract.all_versions():
+            try:
+                found = overflows([version])
+            except RenderFailed as failure:
+                messages.error(
+                    request,
+                    _("The %(language)s version was saved, but its PDF failed to render: %(reason)s.")
+                    % {"language": version.get_language_display(), "reason": failure.message},
+                )
+                continue
+            for overflow in found:
+                messages.warning(request, overflow.message())
             for picture in small_pictures(version):
                 messages.warning(request, f"{version.get_language_display()}: {picture.message()}")
         schedule_pdf_renders(tract)

@@ -530,7 +530,8 @@ def ensure_tract_pdf(version: TractVersion, print_format: PrintFormat, verso: Tr
 
 @lru_cache(maxsize=64)
 def _fitted_page_count(html: str, size: LeafletSize) -> int:
-    return len(fit_leaflet(html, size).pages)
+    # Laid out under the render limits, as a render is (RenderFailed).
+    return pdf.render_in_child(lambda: len(fit_leaflet(html, size).pages))
 
 
 def leaflet_page_counts(version: TractVersion) -> list[tuple[PrintFormat, int]]:

@@ -3,24 +3,35 @@
 from django.db import transaction
 from django_tasks import task
 
+from collectif.pdf import RenderFailed
+from collectif.tasks import time_limit
+
 from .models import Tract
 from .printing import PRINT_FORMATS, ensure_tract_pdf
 
 
 def render_all_formats(tract: Tract) -> int:
-    """Store every format of every version of `tract`; returns how many PDFs that is."""
+    """Store every format of every version of `tract`; returns how many PDFs that is.
+
+    A format that fails to render is recorded (the admin shows it) and the
+    others are rendered all the same.
+    """
     count = 0
     for version in tract.all_versions():
         for print_format in PRINT_FORMATS.values():
-            ensure_tract_pdf(version, print_format)
+            try:
+                ensure_tract_pdf(version, print_format)
+            except RenderFailed:
+                continue
             count += 1
     return count
 
 
 @task()
 def render_tract_pdfs(tract_id: int) -> int:
-    tract = Tract.objects.for_page().filter(pk=tract_id).first()
-    return render_all_formats(tract) if tract else 0
+    with time_limit():
+        tract = Tract.objects.for_page().filter(pk=tract_id).first()
+        return render_all_formats(tract) if tract else 0
 
 
 def schedule_pdf_renders(tract: Tract) -> None:

@@ -1,3 +1,4 @@
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -29,7 +30,9 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "tracts": [(tract, tract.version_for(language)) for tract in tracts],
             "articles": [(article, article.version_for(language)) for article in articles],
-            "themes": Theme.objects.all(),
+            "themes": Theme.objects.filter(
+                Q(tracts__in=Tract.objects.published()) | Q(articles__in=Article.objects.published())
+            ).distinct(),
             "about": about.version_for(language) if about else None,
             "contact_page": pages.get(CONTACT),
         },
@@ -54,7 +57,8 @@ def theme(request: HttpRequest, slug: str) -> HttpResponse:
 
 def author(request: HttpRequest, slug: str) -> HttpResponse:
     language = request.LANGUAGE_CODE
-    person = get_object_or_404(Author, slug=slug)
+    # Someone who signed only drafts is not yet public.
+    person = get_object_or_404(Author.objects.filter(articles__in=Article.objects.published()).distinct(), slug=slug)
     articles = Article.objects.published().for_cards().filter(authors=person)
     return render(
         request,

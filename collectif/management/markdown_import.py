@@ -2,13 +2,20 @@
 
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from collectif.markdown import MarkdownImportError
 
 
 class MarkdownImportCommand(BaseCommand):
-    """Read a Markdown file, import it, print the page's path last; one-line errors, exit code 1."""
+    """Read a Markdown file, import it, print the page's path last; one-line errors, exit code 1.
+
+    Errors are written in the site's language (LANGUAGE_CODE), the organisers'.
+    """
+
+    leave_locale_alone = True
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
@@ -28,15 +35,19 @@ class MarkdownImportCommand(BaseCommand):
         try:
             text = file.read_text(encoding="utf-8")
         except FileNotFoundError:
-            raise CommandError(f"{file}: no such file.")
+            raise CommandError(_("%(file)s: no such file.") % {"file": file})
         except UnicodeDecodeError:
-            raise CommandError(f"{file}: not a UTF-8 text file.")
+            raise CommandError(_("%(file)s: not a UTF-8 text file.") % {"file": file})
         except OSError as error:
-            raise CommandError(f"{file}: cannot be read ({error.strerror}).")
+            raise CommandError(_("%(file)s: cannot be read (%(reason)s).") % {"file": file, "reason": error.strerror})
         try:
             version = self.import_text(text, language, slug, publish, file.parent)
         except MarkdownImportError as error:
             raise CommandError(f"{file}: {error}")
+        except ValidationError as error:
+            raise CommandError(f"{file}: {' '.join(error.messages)}")
+        except OSError as error:
+            raise CommandError(f"{file}: {error.strerror or error}")
         for warning in self.warnings(version):
             self.stderr.write(self.style.WARNING(f"{file}: {warning}"))
         state = "published" if version.publication.is_public else "draft"

@@ -2,12 +2,17 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from collectif.models import PDFRenderFailure
+from collectif.pdf import RenderFailed
 from tracts.models import Tract
 from tracts.printing import PRINT_FORMATS, ensure_tract_pdf
 
 
 class Command(BaseCommand):
-    help = "Render and store the PDFs of published tracts in every format (those already stored are kept)."
+    help = (
+        "Render and store the PDFs of published tracts in every format (those already stored are kept); "
+        "renders that failed earlier are tried again."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--all", action="store_true", help="Include drafts and scheduled tracts.")
@@ -20,10 +25,18 @@ class Command(BaseCommand):
             for version in tract.all_versions()
             for print_format in PRINT_FORMATS.values()
         ]
+        PDFRenderFailure.objects.all().delete()
+        failed = []
         for done, (version, print_format) in enumerate(jobs, start=1):
-            ensure_tract_pdf(version, print_format)
-            self._progress(done, len(jobs), f"{version.tract.slug} {version.language} {print_format.name}")
-        self.stdout.write(f"{len(jobs)} PDFs ready.")
+            label = f"{version.tract.slug} {version.language} {print_format.name}"
+            try:
+                ensure_tract_pdf(version, print_format)
+            except RenderFailed as failure:
+                failed.append(f"{label}: {failure.message}")
+            self._progress(done, len(jobs), label)
+        self.stdout.write(f"{len(jobs) - len(failed)} PDFs ready.")
+        for line in failed:
+            self.stderr.write(f"Failed to render {line}")
 
     def _progress(self, done: int, total: int, label: str) -> None:
         width = 30

@@ -1,0 +1,256 @@
+"""A renderer that cannot be made to fall over: bounds on rich text, renders
+in a limited child process, failures recorded, background tasks limited."""
+
+import datetime
+import hashlib
+import io
+import threading
+import time
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.db import connection, connections, transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django_tasks import TaskResultStatus
+from pypdf import PdfReader
+
+from articles.models import ArticleVersion
+from collectif import pdf
+from collectif.html import MAX_SPAN, check_html_bounds, clean_article_text
+from collectif.models import PDFRenderFailure
+from collectif.tasks import TaskTimeLimitExceeded, requeue_interrupted_tasks, time_limit
+from tests.test_article_admin import article_form
+from tests.test_tract_admin import tract_form
+from tracts.models import Tract
+from tracts.printing import PRINT_FORMATS, tract_pdf_plan
+
+pytestmark = pytest.mark.django_db
+
+NESTED_QUOTES = "<blockquote>" * 200 + "<p>Au fond.</p>" + "</blockquote>" * 200
+HUGE_SPAN = '<table><tbody><tr><td colspan="1000000">x</td></tr></tbody></table>'
+HUGE_TABLE = "<table><tbody>" + ("<tr>" + "<td>x</td>" * 10 + "</tr>") * 60 + "</tbody></table>"
+WIDE_TABLE = '<table><tbody><tr><td colspan="40">a</td><td colspan="20">b</td></tr></tbody></table>'
+
+
+@pytest.mark.parametrize(
+    "html, needle",
+    [
+        (HUGE_SPAN, "spans 1000000 rows or columns"),
+        ('<table><tr><td rowspan="99999999999999999999">x</td></tr></table>', "spans ∞"),
+        (NESTED_QUOTES, "201 deep"),
+        (HUGE_TABLE, "600 cells"),
+        (WIDE_TABLE, "60 columns wide"),
+        ("<p>" + "a" * 600_000 + "</p>", "the limit is 500000"),
+    ],
+)
+def test_texts_beyond_the_bounds_are_refused_with_a_message(html, needle):
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
+        check_html_bounds(html)
+    assert needle in " ".join(refused.value.messages)
+
+
+def test_texts_within_the_bounds_pass():
+    table = "<table><tbody>" + ('<tr><td colspan="48">a</td><td rowspan="50">b</td></tr>') * 40 + "</tbody></table>"
+    check_html_bounds(table + "<blockquote>" * 10 + "<p>x</p>" + "</blockquote>" * 10 + "<p>a<br>b<img src=x></p>")
+
+
+def test_cleaning_clamps_spans_as_a_last_resort():
+    cleaned = clean_article_text('<table><tr><td colspan="1000000">a</td><td rowspan="abc">b</td></tr></table>')
+    assert f'colspan="{MAX_SPAN}"' in cleaned
+    assert "rowspan" not in cleaned
+
+
+def test_admin_refuses_a_huge_span_and_keeps_the_edit(admin_client):
+    hostile = f"<p>Mon tableau :</p>{HUGE_SPAN}"
+    response = admin_client.post(
+        reverse("admin:articles_article_add"),
+        article_form(**{"versions-0-body": hostile}),
+        headers={"Accept-Language": "en"},
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "spans 1000000 rows or columns; at most 50" in html
+    assert "Mon tableau" in html  # the organiser's text is still in the form
+    assert not ArticleVersion.objects.exists()
+
+
+def test_admin_refuses_deep_nesting_without_a_recursion_error(admin_client):
+    response = admin_client.post(
+        reverse("admin:tracts_tract_add"),
+        tract_form(**{"versions-0-body": NESTED_QUOTES}),
+        headers={"Accept-Language": "en"},
+    )
+    assert response.status_code == 200
+    assert "nests elements 201 deep" in response.content.decode()
+    assert not Tract.objects.exists()
+
+
+def test_a_render_that_eats_memory_fails_in_its_child_and_is_recorded(settings):
+    settings.PDF_RENDER_MEMORY_MB = 200
+
+    def greedy() -> bytes:
+        hoard = []
+        while True:
+            hoard.append(bytearray(50 * 1024 * 1024))
+
+    with pytest.raises(pdf.RenderFailed) as failed:
+        pdf.stored_pdf(pdf.storage_name("a" * 20), greedy)
+    assert failed.value.reason == pdf.RenderFailed.MEMORY
+    record = PDFRenderFailure.objects.get(etag="a" * 20)
+    with translation.override("en"):
+        assert record.reason == "memory" and "200 MB" in record.message
+
+
+def test_a_slow_render_is_stopped_at_the_time_limit(settings):
+    settings.PDF_RENDER_TIMEOUT = 1
+    started = time.monotonic()
+    with pytest.raises(pdf.RenderFailed) as failed:
+        pdf.render_in_child(lambda: time.sleep(30) or b"")
+    assert failed.value.reason == pdf.RenderFailed.TIME
+    assert time.monotonic() - started < 5
+
+
+def test_a_recursion_error_in_the_renderer_is_a_recorded_failure():
+    def deep(n: int = 0) -> bytes:
+        return deep(n + 1)
+
+    with pytest.raises(pdf.RenderFailed) as failed:
+        pdf.stored_pdf(pdf.storage_name("b" * 20), deep)
+    assert failed.value.reason == pdf.RenderFailed.ERROR
+    assert "RecursionError" in failed.value.detail
+
+
+def test_a_failure_is_not_retried_by_every_request_but_later_and_by_render_pdfs(settings, monkeypatch, make_tract):
+    tract = make_tract("echec")
+    plan = tract_pdf_plan(tract.all_versions()[0], PRINT_FORMATS["a5"])
+    PDFRenderFailure.objects.create(etag=plan.etag, reason="time", failed_at=timezone.now())
+    renders = []
+    real_render = pdf.render_in_child
+    monkeypatch.setattr(pdf, "render_in_child", lambda render: renders.append(1) or real_render(render))
+
+    for _attempt in range(3):
+        with pytest.raises(pdf.RenderFailed):
+            pdf.ensure_stored(plan)
+    assert renders == []
+
+    # After the delay, one more try (which succeeds here and is stored).
+    PDFRenderFailure.objects.update(
+        failed_at=timezone.now() - datetime.timedelta(seconds=settings.PDF_RENDER_RETRY_AFTER)
+    )
+    assert pdf.ensure_stored(plan) is True
+    assert renders == [1]
+
+    PDFRenderFailure.objects.create(etag="c" * 20, reason="crash", failed_at=timezone.now())
+    call_command("render_pdfs", stdout=None)
+    assert not PDFRenderFailure.objects.exists()
+
+
+def test_hostile_stored_text_gives_a_clean_page_and_the_server_keeps_answering(client, settings, make_article):
+    settings.PDF_RENDER_TIMEOUT = 2
+    article = make_article("piege", {"fr": {}, "en": {}})
+    # As if it came from a database restored from elsewhere: no cleaning, no bounds.
+    ArticleVersion.objects.filter(article=article).update(body=f"<p>Piège</p>{HUGE_SPAN}")
+
+    for language, words in (("en", "This PDF cannot be made"), ("fr", "Ce PDF ne peut pas être fabriqué")):
+        for _attempt in range(2):
+            response = client.get(f"/{language}/articles/piege/article.pdf")
+            assert response.status_code == 503
+            assert words in response.content.decode()
+            assert f'href="/{language}/articles/piege/"' in response.content.decode()
+            assert response["Cache-Control"] == "no-store"
+    assert PDFRenderFailure.objects.count() == 2  # one per language: the second requests did not render again
+    assert client.get("/fr/").status_code == 200
+    assert client.get("/fr/articles/piege/").status_code == 200
+
+
+def test_admin_shows_why_a_pdf_failed(admin_client, make_tract):
+    tract = make_tract("statut-echec")
+    plan = tract_pdf_plan(tract.all_versions()[0], PRINT_FORMATS["a6"])
+    PDFRenderFailure.objects.create(etag=plan.etag, reason="memory", failed_at=timezone.now())
+    html = admin_client.get(
+        reverse("admin:tracts_tract_change", args=[tract.pk]), headers={"Accept-Language": "en"}
+    ).content.decode()
+    assert "this PDF failed to render: it needed more than" in html
+
+
+def test_admin_save_reports_a_failed_render_instead_of_an_error(admin_client, monkeypatch):
+    def failing(render):
+        raise pdf.RenderFailed(pdf.RenderFailed.TIME)
+
+    monkeypatch.setattr(pdf, "render_in_child", failing)
+    response = admin_client.post(
+        reverse("admin:tracts_tract_add"), tract_form(), follow=True, headers={"Accept-Language": "en"}
+    )
+    assert response.status_code == 200
+    errors = [str(m) for m in response.context["messages"] if m.level_tag == "error"]
+    assert any("was saved, but its PDF failed to render: it took longer than" in e for e in errors)
+    assert Tract.objects.filter(slug="stop-au-score").exists()
+
+
+def test_links_inside_pdfs_lead_to_the_site(settings, make_tract):
+    settings.SITE_URL = "https://collectif.example"
+    tract = make_tract("liens", {"fr": {"body": '<p><a href="/fr/articles/">nos analyses</a></p>'}})
+    plan = tract_pdf_plan(tract.all_versions()[0], PRINT_FORMATS["a5"])
+    page = PdfReader(io.BytesIO(pdf.read_stored(plan))).pages[0]
+    targets = [annotation.get_object()["/A"]["/URI"] for annotation in page.get("/Annots", [])]
+    assert "https://collectif.example/fr/articles/" in targets
+    assert not [target for target in targets if pdf.RENDER_HOST in target]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="advisory locks are PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_the_render_lock_is_released_before_the_outer_transaction_ends():
+    key = int.from_bytes(hashlib.sha256(b"lock-test").digest()[:8], "big", signed=True)
+    taken = []
+
+    def other_session():
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
+            taken.append(cursor.fetchone()[0])
+            cursor.execute("SELECT pg_advisory_unlock_all()")
+        connections["default"].close()
+
+    with transaction.atomic():
+        with pdf.render_lock("lock-test"):
+            pass
+        thread = threading.Thread(target=other_session)
+        thread.start()
+        thread.join()
+    assert taken == [True]
+
+
+def test_tasks_stop_at_their_time_limit():
+    with pytest.raises(TaskTimeLimitExceeded), time_limit(1):
+        time.sleep(3)
+
+
+def test_tasks_left_running_by_a_killed_worker_are_queued_again(settings, make_tract):
+    from django_tasks_db.models import DBTaskResult
+
+    from tracts.tasks import render_tract_pdfs
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    killed = render_tract_pdfs.enqueue(1)
+    running = render_tract_pdfs.enqueue(2)
+    long_ago = timezone.now() - datetime.timedelta(seconds=settings.TASK_TIME_LIMIT + 120)
+    DBTaskResult.objects.filter(pk=killed.id).update(status=TaskResultStatus.RUNNING, started_at=long_ago)
+    DBTaskResult.objects.filter(pk=running.id).update(status=TaskResultStatus.RUNNING, started_at=timezone.now())
+
+    assert requeue_interrupted_tasks() == 1
+    assert DBTaskResult.objects.get(pk=killed.id).status == TaskResultStatus.READY
+    assert DBTaskResult.objects.get(pk=running.id).status == TaskResultStatus.RUNNING
+    assert DBTaskResult.objects.ready().filter(pk=killed.id).exists()
+
+
+def test_the_article_admin_shows_why_a_pdf_failed(admin_client, make_article):
+    from articles.printing import article_pdf_plan
+
+    article = make_article("analyse-echec")
+    etag = article_pdf_plan(article.all_versions()[0]).etag
+    PDFRenderFailure.objects.create(etag=etag, reason="time", failed_at=timezone.now())
+    html = admin_client.get(
+        reverse("admin:articles_article_change", args=[article.pk]), headers={"Accept-Language": "en"}
+    ).content.decode()
+    assert "this PDF failed to render: it took longer than" in html
