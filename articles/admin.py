@@ -11,6 +11,7 @@ from reversion_compare.admin import CompareVersionAdmin
 
 from collectif.admin_tools import LanguageFilter, LanguageVersionInline, PublicationAdmin, YearFilter
 from collectif.languages import is_supported
+from collectif.translation_admin import TranslationInlineMixin, TranslationStatusAdminMixin
 from collectif.views import stored_pdf_response
 
 from .models import Article, ArticleVersion, Author, FurtherReading
@@ -19,7 +20,7 @@ from .tasks import schedule_pdf_renders
 from .views import article_queryset, render_article_page
 
 
-class ArticleVersionInline(LanguageVersionInline):
+class ArticleVersionInline(TranslationInlineMixin, LanguageVersionInline):
     model = ArticleVersion
     fields = ["language", "title", "standfirst", "body", "notes", "excerpt"]
 
@@ -42,7 +43,7 @@ class AuthorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Article)
-class ArticleAdmin(CompareVersionAdmin, PublicationAdmin):
+class ArticleAdmin(TranslationStatusAdminMixin, CompareVersionAdmin, PublicationAdmin):
     """Every save keeps a revision; “History” compares two of them and restores one."""
 
     inlines = [ArticleVersionInline, FurtherReadingInline]

@@ -99,6 +99,8 @@ class ArticleVersion(LanguageVersion):
     )
     word_count = models.PositiveIntegerField(default=0, editable=False)
 
+    translated_fields = ("title", "standfirst", "body", "notes", "excerpt")
+
     class Meta:
         ordering = ["article", "language"]
         verbose_name = _("language version")

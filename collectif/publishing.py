@@ -5,9 +5,13 @@ and a publication time; visitors see it only once published and its time
 has come, and read it in their language or else in the original.
 """
 
+import hashlib
+import json
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +30,20 @@ class PublicationQuerySet(models.QuerySet):
 
     def newest_first(self) -> "PublicationQuerySet":
         return self.order_by("-date", "-published_at", "-pk")
+
+    def with_outdated_translations(self) -> "PublicationQuerySet":
+        """Those with a translation made from an older revision of their original."""
+        link = self.model.versions.field  # the version's foreign key to its publication
+        versions = link.model.objects
+        original_revision = versions.filter(
+            **{link.name: OuterRef(link.name), "language": OuterRef(f"{link.name}__original_language")}
+        ).values("revision")[:1]
+        outdated = (
+            versions.exclude(language=F(f"{link.name}__original_language"))
+            .annotate(original_revision=Subquery(original_revision))
+            .filter(source_revision__lt=F("original_revision"))
+        )
+        return self.filter(pk__in=outdated.values(link.name))
 
 
 class Publication(models.Model):
@@ -100,6 +118,16 @@ class LanguageVersion(models.Model):
     # its vector in the language's configuration (GIN-indexed by a migration).
     search_text = models.TextField(default="", editable=False)
     search_vector = SearchVectorField(null=True, editable=False)
+    # Translations kept in step: every change of the texts raises `revision`;
+    # a translation records the original's revision it was made from, and
+    # the original's texts at that moment, to show what changed since.
+    revision = models.PositiveIntegerField(default=0, editable=False)
+    content_hash = models.CharField(max_length=64, default="", editable=False)
+    source_revision = models.PositiveIntegerField(default=0, editable=False)
+    source_texts = models.JSONField(default=dict, blank=True, editable=False)
+
+    # The fields a translator translates (subclasses name theirs).
+    translated_fields: tuple[str, ...] = ("title",)
 
     class Meta:
         abstract = True
@@ -109,6 +137,15 @@ class LanguageVersion(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         self.search_text = self.indexed_text()
+        content_hash = hashlib.sha256(json.dumps(self.translated_texts(), sort_keys=True).encode()).hexdigest()
+        if self.content_hash and content_hash != self.content_hash:
+            self.revision += 1
+        self.content_hash = content_hash
+        if self._state.adding and not self.source_texts:
+            # A new translation is made from the original as it is now.
+            original = self.publication.version(self.publication.original_language)
+            if original is not None and original.language != self.language:
+                self.follow(original)
         super().save(*args, **kwargs)
         update_search_vector(type(self), self.pk, self.language, self.title, self.search_text)
 
@@ -118,3 +155,25 @@ class LanguageVersion(models.Model):
     @property
     def direction(self) -> str:
         return text_direction(self.language)
+
+    def translated_texts(self) -> dict[str, str]:
+        return {name: getattr(self, name) for name in self.translated_fields}
+
+    @property
+    def is_original(self) -> bool:
+        return self.language == self.publication.original_language
+
+    def follow(self, original: "LanguageVersion") -> None:
+        """Record that this translation is up to date with the original as it is now."""
+        self.source_revision = original.revision
+        self.source_texts = original.translated_texts()
+
+    def outdated_against(self, original: "LanguageVersion | None") -> bool:
+        return original is not None and original.pk != self.pk and self.source_revision < original.revision
+
+    @property
+    def outdated_original(self) -> "LanguageVersion | None":
+        """The original, when this translation was made from an older revision of it (uses the prefetched versions)."""
+        publication = self.publication
+        original = publication.version(publication.original_language)
+        return original if not self.is_original and self.outdated_against(original) else None

@@ -10,6 +10,7 @@ from django.utils.translation import ngettext
 
 from collectif.admin_tools import LanguageFilter, LanguageVersionInline, PublicationAdmin, YearFilter
 from collectif.languages import is_supported
+from collectif.translation_admin import TranslationInlineMixin, TranslationStatusAdminMixin
 from collectif.views import stored_pdf_response
 
 from .models import Tract, TractPDF, TractVersion
@@ -18,13 +19,13 @@ from .tasks import schedule_pdf_renders
 from .views import render_tract_page, resolve_pdf_request
 
 
-class TractVersionInline(LanguageVersionInline):
+class TractVersionInline(TranslationInlineMixin, LanguageVersionInline):
     model = TractVersion
     fields = ["language", "title", "subtitle", "body", "contact"]
 
 
 @admin.register(Tract)
-class TractAdmin(PublicationAdmin):
+class TractAdmin(TranslationStatusAdminMixin, PublicationAdmin):
     inlines = [TractVersionInline]
     list_display = ["__str__", "date", "status", "published_at", "languages", "preview_links"]
     actions = ["render_pdfs"]

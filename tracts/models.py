@@ -46,6 +46,8 @@ class TractVersion(LanguageVersion):
     body = ProseEditorField(_("text"), extensions=RICH_TEXT_EDITOR_EXTENSIONS, sanitize=clean_rich_text, blank=True)
     contact = models.TextField(_("contact"), blank=True, help_text=_("Where to meet or write to the collective."))
 
+    translated_fields = ("title", "subtitle", "body", "contact")
+
     class Meta:
         ordering = ["tract", "language"]
         verbose_name = _("language version")

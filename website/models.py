@@ -34,6 +34,8 @@ class PageVersion(LanguageVersion):
     )
     body = ProseEditorField(_("text"), extensions=RICH_TEXT_EDITOR_EXTENSIONS, sanitize=clean_rich_text, blank=True)
 
+    translated_fields = ("title", "summary", "body")
+
     class Meta:
         ordering = ["page", "language"]
         verbose_name = _("language version")
