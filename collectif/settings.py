@@ -7,6 +7,7 @@ DATABASE_URL; `manage.py check --deploy` then gives no warning.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -52,6 +53,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_prose_editor",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "django_tasks",
     "django_tasks_db",
     "reversion",
@@ -71,6 +76,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "collectif.two_factor.StaffSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -173,10 +180,25 @@ ADMIN_URL = os.environ.get("ADMIN_URL", "admin/").strip("/") + "/"
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = ["ip_address"]
-AXES_RESET_ON_SUCCESS = True
+# A password alone forgives no failure: collectif.two_factor resets an
+# address's failures once both steps of a login have succeeded.
+AXES_RESET_ON_SUCCESS = False
 AXES_DISABLE_ACCESS_LOG = True
 AXES_CLIENT_IP_CALLABLE = "collectif.security.client_ip"
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+
+# Second factor for staff (collectif.two_factor): authenticator apps (TOTP),
+# recovery codes and passkeys, the latter only after the password.
+OTP_TOTP_ISSUER = os.environ.get("OTP_ISSUER", "collectif")
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+# A passkey belongs to one domain: SITE_URL's (browsers refuse IP addresses,
+# so a laptop uses http://localhost:PORT/ for passkeys).
+_site_host = urlsplit(SITE_URL).hostname or "localhost"
+OTP_WEBAUTHN_RP_ID = "localhost" if _site_host.replace(".", "").isdigit() else _site_host
+OTP_WEBAUTHN_RP_NAME = OTP_TOTP_ISSUER
+OTP_WEBAUTHN_ALLOWED_ORIGINS = [SITE_URL] if OTP_WEBAUTHN_RP_ID != "localhost" else ["http://localhost:8000"]
+OTP_WEBAUTHN_HELPER_CLASS = "collectif.two_factor.SiteWebAuthnHelper"
+OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = "collectif.two_factor"
 # Number of reverse proxies in front of gunicorn that append to X-Forwarded-For.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
