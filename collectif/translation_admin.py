@@ -34,6 +34,9 @@ class OutdatedTranslationFilter(admin.SimpleListFilter):
 class TranslationStatusAdminMixin:
     """For the admin of a publication: the translations column and filter."""
 
+    class Media:
+        css = {"all": ["collectif/admin/translations.css"]}
+
     def get_list_display(self, request: HttpRequest):
         return [*super().get_list_display(request), "translation_status"]
 
@@ -49,11 +52,15 @@ class TranslationStatusAdminMixin:
             return "—"
         return format_html_join(
             " ",
-            '<span class="translation-{}" title="{}">{}{}</span>',
+            '<span class="translation-{}">{} {}</span>',
             (
-                ("outdated", _("outdated"), version.language, " ⚠")
+                ("outdated", version.language, format_html("⚠ {}", _("outdated")))
                 if version.outdated_against(original)
-                else ("current", _("up to date"), version.language, " ✓")
+                else (
+                    "current",
+                    version.language,
+                    format_html('✓<span class="visually-hidden"> {}</span>', _("up to date")),
+                )
                 for version in translations
             ),
         )

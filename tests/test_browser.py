@@ -72,6 +72,26 @@ def screenshot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
+def log_into_admin(page, url: str, username: str, password: str) -> None:
+    """Both steps of a staff login: the password, then a code from an authenticator app."""
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = get_user_model().objects.get(username=username)
+    app = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+        user=user, name="authenticator app", confirmed=True
+    )
+    page.goto(f"{url}/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.locator("input[type=submit]").click()
+    page.wait_for_url("**/admin/second-factor/verify/**")
+    code = TOTP(app.bin_key, app.step, app.t0, app.digits, app.drift).token()
+    page.fill("#id_code", str(code).zfill(app.digits))
+    page.locator("input[type=submit]").click()
+    page.wait_for_url(f"{url}/admin/")
+
+
 def test_visitor_reads_switches_to_arabic_searches_and_downloads(visitor, demo):
     page = visitor
     page.goto(f"{demo.url}/fr/")
@@ -117,10 +137,7 @@ def test_organiser_writes_and_publishes_a_tract(browser, demo):
     )
     context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="fr-FR")
     page = context.new_page()
-    page.goto(f"{demo.url}/admin/login/")
-    page.fill("#id_username", "organiser")
-    page.fill("#id_password", "une-phrase-de-passe-longue")
-    page.locator("input[type=submit]").click()
+    log_into_admin(page, demo.url, "organiser", "une-phrase-de-passe-longue")
     page.goto(f"{demo.url}/admin/tracts/tract/add/")
     page.fill("#id_slug", "greve-des-controles")
     page.select_option("#id_status", "published")
@@ -169,3 +186,78 @@ def test_no_accessibility_violation(auditor, demo, language):
         if violations:
             report[path] = violations
     assert report == {}, json.dumps(report, indent=1, ensure_ascii=False)
+
+
+def test_an_edited_original_flags_its_translation_until_it_is_brought_up_to_date(browser, demo):
+    get_user_model().objects.create_user(
+        "traductrice", password="une-phrase-de-passe-longue", is_staff=True, is_superuser=True
+    )
+    tract = Tract.objects.get(slug="non-au-score")
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
+    page = context.new_page()
+    log_into_admin(page, demo.url, "traductrice", "une-phrase-de-passe-longue")
+    change_url = f"{demo.url}/admin/tracts/tract/{tract.pk}/change/"
+    list_url = f"{demo.url}/admin/tracts/tract/?translations=outdated"
+    arabic_page = f"{demo.url}/ar/tracts/non-au-score/"
+
+    def arabic_row_flag() -> str:
+        page.goto(f"{demo.url}/admin/tracts/tract/")
+        row = page.locator("#result_list tr", has=page.locator(f"a[href$='/tract/{tract.pk}/change/']"))
+        return row.locator("td.field-translation_status").inner_text()
+
+    assert "ar ✓" in arabic_row_flag()
+
+    # The French original gets a new sentence.
+    page.goto(change_url)
+    french = page.locator("#versions-0")
+    assert french.locator("select[name=versions-0-language]").input_value() == "fr"
+    french.locator(".field-body .ProseMirror:visible > :last-child").click()
+    page.keyboard.press("Control+End")
+    page.keyboard.press("Enter")
+    page.keyboard.type("Nouveau rendez-vous jeudi devant la CAF.")
+    page.locator("input[name=_continue]").click()
+    page.wait_for_load_state()
+
+    # Flagged in the list (the English version too), and found by the filter.
+    assert "ar ⚠" in arabic_row_flag()
+    page.goto(list_url)
+    assert page.locator("#result_list tbody tr").count() == 1
+    screenshot(page, "admin-tract-list-outdated-fr")
+
+    # Side by side on the change page: the original now, the new sentence marked.
+    page.goto(change_url)
+    arabic = page.locator(".inline-related", has=page.locator("select[name$=language] >> option[selected][value=ar]"))
+    panel = arabic.locator("div.translation-outdated")
+    assert panel.is_visible()
+    assert "Nouveau rendez-vous jeudi devant la CAF." in panel.locator("ins").all_inner_texts()
+    panel_box = panel.bounding_box()
+    editor_box = arabic.locator(".field-body .ProseMirror:visible").first.bounding_box()
+    assert panel_box["x"] + panel_box["width"] <= editor_box["x"] + 1  # beside it, not above
+    arabic.scroll_into_view_if_needed()
+    screenshot(page, "admin-translation-outdated-fr")
+
+    # Told to visitors of the Arabic page, in Arabic, with a link to the original.
+    visitor = context.new_page()
+    visitor.goto(arabic_page)
+    notice = visitor.locator(".notice.outdated-translation")
+    assert notice.is_visible()
+    assert "الفرنسية" in notice.inner_text()
+    assert notice.locator("a").get_attribute("href") == "/fr/tracts/non-au-score/"
+    screenshot(visitor, "tract-ar-outdated")
+
+    # The translator carries the change over and says so.
+    arabic.locator(".field-body .ProseMirror:visible > :last-child").click()
+    page.keyboard.press("Control+End")
+    page.keyboard.press("Enter")
+    page.keyboard.type("موعد جديد يوم الخميس أمام صندوق الإعانات العائلية.")
+    arabic.locator("input[name$=up_to_date]").check()
+    page.locator("input[name=_continue]").click()
+    page.wait_for_load_state()
+
+    assert arabic.locator("div.translation-outdated").count() == 0
+    assert arabic.locator(".translation-current").is_visible()
+    assert "ar ✓" in arabic_row_flag()
+    visitor.goto(arabic_page)
+    assert visitor.locator(".notice.outdated-translation").count() == 0
+    assert "موعد جديد يوم الخميس" in visitor.locator(".tract .body").inner_text()
+    context.close()
