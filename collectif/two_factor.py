@@ -112,12 +112,23 @@ class CodeForm(forms.Form):
     code = forms.CharField(
         label=_("Code"),
         max_length=16,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True, "dir": "ltr"}
+        ),
         help_text=_("The 6 digits your authenticator app shows, or one of your recovery codes."),
     )
 
     def clean_code(self) -> str:
         return "".join(self.cleaned_data["code"].split()).lower()
+
+
+class AppCodeForm(CodeForm):
+    """The first code of an authenticator app being set up."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].help_text = _("The 6 digits the app shows now.")
+        self.fields["code"].widget.attrs.pop("autofocus")
 
 
 @_staff_only
@@ -187,7 +198,7 @@ def setup(request: HttpRequest) -> HttpResponse:
         # Adding a factor needs the ones already there: no way around them.
         return redirect(f"{reverse('second_factor_verify')}?next={quote(request.get_full_path())}")
     app = _app_device(user)
-    form = CodeForm(request.POST if request.POST.get("action") == "app" else None)
+    form = AppCodeForm(request.POST if request.POST.get("action") == "app" else None)
     if request.method == "POST":
         if request.POST.get("action") == "codes" and user.is_verified():
             request.session[NEW_CODES_SESSION_KEY] = new_recovery_codes(user)

@@ -261,3 +261,85 @@ def test_an_edited_original_flags_its_translation_until_it_is_brought_up_to_date
     assert visitor.locator(".notice.outdated-translation").count() == 0
     assert "موعد جديد يوم الخميس" in visitor.locator(".tract .body").inner_text()
     context.close()
+
+
+def test_staff_enrol_a_passkey_then_log_in_with_it(browser, demo, settings):
+    """Chromium's virtual authenticator stands in for a phone or a security key."""
+    settings.OTP_WEBAUTHN_ALLOWED_ORIGINS = [demo.url]
+    get_user_model().objects.create_user("nouvelle", password="une-phrase-de-passe-longue", is_staff=True)
+    context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="fr-FR")
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    cdp = context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+            }
+        },
+    )
+
+    # A grace login: the password opens only the enrolment page.
+    page.goto(f"{demo.url}/admin/login/")
+    page.fill("#id_username", "nouvelle")
+    page.fill("#id_password", "une-phrase-de-passe-longue")
+    page.locator("input[type=submit]").click()
+    page.wait_for_url("**/admin/second-factor/?next=/admin/")
+    screenshot(page, "admin-2fa-enrol-fr")
+    page.goto(f"{demo.url}/admin/tracts/tract/")
+    page.wait_for_url("**/admin/second-factor/**")
+
+    page.get_by_role("button", name="Ajouter une clé d'accès").click()
+    page.wait_for_selector("text=Vos seconds facteurs")  # the page reloads once the passkey is saved
+    page.get_by_role("button", name="Créer de nouveaux codes de secours").click()
+    page.wait_for_url("**/recovery-codes/")
+    assert page.locator(".recovery-codes code").count() == 10
+    screenshot(page, "admin-2fa-recovery-codes-fr")
+
+    context.clear_cookies()
+    page.goto(f"{demo.url}/admin/login/")
+    page.fill("#id_username", "nouvelle")
+    page.fill("#id_password", "une-phrase-de-passe-longue")
+    page.locator("input[type=submit]").click()
+    page.wait_for_url("**/admin/second-factor/verify/**")
+    screenshot(page, "admin-2fa-verify-fr")
+    page.get_by_role("button", name="Utiliser ma clé d'accès").click()
+    page.wait_for_url(f"{demo.url}/admin/")
+    assert errors == []
+    context.close()
+
+
+def test_second_factor_screens_in_arabic(browser, demo):
+    user = get_user_model().objects.create_user("jadida", password="une-phrase-de-passe-longue", is_staff=True)
+    context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="ar")
+    page = context.new_page()
+    page.goto(f"{demo.url}/admin/login/")
+    page.fill("#id_username", "jadida")
+    page.fill("#id_password", "une-phrase-de-passe-longue")
+    page.locator("input[type=submit]").click()
+    page.wait_for_url("**/admin/second-factor/**")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    assert page.locator("svg").first.is_visible()  # the QR code
+    screenshot(page, "admin-2fa-enrol-ar")
+
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.filter(user=user).update(confirmed=True)
+    context.clear_cookies()
+    page.goto(f"{demo.url}/admin/login/")
+    page.fill("#id_username", "jadida")
+    page.fill("#id_password", "une-phrase-de-passe-longue")
+    page.locator("input[type=submit]").click()
+    page.wait_for_url("**/admin/second-factor/verify/**")
+    page.fill("#id_code", "000000")
+    page.locator("input[type=submit]").click()
+    assert page.locator(".errorlist").is_visible()
+    screenshot(page, "admin-2fa-verify-ar")
+    context.close()

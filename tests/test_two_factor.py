@@ -1,5 +1,6 @@
 """A second factor for every staff account: enrolment, the second step, recovery codes, lockout."""
 
+import json
 import re
 
 import pytest
@@ -214,3 +215,10 @@ def test_the_second_step_speaks_french_and_arabic(client, organiser):
     arabic = client.get(reverse("second_factor_verify"), headers={"Accept-Language": "ar"})
     assert 'dir="rtl"' in arabic.content.decode()
     assert "الخطوة الثانية" in arabic.content.decode()
+
+
+def test_the_passkey_scripts_speak_the_organisers_language(client):
+    catalog = client.get(reverse("otp_webauthn:js-i18n-catalog"), headers={"Accept-Language": "ar"}).content.decode()
+    assert json.dumps("أضف مفتاح مرور") in catalog
+    french = client.get(reverse("otp_webauthn:js-i18n-catalog"), headers={"Accept-Language": "fr"}).content.decode()
+    assert json.dumps("Register a Passkey") in french and json.dumps("Ajouter une clé d'accès") in french
