@@ -191,3 +191,14 @@ def test_articles_tell_their_visitors_too(client, make_article):
     original.save()
     html = client.get("/en/articles/analyse/").content.decode()
     assert "This translation may not include the latest changes to the original (French)." in html
+
+
+def test_an_outdated_article_translation_is_shown_beside_its_original(admin_client, make_article):
+    article = make_article("analyse", {"fr": {"body": "<p>Premier état.</p>"}, "en": {"body": "<p>First.</p>"}})
+    original = article.versions.get(language="fr")
+    original.body = "<p>Premier état, revu.</p>"
+    original.save()
+    html = admin_client.get(reverse("admin:articles_article_change", args=[article.pk])).content.decode()
+    assert "<p>Premier <del>état.</del><ins>état, revu.</ins></p>" in html
+    changelist = admin_client.get(reverse("admin:articles_article_changelist"), {"translations": "outdated"})
+    assert list(changelist.context["cl"].result_list) == [article]
