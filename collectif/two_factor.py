@@ -23,8 +23,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
+from django_otp import devices_for_user, match_token
 from django_otp import login as otp_login
-from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.exceptions import OTPWebAuthnApiError
@@ -39,6 +39,11 @@ RECOVERY_DEVICE_NAME = "recovery codes"
 APP_DEVICE_NAME = "authenticator app"
 # Codes just made, shown once on the next page and then forgotten.
 NEW_CODES_SESSION_KEY = "second_factor_new_codes"
+
+
+def has_second_factor(user) -> bool:
+    """An enrolled factor that can still be used (recovery codes all spent do not count)."""
+    return any(not isinstance(device, StaticDevice) or device.token_set.exists() for device in devices_for_user(user))
 
 
 def _is_exempt(path: str) -> bool:
@@ -61,7 +66,7 @@ class StaffSecondFactorMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
         if user.is_authenticated and user.is_staff and not user.is_verified() and not _is_exempt(request.path):
-            step = "second_factor_verify" if user_has_device(user) else "second_factor_setup"
+            step = "second_factor_verify" if has_second_factor(user) else "second_factor_setup"
             return redirect(f"{reverse(step)}?next={quote(request.get_full_path())}")
         return self.get_response(request)
 
@@ -137,7 +142,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.is_verified():
         return redirect(_next_url(request))
-    if not user_has_device(user):
+    if not has_second_factor(user):
         return redirect(f"{reverse('second_factor_setup')}?next={quote(_next_url(request))}")
     form = CodeForm(request.POST or None)
     if request.method == "POST":
@@ -194,7 +199,7 @@ def _spaced(secret: str) -> str:
 def setup(request: HttpRequest) -> HttpResponse:
     """Account security: enrol an authenticator app or a passkey, and make recovery codes."""
     user = request.user
-    if user_has_device(user) and not user.is_verified():
+    if has_second_factor(user) and not user.is_verified():
         # Adding a factor needs the ones already there: no way around them.
         return redirect(f"{reverse('second_factor_verify')}?next={quote(request.get_full_path())}")
     app = _app_device(user)
@@ -228,7 +233,7 @@ def setup(request: HttpRequest) -> HttpResponse:
         recovery_codes_left=StaticToken.objects.filter(device__user=user).count(),
         qr_code=_qr_code_svg(app),
         secret=_spaced(totp_secret(app)),
-        enrolled=user_has_device(user),
+        enrolled=has_second_factor(user),
     )
     return render(request, "admin/second_factor/setup.html", context)
 

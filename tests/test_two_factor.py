@@ -222,3 +222,9 @@ def test_the_passkey_scripts_speak_the_organisers_language(client):
     assert json.dumps("أضف مفتاح مرور") in catalog
     french = client.get(reverse("otp_webauthn:js-i18n-catalog"), headers={"Accept-Language": "fr"}).content.decode()
     assert json.dumps("Register a Passkey") in french and json.dumps("Ajouter une clé d'accès") in french
+
+
+def test_spent_recovery_codes_alone_send_the_account_to_enrolment(client, organiser):
+    StaticDevice.objects.create(user=organiser, name="recovery codes")  # every code used
+    log_in(client)
+    assert client.get(reverse("admin:index"))["Location"].startswith(reverse("second_factor_setup"))
