@@ -193,10 +193,13 @@ OTP_TOTP_ISSUER = os.environ.get("OTP_ISSUER", "collectif")
 OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 # A passkey belongs to one domain: SITE_URL's (browsers refuse IP addresses,
 # so a laptop uses http://localhost:PORT/ for passkeys).
-_site_host = urlsplit(SITE_URL).hostname or "localhost"
+_site = urlsplit(SITE_URL)
+_site_host = _site.hostname or "localhost"
 OTP_WEBAUTHN_RP_ID = "localhost" if _site_host.replace(".", "").isdigit() else _site_host
 OTP_WEBAUTHN_RP_NAME = OTP_TOTP_ISSUER
-OTP_WEBAUTHN_ALLOWED_ORIGINS = [SITE_URL] if OTP_WEBAUTHN_RP_ID != "localhost" else ["http://localhost:8000"]
+OTP_WEBAUTHN_ALLOWED_ORIGINS = [
+    f"{_site.scheme}://{_site.netloc}" if OTP_WEBAUTHN_RP_ID != "localhost" else "http://localhost:8000"
+]
 OTP_WEBAUTHN_HELPER_CLASS = "collectif.two_factor.SiteWebAuthnHelper"
 OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = "collectif.two_factor"
 # Number of reverse proxies in front of gunicorn that append to X-Forwarded-For.

@@ -39,8 +39,8 @@ class Command(BaseCommand):
         admin_url = f"http://127.0.0.1:{options.get('port') or 8000}/{settings.ADMIN_URL}"
         self.stdout.write(f"Admin: {admin_url}  login: {USERNAME}  password: {password}")
         self.stdout.write(
-            f"  second step: recovery code {self.recovery_code(user)} (works once; this command prints a new one), "
-            f"or a code from an authenticator app with the key {self.app_key(user)}"
+            f"  second step: recovery code {self.recovery_code(user)} (works once; this command prints another "
+            f"once it is used), or a code from an authenticator app with the key {self.app_key(user)}"
         )
 
     def recovery_code(self, user) -> str:
