@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
@@ -8,7 +9,7 @@ from django_otp_webauthn import views as passkey_views
 
 from collectif import two_factor, views
 from website import views as website_views
-from website.sitemap import sitemap
+from website.sitemap import SITEMAPS
 
 admin.site.site_header = "collectif"
 admin.site.site_title = "collectif"
@@ -50,7 +51,7 @@ urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     path("pdf/<str:etag>/<slug:stem>.pdf", views.pdf_file, name="pdf_file"),
     path("robots.txt", website_views.robots_txt),
-    path("sitemap.xml", sitemap, name="sitemap"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     # Browsers ask for /favicon.ico whatever the page says.
     path("favicon.ico", RedirectView.as_view(url=f"{settings.STATIC_URL}favicon.svg", permanent=True)),
 ]
