@@ -7,7 +7,7 @@ from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 from django_otp_webauthn import views as passkey_views
 
-from collectif import two_factor, views
+from collectif import editor, two_factor, views
 from website import views as website_views
 from website.sitemap import SITEMAPS
 
@@ -48,6 +48,8 @@ second_factor_urls = [
 
 urlpatterns = [
     path(f"{settings.ADMIN_URL}second-factor/", include(second_factor_urls)),
+    # Before the admin's own addresses, whose catch-all would answer first.
+    path(f"{settings.ADMIN_URL}editor/", editor.urls()),
     path(settings.ADMIN_URL, admin.site.urls),
     path("pdf/<str:etag>/<slug:stem>.pdf", views.pdf_file, name="pdf_file"),
     path("robots.txt", website_views.robots_txt),
