@@ -228,3 +228,8 @@ def test_spent_recovery_codes_alone_send_the_account_to_enrolment(client, organi
     StaticDevice.objects.create(user=organiser, name="recovery codes")  # every code used
     log_in(client)
     assert client.get(reverse("admin:index"))["Location"].startswith(reverse("second_factor_setup"))
+
+
+def test_the_admin_header_links_to_account_security(admin_client):
+    html = admin_client.get(reverse("admin:index"), headers={"Accept-Language": "en"}).content.decode()
+    assert f'<a href="{reverse("second_factor_setup")}">Account security</a>' in html
