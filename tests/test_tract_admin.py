@@ -125,8 +125,10 @@ def test_saving_warns_when_a_version_runs_longer_than_a_sheet(admin_client):
         reverse("admin:tracts_tract_add"), data, follow=True, headers={"Accept-Language": "en"}
     )
     warnings = [str(m) for m in response.context["messages"] if m.level_tag == "warning"]
-    assert len(warnings) == 1
-    assert "French version takes" in warnings[0] and "pages in A5" in warnings[0]
+    # A5 and A6 are fitted at once: both overflow, each told with the words to cut.
+    assert len(warnings) == 2
+    assert "French version takes" in warnings[0] and "pages in A5" in warnings[0] and "Cut about" in warnings[0]
+    assert "pages in A6" in warnings[1]
 
 
 def test_a_tract_that_fits_gets_no_warning(admin_client):
@@ -147,7 +149,7 @@ def test_change_page_shows_the_pdf_status(admin_client, make_tract):
     # Each format in plain words, with its pages and a link to the PDF.
     a6_4up = reverse("admin:tracts_tract_preview_pdf", args=[tract.pk, "en", "a6-4up"])
     assert f'<a href="{a6_4up}" target="_blank">Four A6 flyers on A4</a> — 1 page ✓' in after
-    assert "pages: too long for one sheet" in after  # the long French version in A5 and A6
+    assert "pages, too long: cut about" in after  # the long French version in A5 and A6
     assert after.count('class="pdf-thumbnail"') == 2  # the first page of each A5 leaflet
     assert "<h4>French version</h4>" in after and "<h4>English version</h4>" in after
 

@@ -20,6 +20,10 @@ class MarkdownImportCommand(BaseCommand):
         """Import and return the language version (subclasses)."""
         raise NotImplementedError
 
+    def warnings(self, version) -> list[str]:
+        """What the organiser should fix though the import succeeded (subclasses)."""
+        return []
+
     def handle(self, *args, file: Path, language: str, slug: str | None, publish: bool, **options) -> None:
         try:
             text = file.read_text(encoding="utf-8")
@@ -33,6 +37,8 @@ class MarkdownImportCommand(BaseCommand):
             version = self.import_text(text, language, slug, publish, file.parent)
         except MarkdownImportError as error:
             raise CommandError(f"{file}: {error}")
+        for warning in self.warnings(version):
+            self.stderr.write(self.style.WARNING(f"{file}: {warning}"))
         state = "published" if version.publication.is_public else "draft"
         self.stdout.write(f"Imported “{version.title}” ({version.language}, {state}).")
         self.stdout.write(version.get_absolute_url())

@@ -3,6 +3,7 @@ from pathlib import Path
 from collectif.management.markdown_import import MarkdownImportCommand
 from tracts.importing import import_tract
 from tracts.models import TractVersion
+from tracts.printing import overflows, small_pictures
 
 
 class Command(MarkdownImportCommand):
@@ -10,3 +11,10 @@ class Command(MarkdownImportCommand):
 
     def import_text(self, text: str, language: str, slug: str | None, publish: bool, folder: Path) -> TractVersion:
         return import_tract(text, language, slug=slug, publish=publish)
+
+    def warnings(self, version: TractVersion) -> list[str]:
+        # Rendered now (then stored), so that an overflow is told at import
+        # rather than discovered on paper.
+        messages = [overflow.message() for overflow in overflows([version])]
+        messages += [picture.message() for picture in small_pictures(version)]
+        return messages
