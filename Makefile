@@ -60,7 +60,7 @@ test: setup-dev
 # The same checks as .pre-commit-config.yaml, without changing any file.
 PYTHON_FILES = $(shell git ls-files '*.py' ':!:*/migrations/*')
 TEMPLATES = $(shell git ls-files '*.html')
-STYLESHEETS = 'static/css/**/*.css' 'static/print/**/*.css'
+STYLESHEETS = 'static/css/**/*.css' 'static/print/**/*.css' 'static/collectif/**/*.css'
 
 lint: setup-dev
 	$(BIN)/ruff check .

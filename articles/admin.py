@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from reversion_compare.admin import CompareVersionAdmin
 
 from collectif.admin_tools import LanguageFilter, LanguageVersionInline, PreviewAdmin, YearFilter
+from collectif.translation_admin import TranslationInlineMixin, TranslationStatusAdminMixin
 
 from .models import Article, ArticleVersion, Author, FurtherReading
 from .printing import current_fingerprint, ensure_article_pdf
@@ -13,7 +14,7 @@ from .tasks import schedule_pdf_renders
 from .views import render_article_page
 
 
-class ArticleVersionInline(LanguageVersionInline):
+class ArticleVersionInline(TranslationInlineMixin, LanguageVersionInline):
     model = ArticleVersion
     fields = ["language", "title", "standfirst", "body", "notes", "excerpt"]
 
@@ -36,7 +37,7 @@ class AuthorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Article)
-class ArticleAdmin(CompareVersionAdmin, PreviewAdmin):
+class ArticleAdmin(TranslationStatusAdminMixin, CompareVersionAdmin, PreviewAdmin):
     """Every save keeps a revision; “History” compares two of them and restores one."""
 
     inlines = [ArticleVersionInline, FurtherReadingInline]

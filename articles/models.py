@@ -121,6 +121,8 @@ class ArticleVersion(PrintedVersion):
     )
     word_count = models.PositiveIntegerField(default=0, editable=False)
 
+    translated_fields = ("title", "standfirst", "body", "notes", "excerpt")
+
     class Meta:
         ordering = ["article", "language"]
         verbose_name = _("language version")

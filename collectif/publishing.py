@@ -5,12 +5,15 @@ and a publication time; visitors see it only once published and its time
 has come, and read it in their language or else in the original.
 """
 
+import hashlib
+import json
 import uuid
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models import F, OuterRef, Subquery
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.utils import timezone
@@ -46,6 +49,20 @@ class PublicationQuerySet(models.QuerySet):
 
     def newest_first(self) -> "PublicationQuerySet":
         return self.order_by(*NEWEST_FIRST)
+
+    def with_outdated_translations(self) -> "PublicationQuerySet":
+        """Those with a translation made from an older revision of their original."""
+        link = self.model.versions.field  # the version's foreign key to its publication
+        versions = link.model.objects
+        original_revision = versions.filter(
+            **{link.name: OuterRef(link.name), "language": OuterRef(f"{link.name}__original_language")}
+        ).values("revision")[:1]
+        outdated = (
+            versions.exclude(language=F(f"{link.name}__original_language"))
+            .annotate(original_revision=Subquery(original_revision))
+            .filter(source_revision__lt=F("original_revision"))
+        )
+        return self.filter(pk__in=outdated.values(link.name))
 
 
 class Publication(models.Model):
@@ -136,6 +153,16 @@ class LanguageVersion(models.Model):
     search_text = models.TextField(default="", editable=False)
     search_config = models.CharField(max_length=40, default="simple", editable=False)
     search_vector = SearchVectorField(null=True, editable=False)
+    # Translations kept in step: every change of the texts raises `revision`;
+    # a translation records the original's revision it was made from, and
+    # the original's texts at that moment, to show what changed since.
+    revision = models.PositiveIntegerField(default=0, editable=False)
+    content_hash = models.CharField(max_length=64, default="", editable=False)
+    source_revision = models.PositiveIntegerField(default=0, editable=False)
+    source_texts = models.JSONField(default=dict, blank=True, editable=False)
+
+    # The fields a translator translates (subclasses name theirs).
+    translated_fields: tuple[str, ...] = ("title",)
 
     class Meta:
         abstract = True
@@ -152,6 +179,15 @@ class LanguageVersion(models.Model):
         clean_rich_text_fields(self)  # the search text is made of the cleaned text
         self.search_text = self.indexed_text()
         self.search_config = config_for(self.language)
+        content_hash = hashlib.sha256(json.dumps(self.translated_texts(), sort_keys=True).encode()).hexdigest()
+        if self.content_hash and content_hash != self.content_hash:
+            self.revision += 1
+        self.content_hash = content_hash
+        if self._state.adding and not self.source_texts:
+            # A new translation is made from the original as it is now.
+            original = self.publication.version(self.publication.original_language)
+            if original is not None and original.language != self.language:
+                self.follow(original)
         super().save(*args, **kwargs)
         index_version(self)
 
@@ -179,6 +215,28 @@ class LanguageVersion(models.Model):
     @property
     def direction(self) -> str:
         return text_direction(self.language)
+
+    def translated_texts(self) -> dict[str, str]:
+        return {name: getattr(self, name) for name in self.translated_fields}
+
+    @property
+    def is_original(self) -> bool:
+        return self.language == self.publication.original_language
+
+    def follow(self, original: "LanguageVersion") -> None:
+        """Record that this translation is up to date with the original as it is now."""
+        self.source_revision = original.revision
+        self.source_texts = original.translated_texts()
+
+    def outdated_against(self, original: "LanguageVersion | None") -> bool:
+        return original is not None and original.pk != self.pk and self.source_revision < original.revision
+
+    @property
+    def outdated_original(self) -> "LanguageVersion | None":
+        """The original, when this translation was made from an older revision of it (uses the prefetched versions)."""
+        publication = self.publication
+        original = publication.version(publication.original_language)
+        return original if not self.is_original and self.outdated_against(original) else None
 
     @property
     def open_graph_locale(self) -> str:

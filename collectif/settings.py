@@ -7,6 +7,7 @@ DATABASE_URL; `manage.py check --deploy` then gives no warning.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -55,6 +56,10 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django_prose_editor",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "django_tasks",
     "django_tasks_db",
     "reversion",
@@ -77,6 +82,8 @@ MIDDLEWARE = [
     "collectif.middleware.OddRequestsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "collectif.two_factor.StaffSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -199,10 +206,28 @@ AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 AXES_USERNAME_CALLABLE = "collectif.security.login_username_digest"
 AXES_HANDLER = "collectif.security.PrivateAxesHandler"
 AXES_VERBOSE = False  # log lines name the address and the hash, not the user agent
-AXES_RESET_ON_SUCCESS = True
+# A password alone forgives no failure: collectif.two_factor resets the
+# failures once both steps of a login have succeeded.
+AXES_RESET_ON_SUCCESS = False
 AXES_DISABLE_ACCESS_LOG = True
 AXES_CLIENT_IP_CALLABLE = "collectif.security.client_ip"
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+
+# Second factor for staff (collectif.two_factor): authenticator apps (TOTP),
+# recovery codes and passkeys, the latter only after the password.
+OTP_TOTP_ISSUER = os.environ.get("OTP_ISSUER", "collectif")
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+# A passkey belongs to one domain: SITE_URL's (browsers refuse IP addresses,
+# so a laptop uses http://localhost:PORT/ for passkeys).
+_site = urlsplit(SITE_URL)
+_site_host = _site.hostname or "localhost"
+OTP_WEBAUTHN_RP_ID = "localhost" if _site_host.replace(".", "").isdigit() else _site_host
+OTP_WEBAUTHN_RP_NAME = OTP_TOTP_ISSUER
+OTP_WEBAUTHN_ALLOWED_ORIGINS = [
+    f"{_site.scheme}://{_site.netloc}" if OTP_WEBAUTHN_RP_ID != "localhost" else "http://localhost:8000"
+]
+OTP_WEBAUTHN_HELPER_CLASS = "collectif.two_factor.SiteWebAuthnHelper"
+OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = "collectif.two_factor"
 # Number of reverse proxies in front of gunicorn that append to X-Forwarded-For.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 

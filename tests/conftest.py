@@ -107,3 +107,25 @@ def make_article(db):
         return article
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def second_factor_for_forced_logins(monkeypatch):
+    """Tests that log staff in with `force_login` (admin_client among them) skip the
+    second step deliberately: the session is marked verified with a recovery-code
+    device made for the purpose. tests/test_two_factor.py goes through both steps."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    force_login = Client.force_login
+
+    def force_login_verified(self, user, backend=None):
+        force_login(self, user, backend)
+        if user.is_staff:
+            device, _created = StaticDevice.objects.get_or_create(user=user, name="tests")
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login_verified)

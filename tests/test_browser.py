@@ -73,6 +73,26 @@ def screenshot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
+def log_into_admin(page, url: str, username: str, password: str) -> None:
+    """Both steps of a staff login: the password, then a code from an authenticator app."""
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = get_user_model().objects.get(username=username)
+    app = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+        user=user, name="authenticator app", confirmed=True
+    )
+    page.goto(f"{url}/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.locator("input[type=submit]").click()
+    page.wait_for_url("**/admin/second-factor/verify/**")
+    code = TOTP(app.bin_key, app.step, app.t0, app.digits, app.drift).token()
+    page.fill("#id_code", str(code).zfill(app.digits))
+    page.locator("input[type=submit]").click()
+    page.wait_for_url(f"{url}/admin/")
+
+
 def test_visitor_reads_switches_to_arabic_searches_and_downloads(visitor, demo):
     page = visitor
     page.goto(f"{demo.url}/fr/")
@@ -119,10 +139,7 @@ def test_organiser_writes_and_publishes_a_tract(browser, demo):
     )
     context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="fr-FR")
     page = context.new_page()
-    page.goto(f"{demo.url}/admin/login/")
-    page.fill("#id_username", "organiser")
-    page.fill("#id_password", "une-phrase-de-passe-longue")
-    page.locator("input[type=submit]").click()
+    log_into_admin(page, demo.url, "organiser", "une-phrase-de-passe-longue")
     page.goto(f"{demo.url}/admin/tracts/tract/add/")
     page.fill("#id_slug", "greve-des-controles")
     page.select_option("#id_status", "published")
@@ -219,6 +236,163 @@ def test_a_tract_page_prints_on_one_sheet_without_the_site_tools(browser, demo, 
         assert tool not in text, tool
 
 
+def test_an_edited_original_flags_its_translation_until_it_is_brought_up_to_date(browser, demo):
+    get_user_model().objects.create_user(
+        "traductrice", password="une-phrase-de-passe-longue", is_staff=True, is_superuser=True
+    )
+    tract = Tract.objects.get(slug="non-au-score")
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
+    page = context.new_page()
+    log_into_admin(page, demo.url, "traductrice", "une-phrase-de-passe-longue")
+    change_url = f"{demo.url}/admin/tracts/tract/{tract.pk}/change/"
+    list_url = f"{demo.url}/admin/tracts/tract/?translations=outdated"
+    arabic_page = f"{demo.url}/ar/tracts/non-au-score/"
+
+    def arabic_row_flag() -> str:
+        page.goto(f"{demo.url}/admin/tracts/tract/")
+        row = page.locator("#result_list tr", has=page.locator(f"a[href$='/tract/{tract.pk}/change/']"))
+        return row.locator("td.field-translation_status").inner_text()
+
+    assert "ar ✓" in arabic_row_flag()
+
+    # The French original gets a new sentence.
+    page.goto(change_url)
+    french = page.locator("#versions-0")
+    assert french.locator("select[name=versions-0-language]").input_value() == "fr"
+    french.locator(".field-body .ProseMirror:visible > :last-child").click()
+    page.keyboard.press("Control+End")
+    page.keyboard.press("Enter")
+    page.keyboard.type("Nouveau rendez-vous jeudi devant la CAF.")
+    page.locator("input[name=_continue]").click()
+    page.wait_for_load_state()
+
+    # Flagged in the list (the English version too), and found by the filter.
+    assert "ar ⚠" in arabic_row_flag()
+    page.goto(list_url)
+    assert page.locator("#result_list tbody tr").count() == 1
+    screenshot(page, "admin-tract-list-outdated-fr")
+
+    # Side by side on the change page: the original now, the new sentence marked.
+    page.goto(change_url)
+    arabic = page.locator(".inline-related", has=page.locator("select[name$=language] >> option[selected][value=ar]"))
+    panel = arabic.locator("div.translation-outdated")
+    assert panel.is_visible()
+    assert "Nouveau rendez-vous jeudi devant la CAF." in panel.locator("ins").all_inner_texts()
+    panel_box = panel.bounding_box()
+    editor_box = arabic.locator(".field-body .ProseMirror:visible").first.bounding_box()
+    assert panel_box["x"] + panel_box["width"] <= editor_box["x"] + 1  # beside it, not above
+    arabic.scroll_into_view_if_needed()
+    screenshot(page, "admin-translation-outdated-fr")
+
+    # Told to visitors of the Arabic page, in Arabic, with a link to the original.
+    visitor = context.new_page()
+    visitor.goto(arabic_page)
+    notice = visitor.locator(".notice.outdated-translation")
+    assert notice.is_visible()
+    assert "الفرنسية" in notice.inner_text()
+    assert notice.locator("a").get_attribute("href") == "/fr/tracts/non-au-score/"
+    screenshot(visitor, "tract-ar-outdated")
+
+    # The translator carries the change over and says so.
+    arabic.locator(".field-body .ProseMirror:visible > :last-child").click()
+    page.keyboard.press("Control+End")
+    page.keyboard.press("Enter")
+    page.keyboard.type("موعد جديد يوم الخميس أمام صندوق الإعانات العائلية.")
+    arabic.locator("input[name$=up_to_date]").check()
+    page.locator("input[name=_continue]").click()
+    page.wait_for_load_state()
+
+    assert arabic.locator("div.translation-outdated").count() == 0
+    assert arabic.locator(".translation-current").is_visible()
+    assert "ar ✓" in arabic_row_flag()
+    visitor.goto(arabic_page)
+    assert visitor.locator(".notice.outdated-translation").count() == 0
+    assert "موعد جديد يوم الخميس" in visitor.locator(".tract .body").inner_text()
+    context.close()
+
+
+def test_staff_enrol_a_passkey_then_log_in_with_it(browser, demo, settings):
+    """Chromium's virtual authenticator stands in for a phone or a security key."""
+    settings.OTP_WEBAUTHN_ALLOWED_ORIGINS = [demo.url]
+    get_user_model().objects.create_user("nouvelle", password="une-phrase-de-passe-longue", is_staff=True)
+    context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="fr-FR")
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    cdp = context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+            }
+        },
+    )
+
+    # A grace login: the password opens only the enrolment page.
+    page.goto(f"{demo.url}/admin/login/")
+    page.fill("#id_username", "nouvelle")
+    page.fill("#id_password", "une-phrase-de-passe-longue")
+    page.locator("input[type=submit]").click()
+    page.wait_for_url("**/admin/second-factor/?next=/admin/")
+    screenshot(page, "admin-2fa-enrol-fr")
+    page.goto(f"{demo.url}/admin/tracts/tract/")
+    page.wait_for_url("**/admin/second-factor/**")
+
+    page.get_by_role("button", name="Ajouter une clé d'accès").click()
+    page.wait_for_selector("text=Vos seconds facteurs")  # the page reloads once the passkey is saved
+    page.get_by_role("button", name="Créer de nouveaux codes de secours").click()
+    page.wait_for_url("**/recovery-codes/")
+    assert page.locator(".recovery-codes code").count() == 10
+    screenshot(page, "admin-2fa-recovery-codes-fr")
+
+    context.clear_cookies()
+    page.goto(f"{demo.url}/admin/login/")
+    page.fill("#id_username", "nouvelle")
+    page.fill("#id_password", "une-phrase-de-passe-longue")
+    page.locator("input[type=submit]").click()
+    page.wait_for_url("**/admin/second-factor/verify/**")
+    screenshot(page, "admin-2fa-verify-fr")
+    page.get_by_role("button", name="Utiliser ma clé d'accès").click()
+    page.wait_for_url(f"{demo.url}/admin/")
+    assert errors == []
+    context.close()
+
+
+def test_second_factor_screens_in_arabic(browser, demo):
+    user = get_user_model().objects.create_user("jadida", password="une-phrase-de-passe-longue", is_staff=True)
+    context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="ar")
+    page = context.new_page()
+    page.goto(f"{demo.url}/admin/login/")
+    page.fill("#id_username", "jadida")
+    page.fill("#id_password", "une-phrase-de-passe-longue")
+    page.locator("input[type=submit]").click()
+    page.wait_for_url("**/admin/second-factor/**")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    assert page.locator("svg").first.is_visible()  # the QR code
+    screenshot(page, "admin-2fa-enrol-ar")
+
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.filter(user=user).update(confirmed=True)
+    context.clear_cookies()
+    page.goto(f"{demo.url}/admin/login/")
+    page.fill("#id_username", "jadida")
+    page.fill("#id_password", "une-phrase-de-passe-longue")
+    page.locator("input[type=submit]").click()
+    page.wait_for_url("**/admin/second-factor/verify/**")
+    page.fill("#id_code", "000000")
+    page.locator("input[type=submit]").click()
+    assert page.locator(".errorlist").is_visible()
+    screenshot(page, "admin-2fa-verify-ar")
+    context.close()
+
+
 def organiser_page(browser, demo, locale: str = "fr-FR"):
     """A logged-in member of the Organiser group (not a superuser)."""
     import importlib
@@ -234,11 +408,7 @@ def organiser_page(browser, demo, locale: str = "fr-FR"):
     user.groups.add(Group.objects.get(name="Organiser"))
     context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale=locale)
     page = context.new_page()
-    page.goto(f"{demo.url}/admin/login/")
-    page.fill("#id_username", "militante")
-    page.fill("#id_password", "une-phrase-de-passe-longue")
-    page.locator("input[type=submit]").click()
-    page.wait_for_url("**/admin/")
+    log_into_admin(page, demo.url, "militante", "une-phrase-de-passe-longue")
     return page
 
 

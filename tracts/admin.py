@@ -12,6 +12,7 @@ from collectif.html import clean_rich_text
 from collectif.languages import is_supported
 from collectif.models import PDFRenderFailure
 from collectif.pdf import RenderFailed
+from collectif.translation_admin import TranslationInlineMixin, TranslationStatusAdminMixin
 
 from .models import FIRST_PAGE_PICTURE_FORMAT, Tract, TractPDF, TractVersion
 from .printing import (
@@ -27,13 +28,13 @@ from .tasks import schedule_pdf_renders
 from .views import render_tract_page, resolve_pdf_request
 
 
-class TractVersionInline(LanguageVersionInline):
+class TractVersionInline(TranslationInlineMixin, LanguageVersionInline):
     model = TractVersion
     fields = ["language", "title", "subtitle", "body", "contact"]
 
 
 @admin.register(Tract)
-class TractAdmin(PreviewAdmin):
+class TractAdmin(TranslationStatusAdminMixin, PreviewAdmin):
     inlines = [TractVersionInline]
     list_display = ["__str__", "date", "status", "published_at", "languages", "preview_links"]
     actions = ["render_pdfs"]

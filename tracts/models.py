@@ -66,6 +66,8 @@ class TractVersion(PrintedVersion):
     body = RichTextField(_("text"), extensions=TRACT_EDITOR_EXTENSIONS)
     contact = models.TextField(_("contact"), blank=True, help_text=_("Where to meet or write to the collective."))
 
+    translated_fields = ("title", "subtitle", "body", "contact")
+
     class Meta:
         ordering = ["tract", "language"]
         verbose_name = _("language version")

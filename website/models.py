@@ -52,6 +52,8 @@ class PageVersion(LanguageVersion):
     )
     body = RichTextField(_("text"))
 
+    translated_fields = ("title", "summary", "body")
+
     class Meta:
         ordering = ["page", "language"]
         verbose_name = _("language version")
