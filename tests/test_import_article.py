@@ -154,3 +154,19 @@ def test_command_exit_code_and_french_message(tmp_path):
     )
     assert result.returncode == 1
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_yaml_front_matter_with_lists_of_authors_and_themes(folder):
+    text = (
+        '---\ntitle: "Le score : une machine à soupçonner"\nauthors: [Camille Arnaud, "Commission, enquête"]\n'
+        "themes:\n  - Algorithmes\ndate: 2026-10-20\n---\n\nUn texte.\n"
+    )
+    (folder / "yaml.md").write_text(text, encoding="utf-8")
+    out = io.StringIO()
+    call_command("import_article", str(folder / "yaml.md"), "--language", "fr", stdout=out)
+
+    article = Article.objects.get()
+    assert article.versions.get().title == "Le score : une machine à soupçonner"
+    assert sorted(a.name for a in article.authors.all()) == ["Camille Arnaud", "Commission, enquête"]
+    assert [t.name for t in article.themes.all()] == ["Algorithmes"]
+    assert out.getvalue().strip().splitlines()[-1] == "/fr/articles/le-score-une-machine-a-soupconner/"

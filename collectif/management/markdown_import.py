@@ -20,6 +20,10 @@ class MarkdownImportCommand(BaseCommand):
         """Import and return the language version (subclasses)."""
         raise NotImplementedError
 
+    def warnings(self, version) -> list[str]:
+        """Lines to print before the path, e.g. a text too long for its print format (subclasses)."""
+        return []
+
     def handle(self, *args, file: Path, language: str, slug: str | None, publish: bool, **options) -> None:
         try:
             text = file.read_text(encoding="utf-8")
@@ -35,4 +39,6 @@ class MarkdownImportCommand(BaseCommand):
             raise CommandError(f"{file}: {error}")
         state = "published" if version.publication.is_public else "draft"
         self.stdout.write(f"Imported “{version.title}” ({version.language}, {state}).")
+        for warning in self.warnings(version):
+            self.stdout.write(f"Warning: {warning}")
         self.stdout.write(version.get_absolute_url())

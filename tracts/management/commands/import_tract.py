@@ -1,7 +1,7 @@
 from pathlib import Path
 
 from collectif.management.markdown_import import MarkdownImportCommand
-from tracts.importing import import_tract
+from tracts.importing import import_tract, overflow_warnings
 from tracts.models import TractVersion
 
 
@@ -10,3 +10,6 @@ class Command(MarkdownImportCommand):
 
     def import_text(self, text: str, language: str, slug: str | None, publish: bool, folder: Path) -> TractVersion:
         return import_tract(text, language, slug=slug, publish=publish)
+
+    def warnings(self, version: TractVersion) -> list[str]:
+        return overflow_warnings(version)
