@@ -6,7 +6,7 @@ from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from .models import Image, SiteSettings, Theme
+from .models import Image, OldAddress, SiteSettings, Theme
 
 
 @admin.register(SiteSettings)
@@ -79,3 +79,17 @@ class ImageAdmin(admin.ModelAdmin):
     @admin.display(description=_("size"))
     def size(self, image: Image) -> str:
         return f"{image.width} × {image.height}" if image.pk else "—"
+
+
+@admin.register(OldAddress)
+class OldAddressAdmin(admin.ModelAdmin):
+    """Old addresses that redirect: those imports remembered, and any added by hand."""
+
+    list_display = ["path", "leads_to", "created_at"]
+    search_fields = ["path", "new_path"]
+    fields = ["path", "new_path", "leads_to"]
+    readonly_fields = ["leads_to"]
+
+    @admin.display(description=_("leads to"))
+    def leads_to(self, address: OldAddress) -> str:
+        return (address.target_url() or "—") if address.pk else "—"

@@ -100,6 +100,9 @@ class LanguageVersion(models.Model):
     # its vector in the language's configuration (GIN-indexed by a migration).
     search_text = models.TextField(default="", editable=False)
     search_vector = SearchVectorField(null=True, editable=False)
+    # The post it came from, so that importing the same export again
+    # updates it instead of making a copy.
+    wordpress_id = models.PositiveBigIntegerField(null=True, blank=True, editable=False, db_index=True)
 
     class Meta:
         abstract = True

@@ -1,7 +1,7 @@
 from collections.abc import Callable
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
@@ -127,3 +127,19 @@ def pdf(request: HttpRequest, slug: str, print_format: str) -> HttpResponse:
     chosen_format, verso = resolve_pdf_request(tract, version, print_format, request.GET.get("verso"))
     plan = ensure_tract_pdf(version, chosen_format, verso)
     return redirect_to_stored_pdf(plan.etag, plan.filename)
+
+
+def archived_pdf(request: HttpRequest, slug: str) -> HttpResponse:
+    """The PDF of a tract printed before this site, byte for byte as it was imported."""
+    tract = get_object_or_404(Tract.objects.published(), slug=slug)
+    if not tract.archived_pdf:
+        raise NotFoundForVisitor(_("This tract has no archived PDF."))
+    etag = f'"{tract.archived_pdf_checksum}"'
+    if tract.archived_pdf_checksum and etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponseNotModified()
+    else:
+        response = FileResponse(tract.archived_pdf.open("rb"), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{tract.slug}.pdf"'
+    response["ETag"] = etag
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
