@@ -5,7 +5,7 @@ import hashlib
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import models
 from django.urls import reverse
@@ -180,6 +180,19 @@ class Image(models.Model):
     def existing_copy(cls, file) -> "Image | None":
         """An image already uploaded with the same picture (an import of a translation, say)."""
         return cls.objects.filter(checksum=_checksum(file)).first()
+
+    @classmethod
+    def from_file(cls, handle, name: str, alt_text: str, caption: str = "") -> tuple["Image", bool]:
+        """A picture an import found on disk: the copy already stored, or a new one
+        checked and stripped like any upload (ValidationError otherwise); True if new."""
+        file = File(handle, name=name)
+        existing = cls.existing_copy(file)
+        if existing is not None:
+            return existing, False
+        picture = cls(file=file, alt_text=alt_text[:300], caption=caption[:300])
+        picture.full_clean()
+        picture.save()
+        return picture, True
 
     def sources(self) -> list[images.Rendition]:
         """Every stored width of the image, smallest first, the original last."""
