@@ -166,6 +166,6 @@ def test_import_site_refuses_a_missing_folder_or_a_bad_file(tmp_path):
     bad = tmp_path / "bad" / "tracts" / "x"
     bad.mkdir(parents=True)
     (bad / "fr.md").write_text("---\ntitle: [unclosed\n---\n\nTexte.\n", encoding="utf-8")
-    with pytest.raises(CommandError, match="fr.md"):
+    with pytest.raises(CommandError, match=r"fr\.md"):
         call_command("import_site", str(Path(tmp_path / "bad")))
     assert not Tract.objects.exists()
