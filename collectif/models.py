@@ -270,11 +270,30 @@ class OldAddress(models.Model):
     def remember(cls, paths: list[str], target: models.Model, language: str = "") -> None:
         """Point these old paths at `target` (an import calls it; existing ones are moved)."""
         content_type = ContentType.objects.get_for_model(target)
-        for path in {normalise_path(path) for path in paths} - {"/"}:
-            cls.objects.update_or_create(
-                path=path,
-                defaults={"content_type": content_type, "object_id": target.pk, "language": language, "new_path": ""},
-            )
+        wanted = {normalise_path(path) for path in paths} - {"/"}
+        existing = {address.path: address for address in cls.objects.filter(path__in=wanted)}
+        cls.objects.bulk_create(
+            [
+                cls(path=path, content_type=content_type, object_id=target.pk, language=language)
+                for path in wanted - existing.keys()
+            ]
+        )
+        moved = []
+        for address in existing.values():
+            if (address.content_type_id, address.object_id, address.language, address.new_path) != (
+                content_type.pk,
+                target.pk,
+                language,
+                "",
+            ):
+                address.content_type, address.object_id, address.language, address.new_path = (
+                    content_type,
+                    target.pk,
+                    language,
+                    "",
+                )
+                moved.append(address)
+        cls.objects.bulk_update(moved, ["content_type", "object_id", "language", "new_path"])
 
     @classmethod
     def paths_of(cls, target: models.Model) -> list[str]:

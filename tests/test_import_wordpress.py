@@ -288,3 +288,36 @@ def test_wpautop_and_shortcodes_unit():
     )
     assert converted.unknown_shortcodes == ["su_button", "note"]
     assert "Clique et [toc] puis texte" in converted.html
+
+
+def test_a_failing_post_is_reported_and_the_rest_comes_in(tmp_path, monkeypatch):
+    from website import wordpress_import
+
+    original = wordpress_import.WordPressImport._fill_version
+
+    def fail_on_post_12(self, kind, version, item):
+        if item.wp_id == 12:
+            raise RuntimeError("something unexpected in this post")
+        return original(self, kind, version, item)
+
+    monkeypatch.setattr(wordpress_import.WordPressImport, "_fill_version", fail_on_post_12)
+    lines = run("--report", str(tmp_path / "r.txt"))
+
+    assert "Created: 5 article, 1 page." in lines
+    assert "post 12 “Rouvrez les guichets”: broken item (something unexpected in this post)" in (
+        tmp_path / "r.txt"
+    ).read_text(encoding="utf-8")
+    assert not ArticleVersion.objects.filter(wordpress_id=12).exists()
+    assert ArticleVersion.objects.filter(wordpress_id=10).exists()
+
+
+def test_theme_names_that_make_the_same_slug_are_one_theme(tmp_path):
+    export = tmp_path / "themes.xml"
+    text = EXPORT.read_text(encoding="utf-8").replace(
+        '<category domain="category" nicename="uncategorized"><![CDATA[Uncategorized]]></category>',
+        '<category domain="post_tag" nicename="controle"><![CDATA[Controle]]></category>'
+        '<category domain="category" nicename="controle-2"><![CDATA[Contrôle]]></category>',
+    )
+    export.write_text(text, encoding="utf-8")
+    run("--report", str(tmp_path / "r.txt"), export=export)
+    assert [t.name for t in ArticleVersion.objects.get(wordpress_id=12).article.themes.all()] == ["Contrôle"]
