@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 from PIL import Image as PillowImage
 from pypdf import PdfReader, PdfWriter
 
@@ -12,6 +13,13 @@ from tracts.archive import paragraphs_from_lines, read_pdf
 from tracts.models import Tract
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english_messages():
+    with translation.override("en"):
+        yield
+
 
 FRENCH = (
     '<html lang="fr"><head><title>Non au contrôle automatisé</title></head><body>'
@@ -84,8 +92,7 @@ def run(folder: Path, *args: str) -> list[str]:
     return out.getvalue().strip().splitlines()
 
 
-def test_every_pdf_becomes_a_tract_and_the_rest_is_reported(archive, settings):
-    settings.LANGUAGE_CODE = "en"
+def test_every_pdf_becomes_a_tract_and_the_rest_is_reported(archive):
     lines = run(archive, "--language", "fr", "--publish")
 
     assert lines[-1] == "3 tracts created; 4 files skipped (1 damaged, 1 duplicate, 1 encrypted, 1 not a PDF)."
@@ -180,3 +187,9 @@ def test_lines_become_paragraphs():
         "sans jamais dire pourquoi ni comment il le fait. Nous refusons.",
         "Rendez-vous mardi à 14 heures devant la caisse, venez nombreuses et nombreux !",
     ]
+
+
+def test_reasons_are_given_in_the_organisers_language(archive):
+    with translation.override("fr"):
+        lines = run(archive, "--language", "fr")
+    assert "notes.txt: skipped, pas un PDF" in lines
