@@ -220,8 +220,8 @@ class WordPressImport:
             publication = model(slug=self._slug(model, original), original_language=original_language)
         publication.original_language = original_language
         self._set_status(publication, original)
-        if kind == "page":
-            publication.in_footer = False
+        if kind == "page" and created:
+            publication.in_footer = False  # the footer keeps the site's own pages
         publication.save()
         themes = self._themes(items.values())
         if themes:
@@ -369,7 +369,8 @@ class WordPressImport:
         ]
 
     def _cover(self, item: WXRItem) -> Image | None:
-        attachment = self.attachments.get(int(item.meta.get("_thumbnail_id", "0") or 0))
+        thumbnail = item.meta.get("_thumbnail_id", "").strip()
+        attachment = self.attachments.get(int(thumbnail)) if thumbnail.isdigit() else None
         if attachment is None or self.dry_run:
             return None
         path = self._attachment_path(attachment)
