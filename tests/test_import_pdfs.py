@@ -193,3 +193,13 @@ def test_reasons_are_given_in_the_organisers_language(archive):
     with translation.override("fr"):
         lines = run(archive, "--language", "fr")
     assert "notes.txt: skipped, pas un PDF" in lines
+
+
+def test_home_and_archive_show_the_printed_tract(archive, client):
+    run(archive, "--language", "fr", "--publish")
+    tract = Tract.objects.get(slug="non-au-controle-automatise")
+    home = client.get("/fr/").content.decode()
+    assert tract.archived_pdf_preview.url in home
+    listing = client.get("/fr/tracts/").content.decode()
+    assert "/fr/tracts/non-au-controle-automatise/archive.pdf" in listing
+    assert "/fr/tracts/non-au-controle-automatise/a5.pdf" not in listing
