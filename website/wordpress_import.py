@@ -198,15 +198,21 @@ class WordPressImport:
         kind = self.kind_of(original)
         try:
             with transaction.atomic():
-                self._import_publication(kind, original, original_language, by_language)
+                versions, lines = self._import_publication(kind, original, original_language, by_language)
         except Exception as error:  # exports from anywhere: one bad post must not stop the rest
             # What the rolled-back savepoint created is gone: forget it.
             self.named.clear()
             self.pictures.clear()
             for item in by_language.values():
                 self.report.skip(item, f"broken item ({str(error)[:120] or type(error).__name__})")
+        else:
+            self.imported_versions += versions
+            self.report.lines += lines
 
-    def _import_publication(self, kind: str, original: WXRItem, original_language: str, items: dict) -> None:
+    def _import_publication(
+        self, kind: str, original: WXRItem, original_language: str, items: dict
+    ) -> tuple[list, list[str]]:
+        """Make or update the publication and its versions; returns them and their report lines."""
         model, version_model = {
             "article": (Article, ArticleVersion),
             "tract": (Tract, TractVersion),
@@ -237,6 +243,7 @@ class WordPressImport:
                 publication.save(update_fields=["cover_image"])
         if kind == "tract":
             self._archived_pdf(publication, original)
+        versions, lines = [], []
         for language, item in items.items():
             version = version_model.objects.filter(
                 **{model._meta.model_name: publication, "language": language}
@@ -244,9 +251,9 @@ class WordPressImport:
             version = version or version_model(**{model._meta.model_name: publication, "language": language})
             self._fill_version(kind, version, item)
             version.save()
-            self.imported_versions.append(version)
+            versions.append(version)
             self._remember(item, version, language)
-            self.report.lines.append(
+            lines.append(
                 f"{'created' if created else 'updated'}  {item.post_type} {item.wp_id} “{item.title[:60]}” "
                 f"-> {kind} {version.get_absolute_url()}"
             )
@@ -256,6 +263,7 @@ class WordPressImport:
                 schedule_article_renders(publication)
             elif kind == "tract" and not publication.archived_pdf:
                 schedule_tract_renders(publication)
+        return versions, lines
 
     def _slug(self, model: type, item: WXRItem) -> str:
         slug = slug_from_title(item.post_name) or slug_from_title(item.title) or f"{item.post_type}-{item.wp_id}"
