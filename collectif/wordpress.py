@@ -23,6 +23,7 @@ WP_NAMESPACE = re.compile(r"^https?://wordpress\.org/export/1\.\d+/$")
 EXCERPT_NAMESPACE = re.compile(r"^https?://wordpress\.org/export/1\.\d+/excerpt/$")
 CONTENT_NAMESPACE = "http://purl.org/rss/1.0/modules/content/"
 DC_NAMESPACE = "http://purl.org/dc/elements/1.1/"
+INVALID_XML_CHARACTERS = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 class WXRError(ValueError):
@@ -106,6 +107,9 @@ def _text(children: dict, kind: str, name: str) -> str:
 
 def parse_wxr(data: bytes) -> WXRExport:
     """The export's items; WXRError when the file is not a WordPress export one can trust."""
+    # Seen in real exports: a byte-order mark or blank lines a plugin printed
+    # before the XML declaration, and control characters pasted into posts.
+    data = INVALID_XML_CHARACTERS.sub(b"", data.removeprefix(b"\xef\xbb\xbf").lstrip())
     try:
         root = fromstring(data, forbid_dtd=True)
     except DefusedXmlException:

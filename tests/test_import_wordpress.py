@@ -321,3 +321,52 @@ def test_theme_names_that_make_the_same_slug_are_one_theme(tmp_path):
     export.write_text(text, encoding="utf-8")
     run("--report", str(tmp_path / "r.txt"), export=export)
     assert [t.name for t in ArticleVersion.objects.get(wordpress_id=12).article.themes.all()] == ["Contrôle"]
+
+
+def test_older_namespaces_and_sloppy_files_are_read(tmp_path):
+    """WXR 1.0 over https, a byte-order mark and blank lines before the declaration, a control character."""
+    export = tmp_path / "old.xml"
+    export.write_bytes(
+        b"\xef\xbb\xbf\n\n"
+        b'<?xml version="1.0" encoding="UTF-8"?>\n'
+        b'<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" '
+        b'xmlns:wp="https://wordpress.org/export/1.0/" xmlns:excerpt="https://wordpress.org/export/1.0/excerpt/">'
+        b"<channel><title>Vieux blog</title><link>http://vieux.example.org</link>"
+        b"<wp:wxr_version>1.0</wp:wxr_version>"
+        b"<item><title>Un vieux billet</title><link>http://vieux.example.org/?p=3</link>"
+        b"<content:encoded><![CDATA[Du texte\x0b avec un caract\xc3\xa8re de contr\xc3\xb4le.]]></content:encoded>"
+        b"<excerpt:encoded><![CDATA[Le r\xc3\xa9sum\xc3\xa9.]]></excerpt:encoded>"
+        b"<wp:post_id>3</wp:post_id><wp:post_date>2009-02-01 10:00:00</wp:post_date>"
+        b"<wp:post_name>un-vieux-billet</wp:post_name><wp:status>publish</wp:status>"
+        b"<wp:post_type>post</wp:post_type></item></channel></rss>"
+    )
+    lines = run("--language", "fr", "--report", str(tmp_path / "r.txt"), export=export)
+
+    assert "Created: 1 article." in lines
+    version = ArticleVersion.objects.get(wordpress_id=3)
+    assert version.body == "<p>Du texte avec un caractère de contrôle.</p>"
+    assert version.excerpt == "Le résumé."
+    assert str(version.article.date) == "2009-02-01"
+
+
+def test_wpml_translation_groups_become_one_article(tmp_path):
+    text = EXPORT.read_text(encoding="utf-8")
+    for wp_id, language in ((10, "fr"), (11, "ar")):
+        native = "Français" if language == "fr" else "العربية"
+        text = text.replace(f'<category domain="language" nicename="{language}"><![CDATA[{native}]]></category>', "", 1)
+        text = text.replace(
+            f"<wp:post_id>{wp_id}</wp:post_id>",
+            f"<wp:post_id>{wp_id}</wp:post_id>"
+            f"<wp:postmeta><wp:meta_key>_wpml_import_language_code</wp:meta_key>"
+            f"<wp:meta_value>{language}</wp:meta_value></wp:postmeta>"
+            "<wp:postmeta><wp:meta_key>_wpml_import_translation_group</wp:meta_key>"
+            "<wp:meta_value>42</wp:meta_value></wp:postmeta>",
+        )
+    text = text.replace('<category domain="post_translations" nicename="pll_6471a2b3c4d5e">', '<category domain="x">')
+    export = tmp_path / "wpml.xml"
+    export.write_text(text, encoding="utf-8")
+    run("--report", str(tmp_path / "r.txt"), export=export)
+
+    article = ArticleVersion.objects.get(wordpress_id=11).article
+    assert sorted(v.language for v in article.versions.all()) == ["ar", "fr"]
+    assert article.versions.get(language="fr").wordpress_id == 10
