@@ -1,6 +1,8 @@
 import io
+import shutil
 from pathlib import Path
 
+import pypdfium2 as pdfium
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -92,7 +94,8 @@ def run(folder: Path, *args: str) -> list[str]:
     return out.getvalue().strip().splitlines()
 
 
-def test_every_pdf_becomes_a_tract_and_the_rest_is_reported(archive):
+def test_every_pdf_becomes_a_tract_and_the_rest_is_reported(archive, monkeypatch):
+    monkeypatch.setattr("tracts.archive.ocr_available", lambda: False)
     lines = run(archive, "--language", "fr", "--publish")
 
     assert lines[-1] == "3 tracts created; 4 files skipped (1 damaged, 1 duplicate, 1 encrypted, 1 not a PDF)."
@@ -203,3 +206,31 @@ def test_home_and_archive_show_the_printed_tract(archive, client):
     listing = client.get("/fr/tracts/").content.decode()
     assert "/fr/tracts/non-au-controle-automatise/archive.pdf" in listing
     assert "/fr/tracts/non-au-controle-automatise/a5.pdf" not in listing
+
+
+@pytest.mark.skipif(not shutil.which("ocrmypdf"), reason="ocrmypdf is not installed (apt-get install ocrmypdf)")
+def test_ocr_recognises_the_text_of_a_scanned_tract(tmp_path):
+    page = pdfium.PdfDocument(render_pdf(FRENCH))[0]
+    picture = page.render(scale=200 / 72).to_pil().convert("RGB")
+    scan = io.BytesIO()
+    picture.save(scan, "PDF", resolution=200)
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    (folder / "scan.pdf").write_bytes(without_metadata(scan.getvalue()))
+
+    lines = run(folder, "--language", "fr")
+
+    assert lines[-1] == "1 tracts created; 0 files skipped."
+    tract = Tract.objects.get()
+    assert tract.archived_pdf.read() == (folder / "scan.pdf").read_bytes()  # the scan itself is kept
+    assert "allocataires" in tract.versions.get().body
+
+
+def test_a_scan_where_ocr_finds_nothing_is_reported(tmp_path, pdfs, monkeypatch):
+    monkeypatch.setattr("tracts.archive.ocr_available", lambda: True)
+    monkeypatch.setattr("tracts.archive.recognise_text", lambda data, language: [])
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    (folder / "blank.pdf").write_bytes(pdfs["scan"])
+    lines = run(folder, "--language", "fr")
+    assert "blank.pdf: no text found, even by OCR; imported with the picture of its first page." in lines

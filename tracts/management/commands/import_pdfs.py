@@ -25,7 +25,7 @@ class Command(BaseCommand):
             raise CommandError(f"{folder}: no such folder.")
         files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
         progress = ProgressBar(self.stdout, len(files))
-        created, skipped, ocr_skipped, problems = [], Counter(), [], []
+        created, skipped, ocr_skipped, without_text, problems = [], Counter(), [], [], []
         for done, path in enumerate(files, start=1):
             name = str(path.relative_to(folder))
             try:
@@ -40,11 +40,15 @@ class Command(BaseCommand):
                 created.append(result.tract)
                 if result.ocr_skipped:
                     ocr_skipped.append(name)
+                elif result.without_text:
+                    without_text.append(name)
             progress.step(done, name)
         for line in problems:
             self.stdout.write(line)
         for name in ocr_skipped:
             self.stdout.write(f"{name}: no text in the PDF and OCR skipped; to recognise it, {OCR_HELP}.")
+        for name in without_text:
+            self.stdout.write(f"{name}: no text found, even by OCR; imported with the picture of its first page.")
         summary = ", ".join(f"{count} {reason}" for reason, count in sorted(skipped.items()))
         details = f" ({summary})" if summary else ""
         self.stdout.write(f"{len(created)} tracts created; {sum(skipped.values())} files skipped{details}.")
