@@ -4,11 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: setup check-system run test lint format messages clean
+.PHONY: setup setup-dev check-system run test lint format messages clean
 
-# Idempotent and quick when nothing changed: the venv is rebuilt only when
-# requirements.txt is newer than the last install.
-setup: $(VENV)/.installed locale/fr/LC_MESSAGES/django.mo check-system node_modules/.installed
+# What the site needs to run. Idempotent and quick when nothing changed: the
+# venv is updated only when a requirements file is newer than the last install.
+setup: $(VENV)/.installed locale/fr/LC_MESSAGES/django.mo check-system
+
+# The site, plus the test and lint tools (requirements-dev.txt, package.json).
+setup-dev: setup $(VENV)/.installed-dev node_modules/.installed
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,11 +19,15 @@ $(VENV)/.installed: requirements.txt
 	$(BIN)/pip install --quiet -r requirements.txt
 	@touch $@
 
-# axe-core, injected into pages by the browser tests' accessibility checks.
-# Without npm the setup goes on and those checks are skipped.
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+# axe-core (injected into pages by the browser tests' accessibility checks)
+# and stylelint. Without npm the setup goes on: those checks are skipped.
 node_modules/.installed: package.json package-lock.json
 	@if command -v npm >/dev/null; then npm ci --silent --no-audit --no-fund && touch $@; \
-	else echo "npm not found: the accessibility checks of the browser tests will be skipped"; fi
+	else echo "npm not found: stylelint and the accessibility checks of the browser tests will be skipped"; fi
 
 # WeasyPrint needs Pango (and HarfBuzz's subsetter for fast font subsetting).
 check-system: $(VENV)/.installed
@@ -43,17 +50,29 @@ run: setup
 	$(BIN)/python manage.py db_worker & \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-test: setup
+test: setup-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: setup
+# The same checks as .pre-commit-config.yaml, without changing any file.
+PYTHON_FILES = $(shell git ls-files '*.py' ':!:*/migrations/*')
+TEMPLATES = $(shell git ls-files '*.html')
+STYLESHEETS = 'static/css/**/*.css' 'static/print/**/*.css'
+
+lint: setup-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@echo "django-upgrade --check (Python files)" && $(BIN)/django-upgrade --target-version 5.2 --check $(PYTHON_FILES)
+	@echo "djhtml --check (templates)" && $(BIN)/djhtml --check $(TEMPLATES)
+	@if [ -x node_modules/.bin/stylelint ]; then node_modules/.bin/stylelint $(STYLESHEETS); \
+	else echo "npm not found: stylelint skipped"; fi
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
-format: setup
+format: setup-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+	@$(BIN)/django-upgrade --target-version 5.2 --exit-zero-even-if-changed $(PYTHON_FILES)
+	@$(BIN)/djhtml $(TEMPLATES)
+	@if [ -x node_modules/.bin/stylelint ]; then node_modules/.bin/stylelint --fix $(STYLESHEETS); fi
 
 # Refresh the catalogues after changing interface strings.
 messages: setup

@@ -3,6 +3,7 @@
 import math
 import re
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import models
@@ -11,13 +12,12 @@ from django.utils import translation
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
-from django_prose_editor.fields import ProseEditorField
 
-from collectif.html import ARTICLE_EDITOR_EXTENSIONS, RICH_TEXT_EDITOR_EXTENSIONS, clean_article_text, clean_rich_text
+from collectif.html import RichTextField, clean_article_text, clean_rich_text_fields
 from collectif.images import IMG_TAG
 from collectif.languages import slug_from_title
 from collectif.models import Image
-from collectif.publishing import LanguageVersion, Publication
+from collectif.publishing import LanguageVersion, Publication, PublicationQuerySet
 from collectif.search import plain_text
 
 WORDS_PER_MINUTE = 220
@@ -51,6 +51,30 @@ class Author(models.Model):
         return [cls.objects.filter(name__iexact=name).first() or cls.objects.create(name=name) for name in names]
 
 
+class ArticleQuerySet(PublicationQuerySet):
+    def for_cards(self) -> "ArticleQuerySet":
+        return super().for_cards().prefetch_related("authors")
+
+    def for_page(self) -> "ArticleQuerySet":
+        """An article with everything its page shows, in a fixed number of queries."""
+        tracts = apps.get_model("tracts", "Tract").objects
+        return (
+            super()
+            .for_page()
+            .select_related("cover_image")
+            .prefetch_related(
+                "authors",
+                models.Prefetch(
+                    "further_reading",
+                    queryset=FurtherReading.objects.prefetch_related(
+                        "linked_article__versions", "linked_tract__versions"
+                    ),
+                ),
+                models.Prefetch("related_tracts", queryset=tracts.published().for_page()),
+            )
+        )
+
+
 class Article(Publication):
     updated_on = models.DateField(
         _("updated on"), null=True, blank=True, help_text=_("When an update was added to the article, if it was.")
@@ -62,6 +86,8 @@ class Article(Publication):
     related_tracts = models.ManyToManyField(
         "tracts.Tract", blank=True, related_name="related_articles", verbose_name=_("related tracts")
     )
+
+    objects = ArticleQuerySet.as_manager()
 
     class Meta(Publication.Meta):
         verbose_name = _("article")
@@ -77,21 +103,16 @@ class ArticleVersion(LanguageVersion):
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="versions", verbose_name=_("article"))
     standfirst = models.TextField(_("standfirst"), blank=True, help_text=_("The few lines that open the article."))
-    body = ProseEditorField(
+    body = RichTextField(
         _("text"),
-        extensions=ARTICLE_EDITOR_EXTENSIONS,
-        sanitize=clean_article_text,
-        blank=True,
+        article=True,
         help_text=_(
             "Write [^1], [^2]… where a note is called. A quotation's last paragraph starting with “—” "
             "names its source. Pictures need a description."
         ),
     )
-    notes = ProseEditorField(
+    notes = RichTextField(
         _("notes"),
-        extensions=RICH_TEXT_EDITOR_EXTENSIONS,
-        sanitize=clean_rich_text,
-        blank=True,
         help_text=_("One note per list item (or paragraph), in the order of their numbers."),
     )
     excerpt = models.TextField(
@@ -114,9 +135,7 @@ class ArticleVersion(LanguageVersion):
             )
 
     def save(self, *args, **kwargs) -> None:
-        # Whatever the path (admin, import, shell), only clean HTML is stored.
-        self.body = clean_article_text(self.body)
-        self.notes = clean_rich_text(self.notes)
+        clean_rich_text_fields(self)  # words are counted in the cleaned text
         self.word_count = len(strip_tags(self.body).split())
         super().save(*args, **kwargs)
 

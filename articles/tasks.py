@@ -9,7 +9,7 @@ from .printing import ensure_article_pdf
 
 @task()
 def render_article_pdfs(article_id: int) -> int:
-    article = Article.objects.with_versions().filter(pk=article_id).first()
+    article = Article.objects.for_page().filter(pk=article_id).first()
     if article is None:
         return 0
     for version in article.all_versions():

@@ -1,13 +1,11 @@
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from collectif.views import NotFoundForVisitor, redirect_to_stored_pdf
-from tracts.models import Tract
 
-from .models import Article, ArticleVersion, FurtherReading
+from .models import Article, ArticleVersion
 from .printing import ensure_article_pdf
 from .text import render_body
 
@@ -15,29 +13,13 @@ ARTICLES_PER_PAGE = 10
 
 
 def index(request: HttpRequest) -> HttpResponse:
-    articles = Article.objects.published().with_versions().prefetch_related("authors").newest_first()
+    articles = Article.objects.published().for_cards()
     page = Paginator(articles, ARTICLES_PER_PAGE).get_page(request.GET.get("page"))
     language = request.LANGUAGE_CODE
     return render(
         request,
         "articles/index.html",
         {"page": page, "entries": [(article, article.version_for(language)) for article in page]},
-    )
-
-
-def article_queryset():
-    """An article with everything its page shows, in a fixed number of queries."""
-    return (
-        Article.objects.with_versions()
-        .select_related("cover_image")
-        .prefetch_related(
-            "authors",
-            Prefetch(
-                "further_reading",
-                queryset=FurtherReading.objects.prefetch_related("linked_article__versions", "linked_tract__versions"),
-            ),
-            Prefetch("related_tracts", queryset=Tract.objects.published().with_versions()),
-        )
     )
 
 
@@ -70,12 +52,12 @@ def render_article_page(
 
 
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
-    article = get_object_or_404(article_queryset().published(), slug=slug)
+    article = get_object_or_404(Article.objects.published().for_page(), slug=slug)
     return render_article_page(request, article)
 
 
 def pdf(request: HttpRequest, slug: str) -> HttpResponse:
-    article = get_object_or_404(Article.objects.published().with_versions(), slug=slug)
+    article = get_object_or_404(Article.objects.published().for_page(), slug=slug)
     version: ArticleVersion | None = article.version(request.LANGUAGE_CODE)
     if version is None:
         fallback = article.original_version()

@@ -66,7 +66,7 @@ class ImageAdmin(admin.ModelAdmin):
     readonly_fields = ["thumbnail", "address", "size"]
     fields = ["file", "alt_text", "caption", "credit", "thumbnail", "address", "size"]
 
-    @admin.display(description=_("preview"))
+    @admin.display(description=_("thumbnail"))
     def thumbnail(self, image: Image) -> str:
         if not image.pk:
             return "—"

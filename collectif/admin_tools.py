@@ -1,20 +1,27 @@
-"""Admin pieces that tracts and articles share: language versions, filters."""
+"""Admin pieces that tracts, articles and pages share: language versions,
+draft previews, filters."""
 
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, When
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils import translation
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from collectif.languages import language_choices, language_codes
+from collectif.languages import is_supported, language_choices, language_codes
+from collectif.views import stored_pdf_response
 
 
 class LanguageVersionFormSet(BaseInlineFormSet):
     """One version per language, and one in the publication's original language."""
 
     def clean(self) -> None:
-        super().clean()
+        # Before super().clean(): its unique check would otherwise answer
+        # first, with a message naming the field rather than the rule.
         languages = [
             form.cleaned_data["language"]
             for form in self.forms
@@ -22,6 +29,7 @@ class LanguageVersionFormSet(BaseInlineFormSet):
         ]
         if len(languages) != len(set(languages)):
             raise ValidationError(_("Each language can have only one version."))
+        super().clean()
         original = self.instance.original_language
         if languages and original not in languages:
             raise ValidationError(
@@ -43,7 +51,7 @@ class LanguageVersionInline(admin.StackedInline):
 
 
 class PublicationAdmin(admin.ModelAdmin):
-    """What the admins of tracts and articles share: their versions, listed by language."""
+    """What the admins of tracts, articles and pages share: their versions, listed by language."""
 
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).prefetch_related("versions")
@@ -51,6 +59,76 @@ class PublicationAdmin(admin.ModelAdmin):
     @admin.display(description=_("languages"))
     def languages(self, publication) -> str:
         return ", ".join(version.language for version in publication.all_versions())
+
+
+class PreviewAdmin(PublicationAdmin):
+    """A publication's draft preview: its public page and its PDF, drafts
+    included, for staff who may view it. Subclasses say how the page is
+    rendered (`render_preview`), which PDF is shown (`preview_pdf_plan`) and
+    where (`preview_pdf_route`, `preview_pdf_url`)."""
+
+    preview_pdf_route = "<int:pk>/preview/<str:language>/document.pdf"
+    unsaved_message: str  # shown instead of the links before the first save
+
+    def render_preview(self, request: HttpRequest, publication) -> HttpResponse:
+        raise NotImplementedError
+
+    def preview_pdf_plan(self, request: HttpRequest, publication, version, **url_arguments):
+        """The plan (see collectif.pdf) of the PDF to show; may raise Http404."""
+        raise NotImplementedError
+
+    def preview_pdf_url(self, publication, version) -> str:
+        return reverse(self._preview_url_name("preview_pdf"), args=[publication.pk, version.language])
+
+    def _preview_url_name(self, kind: str) -> str:
+        return f"admin:{self.opts.app_label}_{self.opts.model_name}_{kind}"
+
+    @admin.display(description=_("preview"))
+    def preview_links(self, publication) -> str:
+        if not publication.pk:
+            return self.unsaved_message
+        return format_html_join(
+            " · ",
+            '<a href="{}" target="_blank">{}</a> (<a href="{}" target="_blank">PDF</a>)',
+            (
+                (
+                    reverse(self._preview_url_name("preview"), args=[publication.pk, version.language]),
+                    version.language,
+                    self.preview_pdf_url(publication, version),
+                )
+                for version in publication.all_versions()
+            ),
+        ) or format_html("{}", "—")
+
+    def get_urls(self):
+        name = f"{self.opts.app_label}_{self.opts.model_name}"
+        return [
+            path("<int:pk>/preview/<str:language>/", self.admin_site.admin_view(self.preview), name=f"{name}_preview"),
+            path(self.preview_pdf_route, self.admin_site.admin_view(self.preview_pdf), name=f"{name}_preview_pdf"),
+            *super().get_urls(),
+        ]
+
+    def publication_for_preview(self, request: HttpRequest, pk: int):
+        publication = get_object_or_404(self.model.objects.for_page(), pk=pk)
+        if not self.has_view_permission(request, publication):
+            raise PermissionDenied
+        return publication
+
+    def preview(self, request: HttpRequest, pk: int, language: str) -> HttpResponse:
+        """The public page, drafts included, as the visitor will see it."""
+        publication = self.publication_for_preview(request, pk)
+        language = language if is_supported(language) else publication.original_language
+        with translation.override(language):
+            request.LANGUAGE_CODE = language
+            return self.render_preview(request, publication)
+
+    def preview_pdf(self, request: HttpRequest, pk: int, language: str, **url_arguments) -> HttpResponse:
+        publication = self.publication_for_preview(request, pk)
+        version = publication.version(language)
+        if version is None:
+            raise Http404
+        plan = self.preview_pdf_plan(request, publication, version, **url_arguments)
+        return stored_pdf_response(request, plan.etag, plan.filename, public=False)
 
 
 class YearFilter(admin.SimpleListFilter):

@@ -11,6 +11,8 @@ from posixpath import normpath
 
 import nh3
 from django.conf import settings
+from django.db import models
+from django_prose_editor.fields import ProseEditorField
 
 RICH_TEXT_TAGS = {
     "h2",
@@ -113,3 +115,27 @@ ARTICLE_EDITOR_EXTENSIONS = RICH_TEXT_EDITOR_EXTENSIONS | {
 
 def clean_article_text(html: str | None) -> str:
     return clean_rich_text(html, article=True)
+
+
+class RichTextField(ProseEditorField):
+    """Rich text edited with the editor and stored cleaned, whatever the path
+    (admin, import, shell): the cleaning runs on every save, not only in forms."""
+
+    def __init__(self, *args, article: bool = False, **kwargs) -> None:
+        kwargs.setdefault("extensions", ARTICLE_EDITOR_EXTENSIONS if article else RICH_TEXT_EDITOR_EXTENSIONS)
+        kwargs.setdefault("sanitize", clean_article_text if article else clean_rich_text)
+        kwargs.setdefault("blank", True)
+        super().__init__(*args, **kwargs)
+
+    def pre_save(self, model_instance, add: bool) -> str:
+        value = self.sanitize(getattr(model_instance, self.attname))
+        setattr(model_instance, self.attname, value)
+        return value
+
+
+def clean_rich_text_fields(instance: models.Model) -> None:
+    """Clean the rich-text fields of `instance` now, for what is derived from
+    them before the save (search text, word count)."""
+    for field in instance._meta.concrete_fields:
+        if isinstance(field, RichTextField):
+            field.pre_save(instance, add=instance._state.adding)

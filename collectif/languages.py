@@ -16,7 +16,8 @@ def is_supported(code: str) -> bool:
 
 
 def is_rtl(code: str) -> bool:
-    return code in settings.RTL_LANGUAGES
+    """Written right to left (Django's list: Arabic, Hebrew, Persian, Urdu…)."""
+    return code.split("-")[0] in settings.LANGUAGES_BIDI
 
 
 def text_direction(code: str) -> str:

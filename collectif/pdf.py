@@ -137,14 +137,14 @@ def storage_name(etag: str) -> str:
     return f"pdfs/{etag[:2]}/{etag}.pdf"
 
 
-def preview_name(etag: str) -> str:
+def first_page_picture_name(etag: str) -> str:
     """Where the picture of the first page of the PDF with this fingerprint is stored."""
     return f"previews/{etag[:2]}/{etag}.webp"
 
 
-def store_first_page_preview(plan: "PDFPlan", width: int = 320) -> str:
+def store_first_page_picture(plan: "PDFPlan", width: int = 320) -> str:
     """Draw the first page of a stored PDF as a small picture, once; returns its storage name."""
-    name = preview_name(plan.etag)
+    name = first_page_picture_name(plan.etag)
     if not default_storage.exists(name):
         _save_atomically(name, first_page_picture(read_stored(plan), width))
     return name

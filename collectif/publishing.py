@@ -11,21 +11,35 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from collectif.html import clean_rich_text_fields
 from collectif.languages import language_choices, text_direction
 from collectif.models import Theme
 from collectif.search import update_search_vector
 
+# The order of tracts and articles everywhere: lists, feeds, the admin.
+NEWEST_FIRST = ["-date", "-published_at", "-pk"]
+
 
 class PublicationQuerySet(models.QuerySet):
+    """The rules of publication, and what each kind of page loads with its publications."""
+
     def published(self) -> "PublicationQuerySet":
         """What a visitor may see: published, and its publication time has come."""
         return self.filter(status=Publication.Status.PUBLISHED, published_at__lte=timezone.now())
 
     def with_versions(self) -> "PublicationQuerySet":
-        return self.prefetch_related("versions", "themes")
+        return self.prefetch_related("versions")
+
+    def for_page(self) -> "PublicationQuerySet":
+        """What a tract's or an article's own page (and its print) shows: versions and themes."""
+        return self.with_versions().prefetch_related("themes")
+
+    def for_cards(self) -> "PublicationQuerySet":
+        """What a list of cards shows (archive, home, theme, feeds), newest first."""
+        return self.for_page().newest_first()
 
     def newest_first(self) -> "PublicationQuerySet":
-        return self.order_by("-date", "-published_at", "-pk")
+        return self.order_by(*NEWEST_FIRST)
 
 
 class Publication(models.Model):
@@ -56,7 +70,7 @@ class Publication(models.Model):
 
     class Meta:
         abstract = True
-        ordering = ["-date", "-published_at", "-pk"]
+        ordering = NEWEST_FIRST
 
     def __str__(self) -> str:
         original = self.original_version()
@@ -81,7 +95,8 @@ class Publication(models.Model):
 
     def original_version(self):
         versions = self.all_versions()
-        return self.version(self.original_language) or (versions[0] if versions else None)
+        original = next((v for v in versions if v.language == self.original_language), None)
+        return original or (versions[0] if versions else None)
 
     def version_for(self, language: str):
         """The version to show a visitor reading in `language`: theirs, else the original."""
@@ -111,6 +126,7 @@ class LanguageVersion(models.Model):
         return f"{self.title} ({self.language})"
 
     def save(self, *args, **kwargs) -> None:
+        clean_rich_text_fields(self)  # the search text is made of the cleaned text
         self.search_text = self.indexed_text()
         super().save(*args, **kwargs)
         update_search_vector(type(self), self.pk, self.language, self.title, self.search_text)

@@ -20,7 +20,7 @@ def client_ip(request: HttpRequest) -> str:
     count = settings.TRUSTED_PROXY_COUNT
     if count <= 0:
         return remote
-    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    forwarded = [part.strip() for part in request.headers.get("x-forwarded-for", "").split(",") if part.strip()]
     return forwarded[-count] if len(forwarded) >= count else remote
 
 

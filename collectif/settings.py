@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
     "django_prose_editor",
     "axes",
     "django_tasks",
@@ -110,12 +111,6 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Tests on SQLite use a file rather than memory: an in-memory database
-    # shared between threads locks whole tables, and the live-server tests
-    # download concurrently.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test.sqlite3")}
-    (BASE_DIR / "var").mkdir(exist_ok=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -137,8 +132,6 @@ LANGUAGES = [
     ("es", _("Spanish")),
     ("ar", _("Arabic")),
 ]
-# Languages written right to left (checked by collectif.languages).
-RTL_LANGUAGES = {"ar", "fa", "he", "ur"}
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "Europe/Paris"

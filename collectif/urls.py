@@ -1,12 +1,13 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.views.generic import RedirectView
 
 from collectif import views
 from website import views as website_views
-from website.sitemap import sitemap
+from website.sitemap import SITEMAPS
 
 admin.site.site_header = "collectif"
 admin.site.site_title = "collectif"
@@ -15,7 +16,7 @@ urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     path("pdf/<str:etag>/<slug:stem>.pdf", views.pdf_file, name="pdf_file"),
     path("robots.txt", website_views.robots_txt),
-    path("sitemap.xml", sitemap, name="sitemap"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     # Browsers ask for /favicon.ico whatever the page says.
     path("favicon.ico", RedirectView.as_view(url=f"{settings.STATIC_URL}favicon.svg", permanent=True)),
 ]

@@ -1,10 +1,18 @@
 import datetime
+from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from django.utils import timezone
 
 from collectif.models import Theme
+from tests.helpers import jpeg_with_gps  # noqa: F401 (imported from here by older test files)
 from tracts.models import Tract, TractVersion
+
+
+def pytest_configure() -> None:
+    # The SQLite test database's folder (tests/settings.py names the file).
+    (Path(django_settings.BASE_DIR) / "var").mkdir(exist_ok=True)
 
 
 @pytest.fixture(autouse=True)
@@ -12,6 +20,16 @@ def media_root(settings, tmp_path):
     """Each test stores its files (PDFs, uploads) in its own folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def task_queue(settings):
+    """Queued tasks are kept, not run: `task_queue.results` lists them."""
+    from django_tasks import default_task_backend
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    default_task_backend.clear()
+    return default_task_backend
 
 
 @pytest.fixture
@@ -89,21 +107,3 @@ def make_article(db):
         return article
 
     return make
-
-
-def jpeg_with_gps(width: int = 1200, height: int = 800, orientation: int | None = None) -> bytes:
-    """A photo as a phone makes it: camera make and model, GPS position, orientation."""
-    import io
-
-    from PIL import Image as PillowImage
-
-    picture = PillowImage.new("RGB", (width, height), (180, 40, 40))
-    exif = PillowImage.Exif()
-    exif[0x010F] = "PhoneMaker"  # Make
-    exif[0x0110] = "SecretPhone 12"  # Model
-    if orientation:
-        exif[0x0112] = orientation
-    exif[0x8825] = {1: "N", 2: (48.0, 51.0, 24.0), 3: "E", 4: (2.0, 21.0, 7.0)}  # GPS: Paris
-    output = io.BytesIO()
-    picture.save(output, "JPEG", exif=exif, quality=85)
-    return output.getvalue()

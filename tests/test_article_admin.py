@@ -9,7 +9,7 @@ from reversion.models import Version
 
 from articles.models import Article
 from collectif.models import Image
-from tests.conftest import jpeg_with_gps
+from tests.helpers import jpeg_with_gps
 
 pytestmark = pytest.mark.django_db
 

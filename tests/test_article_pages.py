@@ -1,18 +1,13 @@
-import io
 import re
 
 import pytest
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
-from pypdf import PdfReader
 
 from articles.models import FurtherReading
 from articles.printing import ensure_article_pdf
 from articles.views import ARTICLES_PER_PAGE
 from collectif.models import Image
-from tests.conftest import jpeg_with_gps
+from tests.helpers import count_queries, jpeg_with_gps, read_pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -24,12 +19,6 @@ def draws_an_image(page) -> bool:
     return any(
         xobjects[name].get_object()["/Subtype"] == "/Image" and f"{name} Do".encode() in content for name in xobjects
     )
-
-
-def count_queries(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(url).status_code == 200
-    return len(queries)
 
 
 def rich_article(make_article, make_tract, slug: str, index: int = 0):
@@ -144,8 +133,7 @@ def test_article_pdf(client, make_article, make_tract):
     assert response.status_code == 200
     assert response.redirect_chain[-1][0].endswith("/imprimer-fr.pdf")
     plan = ensure_article_pdf(version)
-    with default_storage.open(plan.storage_name, "rb") as stored:
-        reader = PdfReader(io.BytesIO(stored.read()))
+    reader = read_pdf(plan)
 
     pages = reader.pages
     assert len(pages) >= 2

@@ -42,7 +42,8 @@ def browser():
 
 
 @pytest.fixture
-def demo(live_server):
+def demo(live_server, task_queue):
+    # The demo's PDF renders stay queued: pages render a PDF when it is asked for.
     for command in ("load_demo_tracts", "load_demo_articles", "load_demo_pages"):
         call_command(command, verbosity=0)
     return live_server

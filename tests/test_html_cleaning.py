@@ -52,3 +52,23 @@ def test_dangerous_markup_is_removed(dirty):
 def test_empty_editor_output_becomes_empty_string():
     assert clean_rich_text("<p></p>") == ""
     assert clean_rich_text(None) == ""
+
+
+@pytest.mark.django_db
+def test_every_rich_text_field_is_cleaned_on_save_whatever_the_path(make_tract, make_article):
+    from website.models import Page, PageVersion
+
+    dirty = '<p onclick="steal()">Texte <script>alert("x")</script><a href="javascript:steal()">lien</a></p>'
+    tract_version = make_tract("sale", {"fr": {"body": dirty}}).version("fr")
+    article_version = make_article("sale", {"fr": {"body": dirty, "notes": dirty}}).version("fr")
+    page_version = PageVersion.objects.create(
+        page=Page.objects.create(slug="sale"), language="fr", title="Sale", body=dirty
+    )
+
+    for version, fields in ((tract_version, ["body"]), (article_version, ["body", "notes"]), (page_version, ["body"])):
+        version.refresh_from_db()
+        for field in fields:
+            assert getattr(version, field) == '<p>Texte <a rel="noopener noreferrer">lien</a></p>', field
+        # The search text is made of the cleaned text: no script in it.
+        assert "alert" not in version.search_text and "Texte" in version.search_text
+    assert article_version.word_count == 2

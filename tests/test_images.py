@@ -10,7 +10,7 @@ from PIL import Image as PillowImage
 
 from collectif.images import MAX_PIXELS, check_image
 from collectif.models import Image
-from tests.conftest import jpeg_with_gps
+from tests.helpers import jpeg_with_gps
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from PIL import Image as PillowImage
 
 from articles.models import Article, ArticleVersion, Author
 from collectif.models import Image
-from tests.conftest import jpeg_with_gps
+from tests.helpers import jpeg_with_gps
 
 pytestmark = pytest.mark.django_db
 
@@ -154,6 +154,8 @@ def test_command_exit_code_and_french_message(tmp_path):
     )
     assert result.returncode == 1
     assert len(result.stderr.strip().splitlines()) == 1
+    # Organisers read errors in French, the site's language.
+    assert "La note [^x] est appelée dans le texte mais n'est jamais rédigée." in result.stderr
 
 
 def test_yaml_front_matter_with_lists_of_authors_and_themes(folder):

@@ -179,14 +179,10 @@ def test_exit_code_is_1_and_the_error_is_one_line(tmp_path):
     assert "n'est jamais refermé" in result.stderr
 
 
-def test_import_queues_the_pdf_renders(tmp_path, settings, django_capture_on_commit_callbacks):
-    from django_tasks import default_task_backend
-
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-    default_task_backend.clear()
+def test_import_queues_the_pdf_renders(tmp_path, task_queue, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         run_import(tmp_path, GOOD, "--language", "fr")
-    assert [result.args for result in default_task_backend.results] == [[Tract.objects.get().pk]]
+    assert [result.args for result in task_queue.results] == [[Tract.objects.get().pk]]
 
 
 YAML_FROM_A_PAD = """---

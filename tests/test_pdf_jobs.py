@@ -2,20 +2,12 @@ import io
 
 import pytest
 from django.core.management import call_command
-from django_tasks import default_task_backend
 
 from tracts.models import TractPDF
 from tracts.printing import PRINT_FORMATS, tract_pdf_plan
 from tracts.tasks import render_tract_pdfs, schedule_pdf_renders
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def dummy_tasks(settings):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-    default_task_backend.clear()
-    return default_task_backend
 
 
 def test_the_task_renders_every_format_of_every_version(make_tract):
@@ -35,17 +27,17 @@ def test_a_deleted_tract_is_nothing_to_render():
     assert render_tract_pdfs.call(999_999) == 0
 
 
-def test_renders_are_queued_after_the_commit(make_tract, dummy_tasks, django_capture_on_commit_callbacks):
+def test_renders_are_queued_after_the_commit(make_tract, task_queue, django_capture_on_commit_callbacks):
     tract = make_tract()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         schedule_pdf_renders(tract)
-    assert dummy_tasks.results == []  # nothing before the commit
+    assert task_queue.results == []  # nothing before the commit
 
     for callback in callbacks:
         callback()
-    assert len(dummy_tasks.results) == 1
-    assert dummy_tasks.results[0].args == [tract.pk]
-    assert dummy_tasks.results[0].task.func.__name__ == "render_tract_pdfs"
+    assert len(task_queue.results) == 1
+    assert task_queue.results[0].args == [tract.pk]
+    assert task_queue.results[0].task.func.__name__ == "render_tract_pdfs"
 
 
 def test_render_pdfs_command_renders_published_tracts_or_all(make_tract):

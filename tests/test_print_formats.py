@@ -1,23 +1,16 @@
-import io
 import threading
 import urllib.request
 
 import pytest
 from django.core.files.storage import default_storage
-from pypdf import PdfReader
 
 from collectif import pdf
+from tests.helpers import MM, read_pdf
 from tracts.printing import PRINT_FORMATS, ensure_tract_pdf, leaflet_html
 
 pytestmark = pytest.mark.django_db
 
-MM = 72 / 25.4
 LONG_BODY = "".join(f"<p>Paragraphe {n} : un texte assez long pour remplir la page du tract.</p>" for n in range(70))
-
-
-def reader_for(plan) -> PdfReader:
-    with default_storage.open(plan.storage_name, "rb") as stored:
-        return PdfReader(io.BytesIO(stored.read()))
 
 
 def box_mm(box) -> tuple[float, float, float, float]:
@@ -42,14 +35,14 @@ def bilingual(make_tract):
 
 @pytest.mark.parametrize("name, width, height", [("a4", 210, 297), ("a5", 148, 210), ("a6", 105, 148)])
 def test_home_leaflets_have_their_size_and_no_bleed(bilingual, name, width, height):
-    page = reader_for(ensure_tract_pdf(bilingual[0], PRINT_FORMATS[name])).pages[0]
+    page = read_pdf(ensure_tract_pdf(bilingual[0], PRINT_FORMATS[name])).pages[0]
     assert size_mm(page.mediabox) == (width, height)
     assert size_mm(page.trimbox) == (width, height)
 
 
 @pytest.mark.parametrize("name, width, height", [("a4-pro", 210, 297), ("a5-pro", 148, 210), ("a6-pro", 105, 148)])
 def test_print_shop_files_have_trim_bleed_and_marks_outside_the_bleed(bilingual, name, width, height):
-    reader = reader_for(ensure_tract_pdf(bilingual[0], PRINT_FORMATS[name]))
+    reader = read_pdf(ensure_tract_pdf(bilingual[0], PRINT_FORMATS[name]))
     page = reader.pages[0]
 
     trim, bleed, media = box_mm(page.trimbox), box_mm(page.bleedbox), box_mm(page.mediabox)
@@ -73,14 +66,43 @@ def test_print_shop_files_have_trim_bleed_and_marks_outside_the_bleed(bilingual,
 
 
 def test_background_runs_into_the_bleed_in_print_shop_files(bilingual):
-    html = leaflet_html(bilingual[0], PRINT_FORMATS["a5-pro"].size, print_shop=True)
-    assert "bleed: 3mm" in html
-    assert ".kicker { margin: -14mm -14mm" in html
+    import pypdfium2
+
+    plan = ensure_tract_pdf(bilingual[0], PRINT_FORMATS["a5-pro"])
+    page = read_pdf(plan).pages[0]
+    bleed, trim, media = page.bleedbox, page.trimbox, page.mediabox
+    with default_storage.open(plan.storage_name, "rb") as stored:
+        document = pypdfium2.PdfDocument(stored.read())
+    scale = 4  # pixels per point
+    picture = document[0].render(scale=scale).to_pil().convert("RGB")
+    document.close()
+
+    def colour_at(x_mm_from_left: float, y_mm_from_top: float) -> tuple[int, int, int]:
+        """The colour at a point measured from the media box's top left corner."""
+        x = (x_mm_from_left * MM - float(media.left)) * scale
+        y = (float(media.top) - y_mm_from_top * MM) * scale
+        return picture.getpixel((round(x), round(picture.height - y)))
+
+    def is_band(colour) -> bool:
+        red, green, blue = colour
+        return red > 120 and green < 90 and blue < 90
+
+    # Half a millimetre inside the bleed edge, left and right, at the band's
+    # height (just under the top of the trim): the red band is there.
+    top_of_trim_mm = float(media.top - trim.top) / MM
+    band_row = top_of_trim_mm + 2
+    left_edge, right_edge = float(bleed.left) / MM + 0.5, float(bleed.right) / MM - 0.5
+    assert is_band(colour_at(left_edge, band_row))
+    assert is_band(colour_at(right_edge, band_row))
+    # And above the trim, half a millimetre under the bleed's top edge.
+    assert is_band(colour_at(float(trim.left + trim.right) / 2 / MM, float(media.top - bleed.top) / MM + 0.5))
+    # Outside the bleed (where the crop marks stand), paper stays white.
+    assert colour_at(float(bleed.left) / MM - 1.5, band_row) == (255, 255, 255)
 
 
 @pytest.mark.parametrize("name, sheet, copies", [("a5-2up", (297, 210), 2), ("a6-4up", (210, 297), 4)])
 def test_imposed_sheets_carry_the_copies(bilingual, name, sheet, copies):
-    reader = reader_for(ensure_tract_pdf(bilingual[0], PRINT_FORMATS[name]))
+    reader = read_pdf(ensure_tract_pdf(bilingual[0], PRINT_FORMATS[name]))
 
     assert len(reader.pages) == 1
     assert size_mm(reader.pages[0].mediabox) == sheet
@@ -90,10 +112,10 @@ def test_imposed_sheets_carry_the_copies(bilingual, name, sheet, copies):
 def test_two_page_tract_on_two_up_sheet_backs_each_front(make_tract):
     tract = make_tract("long", {"fr": {"title": "Long", "body": LONG_BODY[: len(LONG_BODY) // 2]}})
     version = tract.version("fr")
-    leaflet = reader_for(ensure_tract_pdf(version, PRINT_FORMATS["a5"]))
+    leaflet = read_pdf(ensure_tract_pdf(version, PRINT_FORMATS["a5"]))
     assert len(leaflet.pages) == 2
 
-    sheets = reader_for(ensure_tract_pdf(version, PRINT_FORMATS["a5-2up"]))
+    sheets = read_pdf(ensure_tract_pdf(version, PRINT_FORMATS["a5-2up"]))
     assert len(sheets.pages) == 2
     first_page_text = leaflet.pages[0].extract_text().splitlines()[3]
     last_page_text = leaflet.pages[1].extract_text().splitlines()[0]
@@ -103,18 +125,18 @@ def test_two_page_tract_on_two_up_sheet_backs_each_front(make_tract):
 
 def test_bilingual_sheet_puts_the_verso_language_after(bilingual):
     french, arabic = bilingual
-    reader = reader_for(ensure_tract_pdf(french, PRINT_FORMATS["a5"], arabic))
+    reader = read_pdf(ensure_tract_pdf(french, PRINT_FORMATS["a5"], arabic))
     assert len(reader.pages) == 2
     assert "Texte français du tract." in reader.pages[0].extract_text()
     assert "ل" in reader.pages[1].extract_text() and "français" not in reader.pages[1].extract_text()
 
-    sheets = reader_for(ensure_tract_pdf(french, PRINT_FORMATS["a5-2up"], arabic))
+    sheets = read_pdf(ensure_tract_pdf(french, PRINT_FORMATS["a5-2up"], arabic))
     assert [p.extract_text().count("Texte français du tract.") for p in sheets.pages] == [2, 0]
 
 
 def test_bilingual_print_shop_file_keeps_its_boxes(bilingual):
     french, arabic = bilingual
-    reader = reader_for(ensure_tract_pdf(french, PRINT_FORMATS["a5-pro"], arabic))
+    reader = read_pdf(ensure_tract_pdf(french, PRINT_FORMATS["a5-pro"], arabic))
     assert len(reader.pages) == 2
     assert all(size_mm(page.trimbox) == (148, 210) for page in reader.pages)
     assert "/OutputIntents" in reader.trailer["/Root"]
@@ -123,12 +145,12 @@ def test_bilingual_print_shop_file_keeps_its_boxes(bilingual):
 def test_qr_code_is_printed_only_when_asked(make_tract):
     tract = make_tract("qr", {"fr": {}})
     version = tract.version("fr")
-    without = reader_for(ensure_tract_pdf(version, PRINT_FORMATS["a5"]))
+    without = read_pdf(ensure_tract_pdf(version, PRINT_FORMATS["a5"]))
     tract.show_qr_code = True
     tract.save()
     version.refresh_from_db()
     html = leaflet_html(version, PRINT_FORMATS["a5"].size)
-    with_qr = reader_for(ensure_tract_pdf(version, PRINT_FORMATS["a5"]))
+    with_qr = read_pdf(ensure_tract_pdf(version, PRINT_FORMATS["a5"]))
 
     assert "data:image/svg+xml" in html
     # The SVG is drawn as vector paths: one move per run of dark modules, many per row.

@@ -31,12 +31,13 @@ def snapshot() -> dict:
         }
 
     def common(publication) -> tuple:
+        dated = publication.date is not None
         return (
             publication.status,
             publication.date,
             publication.published_at,
             publication.original_language,
-            sorted(t.name for t in publication.themes.all()),
+            sorted(t.name for t in publication.themes.all()) if dated else [],
             sorted(path for v in publication.versions.all() for path in OldAddress.paths_of(v)),
         )
 

@@ -1,6 +1,5 @@
 import pytest
 from django.urls import reverse
-from django_tasks import default_task_backend
 
 from collectif.models import Theme
 from tracts.models import Tract
@@ -72,6 +71,9 @@ def test_two_versions_in_the_same_language_are_refused(admin_client):
     data = tract_form(**{"versions-1-language": "fr"})
     response = admin_client.post(reverse("admin:tracts_tract_add"), data)
     assert response.status_code == 200
+    assert response.context["inline_admin_formsets"][0].formset.non_form_errors() == [
+        "Chaque langue ne peut avoir qu'une seule version."
+    ]
     assert not Tract.objects.exists()
 
 
@@ -146,10 +148,8 @@ def test_change_page_shows_the_pdf_status(admin_client, make_tract):
 
 
 def test_render_action_queues_the_selected_tracts(
-    admin_client, make_tract, settings, django_capture_on_commit_callbacks
+    admin_client, make_tract, task_queue, django_capture_on_commit_callbacks
 ):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-    default_task_backend.clear()
     first, second, _other = make_tract("un"), make_tract("deux"), make_tract("trois")
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -160,4 +160,4 @@ def test_render_action_queues_the_selected_tracts(
         )
 
     assert response.status_code == 200
-    assert sorted(result.args[0] for result in default_task_backend.results) == [first.pk, second.pk]
+    assert sorted(result.args[0] for result in task_queue.results) == [first.pk, second.pk]

@@ -76,6 +76,13 @@ def test_archive_is_paginated_with_a_constant_number_of_queries(client, make_tra
     assert first.content.decode().count('class="tract-card"') == TRACTS_PER_PAGE
     second = client.get("/fr/tracts/?page=2")
     assert second.content.decode().count('class="tract-card"') == 3
+    # The pages of a filtered list keep the filter.
+    filtered = client.get("/fr/tracts/?theme=controle&page=1").content.decode()
+    assert 'rel="next" href="?theme=controle&amp;page=2"' in filtered
+    assert (
+        'rel="prev" href="?theme=controle&amp;page=1"'
+        in client.get("/fr/tracts/?theme=controle&page=2").content.decode()
+    )
 
 
 def test_tract_page_shows_the_version_with_alternates_and_downloads(client, make_tract):

@@ -7,19 +7,11 @@ from django.core.files.storage import default_storage
 from pypdf import PdfReader
 
 from collectif import pdf
+from tests.helpers import MM, read_pdf
 from tracts.models import TractVersion
 from tracts.printing import PRINT_FORMATS, ensure_tract_pdf
 
 pytestmark = pytest.mark.django_db
-
-MM = 72 / 25.4
-
-
-def read_pdf(name: str) -> PdfReader:
-    """The stored PDF `name` (a storage name, or a plan that has one)."""
-    name = getattr(name, "storage_name", name)
-    with default_storage.open(name, "rb") as stored:
-        return PdfReader(io.BytesIO(stored.read()))
 
 
 def embedded_font_names(reader: PdfReader) -> dict[str, bool]:

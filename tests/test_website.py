@@ -7,16 +7,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from collectif.models import Theme
+from tests.helpers import count_queries
 from tracts.printing import PRINT_FORMATS, ensure_tract_pdf
 from website.models import Page, PageVersion
 
 pytestmark = pytest.mark.django_db
-
-
-def count_queries(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(url).status_code == 200
-    return len(queries)
 
 
 @pytest.fixture
@@ -29,7 +24,7 @@ def about_page():
     return page
 
 
-def test_home_shows_the_latest_tracts_with_previews_articles_themes_and_presentation(
+def test_home_shows_the_latest_tracts_with_first_page_pictures_articles_themes_and_presentation(
     client, make_tract, make_article, about_page
 ):
     tract = make_tract("score", {"fr": {"title": "Non au score"}}, themes=["Algorithmes"])
@@ -41,7 +36,7 @@ def test_home_shows_the_latest_tracts_with_previews_articles_themes_and_presenta
 
     assert "Non au score" in html and "Brouillon" not in html and "Une analyse" in html
     assert "Un collectif contre le score." in html
-    assert 'class="preview" src="/media/previews/' in html
+    assert 'class="first-page" src="/media/previews/' in html
     assert 'href="/fr/themes/algorithmes/"' in html
     assert '<a href="/fr/pages/a-propos/">Qui sommes-nous</a>' in html  # footer
     arabic = client.get("/ar/").content.decode()
@@ -157,7 +152,7 @@ def test_feeds_per_language_with_pdf_enclosures(client, make_tract, make_article
     assert atom.find("a:entry/a:author/a:name", namespace).text == "Camille"
 
 
-def test_sitemap_with_hreflang_alternates_and_robots(client, make_tract, make_article):
+def test_sitemap_with_hreflang_alternates_and_robots(client, make_tract, make_article, about_page):
     make_tract("score", {"fr": {}, "ar": {}})
     make_tract("brouillon", {"fr": {}}, status="draft")
     make_article("analyse", {"fr": {}})
@@ -169,9 +164,18 @@ def test_sitemap_with_hreflang_alternates_and_robots(client, make_tract, make_ar
     locations = [url.findtext("s:loc", namespaces=namespace) for url in root.findall("s:url", namespace)]
     assert "http://testserver/fr/tracts/score/" in locations and "http://testserver/ar/tracts/score/" in locations
     assert "http://testserver/fr/articles/analyse/" in locations
+    assert "http://testserver/ar/pages/a-propos/" in locations
     assert not any("brouillon" in location for location in locations)
     first = root.find("s:url", namespace)
     assert {link.get("hreflang") for link in first.findall("x:link", namespace)} == {"fr", "ar"}
+    assert {link.get("href") for link in first.findall("x:link", namespace)} == {
+        "http://testserver/fr/tracts/score/",
+        "http://testserver/ar/tracts/score/",
+    }
+    entries = {url.findtext("s:loc", namespaces=namespace): url for url in root.findall("s:url", namespace)}
+    # One language only: no alternate to name. Every entry says when it changed.
+    assert entries["http://testserver/fr/articles/analyse/"].findall("x:link", namespace) == []
+    assert all(url.findtext("s:lastmod", namespaces=namespace) for url in entries.values())
 
     robots = client.get("/robots.txt").content.decode()
     assert "Sitemap: http://testserver/sitemap.xml" in robots and "admin" not in robots

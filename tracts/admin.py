@@ -1,16 +1,11 @@
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
-from django.utils import translation
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from collectif.admin_tools import LanguageFilter, LanguageVersionInline, PublicationAdmin, YearFilter
-from collectif.languages import is_supported
-from collectif.views import stored_pdf_response
+from collectif.admin_tools import LanguageFilter, LanguageVersionInline, PreviewAdmin, YearFilter
 
 from .models import Tract, TractPDF, TractVersion
 from .printing import MAX_LEAFLET_PAGES, PRINT_FORMATS, ensure_tract_pdf, tract_pdf_plan
@@ -24,7 +19,7 @@ class TractVersionInline(LanguageVersionInline):
 
 
 @admin.register(Tract)
-class TractAdmin(PublicationAdmin):
+class TractAdmin(PreviewAdmin):
     inlines = [TractVersionInline]
     list_display = ["__str__", "date", "status", "published_at", "languages", "preview_links"]
     actions = ["render_pdfs"]
@@ -39,22 +34,8 @@ class TractAdmin(PublicationAdmin):
         (_("Print"), {"fields": ["show_qr_code", "legal_footer", "pdf_status"]}),
     ]
 
-    @admin.display(description=_("preview"))
-    def preview_links(self, tract: Tract) -> str:
-        if not tract.pk:
-            return _("Save the tract to preview it.")
-        return format_html_join(
-            " · ",
-            '<a href="{}" target="_blank">{}</a> (<a href="{}" target="_blank">PDF</a>)',
-            (
-                (
-                    reverse("admin:tracts_tract_preview", args=[tract.pk, version.language]),
-                    version.language,
-                    reverse("admin:tracts_tract_preview_pdf", args=[tract.pk, version.language, "a5"]),
-                )
-                for version in tract.all_versions()
-            ),
-        ) or format_html("{}", "—")
+    unsaved_message = _("Save the tract to preview it.")
+    preview_pdf_route = "<int:pk>/preview/<str:language>/<slug:print_format>.pdf"
 
     @admin.display(description=_("PDFs"))
     def pdf_status(self, tract: Tract) -> str:
@@ -105,7 +86,7 @@ class TractAdmin(PublicationAdmin):
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)
-        tract = Tract.objects.with_versions().get(pk=form.instance.pk)
+        tract = Tract.objects.for_page().get(pk=form.instance.pk)
         # The A5 leaflet is rendered right away, so that an overflow is told
         # now rather than discovered on paper; the other formats follow in
         # the background.
@@ -124,46 +105,19 @@ class TractAdmin(PublicationAdmin):
                 )
         schedule_pdf_renders(tract)
 
-    def get_urls(self):
-        preview = self.admin_site.admin_view(self.preview)
-        preview_pdf = self.admin_site.admin_view(self.preview_pdf)
-        return [
-            path("<int:pk>/preview/<str:language>/", preview, name="tracts_tract_preview"),
-            path(
-                "<int:pk>/preview/<str:language>/<slug:print_format>.pdf",
-                preview_pdf,
-                name="tracts_tract_preview_pdf",
+    def preview_pdf_url(self, tract: Tract, version: TractVersion, print_format: str = "a5") -> str:
+        return reverse("admin:tracts_tract_preview_pdf", args=[tract.pk, version.language, print_format])
+
+    def render_preview(self, request: HttpRequest, tract: Tract) -> HttpResponse:
+        return render_tract_page(
+            request,
+            tract,
+            preview=True,
+            pdf_url=lambda version, print_format, verso: (
+                self.preview_pdf_url(tract, version, print_format) + (f"?verso={verso}" if verso else "")
             ),
-            *super().get_urls(),
-        ]
+        )
 
-    def _tract_for_preview(self, request: HttpRequest, pk: int) -> Tract:
-        tract = get_object_or_404(Tract.objects.with_versions(), pk=pk)
-        if not self.has_view_permission(request, tract):
-            raise PermissionDenied
-        return tract
-
-    def preview(self, request: HttpRequest, pk: int, language: str) -> HttpResponse:
-        """The public page of a tract, drafts included, as the visitor will see it."""
-        tract = self._tract_for_preview(request, pk)
-        language = language if is_supported(language) else tract.original_language
-        with translation.override(language):
-            request.LANGUAGE_CODE = language
-            return render_tract_page(
-                request,
-                tract,
-                preview=True,
-                pdf_url=lambda version, print_format, verso: (
-                    reverse("admin:tracts_tract_preview_pdf", args=[tract.pk, version.language, print_format])
-                    + (f"?verso={verso}" if verso else "")
-                ),
-            )
-
-    def preview_pdf(self, request: HttpRequest, pk: int, language: str, print_format: str) -> HttpResponse:
-        tract = self._tract_for_preview(request, pk)
-        version = tract.version(language)
-        if version is None:
-            raise Http404
+    def preview_pdf_plan(self, request: HttpRequest, tract: Tract, version: TractVersion, print_format: str):
         chosen_format, verso = resolve_pdf_request(tract, version, print_format, request.GET.get("verso"))
-        plan = ensure_tract_pdf(version, chosen_format, verso)
-        return stored_pdf_response(request, plan.etag, plan.filename, public=False)
+        return ensure_tract_pdf(version, chosen_format, verso)

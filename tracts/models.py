@@ -7,13 +7,24 @@ from django.db import models
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
-from django_prose_editor.fields import ProseEditorField
 
 from collectif import pdf
-from collectif.html import RICH_TEXT_EDITOR_EXTENSIONS, clean_rich_text
+from collectif.html import RichTextField
 from collectif.models import SiteSettings
-from collectif.publishing import LanguageVersion, Publication
+from collectif.publishing import LanguageVersion, Publication, PublicationQuerySet
 from collectif.search import plain_text
+
+# The format whose first page is drawn as a small picture (home page, feeds).
+FIRST_PAGE_PICTURE_FORMAT = "a5"
+
+
+class TractQuerySet(PublicationQuerySet):
+    def with_a5_renders(self) -> "TractQuerySet":
+        """Cards with each version's A5 render record (`version.a5_renders`): its
+        first-page picture and its size; newest first."""
+        a5 = TractPDF.objects.filter(print_format=FIRST_PAGE_PICTURE_FORMAT)
+        versions = TractVersion.objects.prefetch_related(models.Prefetch("pdfs", queryset=a5, to_attr="a5_renders"))
+        return self.prefetch_related(models.Prefetch("versions", queryset=versions), "themes").newest_first()
 
 
 def archived_pdf_upload_to(instance: "Tract", filename: str) -> str:
@@ -49,6 +60,8 @@ class Tract(Publication):
         upload_to=archived_preview_upload_to, max_length=200, blank=True, editable=False
     )
 
+    objects = TractQuerySet.as_manager()
+
     class Meta(Publication.Meta):
         verbose_name = _("tract")
         verbose_name_plural = _("tracts")
@@ -69,7 +82,7 @@ class TractVersion(LanguageVersion):
 
     tract = models.ForeignKey(Tract, on_delete=models.CASCADE, related_name="versions", verbose_name=_("tract"))
     subtitle = models.CharField(_("slogan or subtitle"), max_length=250, blank=True)
-    body = ProseEditorField(_("text"), extensions=RICH_TEXT_EDITOR_EXTENSIONS, sanitize=clean_rich_text, blank=True)
+    body = RichTextField(_("text"))
     contact = models.TextField(_("contact"), blank=True, help_text=_("Where to meet or write to the collective."))
 
     class Meta:
@@ -79,11 +92,6 @@ class TractVersion(LanguageVersion):
         constraints = [
             models.UniqueConstraint(fields=["tract", "language"], name="one_version_per_language"),
         ]
-
-    def save(self, *args, **kwargs) -> None:
-        # Whatever the path (admin, import, shell), only clean HTML is stored.
-        self.body = clean_rich_text(self.body)
-        super().save(*args, **kwargs)
 
     def indexed_text(self) -> str:
         return plain_text(self.subtitle, self.body, self.contact)
@@ -120,6 +128,6 @@ class TractPDF(models.Model):
     def __str__(self) -> str:
         return f"{self.version} {self.print_format}"
 
-    def preview_url(self) -> str:
+    def first_page_picture_url(self) -> str:
         """The picture of the first page, stored with the A5 record (see printing)."""
-        return default_storage.url(pdf.preview_name(self.etag))
+        return default_storage.url(pdf.first_page_picture_name(self.etag))

@@ -23,7 +23,7 @@ from collectif.languages import text_direction
 from collectif.models import SiteSettings
 from collectif.pdf import PDFPlan
 
-from .models import TractPDF, TractVersion
+from .models import FIRST_PAGE_PICTURE_FORMAT, TractPDF, TractVersion
 
 
 @dataclass(frozen=True)
@@ -108,9 +108,6 @@ PRINT_FORMATS = {
     ]
 }
 
-
-# The format whose first page the home page shows as a small picture.
-HOME_PREVIEW_FORMAT = "a5"
 
 # Offered with another language on the back, on the tract's page.
 BILINGUAL_FORMATS = ("a5", "a5-2up")
@@ -203,8 +200,8 @@ def ensure_tract_pdf(version: TractVersion, print_format: PrintFormat, verso: Tr
         and not TractPDF.objects.filter(version=version, print_format=print_format.name, etag=plan.etag).exists()
     ):
         pages = imposition.page_count(pdf.read_stored(plan))
-        if print_format.name == HOME_PREVIEW_FORMAT:
-            pdf.store_first_page_preview(plan)
+        if print_format.name == FIRST_PAGE_PICTURE_FORMAT:
+            pdf.store_first_page_picture(plan)
         # An upsert: concurrent downloads of a new PDF all record it.
         TractPDF.objects.bulk_create(
             [

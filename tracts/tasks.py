@@ -19,7 +19,7 @@ def render_all_formats(tract: Tract) -> int:
 
 @task()
 def render_tract_pdfs(tract_id: int) -> int:
-    tract = Tract.objects.with_versions().filter(pk=tract_id).first()
+    tract = Tract.objects.for_page().filter(pk=tract_id).first()
     return render_all_formats(tract) if tract else 0
 
 

@@ -24,7 +24,7 @@ def _year_filter(value: str | None) -> int | None:
 
 
 def archive(request: HttpRequest) -> HttpResponse:
-    tracts = Tract.objects.published().with_versions().newest_first()
+    tracts = Tract.objects.published().for_cards()
     theme = None
     if theme_slug := request.GET.get("theme"):
         theme = Theme.objects.filter(slug=theme_slug[:80]).first()
@@ -94,7 +94,7 @@ def render_tract_page(
 
 
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
-    tract = get_object_or_404(Tract.objects.published().with_versions(), slug=slug)
+    tract = get_object_or_404(Tract.objects.published().for_page(), slug=slug)
     return render_tract_page(request, tract)
 
 
@@ -115,7 +115,7 @@ def resolve_pdf_request(tract: Tract, version: TractVersion, print_format: str, 
 
 
 def pdf(request: HttpRequest, slug: str, print_format: str) -> HttpResponse:
-    tract = get_object_or_404(Tract.objects.published().with_versions(), slug=slug)
+    tract = get_object_or_404(Tract.objects.published().for_page(), slug=slug)
     version = tract.version(request.LANGUAGE_CODE)
     if version is None:
         # No version in this language: send the reader to the one they see

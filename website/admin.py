@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from collectif.admin_tools import LanguageVersionInline
+from collectif.admin_tools import LanguageVersionInline, PublicationAdmin
 
 from .models import Page, PageVersion
 
@@ -11,9 +11,9 @@ class PageVersionInline(LanguageVersionInline):
 
 
 @admin.register(Page)
-class PageAdmin(admin.ModelAdmin):
+class PageAdmin(PublicationAdmin):
     inlines = [PageVersionInline]
-    list_display = ["__str__", "slug", "status", "in_footer", "position"]
+    list_display = ["__str__", "slug", "status", "languages", "in_footer", "position"]
     list_editable = ["in_footer", "position"]
     fields = ["slug", "status", "published_at", "original_language", "in_footer", "position"]
     search_fields = ["slug", "versions__title"]

@@ -2,7 +2,6 @@
 
 from django.contrib.syndication.views import Feed
 from django.core.files.storage import default_storage
-from django.db.models import Prefetch
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
@@ -11,8 +10,7 @@ from django.utils.translation import gettext as _
 from articles.models import Article
 from collectif import pdf
 from collectif.models import SiteSettings
-from tracts.models import Tract, TractPDF
-from tracts.printing import HOME_PREVIEW_FORMAT
+from tracts.models import Tract
 
 FEED_ITEMS = 30
 
@@ -21,16 +19,16 @@ class PublicationFeed(Feed):
     """The latest publications, each in the feed's language (or its original)."""
 
     model: type = Tract
-    prefetch: tuple[str, ...] = ()
 
     def get_object(self, request: HttpRequest) -> str:
         self.request = request
         return request.LANGUAGE_CODE
 
+    def publications(self):
+        return self.model.objects.published().for_cards()
+
     def items(self, language: str) -> list:
-        publications = (
-            self.model.objects.published().with_versions().prefetch_related(*self.prefetch).newest_first()[:FEED_ITEMS]
-        )
+        publications = self.publications()[:FEED_ITEMS]
         return [version for publication in publications if (version := publication.version_for(language))]
 
     def item_title(self, version) -> str:
@@ -51,11 +49,9 @@ class PublicationFeed(Feed):
 
 class TractFeed(PublicationFeed):
     model = Tract
-    prefetch = (
-        Prefetch(
-            "versions__pdfs", queryset=TractPDF.objects.filter(print_format=HOME_PREVIEW_FORMAT), to_attr="a5_renders"
-        ),
-    )
+
+    def publications(self):
+        return Tract.objects.published().with_a5_renders()
 
     def title(self, language: str) -> str:
         return _("%(site)s: tracts") % {"site": SiteSettings.load().site_name}
@@ -85,7 +81,6 @@ class TractFeed(PublicationFeed):
 
 class ArticleFeed(PublicationFeed):
     model = Article
-    prefetch = ("authors",)
 
     def title(self, language: str) -> str:
         return _("%(site)s: articles") % {"site": SiteSettings.load().site_name}

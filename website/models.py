@@ -4,9 +4,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
-from django_prose_editor.fields import ProseEditorField
 
-from collectif.html import RICH_TEXT_EDITOR_EXTENSIONS, clean_rich_text
+from collectif.html import RichTextField
 from collectif.publishing import LanguageVersion, Publication
 from collectif.search import plain_text
 
@@ -15,6 +14,9 @@ ABOUT, CONTACT, LEGAL_NOTICE = "a-propos", "contact", "mentions-legales"
 
 
 class Page(Publication):
+    # A page is not dated nor filed under themes: it only has a place in the footer.
+    date = None
+    themes = None
     in_footer = models.BooleanField(_("link in the footer"), default=True)
     position = models.PositiveSmallIntegerField(_("position in the footer"), default=0)
 
@@ -32,17 +34,13 @@ class PageVersion(LanguageVersion):
     summary = models.TextField(
         _("summary"), blank=True, help_text=_("A few sentences, shown on the home page for the “about” page.")
     )
-    body = ProseEditorField(_("text"), extensions=RICH_TEXT_EDITOR_EXTENSIONS, sanitize=clean_rich_text, blank=True)
+    body = RichTextField(_("text"))
 
     class Meta:
         ordering = ["page", "language"]
         verbose_name = _("language version")
         verbose_name_plural = _("language versions")
         constraints = [models.UniqueConstraint(fields=["page", "language"], name="one_page_version_per_language")]
-
-    def save(self, *args, **kwargs) -> None:
-        self.body = clean_rich_text(self.body)
-        super().save(*args, **kwargs)
 
     def indexed_text(self) -> str:
         return plain_text(self.summary, self.body)

@@ -148,13 +148,14 @@ def export_site(folder: Path) -> ExportSummary:
 
 
 def _publication_metadata(publication, version) -> dict:
+    dated = publication.date is not None  # pages have no date nor themes
     return {
         "title": version.title,
-        "date": publication.date.isoformat(),
+        "date": publication.date.isoformat() if dated else "",
         "status": publication.status,
         "published_at": publication.published_at.isoformat(),
         "original_language": publication.original_language,
-        "themes": [theme.name for theme in publication.themes.all()],
+        "themes": [theme.name for theme in publication.themes.all()] if dated else [],
         "old_addresses": sorted(OldAddress.paths_of(version)),
     }
 
@@ -265,7 +266,7 @@ def _apply_publication(publication, version, metadata: dict) -> None:
     publication.status = metadata.get("status", publication.status)
     if metadata.get("published_at"):
         publication.published_at = datetime.datetime.fromisoformat(str(metadata["published_at"]))
-    if metadata.get("date"):
+    if metadata.get("date") and publication.date is not None:
         publication.date = parse_date(str(metadata["date"]))
     publication.original_language = metadata.get("original_language", publication.original_language)
     publication.save()
@@ -319,5 +320,4 @@ def _import_page(target: Path, file: Path) -> None:
     version.summary = str(metadata.get("summary") or "")
     version.body = markdown_to_html(body)
     version.save()
-    page.themes.add(*Theme.from_names([str(name) for name in metadata.get("themes") or []]))
     _apply_publication(page, version, metadata)

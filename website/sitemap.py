@@ -1,7 +1,6 @@
-"""sitemap.xml: every published version, with its other languages as alternates."""
+"""sitemap.xml (Django's sitemaps): every published version, with its other languages as alternates."""
 
-from django.http import HttpRequest, HttpResponse
-from django.template.loader import render_to_string
+from django.contrib.sitemaps import Sitemap
 
 from articles.models import Article
 from tracts.models import Tract
@@ -9,19 +8,38 @@ from tracts.models import Tract
 from .models import Page
 
 
-def sitemap(request: HttpRequest) -> HttpResponse:
-    entries = []
-    for model in (Tract, Article, Page):
-        for publication in model.objects.published().with_versions():
-            versions = publication.all_versions()
-            alternates = [(v.language, request.build_absolute_uri(v.get_absolute_url())) for v in versions]
-            for version in versions:
-                entries.append(
-                    {
-                        "location": request.build_absolute_uri(version.get_absolute_url()),
-                        "modified": version.updated_at,
-                        "alternates": alternates if len(versions) > 1 else [],
-                    }
-                )
-    xml = render_to_string("website/sitemap.xml", {"entries": entries})
-    return HttpResponse(xml, content_type="application/xml; charset=utf-8")
+class PublicationSitemap(Sitemap):
+    """One entry per published language version; a publication in several
+    languages names each of them as an alternate (hreflang)."""
+
+    i18n = True
+    alternates = True
+
+    def __init__(self, model: type) -> None:
+        self.model = model
+
+    def items(self):
+        return self.model.objects.published().with_versions()
+
+    def get_languages_for_item(self, publication) -> list[str]:
+        return [version.language for version in publication.all_versions()]
+
+    def location(self, publication) -> str:
+        # Called with the entry's language active: the URL carries its prefix.
+        return publication.get_absolute_url()
+
+    def get_urls(self, *args, **kwargs) -> list[dict]:
+        urls = super().get_urls(*args, **kwargs)
+        for url in urls:
+            publication, language = url["item"]
+            url["lastmod"] = publication.version(language).updated_at
+            if len(url["alternates"]) < 2:
+                url["alternates"] = []  # a page in one language has no alternate
+        return urls
+
+
+SITEMAPS = {
+    "tracts": PublicationSitemap(Tract),
+    "articles": PublicationSitemap(Article),
+    "pages": PublicationSitemap(Page),
+}

@@ -1,4 +1,3 @@
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -8,8 +7,7 @@ from articles.models import Article, ArticleVersion, Author
 from collectif.models import Theme
 from collectif.search import MAX_QUERY_LENGTH, add_headlines, clean_query, highlighted_excerpt, search_versions
 from collectif.views import NotFoundForVisitor
-from tracts.models import Tract, TractPDF, TractVersion
-from tracts.printing import HOME_PREVIEW_FORMAT
+from tracts.models import Tract, TractVersion
 
 from .models import ABOUT, CONTACT, Page
 
@@ -19,17 +17,10 @@ THEME_ITEMS = 30
 SEARCH_RESULTS = 30
 
 
-def tracts_with_previews():
-    """Published tracts with their versions and the A5 render records (for the previews)."""
-    previews = TractPDF.objects.filter(print_format=HOME_PREVIEW_FORMAT)
-    versions = TractVersion.objects.prefetch_related(Prefetch("pdfs", queryset=previews, to_attr="previews"))
-    return Tract.objects.published().prefetch_related(Prefetch("versions", queryset=versions), "themes")
-
-
 def home(request: HttpRequest) -> HttpResponse:
     language = request.LANGUAGE_CODE
-    tracts = tracts_with_previews().newest_first()[:HOME_TRACTS]
-    articles = Article.objects.published().with_versions().prefetch_related("authors").newest_first()[:HOME_ARTICLES]
+    tracts = Tract.objects.published().with_a5_renders()[:HOME_TRACTS]
+    articles = Article.objects.published().for_cards()[:HOME_ARTICLES]
     pages = {page.slug: page for page in Page.objects.published().filter(slug__in=[ABOUT, CONTACT]).with_versions()}
     about = pages.get(ABOUT)
     return render(
@@ -48,14 +39,8 @@ def home(request: HttpRequest) -> HttpResponse:
 def theme(request: HttpRequest, slug: str) -> HttpResponse:
     language = request.LANGUAGE_CODE
     chosen = get_object_or_404(Theme, slug=slug)
-    tracts = Tract.objects.published().with_versions().filter(themes=chosen).newest_first()[:THEME_ITEMS]
-    articles = (
-        Article.objects.published()
-        .with_versions()
-        .prefetch_related("authors")
-        .filter(themes=chosen)
-        .newest_first()[:THEME_ITEMS]
-    )
+    tracts = Tract.objects.published().for_cards().filter(themes=chosen)[:THEME_ITEMS]
+    articles = Article.objects.published().for_cards().filter(themes=chosen)[:THEME_ITEMS]
     return render(
         request,
         "website/theme.html",
@@ -70,9 +55,7 @@ def theme(request: HttpRequest, slug: str) -> HttpResponse:
 def author(request: HttpRequest, slug: str) -> HttpResponse:
     language = request.LANGUAGE_CODE
     person = get_object_or_404(Author, slug=slug)
-    articles = (
-        Article.objects.published().with_versions().prefetch_related("authors").filter(authors=person).newest_first()
-    )
+    articles = Article.objects.published().for_cards().filter(authors=person)
     return render(
         request,
         "website/author.html",

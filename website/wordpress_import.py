@@ -226,10 +226,12 @@ class WordPressImport:
             publication = model(slug=self._slug(model, original), original_language=original_language)
         publication.original_language = original_language
         self._set_status(publication, original)
+        if kind != "page":  # pages have no date nor themes
+            publication.date = timezone.localdate(original.date or timezone.now())
         if kind == "page" and created:
             publication.in_footer = False  # the footer keeps the site's own pages
         publication.save()
-        themes = self._themes(items.values())
+        themes = self._themes(items.values()) if kind != "page" else []
         if themes:
             publication.themes.add(*themes)
         if kind == "article":
@@ -272,9 +274,7 @@ class WordPressImport:
         return slug
 
     def _set_status(self, publication, item: WXRItem) -> None:
-        moment = item.date or timezone.now()
-        publication.date = timezone.localdate(moment)
-        publication.published_at = moment
+        publication.published_at = item.date or timezone.now()
         if item.status in {"publish", "future"}:  # "future": scheduled, hidden until its time
             publication.status = publication.Status.PUBLISHED
         else:  # draft, pending

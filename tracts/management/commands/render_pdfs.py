@@ -15,7 +15,7 @@ class Command(BaseCommand):
         tracts = Tract.objects.all() if all else Tract.objects.published()
         jobs = [
             (version, print_format)
-            for tract in tracts.with_versions().order_by("pk")
+            for tract in tracts.for_page().order_by("pk")
             for version in tract.all_versions()
             for print_format in PRINT_FORMATS.values()
         ]

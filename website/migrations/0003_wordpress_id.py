@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('website', '0001_initial'),
+        ('website', '0002_page_without_date_and_themes'),
     ]
 
     operations = [

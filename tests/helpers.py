@@ -1,0 +1,40 @@
+"""Helpers the test files share (fixtures live in conftest.py)."""
+
+import io
+
+from django.core.files.storage import default_storage
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from pypdf import PdfReader
+
+MM = 72 / 25.4  # PDF points in a millimetre
+
+
+def count_queries(client, url: str) -> int:
+    """How many database queries a GET of `url` makes (it must succeed)."""
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def read_pdf(name) -> PdfReader:
+    """The stored PDF `name` (a storage name, or a plan that has one)."""
+    name = getattr(name, "storage_name", name)
+    with default_storage.open(name, "rb") as stored:
+        return PdfReader(io.BytesIO(stored.read()))
+
+
+def jpeg_with_gps(width: int = 1200, height: int = 800, orientation: int | None = None) -> bytes:
+    """A photo as a phone makes it: camera make and model, GPS position, orientation."""
+    from PIL import Image as PillowImage
+
+    picture = PillowImage.new("RGB", (width, height), (180, 40, 40))
+    exif = PillowImage.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x0110] = "SecretPhone 12"  # Model
+    if orientation:
+        exif[0x0112] = orientation
+    exif[0x8825] = {1: "N", 2: (48.0, 51.0, 24.0), 3: "E", 4: (2.0, 21.0, 7.0)}  # GPS: Paris
+    output = io.BytesIO()
+    picture.save(output, "JPEG", exif=exif, quality=85)
+    return output.getvalue()
