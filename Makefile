@@ -35,7 +35,7 @@ check-system: $(VENV)/.installed
 	  echo "WeasyPrint cannot find its system libraries: run 'sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0' (Debian/Ubuntu) or see https://doc.courtbouillon.org/weasyprint/stable/first_steps.html"; \
 	  exit 1; }
 
-locale/fr/LC_MESSAGES/django.mo: $(wildcard locale/*/LC_MESSAGES/django.po) | $(VENV)/.installed
+locale/fr/LC_MESSAGES/django.mo: $(wildcard locale/*/LC_MESSAGES/*.po) | $(VENV)/.installed
 	$(BIN)/python manage.py compilemessages --ignore=.venv -v0
 
 # The dev server and, beside it, the worker that renders PDFs in the

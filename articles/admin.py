@@ -62,7 +62,13 @@ class ArticleAdmin(CompareVersionAdmin, PreviewAdmin):
 
     def render_preview(self, request: HttpRequest, article: Article) -> HttpResponse:
         pdf_url = reverse("admin:articles_article_preview_pdf", args=[article.pk, request.LANGUAGE_CODE])
-        return render_article_page(request, article, preview=True, pdf_url=pdf_url)
+        return render_article_page(
+            request,
+            article,
+            preview=True,
+            pdf_url=pdf_url,
+            page_url=lambda version: reverse("admin:articles_article_preview", args=[article.pk, version.language]),
+        )
 
     def preview_pdf_plan(self, request: HttpRequest, article: Article, version: ArticleVersion):
         return ensure_article_pdf(version)

@@ -9,7 +9,6 @@ from django.core.files.storage import default_storage
 from django.db import models
 from django.urls import reverse
 from django.utils import translation
-from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
@@ -136,7 +135,7 @@ class ArticleVersion(LanguageVersion):
 
     def save(self, *args, **kwargs) -> None:
         clean_rich_text_fields(self)  # words are counted in the cleaned text
-        self.word_count = len(strip_tags(self.body).split())
+        self.word_count = len(plain_text(self.body).split())
         super().save(*args, **kwargs)
 
     def indexed_text(self) -> str:

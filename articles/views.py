@@ -1,9 +1,11 @@
+from collections.abc import Callable
+
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from collectif.views import NotFoundForVisitor, redirect_to_stored_pdf
+from collectif.views import NotFoundForVisitor, preview_language_links, redirect_to_stored_pdf, version_links
 
 from .models import Article, ArticleVersion
 from .printing import ensure_article_pdf
@@ -24,24 +26,33 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def render_article_page(
-    request: HttpRequest, article: Article, *, preview: bool = False, pdf_url: str | None = None
+    request: HttpRequest,
+    article: Article,
+    *,
+    preview: bool = False,
+    pdf_url: str | None = None,
+    page_url: Callable[[ArticleVersion], str] | None = None,
 ) -> HttpResponse:
-    """The article's page; the admin's preview uses it with its own PDF link."""
+    """The article's page; the admin's preview uses it with its own page and PDF links."""
     language = request.LANGUAGE_CODE
     version = article.version_for(language)
     if version is None:
         raise NotFoundForVisitor(_("This article has no text yet."))
     body, notes = render_body(version.body, version.notes)
+    versions = article.all_versions()
+    extra = {"language_links": preview_language_links(versions, version.language, page_url)} if page_url else {}
     return render(
         request,
         "articles/detail.html",
-        {
+        extra
+        | {
             "article": article,
             "version": version,
             "body": body,
             "notes": notes,
             "is_fallback": version.language != language,
-            "versions": article.all_versions(),
+            "versions": versions,
+            "version_links": version_links(versions, page_url),
             "further_reading": [item.link(language) for item in article.further_reading.all()],
             "related_tracts": [(tract, tract.version_for(language)) for tract in article.related_tracts.all()],
             "pdf_url": pdf_url or version.get_pdf_url(),

@@ -1,7 +1,8 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -13,8 +14,20 @@ from .models import Image, OldAddress, SiteSettings, Theme
 class SiteSettingsAdmin(admin.ModelAdmin):
     fieldsets = [(None, {"fields": ["site_name", "issuer", "printer_mention", "disposal_notice"]})]
 
+    def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        """There is one row of settings: open it as a form rather than a list of one."""
+        settings_row = SiteSettings.load()
+        return redirect("admin:collectif_sitesettings_change", settings_row.pk)
+
+    def response_change(self, request: HttpRequest, obj: SiteSettings) -> HttpResponse:
+        # "Save" would go back to the list, which is this same form.
+        if "_continue" not in request.POST and "_addanother" not in request.POST:
+            self.message_user(request, _("The site settings were saved."))
+            return redirect("admin:index")
+        return super().response_change(request, obj)
+
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return not SiteSettings.objects.exists()
+        return super().has_add_permission(request) and not SiteSettings.objects.exists()
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False

@@ -1,18 +1,21 @@
 """Admin pieces that tracts, articles and pages share: language versions,
 draft previews, filters."""
 
+import re
+
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, When
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
+from django.urls import path, reverse, reverse_lazy
 from django.utils import translation
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from collectif.languages import is_supported, language_choices, language_codes
+from collectif.languages import is_supported, language_choices, language_codes, slug_from_title
 from collectif.views import stored_pdf_response
 
 
@@ -37,12 +40,40 @@ class LanguageVersionFormSet(BaseInlineFormSet):
                 % {"language": self.instance.get_original_language_display()}
             )
 
+    def missing_languages(self) -> list[str]:
+        """The site's languages this publication has no version in yet, in order."""
+        taken = {version.language for version in self.get_queryset()} if self.instance.pk else set()
+        return [code for code in language_codes() if code not in taken]
+
+    def get_form_kwargs(self, index):
+        kwargs = super().get_form_kwargs(index)
+        # A new version's language: the original's on a new publication,
+        # else the first language still missing.
+        if index is not None and index >= self.initial_form_count():
+            missing = self.missing_languages()
+            offset = index - self.initial_form_count()
+            if not self.instance.pk and self.instance.original_language in missing:
+                missing.remove(self.instance.original_language)
+                missing.insert(0, self.instance.original_language)
+            if offset < len(missing):
+                kwargs["initial"] = {"language": missing[offset], **kwargs.get("initial", {})}
+        return kwargs
+
+    @property
+    def empty_form(self):
+        form = super().empty_form
+        if missing := self.missing_languages():
+            form.initial.setdefault("language", missing[0])
+        return form
+
 
 class LanguageVersionInline(admin.StackedInline):
     formset = LanguageVersionFormSet
     extra = 0
     min_num = 1
     validate_min = True
+    verbose_name = _("version")
+    verbose_name_plural = _("versions in each language")
 
     def get_queryset(self, request: HttpRequest):
         # The languages in the order of settings.LANGUAGES, French first.
@@ -50,11 +81,59 @@ class LanguageVersionInline(admin.StackedInline):
         return super().get_queryset(request).order_by(order)
 
 
+class EditorAssets:
+    """What an admin page with our editor needs (as a ModelAdmin's Media):
+    its words and addresses first, since the editor's modules read them."""
+
+    js = [reverse_lazy("collectif_editor:setup"), "collectif/admin.js"]
+    css = {"all": ["collectif/editor.css"]}
+
+
+class PublicationForm(forms.ModelForm):
+    """A blank slug is made from the title of the original-language version."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if "slug" in self.fields:
+            self.fields["slug"].required = False
+            self.fields["slug"].help_text = _("Left empty, it is made from the title (in any script).")
+
+    def clean_slug(self) -> str:
+        slug = self.cleaned_data.get("slug", "")
+        if slug:
+            return slug
+        base = slug_from_title(self._original_title()) or "publication"
+        model = self._meta.model
+        others = model.objects.exclude(pk=self.instance.pk) if self.instance.pk else model.objects.all()
+        candidate, number = base, 2
+        while others.filter(slug=candidate).exists():
+            candidate, number = f"{base[:95]}-{number}", number + 1
+        return candidate
+
+    def _original_title(self) -> str:
+        """The title typed in the inline version of the original language (or the first one)."""
+        original = self.data.get("original_language", "")
+        titles = {}
+        for key, value in self.data.items():
+            if match := re.fullmatch(r"versions-(\d+)-title", key):
+                titles[self.data.get(f"versions-{match[1]}-language", "")] = value
+        return titles.get(original) or next(iter(titles.values()), "")
+
+
 class PublicationAdmin(admin.ModelAdmin):
     """What the admins of tracts, articles and pages share: their versions, listed by language."""
 
+    form = PublicationForm
+
+    class Media(EditorAssets):
+        pass
+
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).prefetch_related("versions")
+
+    def view_on_site(self, publication) -> str | None:
+        """Only a publication visitors can see has a page on the site (a draft's is a 404)."""
+        return publication.get_absolute_url() if getattr(publication, "is_public", True) else None
 
     @admin.display(description=_("languages"))
     def languages(self, publication) -> str:

@@ -6,12 +6,18 @@ pages and in the PDF renderer. The allow-list below is the whole of what a
 body may contain.
 """
 
+import re
 from functools import lru_cache
 from posixpath import normpath
+from urllib.parse import urlsplit
 
 import nh3
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.db import models
+from django.http.request import validate_host
+from django.utils.translation import gettext as _
 from django_prose_editor.fields import ProseEditorField
 
 RICH_TEXT_TAGS = {
@@ -42,6 +48,7 @@ RICH_TEXT_ATTRIBUTES = {
     "ol": {"start"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
+IMG_WITHOUT_SOURCE = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")
 
 # Long-form articles also hold tables and figures with captions.
 ARTICLE_TAGS = RICH_TEXT_TAGS | {"table", "thead", "tbody", "tr", "th", "td", "caption", "figure", "figcaption"}
@@ -56,11 +63,23 @@ def is_own_media_url(url: str) -> bool:
     return normpath(url).startswith(media_url.rstrip("/") + "/")
 
 
+def own_media_path(url: str) -> str | None:
+    """The relative address of one of our media files given by any address
+    ("https://our-host/media/x.jpg" -> "/media/x.jpg"); None for anything else."""
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme in {"http", "https"} and parts.hostname:
+        hosts = [host for host in settings.ALLOWED_HOSTS if host != "*"] + [urlsplit(settings.SITE_URL).hostname]
+        if validate_host(parts.hostname, hosts):
+            url = parts.path
+    return url if is_own_media_url(url) else None
+
+
 def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
     # Images may only come from our own media files: a remote image would
     # leak every reader (and the PDF renderer) to a third party.
     if tag == "img" and attribute == "src":
-        return value if is_own_media_url(value) else None
+        return own_media_path(value)
     return value
 
 
@@ -83,10 +102,58 @@ def clean_rich_text(html: str | None, *, article: bool = False) -> str:
     if not html:
         return ""
     cleaned = _cleaner(article).clean(html).strip()
+    # A picture whose address was refused would show as a broken image.
+    cleaned = IMG_WITHOUT_SOURCE.sub("", cleaned)
     # ProseMirror always leaves at least one empty paragraph behind.
     if cleaned in {"<p></p>", "<p><br></p>"}:
         return ""
     return cleaned
+
+
+ANY_IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+SRC_ATTRIBUTE = re.compile(r"""\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
+HREF_ATTRIBUTE = re.compile(r"""<a\b[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
+
+
+def refused_content(html: str) -> list[str]:
+    """Why the cleaner would silently drop part of `html` (pictures not ours, or
+    links it cannot keep), in the organiser's language; [] when nothing is lost."""
+    problems = []
+    for tag in ANY_IMG_TAG.findall(html or ""):
+        match = SRC_ATTRIBUTE.search(tag)
+        if match is None:
+            continue  # no picture to lose (the cleaner drops the tag)
+        address = next(group for group in match.groups() if group is not None)
+        name = own_media_path(address)
+        if name is None or not default_storage.exists(name.removeprefix(settings.MEDIA_URL)):
+            problems.append(
+                _(
+                    "The picture “%(address)s” is not one of ours: add it with the editor's picture button "
+                    "(it can be uploaded there)."
+                )
+                % {"address": address[:120]}
+            )
+    for match in HREF_ATTRIBUTE.finditer(html or ""):
+        address = next(group for group in match.groups() if group is not None).strip()
+        scheme = urlsplit(address).scheme.lower()
+        if scheme and scheme not in URL_SCHEMES:
+            problems.append(
+                _("The link “%(address)s” cannot be kept: use an address starting with https://, http:// or mailto:.")
+                % {"address": address[:120]}
+            )
+    return problems
+
+
+def checked_rich_text(html: str | None, *, article: bool = False) -> str:
+    """The editor's output cleaned, or a ValidationError when cleaning would lose
+    something the organiser meant to keep (rather than saving it broken)."""
+    if problems := refused_content(html or ""):
+        raise ValidationError(problems)
+    return clean_rich_text(html, article=article)
+
+
+def checked_article_text(html: str | None) -> str:
+    return checked_rich_text(html, article=True)
 
 
 # What the rich-text editor offers; everything it produces is in the allow-list.
@@ -100,6 +167,10 @@ RICH_TEXT_EDITOR_EXTENSIONS = {
     "Blockquote": True,
     "HardBreak": True,
     "Link": {"enableTarget": False, "protocols": sorted(URL_SCHEMES)},
+    # Organisers write in French, Arabic…: the browser's spell check helps.
+    "NoSpellCheck": False,
+    # static/collectif/editor.js: menus in the organiser's language, word count.
+    "CollectifEditor": True,
 }
 ARTICLE_EDITOR_EXTENSIONS = RICH_TEXT_EDITOR_EXTENSIONS | {
     "Heading": {"levels": [2, 3, 4]},
@@ -107,9 +178,12 @@ ARTICLE_EDITOR_EXTENSIONS = RICH_TEXT_EDITOR_EXTENSIONS | {
     "TableRow": True,
     "TableHeader": True,
     "TableCell": True,
-    "Figure": True,
+    # Our figure: its button opens a picker of our pictures with an upload.
+    "CollectifFigure": True,
     "Caption": True,
     "Image": True,
+    # A button that calls a numbered note and writes its text in the notes.
+    "Footnotes": {"notesField": "notes"},
 }
 
 
@@ -126,6 +200,13 @@ class RichTextField(ProseEditorField):
         kwargs.setdefault("sanitize", clean_article_text if article else clean_rich_text)
         kwargs.setdefault("blank", True)
         super().__init__(*args, **kwargs)
+
+    def clean(self, value, model_instance):
+        # In forms (full_clean), what the cleaner would silently drop is
+        # refused with a message instead; saves still clean whatever comes.
+        if problems := refused_content(value or ""):
+            raise ValidationError(problems)
+        return super().clean(value, model_instance)
 
     def pre_save(self, model_instance, add: bool) -> str:
         value = self.sanitize(getattr(model_instance, self.attname))

@@ -94,10 +94,18 @@ class LocalFilesFetcher(weasyprint.URLFetcher):
         return None
 
 
+def _document(html: str) -> weasyprint.HTML:
+    return weasyprint.HTML(string=html, base_url=RENDER_BASE_URL, url_fetcher=LocalFilesFetcher())
+
+
 def render_pdf(html: str, *, variant: str | None = None) -> bytes:
     """Render an HTML document of ours to PDF bytes (`variant`: e.g. "pdf/x-4")."""
-    document = weasyprint.HTML(string=html, base_url=RENDER_BASE_URL, url_fetcher=LocalFilesFetcher())
-    return document.write_pdf(pdf_variant=variant)
+    return _document(html).write_pdf(pdf_variant=variant)
+
+
+def page_count(html: str) -> int:
+    """How many pages the document takes: laid out only, no PDF written (fonts not subset)."""
+    return len(_document(html).render().pages)
 
 
 def print_assets_digest() -> str:

@@ -27,9 +27,16 @@ def config_for(language: str) -> str:
     return SEARCH_CONFIGS.get(language, "simple")
 
 
+# Where a block ends, the words of two blocks must not run together
+# (a caption and the next paragraph: "20 novembre. Nous", not "novembre.Nous").
+BLOCK_END = re.compile(
+    r"(</(?:p|h[1-6]|li|figcaption|figure|blockquote|td|th|tr|caption)>|<br\s*/?>|<img\b[^>]*>)", re.I
+)
+
+
 def plain_text(*parts: str) -> str:
     """Text of HTML fragments, for the search index and excerpts."""
-    text = " ".join(strip_tags(part.replace("</p>", "</p> ").replace("<br>", " ")) for part in parts if part)
+    text = " ".join(strip_tags(BLOCK_END.sub(r"\1 ", part)) for part in parts if part)
     return " ".join(html.unescape(text).split())
 
 

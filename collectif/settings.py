@@ -12,6 +12,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from js_asset import static_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -222,6 +223,19 @@ DJANGO_PROSE_EDITOR_MENU_GROUPS = [
     {"group": "marks"},
     {"group": "link"},
     {"group": "history"},
+]
+# Our own editor extensions (static/collectif/editor.js). Their HTML is
+# cleaned by collectif.html, not by the editor's allow-list, so they add no
+# tag of their own to it.
+DJANGO_PROSE_EDITOR_EXTENSIONS = [
+    {
+        "js": [static_lazy("collectif/editor.js")],
+        "extensions": {
+            "CollectifEditor": lambda config, shared: None,
+            "CollectifFigure": lambda config, shared: None,
+            "Footnotes": lambda config, shared: None,
+        },
+    }
 ]
 
 LOGGING = {

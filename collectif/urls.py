@@ -5,7 +5,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from collectif import views
+from collectif import editor, views
 from website import views as website_views
 from website.sitemap import SITEMAPS
 
@@ -13,6 +13,8 @@ admin.site.site_header = "collectif"
 admin.site.site_title = "collectif"
 
 urlpatterns = [
+    # Before the admin's own addresses, whose catch-all would answer first.
+    path(f"{settings.ADMIN_URL}editor/", editor.urls()),
     path(settings.ADMIN_URL, admin.site.urls),
     path("pdf/<str:etag>/<slug:stem>.pdf", views.pdf_file, name="pdf_file"),
     path("robots.txt", website_views.robots_txt),

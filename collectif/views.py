@@ -1,4 +1,5 @@
 import re
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -18,7 +19,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from collectif import pdf
-from collectif.languages import text_direction
+from collectif.languages import native_name, text_direction
 
 STORED_PDF_ETAG = re.compile(r"[0-9a-f]{20}")
 
@@ -73,3 +74,17 @@ def redirect_to_stored_pdf(etag: str, filename: str) -> HttpResponseRedirect:
     # Short: after an edit, the stable address points to the new file within a minute.
     response["Cache-Control"] = "public, max-age=60"
     return response
+
+
+def version_links(versions: list, page_url: Callable | None = None) -> list[tuple]:
+    """Each version with the address of its page (the admin's preview has its own)."""
+    return [(version, page_url(version) if page_url else version.get_absolute_url()) for version in versions]
+
+
+def preview_language_links(versions: list, current: str, page_url: Callable) -> list[dict]:
+    """The header's language switcher in a preview: the draft's own versions only,
+    each to its preview (the public addresses of a draft are 404s)."""
+    return [
+        {"code": v.language, "name": native_name(v.language), "url": page_url(v), "current": v.language == current}
+        for v in versions
+    ]

@@ -32,6 +32,10 @@ def test_body_keeps_tables_figures_and_quotes_but_not_scripts(make_article):
 
 
 def test_pictures_need_a_description(make_article):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    default_storage.save("images/inconnue.jpg", ContentFile(b"a stored file, not in the image records"))
     version = make_article().versions.get()
     version.body = '<figure><img src="/media/images/inconnue.jpg"></figure>'
     with pytest.raises(ValidationError, match="description"):

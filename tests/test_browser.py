@@ -170,3 +170,116 @@ def test_no_accessibility_violation(auditor, demo, language):
         if violations:
             report[path] = violations
     assert report == {}, json.dumps(report, indent=1, ensure_ascii=False)
+
+
+def organiser_page(browser, demo, locale: str = "fr-FR"):
+    """A logged-in member of the Organiser group (not a superuser)."""
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    # Browser tests empty the database after each test, the group too: make it again.
+    importlib.import_module("collectif.migrations.0005_organiser_group").create_organiser_group(apps, None)
+    user, _created = get_user_model().objects.get_or_create(username="militante", defaults={"is_staff": True})
+    user.set_password("une-phrase-de-passe-longue")
+    user.save()
+    user.groups.add(Group.objects.get(name="Organiser"))
+    context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale=locale)
+    page = context.new_page()
+    page.goto(f"{demo.url}/admin/login/")
+    page.fill("#id_username", "militante")
+    page.fill("#id_password", "une-phrase-de-passe-longue")
+    page.locator("input[type=submit]").click()
+    page.wait_for_url("**/admin/")
+    return page
+
+
+def test_organiser_writes_an_article_with_a_photo_and_a_note(browser, demo, tmp_path):
+    import io
+
+    from PIL import Image as PillowImage
+    from playwright.sync_api import expect
+
+    from articles.models import Article
+    from tests.conftest import jpeg_with_gps
+
+    photo = tmp_path / "IMG_20261120.jpg"
+    photo.write_bytes(jpeg_with_gps())
+    page = organiser_page(browser, demo)
+    errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.goto(f"{demo.url}/admin/articles/article/add/")
+    page.fill("#id_versions-0-title", "Devant la CAF, le 20 novembre")
+    expect(page.locator("#id_slug")).to_have_value("devant-la-caf-le-20-novembre")
+    page.select_option("#id_status", "published")
+
+    body = page.locator("#versions-0 .field-body .ProseMirror:visible").first
+    body.click()
+    page.keyboard.type("Nous étions nombreuses devant la caisse.")
+    assert "6 mots" in page.locator("#versions-0 .field-body .collectif-editor-words").inner_text()
+
+    # The picture: uploaded from the editor's own dialog, then inserted with its caption.
+    page.locator("#versions-0 .field-body button[title='Insérer une image']").click()
+    dialog = page.locator("dialog.collectif-picker")
+    assert dialog.is_visible()
+    dialog.locator("input[type=file]").set_input_files(str(photo))
+    dialog.get_by_label("Description pour qui ne peut pas la voir").fill("Une banderole devant la CAF")
+    dialog.get_by_label("Légende").fill("Le 20 novembre, devant la CAF.")
+    screenshot(page, "editor-picker-fr")
+    # "Insert" uploads the chosen file first (through the same checks as "Images").
+    dialog.get_by_role("button", name="Insérer", exact=True).click()
+    body.locator("figure img").wait_for()
+    assert body.locator("figure img").get_attribute("src").startswith("/media/images/")
+    # Enter after the caption leaves the figure.
+    body.locator("figcaption").click()
+    page.keyboard.press("End")
+    page.keyboard.press("Enter")
+    page.keyboard.type("Nous reviendrons.")
+    assert "Nous reviendrons." not in body.locator("figcaption").inner_text()
+
+    # A note: called where the cursor is, its text at the end of the notes.
+    page.locator("#versions-0 .field-body button[title='Ajouter une note']").click()
+    page.locator("dialog.collectif-note textarea").fill("Chiffres de la caisse, novembre 2026.")
+    page.locator("dialog.collectif-note").get_by_role("button", name="Ajouter la note").click()
+    assert "[^1]" in body.inner_text()
+    assert "Chiffres de la caisse" in page.locator("#versions-0 .field-notes .ProseMirror:visible").inner_text()
+    screenshot(page, "editor-fr")
+
+    page.locator("input[name=_save]").click()
+    page.wait_for_url("**/admin/articles/article/")
+    article = Article.objects.get(slug="devant-la-caf-le-20-novembre")
+    assert article.is_public
+
+    page.goto(f"{demo.url}/fr/articles/{article.slug}/")
+    figure = page.locator("article figure").first
+    assert figure.locator("figcaption").inner_text() == "Le 20 novembre, devant la CAF."
+    source = figure.locator("img").get_attribute("src")
+    picture = PillowImage.open(io.BytesIO(page.request.get(demo.url + source).body()))
+    assert not picture.getexif()  # no GPS, no camera
+    page.locator("sup.note-ref a").first.click()
+    assert page.evaluate("location.hash") == "#note-1"
+    assert "Chiffres de la caisse" in page.locator("#note-1").inner_text()
+    page.locator("#note-1 a[href='#note-ref-1']").click()
+    assert page.evaluate("location.hash") == "#note-ref-1"
+    assert errors == []
+    page.context.close()
+
+
+def test_editor_and_picker_in_arabic(browser, demo):
+    page = organiser_page(browser, demo, locale="ar")
+    page.goto(f"{demo.url}/admin/tracts/tract/add/")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    editor = page.locator("#versions-0 .ProseMirror:visible").first
+    editor.click()
+    page.keyboard.type("نرفض المراقبة الآلية.")
+    page.locator("#versions-0 .collectif-editor-pages").filter(has_text="A5").wait_for()
+    assert editor.get_attribute("spellcheck") == "true"
+    assert page.locator("#versions-0 button[title='عريض']").count() == 1  # "bold", translated
+    screenshot(page, "editor-tract-ar")
+
+    page.goto(f"{demo.url}/admin/articles/article/add/")
+    page.locator("#versions-0 .field-body button[title='إدراج صورة']").click()
+    page.locator("dialog.collectif-picker .collectif-picker-grid li").first.wait_for()
+    screenshot(page, "editor-picker-ar")
+    page.context.close()

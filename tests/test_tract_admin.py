@@ -138,13 +138,18 @@ def test_change_page_shows_the_pdf_status(admin_client, make_tract):
     tract = make_tract("statut", {"fr": {"body": LONG_BODY}, "en": {}})
     url = reverse("admin:tracts_tract_change", args=[tract.pk])
     before = admin_client.get(url, headers={"Accept-Language": "en"}).content.decode()
-    assert "a5: waiting" in before
+    assert "being made…" in before
+    assert 'class="pdf-thumbnail"' not in before
 
     render_tract_pdfs.call(tract.pk)
     after = admin_client.get(url, headers={"Accept-Language": "en"}).content.decode()
-    assert "a5: waiting" not in after
-    assert "a6-4up: 1 p. ✓" in after
-    assert "pages, too long" in after  # the long French version in A5 and A6
+    assert "being made…" not in after
+    # Each format in plain words, with its pages and a link to the PDF.
+    a6_4up = reverse("admin:tracts_tract_preview_pdf", args=[tract.pk, "en", "a6-4up"])
+    assert f'<a href="{a6_4up}" target="_blank">Four A6 flyers on A4</a> — 1 page ✓' in after
+    assert "pages: too long for one sheet" in after  # the long French version in A5 and A6
+    assert after.count('class="pdf-thumbnail"') == 2  # the first page of each A5 leaflet
+    assert "<h4>French version</h4>" in after and "<h4>English version</h4>" in after
 
 
 def test_render_action_queues_the_selected_tracts(

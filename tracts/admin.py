@@ -1,14 +1,23 @@
 from django.contrib import admin, messages
-from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from collectif.admin_tools import LanguageFilter, LanguageVersionInline, PreviewAdmin, YearFilter
+from collectif.editor import VERSION_TITLES
+from collectif.html import clean_rich_text
+from collectif.languages import is_supported
 
-from .models import Tract, TractPDF, TractVersion
-from .printing import MAX_LEAFLET_PAGES, PRINT_FORMATS, ensure_tract_pdf, tract_pdf_plan
+from .models import FIRST_PAGE_PICTURE_FORMAT, Tract, TractPDF, TractVersion
+from .printing import (
+    MAX_LEAFLET_PAGES,
+    PRINT_FORMATS,
+    ensure_tract_pdf,
+    leaflet_page_counts,
+)
 from .tasks import schedule_pdf_renders
 from .views import render_tract_page, resolve_pdf_request
 
@@ -39,35 +48,90 @@ class TractAdmin(PreviewAdmin):
 
     @admin.display(description=_("PDFs"))
     def pdf_status(self, tract: Tract) -> str:
-        """Each version's PDFs: ready or waiting for the worker, and how many pages."""
+        """Each version's PDFs in plain words: pages, a picture of the first page, a link."""
         if not tract.pk:
-            return "—"
+            return _("The PDFs are made once the tract is saved.")
         records = {(r.version_id, r.print_format): r for r in TractPDF.objects.filter(version__tract=tract)}
-        rows = []
+        blocks = []
         for version in tract.all_versions():
-            cells = []
+            # A record older than the last change of the text is being rendered again.
+            changed_at = max(version.updated_at, tract.updated_at)
+            rows = []
             for print_format in PRINT_FORMATS.values():
                 record = records.get((version.pk, print_format.name))
-                if record is None or record.etag != tract_pdf_plan(version, print_format).etag:
-                    cells.append(format_html("{}: {}", print_format.name, _("waiting")))
+                url = reverse("admin:tracts_tract_preview_pdf", args=[tract.pk, version.language, print_format.name])
+                if record is None or record.rendered_at < changed_at:
+                    state = format_html('<span class="pdf-waiting">{}</span>', _("being made…"))
                 elif record.page_count > MAX_LEAFLET_PAGES:
-                    cells.append(
-                        format_html(
-                            '<strong class="errornote">{}: {}</strong>',
-                            print_format.name,
-                            _("%(count)d pages, too long") % {"count": record.page_count},
-                        )
+                    state = format_html(
+                        '<strong class="errornote">{}</strong>',
+                        _("%(count)d pages: too long for one sheet") % {"count": record.page_count},
                     )
                 else:
-                    cells.append(
-                        format_html("{}: {} ✓", print_format.name, _("%(count)d p.") % {"count": record.page_count})
+                    state = format_html(
+                        "{} ✓",
+                        ngettext("%(count)d page", "%(count)d pages", record.page_count) % {"count": record.page_count},
                     )
-            rows.append(
+                rows.append(
+                    format_html(
+                        '<li><a href="{}" target="_blank">{}</a> — {}<br><span class="help">{}</span></li>',
+                        url,
+                        print_format.label,
+                        state,
+                        print_format.description,
+                    )
+                )
+            first_page = records.get((version.pk, FIRST_PAGE_PICTURE_FORMAT))
+            thumbnail = (
                 format_html(
-                    "<li><b>{}</b> — {}</li>", version.language, format_html_join(" · ", "{}", ((c,) for c in cells))
+                    '<img class="pdf-thumbnail" src="{}" alt="{}" width="120">',
+                    first_page.first_page_picture_url(),
+                    _("First page of the A5 leaflet"),
+                )
+                if first_page and first_page.rendered_at >= changed_at
+                else ""
+            )
+            blocks.append(
+                format_html(
+                    '<section class="pdf-version"><h4>{}</h4>{}<ul>{}</ul></section>',
+                    VERSION_TITLES.get(version.language, version.get_language_display()),
+                    thumbnail,
+                    format_html_join("", "{}", ((row,) for row in rows)),
                 )
             )
-        return format_html("<ul>{}</ul>", format_html_join("", "{}", ((row,) for row in rows)))
+        return format_html_join("", "{}", ((block,) for block in blocks))
+
+    def pages(self, request: HttpRequest) -> JsonResponse:
+        """How many pages the text being written takes in each format (the editor asks)."""
+        if request.method != "POST":
+            return JsonResponse({"error": "POST"}, status=405)
+        if not (self.has_add_permission(request) or self.has_change_permission(request)):
+            raise PermissionDenied
+        data = request.POST
+        language = data.get("language", "")
+        # Never saved: the id 0, which no row has, lets the print template ask for its (no) themes.
+        tract = Tract(pk=0, slug=data.get("slug", "")[:100] or "tract", show_qr_code=bool(data.get("show_qr_code")))
+        version = TractVersion(
+            tract=tract,
+            language=language if is_supported(language) else tract.original_language,
+            title=data.get("title", "")[:200],
+            subtitle=data.get("subtitle", "")[:250],
+            body=clean_rich_text(data.get("body", "")),
+            contact=data.get("contact", "")[:2000],
+        )
+        return JsonResponse(
+            {
+                "formats": [
+                    {
+                        "name": print_format.name,
+                        "label": str(print_format.label),
+                        "pages": pages,
+                        "too_long": pages > MAX_LEAFLET_PAGES,
+                    }
+                    for print_format, pages in leaflet_page_counts(version)
+                ]
+            }
+        )
 
     @admin.action(description=_("Render the PDFs again"))
     def render_pdfs(self, request: HttpRequest, queryset) -> None:
@@ -105,6 +169,10 @@ class TractAdmin(PreviewAdmin):
                 )
         schedule_pdf_renders(tract)
 
+    def get_urls(self):
+        pages = self.admin_site.admin_view(self.pages)
+        return [path("pages/", pages, name="tracts_tract_pages"), *super().get_urls()]
+
     def preview_pdf_url(self, tract: Tract, version: TractVersion, print_format: str = "a5") -> str:
         return reverse("admin:tracts_tract_preview_pdf", args=[tract.pk, version.language, print_format])
 
@@ -116,6 +184,7 @@ class TractAdmin(PreviewAdmin):
             pdf_url=lambda version, print_format, verso: (
                 self.preview_pdf_url(tract, version, print_format) + (f"?verso={verso}" if verso else "")
             ),
+            page_url=lambda version: reverse("admin:tracts_tract_preview", args=[tract.pk, version.language]),
         )
 
     def preview_pdf_plan(self, request: HttpRequest, tract: Tract, version: TractVersion, print_format: str):

@@ -4,15 +4,20 @@ import uuid
 
 from django.core.files.storage import default_storage
 from django.db import models
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from collectif import pdf
-from collectif.html import RichTextField
+from collectif.html import RICH_TEXT_EDITOR_EXTENSIONS, RichTextField
 from collectif.models import SiteSettings
 from collectif.publishing import LanguageVersion, Publication, PublicationQuerySet
 from collectif.search import plain_text
+
+# The tract's editor also tells how many pages each print format will take.
+TRACT_EDITOR_EXTENSIONS = RICH_TEXT_EDITOR_EXTENSIONS | {
+    "CollectifEditor": {"pagesUrl": reverse_lazy("admin:tracts_tract_pages")}
+}
 
 # The format whose first page is drawn as a small picture (home page, feeds).
 FIRST_PAGE_PICTURE_FORMAT = "a5"
@@ -82,7 +87,7 @@ class TractVersion(LanguageVersion):
 
     tract = models.ForeignKey(Tract, on_delete=models.CASCADE, related_name="versions", verbose_name=_("tract"))
     subtitle = models.CharField(_("slogan or subtitle"), max_length=250, blank=True)
-    body = RichTextField(_("text"))
+    body = RichTextField(_("text"), extensions=TRACT_EDITOR_EXTENSIONS)
     contact = models.TextField(_("contact"), blank=True, help_text=_("Where to meet or write to the collective."))
 
     class Meta:

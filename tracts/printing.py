@@ -8,6 +8,7 @@ everything that shapes it, so it is rendered once and never served stale.
 
 import io
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from urllib.parse import quote
 
 import segno
@@ -218,3 +219,18 @@ def ensure_tract_pdf(version: TractVersion, print_format: PrintFormat, verso: Tr
             update_fields=["etag", "page_count", "rendered_at"],
         )
     return plan
+
+
+@lru_cache(maxsize=64)
+def _page_count_of(html: str) -> int:
+    return pdf.page_count(html)
+
+
+def leaflet_page_counts(version: TractVersion) -> list[tuple[PrintFormat, int]]:
+    """How many pages `version` (saved or not) takes in each single-copy format.
+
+    For the editor's live count: rendered in memory, never stored; the same
+    text asked again is answered from a small cache.
+    """
+    single = [f for f in PRINT_FORMATS.values() if f.sheet is None and not f.print_shop]
+    return [(print_format, _page_count_of(leaflet_html(version, print_format.size))) for print_format in single]

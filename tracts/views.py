@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from collectif.models import Theme
-from collectif.views import NotFoundForVisitor, redirect_to_stored_pdf
+from collectif.views import NotFoundForVisitor, preview_language_links, redirect_to_stored_pdf, version_links
 
 from .models import Tract, TractVersion
 from .printing import BILINGUAL_FORMATS, PRINT_FORMATS, PrintFormat, ensure_tract_pdf
@@ -72,21 +72,30 @@ def public_pdf_url(version: TractVersion, print_format: str, verso: str | None) 
 
 
 def render_tract_page(
-    request: HttpRequest, tract: Tract, *, preview: bool = False, pdf_url: PDFURL = public_pdf_url
+    request: HttpRequest,
+    tract: Tract,
+    *,
+    preview: bool = False,
+    pdf_url: PDFURL = public_pdf_url,
+    page_url: Callable[[TractVersion], str] | None = None,
 ) -> HttpResponse:
-    """The tract's web page; the admin's preview uses it with its own PDF links."""
+    """The tract's web page; the admin's preview uses it with its own page and PDF links."""
     language = request.LANGUAGE_CODE
     version = tract.version_for(language)
     if version is None:
         raise NotFoundForVisitor(_("This tract has no text yet."))
+    versions = tract.all_versions()
+    extra = {"language_links": preview_language_links(versions, version.language, page_url)} if page_url else {}
     return render(
         request,
         "tracts/detail.html",
-        {
+        extra
+        | {
             "tract": tract,
             "version": version,
             "is_fallback": version.language != language,
-            "versions": tract.all_versions(),
+            "versions": versions,
+            "version_links": version_links(versions, page_url),
             "downloads": download_links(version, pdf_url),
             "preview": preview,
         },

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('collectif', '0004_theme_translated_names'),
+        ('collectif', '0005_organiser_group'),
         ('contenttypes', '0002_remove_content_type_name'),
     ]
 

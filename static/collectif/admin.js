@@ -1,0 +1,77 @@
+// The tract and article forms: slug from the title, a new version in the
+// first missing language, versions titled by their language. Progressive:
+// without this script the forms still work (a blank slug is made on save).
+"use strict"
+{
+  const setup = () => window.collectifEditor || {}
+  const t = (text) => (window.gettext ? window.gettext(text) : text)
+  const versionSelects = () => [...document.querySelectorAll('select[name^="versions-"][name$="-language"]')].filter(
+    (select) => !select.name.includes("__prefix__"),
+  )
+
+  function titleVersions() {
+    const titles = setup().versionTitles || {}
+    for (const select of versionSelects()) {
+      const heading = select.closest(".inline-related")?.querySelector("h3")
+      const label = heading?.querySelector(".inline_label")
+      if (label && titles[select.value]) {
+        label.textContent = titles[select.value]
+        // "Version: French version" says it twice.
+        const prefix = heading.querySelector("b")
+        if (prefix) prefix.hidden = true
+      }
+    }
+  }
+
+  function defaultLanguage(select) {
+    const taken = new Set(versionSelects().filter((other) => other !== select).map((other) => other.value))
+    const free = [...select.options].map((option) => option.value).find((code) => code && !taken.has(code))
+    if (free) select.value = free
+  }
+
+  function prefillSlug() {
+    const slug = document.querySelector("#id_slug")
+    if (!slug || !setup().slug) return
+    let automatic = !slug.value
+    let timer = null
+    slug.addEventListener("input", () => {
+      automatic = !slug.value
+    })
+    document.addEventListener("input", (event) => {
+      const title = event.target
+      if (!automatic || !/^versions-\d+-title$/.test(title.name || "")) return
+      const language = document.querySelector(`[name="${title.name.replace(/title$/, "language")}"]`)
+      const original = document.querySelector("#id_original_language")?.value
+      if (original && language?.value && language.value !== original) return
+      clearTimeout(timer)
+      timer = setTimeout(async () => {
+        const response = await fetch(`${setup().slug}?title=${encodeURIComponent(title.value)}`, {
+          credentials: "same-origin",
+        })
+        if (response.ok && automatic) slug.value = (await response.json()).slug
+      }, 300)
+    })
+  }
+
+  function renameAddLink() {
+    const link = document.querySelector("#versions-group .add-row a")
+    if (link) link.textContent = t("Add a translation")
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    prefillSlug()
+    titleVersions()
+    document.addEventListener("change", (event) => {
+      if (/^versions-\d+-language$/.test(event.target.name || "")) titleVersions()
+    })
+    document.addEventListener("formset:added", (event) => {
+      const select = event.target.querySelector('select[name$="-language"]')
+      if (event.detail?.formsetName === "versions" && select) {
+        defaultLanguage(select)
+        titleVersions()
+      }
+    })
+    // Django's inline script adds the link once the page is ready.
+    setTimeout(renameAddLink, 0)
+  })
+}
