@@ -36,7 +36,7 @@ def article_pdf_plan(version: ArticleVersion) -> pdf.PDFPlan:
     return pdf.PDFPlan(
         etag=pdf.fingerprint("article", html),
         filename=f"{version.article.slug}-{version.language}.pdf",
-        render=lambda: pdf.render_pdf(html),
+        render=lambda: pdf.render_pdf(html, variant=pdf.ACCESSIBLE_VARIANT),
     )
 
 

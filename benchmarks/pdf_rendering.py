@@ -1,10 +1,14 @@
-"""Speed of tract PDFs: cold renders, imposition, cached downloads.
+"""Speed of tract PDFs: cold renders (fitting included), imposition, cached downloads.
 
     .venv/bin/python benchmarks/pdf_rendering.py [--runs 7] [--requests 200]
 
 Works in a throw-away SQLite database and media folder. Imports a realistic
 tract (the French sample about scoring), then prints medians of:
-- the cold render of each format (nothing stored beforehand);
+- the cold render of each format (nothing stored beforehand), fitting and
+  tagging included;
+- fitting: the A5 leaflet rendered as before fitting existed (one layout at
+  full size, untagged) against the fitted render, for the sample and for a
+  longer text that needs the bisection (one page only at a smaller size);
 - the imposition overhead of the 2-up and 4-up sheets (leaflet already stored);
 - a cached PDF download against a static file, both from the same production
   server (gunicorn + WhiteNoise, DEBUG off), one new connection per request.
@@ -44,8 +48,17 @@ django.setup()
 from django.core.files.storage import default_storage  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
+from collectif import pdf  # noqa: E402
 from tracts.importing import import_tract  # noqa: E402
-from tracts.printing import PRINT_FORMATS, _leaflet_plan, ensure_tract_pdf, tract_pdf_plan  # noqa: E402
+from tracts.printing import (  # noqa: E402
+    A5,
+    PRINT_FORMATS,
+    _fitted_html,
+    _leaflet_plan,
+    ensure_tract_pdf,
+    leaflet_html,
+    tract_pdf_plan,
+)
 
 
 def median_ms(samples: list[float]) -> float:
@@ -66,6 +79,23 @@ def cold_renders(version, runs: int) -> dict[str, float]:
             ensure_tract_pdf(version, print_format)
             samples.append(time.perf_counter() - started)
         figures[print_format.name] = median_ms(samples)
+    return figures
+
+
+def fitting_costs(versions: dict, runs: int) -> dict[str, tuple[float, float]]:
+    """(unfitted untagged render, fitted tagged render) of the A5 leaflet, per text."""
+    figures = {}
+    for label, version in versions.items():
+        html = leaflet_html(version, A5)
+        before, after = [], []
+        for _ in range(runs):
+            started = time.perf_counter()
+            pdf.render_pdf(_fitted_html(html, A5, 1))
+            before.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            _leaflet_plan(version, A5, False).render()
+            after.append(time.perf_counter() - started)
+        figures[label] = (median_ms(before), median_ms(after))
     return figures
 
 
@@ -155,6 +185,23 @@ def main() -> None:
         print(f"Cold render, median of {arguments.runs} (ms)")
         for name, value in cold_renders(version, arguments.runs).items():
             print(f"  {name:<8} {value:7.0f}")
+        longer = import_tract(
+            "# Plus long\n\n"
+            + "\n\n".join(
+                "Les allocataires reçoivent des contrôles plus souvent que les autres parce que leur dossier "
+                "change chaque mois et que la machine prend ce mouvement pour un risque de fraude." * 2
+                for _ in range(11)
+            ),
+            "fr",
+            slug="bench-long",
+            publish=True,
+        )
+        print(
+            "A5 leaflet: one layout at full size, untagged (before) / fitted and tagged (now), "
+            f"median of {arguments.runs} (ms)"
+        )
+        for label, (before, after) in fitting_costs({"sample": version, "~350 words": longer}, arguments.runs).items():
+            print(f"  {label:<12} {before:7.0f} / {after:7.0f}  ({after / before:.2f}x)")
         print(f"Imposition overhead, leaflet already stored, median of {arguments.runs} (ms)")
         for name, value in imposition_overheads(version, arguments.runs).items():
             print(f"  {name:<8} {value:7.0f}")

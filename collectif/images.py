@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.utils.translation import gettext as _
 from PIL import Image as PillowImage
-from PIL import ImageCms, ImageFile, ImageOps, UnidentifiedImageError
+from PIL import ImageCms, ImageFile, ImageMath, ImageOps, UnidentifiedImageError
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_PIXELS = 50_000_000  # a 50-megapixel photo; more is a decompression bomb
@@ -153,3 +153,39 @@ def img_attributes(sources: list[Rendition], *, width: int, height: int, sizes: 
 
 
 IMG_TAG = re.compile(r'<img src="(?P<src>[^"]+)"(?P<rest>[^>]*)>')
+
+
+# Ink limit of CMYK pictures for print shops: 300 % summed over the four inks.
+MAX_INK = 3.0
+
+
+def to_print_cmyk(content: bytes, cmyk_profile: bytes) -> bytes:
+    """A JPEG in the print shop's CMYK (converted with its profile), ink limited, no interpolation asked.
+
+    Our stored pictures are sRGB (see `clean_image`); colours are mapped into
+    the press profile, then cyan, magenta and yellow are reduced where the
+    darkest tones would exceed the total ink a press accepts (black kept).
+    """
+    picture = PillowImage.open(io.BytesIO(content))
+    if picture.mode != "RGB":
+        picture = picture.convert("RGB")
+    source = ImageCms.createProfile("sRGB")
+    target = ImageCms.ImageCmsProfile(io.BytesIO(cmyk_profile))
+    cmyk = ImageCms.profileToProfile(
+        picture, source, target, renderingIntent=ImageCms.Intent.PERCEPTUAL, outputMode="CMYK"
+    )
+    limit = 255 * MAX_INK
+    cyan, magenta, yellow, black = cmyk.split()
+
+    def reduce(channel: PillowImage.Image) -> PillowImage.Image:
+        def expression(a: dict) -> object:
+            ink = a["float"](a["c"]) + a["float"](a["m"]) + a["float"](a["y"])
+            room = (a["float"](a["k"]) * -1 + limit) / a["max"](ink, 1.0)
+            return a["convert"](a["float"](a["channel"]) * a["min"](room, 1.0), "L")
+
+        return ImageMath.lambda_eval(expression, channel=channel, c=cyan, m=magenta, y=yellow, k=black)
+
+    limited = [reduce(channel) for channel in (cyan, magenta, yellow)]
+    output = io.BytesIO()
+    PillowImage.merge("CMYK", (*limited, black)).save(output, "JPEG", quality=92)
+    return output.getvalue()

@@ -17,6 +17,7 @@ import logging
 import mimetypes
 import os
 import tempfile
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,8 +26,10 @@ from pathlib import Path
 from posixpath import normpath
 from urllib.parse import unquote, urlsplit
 
+import pydyf
 import pypdfium2 as pdfium
 import weasyprint
+import weasyprint.text.fonts
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.files.base import ContentFile
@@ -48,7 +51,7 @@ RENDER_BASE_URL = f"https://{RENDER_HOST}/"
 STATIC_PREFIX = "/static/"
 
 # Bump when the renderer's own behaviour changes, to invalidate stored PDFs.
-RENDERER_VERSION = "1"
+RENDERER_VERSION = "2"
 
 # Where render locks live when the database cannot hold them (SQLite).
 LOCK_DIR = Path(tempfile.gettempdir()) / "collectif-render-locks"
@@ -94,18 +97,53 @@ class LocalFilesFetcher(weasyprint.URLFetcher):
         return None
 
 
-def _document(html: str) -> weasyprint.HTML:
-    return weasyprint.HTML(string=html, base_url=RENDER_BASE_URL, url_fetcher=LocalFilesFetcher())
+# Screen PDFs are tagged for screen readers: structure, title, language.
+ACCESSIBLE_VARIANT = "pdf/ua-1"
+
+
+def lay_out(
+    html: str, *, variant: str | None = None, font_config: weasyprint.text.fonts.FontConfiguration | None = None
+) -> weasyprint.Document:
+    """Lay an HTML document of ours out in pages, without writing the PDF yet.
+
+    Callers that fit a text to its pages read `document.pages`; documents laid
+    out with one `font_config` can be written as one PDF (one set of font subsets).
+    """
+    source = weasyprint.HTML(string=html, base_url=RENDER_BASE_URL, url_fetcher=LocalFilesFetcher())
+    return source.render(font_config=font_config, pdf_variant=variant)
+
+
+def write_pdf(document: weasyprint.Document, *, variant: str | None = None) -> bytes:
+    return document.write_pdf(pdf_variant=variant, finisher=_reuse_compressed_profiles)
+
+
+_compressed_profiles: dict[bytes, bytes] = {}
+
+
+def _reuse_compressed_profiles(document: weasyprint.Document, pdf: pydyf.PDF) -> None:
+    """Compress each embedded ICC profile once per process, not once per PDF.
+
+    The print-shop profile is 1.8 MB: compressing it at every render cost
+    more than laying the leaflet out. Same bytes in, same bytes out.
+    """
+    for obj in pdf.objects:
+        if not (isinstance(obj, pydyf.Stream) and obj.compress and "N" in obj.extra and len(obj.stream) == 1):
+            continue
+        content = obj.stream[0]
+        if not isinstance(content, bytes) or content[36:40] != b"acsp":  # the signature of an ICC profile
+            continue
+        key = hashlib.sha256(content).digest()
+        if key not in _compressed_profiles:
+            compressor = zlib.compressobj(level=9)
+            _compressed_profiles[key] = compressor.compress(content) + compressor.flush()
+        obj.stream = [_compressed_profiles[key]]
+        obj.extra["Filter"] = "/FlateDecode"
+        obj.compress = False
 
 
 def render_pdf(html: str, *, variant: str | None = None) -> bytes:
-    """Render an HTML document of ours to PDF bytes (`variant`: e.g. "pdf/x-4")."""
-    return _document(html).write_pdf(pdf_variant=variant)
-
-
-def page_count(html: str) -> int:
-    """How many pages the document takes: laid out only, no PDF written (fonts not subset)."""
-    return len(_document(html).render().pages)
+    """Render an HTML document of ours to PDF bytes (`variant`: e.g. "pdf/x-4", "pdf/ua-1")."""
+    return write_pdf(lay_out(html, variant=variant), variant=variant)
 
 
 def print_assets_digest() -> str:

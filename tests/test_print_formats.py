@@ -1,16 +1,24 @@
+import io
 import threading
 import urllib.request
 
+import pikepdf
 import pytest
 from django.core.files.storage import default_storage
 
 from collectif import pdf
+from collectif.preflight import preflight
 from tests.helpers import MM, read_pdf
 from tracts.printing import PRINT_FORMATS, ensure_tract_pdf, leaflet_html
 
 pytestmark = pytest.mark.django_db
 
 LONG_BODY = "".join(f"<p>Paragraphe {n} : un texte assez long pour remplir la page du tract.</p>" for n in range(70))
+
+
+def stored_bytes(plan) -> bytes:
+    with default_storage.open(plan.storage_name, "rb") as stored:
+        return stored.read()
 
 
 def box_mm(box) -> tuple[float, float, float, float]:
@@ -50,7 +58,9 @@ def test_print_shop_files_have_trim_bleed_and_marks_outside_the_bleed(bilingual,
     assert bleed == (trim[0] - 3, trim[1] - 3, trim[2] + 3, trim[3] + 3)
     # The marks are drawn in the margin between the bleed and the media edge.
     assert media[0] < bleed[0] - 5 and media[1] < bleed[1] - 5 and media[2] > bleed[2] + 5 and media[3] > bleed[3] + 5
-    assert b" K " in page.get_contents().get_data()  # marks in registration colour
+    # Marks in registration colour (/Separation /All), never four inks at 100 %.
+    assert b" CS 1 SCN " in page.get_contents().get_data()
+    assert b"1 1 1 1 K" not in page.get_contents().get_data()
 
     intent = reader.trailer["/Root"]["/OutputIntents"][0].get_object()
     assert intent["/S"] == "/GTS_PDFX"
@@ -186,13 +196,13 @@ def test_each_format_downloads(client, bilingual):
 def test_concurrent_downloads_render_once(live_server, make_tract, monkeypatch):
     make_tract("populaire", {"fr": {"title": "Tract populaire"}})
     renders = []
-    real_render = pdf.render_pdf
+    real_write = pdf.write_pdf
 
-    def counting_render(html, **options):
-        renders.append(html)
-        return real_render(html, **options)
+    def counting_write(document, **options):
+        renders.append(document)
+        return real_write(document, **options)
 
-    monkeypatch.setattr(pdf, "render_pdf", counting_render)
+    monkeypatch.setattr(pdf, "write_pdf", counting_write)
     bodies, errors = [], []
 
     def download():
@@ -212,3 +222,52 @@ def test_concurrent_downloads_render_once(live_server, make_tract, monkeypatch):
     assert len(renders) == 1
     assert len(bodies) == 6 and len(set(bodies)) == 1
     assert bodies[0].startswith(b"%PDF") and bodies[0].rstrip().endswith(b"%%EOF")
+
+
+def test_bilingual_sheet_is_one_pass_with_one_subset_per_font_and_a_language_per_side(make_tract):
+    tract = make_tract(
+        "deux-langues",
+        {
+            "fr": {"title": "Non au score", "body": "<p>Texte français, avec des accents : é è à ç.</p>"},
+            "en": {"title": "No to the score", "body": "<p>English text of the tract.</p>"},
+        },
+    )
+    data = stored_bytes(ensure_tract_pdf(tract.version("fr"), PRINT_FORMATS["a5"], tract.version("en")))
+    with pikepdf.Pdf.open(io.BytesIO(data)) as document:
+        fonts = [obj for obj in document.objects if isinstance(obj, pikepdf.Dictionary) and obj.get("/FontFile2")]
+        names = [str(font.FontName) for font in fonts]
+        # One subset per font for both sides (two renders would give two of each).
+        assert len(names) == len({name.split("+")[1] for name in names})
+        elements = [
+            element
+            for kid in document.Root.StructTreeRoot.K
+            for element in kid.K
+            if isinstance(element, pikepdf.Dictionary) and "/Pg" in element
+        ]
+        languages = {(element.Pg.objgen, str(element.get("/Lang", ""))) for element in elements}
+        first, second = (page.obj.objgen for page in document.pages)
+        assert {lang for page, lang in languages if page == first} == {"fr"}
+        assert {lang for page, lang in languages if page == second} == {"en"}
+    assert preflight(data, "tagged") == []
+
+
+def test_bilingual_print_shop_sheet_has_one_profile_and_passes_the_preflight(bilingual):
+    french, arabic = bilingual
+    data = stored_bytes(ensure_tract_pdf(french, PRINT_FORMATS["a5-pro"], arabic))
+    assert preflight(data) == []
+
+
+def test_verso_is_offered_only_when_each_language_fits_one_page(client, make_tract):
+    tract = make_tract(
+        "long-et-court",
+        {"fr": {"title": "Long", "body": LONG_BODY}, "en": {"title": "Short", "body": "<p>Short text.</p>"}},
+    )
+    for version in tract.all_versions():
+        ensure_tract_pdf(version, PRINT_FORMATS["a5"])
+
+    page = client.get("/en/tracts/long-et-court/").content.decode()
+    assert "?verso=" not in page
+
+    response = client.get("/en/tracts/long-et-court/a5.pdf?verso=fr")
+    assert response.status_code == 404
+    assert "more than one page in A5" in response.content.decode()

@@ -125,8 +125,10 @@ def test_saving_warns_when_a_version_runs_longer_than_a_sheet(admin_client):
         reverse("admin:tracts_tract_add"), data, follow=True, headers={"Accept-Language": "en"}
     )
     warnings = [str(m) for m in response.context["messages"] if m.level_tag == "warning"]
-    assert len(warnings) == 1
-    assert "French version takes" in warnings[0] and "pages in A5" in warnings[0]
+    # A5 and A6 are fitted at once: both overflow, each told with the words to cut.
+    assert len(warnings) == 2
+    assert "French version takes" in warnings[0] and "pages in A5" in warnings[0] and "Cut about" in warnings[0]
+    assert "pages in A6" in warnings[1]
 
 
 def test_a_tract_that_fits_gets_no_warning(admin_client):

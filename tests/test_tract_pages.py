@@ -6,6 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from tracts.printing import PRINT_FORMATS, ensure_tract_pdf
 from tracts.views import TRACTS_PER_PAGE
 
 pytestmark = pytest.mark.django_db
@@ -86,13 +87,17 @@ def test_archive_is_paginated_with_a_constant_number_of_queries(client, make_tra
 
 
 def test_tract_page_shows_the_version_with_alternates_and_downloads(client, make_tract):
-    make_tract(
+    tract = make_tract(
         "non-au-score",
         {
             "fr": {"title": "Non au score", "body": "<p>Corps du tract.</p>", "contact": "Le mardi"},
             "en": {"title": "No to the score"},
         },
     )
+
+    # Both languages are known to fit one A5 page: a bilingual sheet is offered.
+    for version in tract.all_versions():
+        ensure_tract_pdf(version, PRINT_FORMATS["a5"])
 
     response = client.get("/fr/tracts/non-au-score/")
 

@@ -81,8 +81,10 @@ def test_arabic_pdf_uses_the_bundled_arabic_font(make_tract):
 
 def test_pdf_is_rendered_once_and_stored(french_version, monkeypatch):
     renders = []
-    real_render = pdf.render_pdf
-    monkeypatch.setattr(pdf, "render_pdf", lambda html, **options: renders.append(1) or real_render(html, **options))
+    real_write = pdf.write_pdf
+    monkeypatch.setattr(
+        pdf, "write_pdf", lambda document, **options: renders.append(1) or real_write(document, **options)
+    )
 
     first = ensure_tract_pdf(french_version, PRINT_FORMATS["a5"])
     second = ensure_tract_pdf(TractVersion.objects.get(pk=french_version.pk), PRINT_FORMATS["a5"])

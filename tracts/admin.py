@@ -17,6 +17,8 @@ from .printing import (
     PRINT_FORMATS,
     ensure_tract_pdf,
     leaflet_page_counts,
+    overflows,
+    small_pictures,
 )
 from .tasks import schedule_pdf_renders
 from .views import render_tract_page, resolve_pdf_request
@@ -65,7 +67,8 @@ class TractAdmin(PreviewAdmin):
                 elif record.page_count > MAX_LEAFLET_PAGES:
                     state = format_html(
                         '<strong class="errornote">{}</strong>',
-                        _("%(count)d pages: too long for one sheet") % {"count": record.page_count},
+                        _("%(count)d pages, too long: cut about %(words)d words")
+                        % {"count": record.page_count, "words": max(record.words_over, 1)},
                     )
                 else:
                     state = format_html(
@@ -151,22 +154,15 @@ class TractAdmin(PreviewAdmin):
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         tract = Tract.objects.for_page().get(pk=form.instance.pk)
-        # The A5 leaflet is rendered right away, so that an overflow is told
-        # now rather than discovered on paper; the other formats follow in
-        # the background.
-        a5 = PRINT_FORMATS["a5"]
-        for version in tract.all_versions():
-            ensure_tract_pdf(version, a5)
-            pages = TractPDF.objects.get(version=version, print_format=a5.name).page_count
-            if pages > MAX_LEAFLET_PAGES:
-                messages.warning(
-                    request,
-                    _(
-                        "The %(language)s version takes %(pages)d pages in A5: a tract is one sheet, "
-                        "front and back. Shorten the text or print it in A4."
-                    )
-                    % {"language": version.get_language_display(), "pages": pages},
-                )
+        # The A5 and A6 leaflets are rendered (fitted) right away, so that an
+        # overflow is told now rather than discovered on paper; the other
+        # formats follow in the background.
+        versions = tract.all_versions()
+        for overflow in overflows(versions):
+            messages.warning(request, overflow.message())
+        for version in versions:
+            for picture in small_pictures(version):
+                messages.warning(request, f"{version.get_language_display()}: {picture.message()}")
         schedule_pdf_renders(tract)
 
     def get_urls(self):

@@ -16,8 +16,7 @@ from collectif.markdown import (
     title_and_body,
 )
 
-from .models import Tract, TractPDF, TractVersion
-from .printing import MAX_LEAFLET_PAGES, PRINT_FORMATS, ensure_tract_pdf
+from .models import Tract, TractVersion
 from .tasks import schedule_pdf_renders
 
 FRONT_MATTER_KEYS = {"title", "subtitle", "date", "themes", "contact", "footer"}
@@ -64,21 +63,3 @@ def import_tract(text: str, language: str, *, slug: str | None = None, publish: 
         version.save()
         schedule_pdf_renders(tract)
     return version
-
-
-def overflow_warnings(version: TractVersion, format_names: tuple[str, ...] = ("a5",)) -> list[str]:
-    """What runs past one sheet (front and back) once printed, said in one line per format.
-
-    The A5 leaflet is rendered now, as the admin does on save, so that an
-    overflow is told at import rather than discovered on paper.
-    """
-    warnings = []
-    for name in format_names:
-        ensure_tract_pdf(version, PRINT_FORMATS[name])
-        pages = TractPDF.objects.get(version=version, print_format=name).page_count
-        if pages > MAX_LEAFLET_PAGES:
-            warnings.append(
-                _("the text takes %(pages)d pages in %(format)s; a tract is one sheet, front and back (%(max)d pages).")
-                % {"pages": pages, "format": name.upper(), "max": MAX_LEAFLET_PAGES}
-            )
-    return warnings

@@ -121,6 +121,7 @@ class TractPDF(models.Model):
     print_format = models.CharField(max_length=20)
     etag = models.CharField(max_length=40)
     page_count = models.PositiveSmallIntegerField()
+    words_over = models.PositiveIntegerField(default=0)  # printed past the second page
     rendered_at = models.DateTimeField()
 
     class Meta:

@@ -1,30 +1,44 @@
 """Print formats of a tract, and the stored PDF of each.
 
 A leaflet (one copy at A4, A5 or A6, for home or print shop) is rendered by
-WeasyPrint; everything else (bilingual sheets, two or four copies per sheet)
-is made from stored leaflets with pypdf. Every PDF is stored under a hash of
-everything that shapes it, so it is rendered once and never served stale.
+WeasyPrint and fitted to its page: the type narrows, within readable bounds,
+until the text fills exactly one page (or two, front and back). Bilingual
+sheets lay both languages out in one pass. Copies on sheets and print-shop
+finishing are done on the rendered file (see prepress). Every PDF is stored
+under a hash of everything that shapes it, so it is rendered once and never
+served stale; fitting depends on nothing but that HTML and our assets, so the
+hash still names the result.
 """
 
 import io
+import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from urllib.parse import quote
 
+import pikepdf
+import pypdfium2 as pdfium
 import segno
+import weasyprint
 from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.functional import Promise
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from collectif import imposition, pdf
-from collectif.imposition import OutputCondition, Sheet
+from collectif import images, pdf
+from collectif.images import IMG_TAG
 from collectif.languages import text_direction
 from collectif.models import SiteSettings
 from collectif.pdf import PDFPlan
 
+from . import prepress
 from .models import FIRST_PAGE_PICTURE_FORMAT, TractPDF, TractVersion
+from .prepress import OutputCondition, Sheet
 
 
 @dataclass(frozen=True)
@@ -32,23 +46,44 @@ class LeafletSize:
     name: str
     width_mm: float
     height_mm: float
-    font_size_pt: float
+    font_size_pt: float  # the body's size before fitting
+    min_font_size_pt: float  # fitting never goes below
     margin_mm: float  # top and sides: print shops want text 3–5 mm inside the trim at least
     margin_bottom_mm: float  # room for the legal footer
+    legal_pt: float = 6  # legal footer and QR caption, never scaled
+    band_text_pt: float = 7  # text knocked out of the print-shop band
+
+    @property
+    def text_width_mm(self) -> float:
+        return self.width_mm - 2 * self.margin_mm
 
 
-A4 = LeafletSize("a4", 210, 297, 13.5, 16, 24)
-A5 = LeafletSize("a5", 148, 210, 10, 11, 17)
-A6 = LeafletSize("a6", 105, 148, 7.4, 8, 12.5)
+A4 = LeafletSize("a4", 210, 297, 13.5, 9.5, 16, 24, legal_pt=8, band_text_pt=9.5)
+A5 = LeafletSize("a5", 148, 210, 10, 9.5, 11, 17)
+A6 = LeafletSize("a6", 105, 148, 9, 8.5, 7.5, 12.5)
 
 # A tract is one sheet: a front, perhaps a back. A third page is an overflow.
 MAX_LEAFLET_PAGES = 2
 
+# The leading goes from this (at full size) down by LEADING_SQUEEZE at the
+# smallest size: tighter lines win room before the type gets smaller.
+LEADING = 1.33
+LEADING_SQUEEZE = 0.13
+FIT_DEFAULT = "--fit: 1; --leading: 1.33;"
+# Bisection steps between the smallest and the full size: 4 steps find the
+# size within 1/16 of the range.
+FIT_STEPS = 4
+
 # What print shops ask for in France: 3 mm bleed, marks outside it, PDF/X-4
-# for a coated-paper offset press (the profile in static/print/icc/).
+# for a coated-paper offset press (the profile in static/print/icc/), with
+# pictures at 300 ppi at their printed size.
 BLEED_MM = 3
 CROP_MARK_OFFSET_MM = 4
 CROP_MARK_LENGTH_MM = 6
+PRINT_SHOP_VARIANT = "pdf/x-4"
+PRINT_SHOP_PROFILE = "print/icc/ISOcoated_v2_eci.icc"
+PRINT_SHOP_PPI = 300
+CMYK_CONVERSION_VERSION = "v1"
 PRINT_SHOP_CONDITION = OutputCondition(
     identifier="FOGRA39",
     description="Offset commercial and specialty printing according to ISO 12647-2:2004/Amd 1, paper type 1 or 2",
@@ -117,26 +152,113 @@ BILINGUAL_FORMATS = ("a5", "a5-2up")
 def qr_code_data_uri(url: str) -> str:
     """A vector QR code for `url`, as an SVG data: URL the renderer accepts.
 
-    Drawn in pure black ink (CMYK), as the rest of the text: print-shop files
-    must not mix in RGB colours.
+    Drawn in pure black ink (CMYK), as the rest of the text, and never filled
+    (an SVG path fills in RGB black unless told not to): print-shop files must
+    not mix in RGB colours.
     """
     buffer = io.BytesIO()
     segno.make(url, error="m").save(buffer, kind="svg", border=0, dark="#000", xmldecl=False)
-    svg = buffer.getvalue().decode().replace('stroke="#000"', 'stroke="device-cmyk(0 0 0 1)"')
+    svg = buffer.getvalue().decode().replace('stroke="#000"', 'stroke="device-cmyk(0 0 0 1)" fill="none"')
     return "data:image/svg+xml;charset=utf-8," + quote(svg)
 
 
+@lru_cache(maxsize=1)
+def _print_shop_profile() -> bytes:
+    with open(finders.find(PRINT_SHOP_PROFILE), "rb") as profile:
+        return profile.read()
+
+
+def original_upload_name(name: str) -> str:
+    """The stored original of a picture named by one of its renditions (images/r/<stem>-<width>.<ext>)."""
+    if name.startswith("images/r/"):
+        original = re.sub(r"-\d+(\.\w+)$", r"\1", name.replace("images/r/", "images/", 1))
+        if default_storage.exists(original):
+            return original
+    return name
+
+
+def print_shop_picture(name: str) -> str:
+    """The storage name of the CMYK copy of the picture `name` (its original upload), made once."""
+    original = original_upload_name(name)
+    stem = original.removeprefix("images/").rsplit(".", 1)[0]
+    # The version in the name changes with the conversion, so PDFs (whose
+    # hash covers this name) are rendered again with the new copies.
+    cmyk_name = f"print/cmyk/{CMYK_CONVERSION_VERSION}/{stem}.jpg"
+    if not default_storage.exists(cmyk_name):
+        with default_storage.open(original, "rb") as upload:
+            content = images.to_print_cmyk(upload.read(), _print_shop_profile())
+        default_storage.save(cmyk_name, ContentFile(content))
+    return cmyk_name
+
+
+def _media_name(src: str) -> str | None:
+    name = src.removeprefix(settings.MEDIA_URL)
+    return name if name != src and default_storage.exists(name) else None
+
+
+def _print_shop_body(body: str) -> str:
+    """The body with each picture replaced by its CMYK copy from the original upload."""
+
+    def rewrite(match: re.Match) -> str:
+        name = _media_name(match["src"])
+        if name is None:
+            return match[0]
+        return f'<img src="{settings.MEDIA_URL}{print_shop_picture(name)}"{match["rest"]}>'
+
+    return IMG_TAG.sub(rewrite, body)
+
+
+@dataclass(frozen=True)
+class SmallPicture:
+    """A picture too small for a print shop in one format."""
+
+    format_name: str
+    width_px: int
+    needed_px: int
+
+    def message(self) -> str:
+        return _(
+            "A picture is %(width)d pixels wide: the %(format)s print-shop file needs %(needed)d "
+            "to print it sharp (300 ppi). Upload a larger original."
+        ) % {"width": self.width_px, "format": self.format_name.upper(), "needed": self.needed_px}
+
+
+def small_pictures(version: TractVersion) -> list[SmallPicture]:
+    """Pictures of the body that a print-shop format would print under 300 ppi.
+
+    A picture is printed at most at the text's width (its natural size at
+    96 px per inch otherwise): at that width it needs 300 pixels per inch.
+    """
+    found = []
+    for match in IMG_TAG.finditer(version.body):
+        name = _media_name(match["src"])
+        if name is None:
+            continue
+        with default_storage.open(original_upload_name(name), "rb") as upload:
+            width = images.PillowImage.open(upload).width
+        for print_format in PRINT_FORMATS.values():
+            if not print_format.print_shop:
+                continue
+            printed_inches = min(print_format.size.text_width_mm / 25.4, width / 96)
+            needed = round(PRINT_SHOP_PPI * printed_inches)
+            if width < needed:
+                found.append(SmallPicture(print_format.name, width, needed))
+    return found
+
+
 def leaflet_html(version: TractVersion, size: LeafletSize, *, print_shop: bool = False) -> str:
-    """The HTML document WeasyPrint turns into one leaflet."""
+    """The HTML document WeasyPrint turns into one leaflet (before fitting)."""
     tract = version.tract
     site_settings = SiteSettings.load()
     online_url = settings.SITE_URL + version.get_absolute_url()
+    body = _print_shop_body(version.body) if print_shop else version.body
     with translation.override(version.language):
         return render_to_string(
             "tracts/print/tract.html",
             {
                 "tract": tract,
                 "version": version,
+                "body": mark_safe(body),  # noqa: S308 (cleaned on save, see TractVersion.save)
                 "size": size,
                 "print_shop": print_shop,
                 "bleed_mm": BLEED_MM,
@@ -147,25 +269,119 @@ def leaflet_html(version: TractVersion, size: LeafletSize, *, print_shop: bool =
                 "site_name": site_settings.site_name,
                 "online_url": online_url,
                 "qr_code": qr_code_data_uri(online_url) if tract.show_qr_code else "",
+                "fit_declarations": SafeString(FIT_DEFAULT),
             },
         )
 
 
-def _leaflet_plan(version: TractVersion, size: LeafletSize, print_shop: bool) -> PDFPlan:
-    html = leaflet_html(version, size, print_shop=print_shop)
+def _fitted_html(html: str, size: LeafletSize, fit: float) -> str:
+    smallest = size.min_font_size_pt / size.font_size_pt
+    squeeze = (1 - fit) / (1 - smallest) if smallest < 1 else 0
+    leading = LEADING - LEADING_SQUEEZE * squeeze
+    return html.replace(FIT_DEFAULT, f"--fit: {fit:.4f}; --leading: {leading:.4f};", 1)
 
-    def render() -> bytes:
-        if not print_shop:
-            return pdf.render_pdf(html)
-        return imposition.prepare_for_print_shop(
-            pdf.render_pdf(html, variant="pdf/x-4"),
+
+def fit_leaflet(
+    html: str,
+    size: LeafletSize,
+    *,
+    variant: str | None = None,
+    font_config: weasyprint.text.fonts.FontConfiguration | None = None,
+) -> weasyprint.Document:
+    """Lay out `html` at the largest size that fills one page, else two, else the smallest.
+
+    Full size when the text fits one page; otherwise the largest size (down
+    to the format's minimum, found by bisection) that fits one page; failing
+    that, the largest that fits two (the contact box keeps a few lines of
+    text with it); failing that, the smallest size, which overflows.
+    """
+    smallest = size.min_font_size_pt / size.font_size_pt
+
+    def lay_out(fit: float) -> weasyprint.Document:
+        return pdf.lay_out(_fitted_html(html, size, fit), variant=variant, font_config=font_config)
+
+    full = lay_out(1)
+    if len(full.pages) == 1:
+        return full
+    tightest = lay_out(smallest)
+    target = 1 if len(tightest.pages) == 1 else MAX_LEAFLET_PAGES
+    if len(full.pages) <= target:
+        return full
+    if len(tightest.pages) > target:
+        return tightest
+    low, high, best = smallest, 1.0, tightest
+    for _step in range(FIT_STEPS):
+        middle = (low + high) / 2
+        attempt = lay_out(middle)
+        if len(attempt.pages) <= target:
+            low, best = middle, attempt
+        else:
+            high = middle
+    return best
+
+
+def _render_leaflets(htmls: list[str], size: LeafletSize, print_shop: bool, languages: list[str]) -> bytes:
+    """One PDF of the fitted leaflets, one after the other, written in one pass.
+
+    One font configuration for all: one subset per font, one ICC profile.
+    """
+    variant = PRINT_SHOP_VARIANT if print_shop else pdf.ACCESSIBLE_VARIANT
+    font_config = weasyprint.text.fonts.FontConfiguration()
+    documents = [fit_leaflet(html, size, variant=variant, font_config=font_config) for html in htmls]
+    document = documents[0].copy([page for document in documents for page in document.pages])
+    rendered = pdf.write_pdf(document, variant=variant)
+    if len(documents) > 1:
+        first_pages = [sum(len(d.pages) for d in documents[:index]) for index in range(len(documents))]
+        rendered = _label_languages(rendered, list(zip(first_pages, languages, strict=True)))
+    if print_shop:
+        rendered = prepress.prepare_for_print_shop(
+            rendered,
             bleed_mm=BLEED_MM,
             offset_mm=CROP_MARK_OFFSET_MM,
             length_mm=CROP_MARK_LENGTH_MM,
             condition=PRINT_SHOP_CONDITION,
         )
+    return rendered
 
-    return PDFPlan(etag=pdf.fingerprint("leaflet", html), filename="", render=render)
+
+def _label_languages(rendered: bytes, parts: list[tuple[int, str]]) -> bytes:
+    """Tell screen readers the language of each part of a bilingual sheet (tags of its pages)."""
+    with pikepdf.Pdf.open(io.BytesIO(rendered)) as document:
+        page_numbers = {page.obj.objgen: number for number, page in enumerate(document.pages)}
+        tree = document.Root.get("/StructTreeRoot")
+        if tree is not None:
+            for element in _structure_elements(tree):
+                page = element.get("/Pg")
+                if page is None or page.objgen not in page_numbers:
+                    continue
+                number = page_numbers[page.objgen]
+                language = next(lang for first, lang in reversed(parts) if number >= first)
+                element.Lang = pikepdf.String(language)
+        with document.open_metadata(set_pikepdf_as_editor=False) as xmp:
+            xmp["dc:language"] = [language for _, language in parts]
+        output = io.BytesIO()
+        document.save(output)
+        return output.getvalue()
+
+
+def _structure_elements(tree: pikepdf.Dictionary) -> list[pikepdf.Dictionary]:
+    """The structure elements just under the document element (one per block of the page)."""
+    found = []
+    for kid in tree.get("/K", []):
+        children = kid.get("/K", []) if isinstance(kid, pikepdf.Dictionary) else []
+        for child in children if isinstance(children, pikepdf.Array) else [children]:
+            if isinstance(child, pikepdf.Dictionary):
+                found.append(child)
+    return found
+
+
+def _leaflet_plan(version: TractVersion, size: LeafletSize, print_shop: bool) -> PDFPlan:
+    html = leaflet_html(version, size, print_shop=print_shop)
+    return PDFPlan(
+        etag=pdf.fingerprint("leaflet", html),
+        filename="",
+        render=lambda: _render_leaflets([html], size, print_shop, [version.language]),
+    )
 
 
 def tract_pdf_filename(version: TractVersion, print_format: PrintFormat, verso: TractVersion | None = None) -> str:
@@ -175,24 +391,43 @@ def tract_pdf_filename(version: TractVersion, print_format: PrintFormat, verso: 
 
 def tract_pdf_plan(version: TractVersion, print_format: PrintFormat, verso: TractVersion | None = None) -> PDFPlan:
     """The PDF of `version` in `print_format`, with `verso`'s pages after its own if given."""
-    leaflets = [_leaflet_plan(v, print_format.size, print_format.print_shop) for v in (version, verso) if v]
     filename = tract_pdf_filename(version, print_format, verso)
-    if len(leaflets) == 1 and print_format.sheet is None:
-        return replace(leaflets[0], filename=filename)
+    size, print_shop = print_format.size, print_format.print_shop
+    if print_format.sheet is not None:
+        # Copies on a sheet: imposed from the single copy of the same size.
+        single = tract_pdf_plan(version, PRINT_FORMATS[size.name], verso)
+        return PDFPlan(
+            etag=pdf.fingerprint(print_format.name, single.etag),
+            filename=filename,
+            render=lambda: prepress.impose(pdf.read_stored(single), print_format.sheet),
+        )
+    if verso is None:
+        return replace(_leaflet_plan(version, size, print_shop), filename=filename)
+    versions = [version, verso]
+    htmls = [leaflet_html(v, size, print_shop=print_shop) for v in versions]
+    return PDFPlan(
+        etag=pdf.fingerprint("bilingual", *htmls),
+        filename=filename,
+        render=lambda: _render_leaflets(htmls, size, print_shop, [v.language for v in versions]),
+    )
 
-    def render() -> bytes:
-        documents = [pdf.read_stored(leaflet) for leaflet in leaflets]
-        document = imposition.concatenate(documents) if len(documents) > 1 else documents[0]
-        return imposition.impose(document, print_format.sheet) if print_format.sheet else document
 
-    etag = pdf.fingerprint(print_format.name, *(leaflet.etag for leaflet in leaflets))
-    return PDFPlan(etag=etag, filename=filename, render=render)
+def words_beyond(rendered: bytes, pages: int, footer: str) -> int:
+    """How many words a PDF prints after its first `pages` pages (the legal footer not counted)."""
+    document = pdfium.PdfDocument(rendered)
+    footer_words = len(footer.split())
+    words = 0
+    for number in range(pages, len(document)):
+        text = document[number].get_textpage().get_text_range()
+        words += max(0, len(text.split()) - footer_words)
+    return words
 
 
 def ensure_tract_pdf(version: TractVersion, print_format: PrintFormat, verso: TractVersion | None = None) -> PDFPlan:
     """Make sure this PDF is stored (rendering it at most once) and return its plan.
 
-    Single-language PDFs are recorded with their page count, for the admin.
+    Single-language PDFs are recorded with their page count (and the words
+    past the second page, if any), for the admin and the bilingual sheets.
     """
     plan = tract_pdf_plan(version, print_format, verso)
     pdf.ensure_stored(plan)
@@ -200,7 +435,13 @@ def ensure_tract_pdf(version: TractVersion, print_format: PrintFormat, verso: Tr
         verso is None
         and not TractPDF.objects.filter(version=version, print_format=print_format.name, etag=plan.etag).exists()
     ):
-        pages = imposition.page_count(pdf.read_stored(plan))
+        rendered = pdf.read_stored(plan)
+        pages = prepress.page_count(rendered)
+        copies_per_sheet = print_format.sheet.columns * print_format.sheet.rows if print_format.sheet else 1
+        footer = version.tract.get_legal_footer() + " " + settings.SITE_URL + version.get_absolute_url()
+        words_over = (
+            words_beyond(rendered, MAX_LEAFLET_PAGES, footer) // copies_per_sheet if pages > MAX_LEAFLET_PAGES else 0
+        )
         if print_format.name == FIRST_PAGE_PICTURE_FORMAT:
             pdf.store_first_page_picture(plan)
         # An upsert: concurrent downloads of a new PDF all record it.
@@ -211,19 +452,20 @@ def ensure_tract_pdf(version: TractVersion, print_format: PrintFormat, verso: Tr
                     print_format=print_format.name,
                     etag=plan.etag,
                     page_count=pages,
+                    words_over=words_over,
                     rendered_at=timezone.now(),
                 )
             ],
             update_conflicts=True,
             unique_fields=["version", "print_format"],
-            update_fields=["etag", "page_count", "rendered_at"],
+            update_fields=["etag", "page_count", "words_over", "rendered_at"],
         )
     return plan
 
 
 @lru_cache(maxsize=64)
-def _page_count_of(html: str) -> int:
-    return pdf.page_count(html)
+def _fitted_page_count(html: str, size: LeafletSize) -> int:
+    return len(fit_leaflet(html, size).pages)
 
 
 def leaflet_page_counts(version: TractVersion) -> list[tuple[PrintFormat, int]]:
@@ -233,4 +475,81 @@ def leaflet_page_counts(version: TractVersion) -> list[tuple[PrintFormat, int]]:
     text asked again is answered from a small cache.
     """
     single = [f for f in PRINT_FORMATS.values() if f.sheet is None and not f.print_shop]
-    return [(print_format, _page_count_of(leaflet_html(version, print_format.size))) for print_format in single]
+    return [
+        (print_format, _fitted_page_count(leaflet_html(version, print_format.size), print_format.size))
+        for print_format in single
+    ]
+
+
+@dataclass(frozen=True)
+class Overflow:
+    """A version that does not fit its sheet in one format, even at the smallest type."""
+
+    version: TractVersion
+    format_name: str
+    pages: int
+    words_over: int
+
+    def message(self) -> str:
+        return _(
+            "The %(language)s version takes %(pages)d pages in %(format)s even at the smallest type: "
+            "a tract is one sheet, front and back. Cut about %(words)d words, or choose a larger format."
+        ) % {
+            "language": self.version.get_language_display(),
+            "pages": self.pages,
+            "format": self.format_name.upper(),
+            "words": max(self.words_over, 1),
+        }
+
+
+# Rendered at once when a tract is saved or imported, to tell an overflow now.
+CHECKED_FORMATS = ("a5", "a6")
+
+
+def overflows(versions: list[TractVersion], format_names: tuple[str, ...] = CHECKED_FORMATS) -> list[Overflow]:
+    """Render the single copies of `versions` in these formats (once) and list those that overflow."""
+    found = []
+    for version in versions:
+        for name in format_names:
+            plan = ensure_tract_pdf(version, PRINT_FORMATS[name])
+            record = TractPDF.objects.get(version=version, print_format=name, etag=plan.etag)
+            if record.page_count > MAX_LEAFLET_PAGES:
+                found.append(Overflow(version, name, record.page_count, record.words_over))
+    return found
+
+
+def recorded_overflows(versions: list[TractVersion]) -> list[Overflow]:
+    """Overflows already known from renders of the current texts (no render here)."""
+    current = {
+        (version.pk, print_format.name): tract_pdf_plan(version, print_format).etag
+        for version in versions
+        for print_format in PRINT_FORMATS.values()
+        if print_format.sheet is None
+    }
+    records = TractPDF.objects.filter(version__in=versions, page_count__gt=MAX_LEAFLET_PAGES)
+    by_pk = {version.pk: version for version in versions}
+    return [
+        Overflow(by_pk[record.version_id], record.print_format, record.page_count, record.words_over)
+        for record in records
+        if current.get((record.version_id, record.print_format)) == record.etag
+    ]
+
+
+def one_page_versions(versions: list[TractVersion], format_name: str) -> set[str]:
+    """Languages whose current text is known to fit one page of this format (from recorded renders)."""
+    print_format = PRINT_FORMATS[format_name]
+    records = {
+        record.version_id: record
+        for record in TractPDF.objects.filter(version__in=versions, print_format=format_name, page_count=1)
+    }
+    return {
+        version.language
+        for version in versions
+        if version.pk in records and records[version.pk].etag == tract_pdf_plan(version, print_format).etag
+    }
+
+
+def fits_one_page(version: TractVersion, format_name: str) -> bool:
+    """Render (once) the single copy of `version` in this format and tell whether it is one page."""
+    plan = ensure_tract_pdf(version, PRINT_FORMATS[format_name])
+    return TractPDF.objects.get(version=version, print_format=format_name, etag=plan.etag).page_count == 1

@@ -9,7 +9,15 @@ from collectif.models import Theme
 from collectif.views import NotFoundForVisitor, preview_language_links, redirect_to_stored_pdf, version_links
 
 from .models import Tract, TractVersion
-from .printing import BILINGUAL_FORMATS, PRINT_FORMATS, PrintFormat, ensure_tract_pdf
+from .printing import (
+    BILINGUAL_FORMATS,
+    PRINT_FORMATS,
+    PrintFormat,
+    ensure_tract_pdf,
+    fits_one_page,
+    one_page_versions,
+    recorded_overflows,
+)
 
 # Builds the address of a version's PDF: (version, format name, back-side language).
 PDFURL = Callable[[TractVersion, str, str | None], str]
@@ -58,7 +66,11 @@ def download_links(version: TractVersion, pdf_url: PDFURL) -> dict[str, list[dic
             "verso": verso,
         }
 
-    others = [other for other in version.tract.all_versions() if other.language != version.language]
+    versions = version.tract.all_versions()
+    # A language on each side of one sheet: only when each fits one page
+    # (known from their renders; not offered before those are done).
+    one_page = one_page_versions(versions, PRINT_FORMATS[BILINGUAL_FORMATS[0]].size.name)
+    others = [o for o in versions if o.language != version.language and {o.language, version.language} <= one_page]
     return {
         "home": [link(f) for f in PRINT_FORMATS.values() if not f.print_shop],
         "print_shop": [link(f) for f in PRINT_FORMATS.values() if f.print_shop],
@@ -98,6 +110,8 @@ def render_tract_page(
             "version_links": version_links(versions, page_url),
             "downloads": download_links(version, pdf_url),
             "preview": preview,
+            # Staff see what overflows its sheet before they print it.
+            "overflows": recorded_overflows([version]) if request.user.is_staff else [],
         },
     )
 
@@ -120,6 +134,16 @@ def resolve_pdf_request(tract: Tract, version: TractVersion, print_format: str, 
             )
         if verso == version:
             raise NotFoundForVisitor(_("Choose another language than the front's for the back of the sheet."))
+        single_copy = PRINT_FORMATS[print_format].size.name
+        for side in (version, verso):
+            if not fits_one_page(side, single_copy):
+                raise NotFoundForVisitor(
+                    _(
+                        "The %(language)s text takes more than one page in %(format)s, so it cannot share "
+                        "a sheet with another language. Print each language on its own."
+                    )
+                    % {"language": side.get_language_display(), "format": single_copy.upper()}
+                )
     return PRINT_FORMATS[print_format], verso
 
 

@@ -21,7 +21,7 @@ class MarkdownImportCommand(BaseCommand):
         raise NotImplementedError
 
     def warnings(self, version) -> list[str]:
-        """Lines to print before the path, e.g. a text too long for its print format (subclasses)."""
+        """What the organiser should fix though the import succeeded (subclasses)."""
         return []
 
     def handle(self, *args, file: Path, language: str, slug: str | None, publish: bool, **options) -> None:
@@ -37,8 +37,8 @@ class MarkdownImportCommand(BaseCommand):
             version = self.import_text(text, language, slug, publish, file.parent)
         except MarkdownImportError as error:
             raise CommandError(f"{file}: {error}")
+        for warning in self.warnings(version):
+            self.stderr.write(self.style.WARNING(f"{file}: {warning}"))
         state = "published" if version.publication.is_public else "draft"
         self.stdout.write(f"Imported “{version.title}” ({version.language}, {state}).")
-        for warning in self.warnings(version):
-            self.stdout.write(f"Warning: {warning}")
         self.stdout.write(version.get_absolute_url())

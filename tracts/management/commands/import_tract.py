@@ -1,8 +1,9 @@
 from pathlib import Path
 
 from collectif.management.markdown_import import MarkdownImportCommand
-from tracts.importing import import_tract, overflow_warnings
+from tracts.importing import import_tract
 from tracts.models import TractVersion
+from tracts.printing import overflows, small_pictures
 
 
 class Command(MarkdownImportCommand):
@@ -12,4 +13,8 @@ class Command(MarkdownImportCommand):
         return import_tract(text, language, slug=slug, publish=publish)
 
     def warnings(self, version: TractVersion) -> list[str]:
-        return overflow_warnings(version)
+        # Rendered now (then stored), so that an overflow is told at import
+        # rather than discovered on paper.
+        messages = [overflow.message() for overflow in overflows([version])]
+        messages += [picture.message() for picture in small_pictures(version)]
+        return messages

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tracts', '0004_search'),
+        ('tracts', '0005_pdf_words_over'),
     ]
 
     operations = [
