@@ -3,7 +3,6 @@
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.core.files import File
 from django.db import transaction
 from django.utils.html import escape
 from django.utils.translation import gettext as _
@@ -53,20 +52,14 @@ class _Pictures:
                 _("The picture “%(path)s” was not found next to the Markdown file.") % {"path": path[:80]}
             )
         with file_path.open("rb") as handle:
-            picture = Image(file=File(handle, name=file_path.name), alt_text=alt[:300], caption=caption[:300])
             try:
-                picture.full_clean()
+                picture, created = Image.from_file(handle, file_path.name, alt, caption)
             except ValidationError as error:
                 raise MarkdownImportError(f"{path[:80]}: {' '.join(error.messages)}")
-            existing = Image.existing_copy(picture.file)
-            if existing is None:
-                try:
-                    picture.save()
-                except ImageNotStored as error:
-                    raise MarkdownImportError(f"{path[:80]}: {error}")
-                self.created.append(picture)
-            else:
-                picture = existing
+            except ImageNotStored as error:
+                raise MarkdownImportError(f"{path[:80]}: {error}")
+        if created:
+            self.created.append(picture)
         caption_html = f"<figcaption>{escape(caption)}</figcaption>" if caption else ""
         return f'\n\n<figure><img src="{picture.file.url}" alt="{escape(alt)}">{caption_html}</figure>\n\n'
 

@@ -7,7 +7,7 @@ from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from .models import Image, ImageNotStored, PDFRenderFailure, SiteSettings, Theme
+from .models import Image, ImageNotStored, OldAddress, PDFRenderFailure, SiteSettings, Theme
 
 
 @admin.register(SiteSettings)
@@ -121,3 +121,17 @@ class PDFRenderFailureAdmin(admin.ModelAdmin):
     @admin.display(description=_("why"))
     def message(self, failure: PDFRenderFailure) -> str:
         return failure.message
+
+
+@admin.register(OldAddress)
+class OldAddressAdmin(admin.ModelAdmin):
+    """Old addresses that redirect: those imports remembered, and any added by hand."""
+
+    list_display = ["path", "leads_to", "created_at"]
+    search_fields = ["path", "new_path"]
+    fields = ["path", "new_path", "leads_to"]
+    readonly_fields = ["leads_to"]
+
+    @admin.display(description=_("leads to"))
+    def leads_to(self, address: OldAddress) -> str:
+        return (address.target_url() or "—") if address.pk else "—"

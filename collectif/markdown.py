@@ -5,6 +5,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import yaml
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from markdown_it import MarkdownIt
@@ -18,54 +19,118 @@ class MarkdownImportError(ValueError):
     """A file that cannot be imported; the message is for the organiser."""
 
 
+# Keys whose value is a list: YAML lists, or comma-separated on one line.
+LIST_KEYS = {"themes", "authors", "old_addresses"}
+MetadataValue = str | list[str]
+
+
 @dataclass
 class MarkdownDocument:
-    metadata: dict[str, str] = field(default_factory=dict)
+    metadata: dict[str, MetadataValue] = field(default_factory=dict)
     body: str = ""
 
 
 def parse_front_matter(text: str, allowed_keys: set[str]) -> MarkdownDocument:
-    """Split optional `key: value` lines between `---` lines from the body.
+    """Split optional front matter between `---` lines from the body.
 
-    Deliberately not YAML: French titles hold colons ("Contrôle : non !")
-    that YAML rejects, and organisers should not have to quote anything.
+    Pads (HedgeDoc), Jekyll, Hugo and Obsidian write YAML: quoted titles,
+    lists, dates. Organisers write `key: value` lines with unquoted colons
+    ("Contrôle : non !") that YAML rejects. Valid YAML is read as YAML, the
+    rest line by line.
     """
     text = text.lstrip("\ufeff")
     lines = text.splitlines()
     if not lines or lines[0].strip() != "---":
         return MarkdownDocument(body=text)
     try:
-        end = next(index for index, line in enumerate(lines[1:], start=1) if line.strip() == "---")
+        end = next(index for index, line in enumerate(lines[1:], start=1) if line.strip() in {"---", "..."})
     except StopIteration:
         raise MarkdownImportError(_("The front matter opened with “---” on line 1 is never closed."))
-    metadata = {}
-    for number, line in enumerate(lines[1:end], start=2):
+    front_lines = lines[1:end]
+    metadata = _yaml_front_matter(front_lines)
+    if metadata is None:
+        metadata = _lenient_front_matter(front_lines)
+    for key in metadata:
+        if key not in allowed_keys:
+            line = next((n for n, text in enumerate(front_lines, start=2) if text.lower().startswith(key)), 2)
+            raise MarkdownImportError(
+                _("Unknown front matter key “%(key)s” on line %(line)d (known keys: %(known)s).")
+                % {"key": key[:40], "line": line, "known": ", ".join(sorted(allowed_keys))}
+            )
+    return MarkdownDocument(metadata=metadata, body="\n".join(lines[end + 1 :]))
+
+
+def _lenient_front_matter(front_lines: list[str]) -> dict[str, MetadataValue]:
+    """One `key: value` per line; the value is everything after the first colon."""
+    metadata: dict[str, MetadataValue] = {}
+    for number, line in enumerate(front_lines, start=2):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         key, colon, value = line.partition(":")
         key = key.strip().lower()
         if not colon or not key:
             raise MarkdownImportError(_("Line %(line)d of the front matter is not “key: value”.") % {"line": number})
-        if key not in allowed_keys:
-            raise MarkdownImportError(
-                _("Unknown front matter key “%(key)s” on line %(line)d (known keys: %(known)s).")
-                % {"key": key[:40], "line": number, "known": ", ".join(sorted(allowed_keys))}
-            )
         metadata[key] = value.strip()
-    return MarkdownDocument(metadata=metadata, body="\n".join(lines[end + 1 :]))
+    return metadata
+
+
+def _yaml_front_matter(front_lines: list[str]) -> dict[str, MetadataValue] | None:
+    """The front matter read as YAML, or None when it is not a valid YAML mapping."""
+    try:
+        data = yaml.safe_load("\n".join(front_lines))
+    except yaml.YAMLError:
+        return None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        return None
+    metadata: dict[str, MetadataValue] = {}
+    for key, value in data.items():
+        key = str(key).strip().lower()
+        if value is None:
+            metadata[key] = ""
+        elif isinstance(value, list):
+            metadata[key] = [_yaml_scalar(item) for item in value if item is not None]
+        elif isinstance(value, dict):
+            raise MarkdownImportError(
+                _("“%(key)s” in the front matter must be text, not a group of keys.") % {"key": key[:40]}
+            )
+        else:
+            metadata[key] = _yaml_scalar(value)
+        if isinstance(metadata[key], list) and key not in LIST_KEYS:
+            raise MarkdownImportError(
+                _("“%(key)s” in the front matter must be one value, not a list.") % {"key": key[:40]}
+            )
+    return metadata
+
+
+def _yaml_scalar(value: object) -> str:
+    # A date or a time stays in ISO form; YAML 1.1 reads "Non" or "yes" as
+    # booleans, which are no values of ours: keep the word as written.
+    if isinstance(value, datetime.date | datetime.datetime):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value).strip()
 
 
 def parse_date(value: str, key: str = "date") -> datetime.date:
     try:
         return datetime.date.fromisoformat(value.strip())
     except ValueError:
+        pass
+    try:  # a date and time, as Jekyll and Hugo write them
+        return datetime.datetime.fromisoformat(value.strip()).date()
+    except ValueError:
         raise MarkdownImportError(
             _("“%(key)s” must be a date written YYYY-MM-DD, not “%(value)s”.") % {"key": key, "value": value[:40]}
         )
 
 
-def split_list(value: str) -> list[str]:
-    return [item.strip() for item in value.split(",") if item.strip()]
+def split_list(value: MetadataValue) -> list[str]:
+    """A YAML list as it is, or a comma-separated line split."""
+    items = value if isinstance(value, list) else value.split(",")
+    return [item.strip() for item in items if item.strip()]
 
 
 def take_title_heading(body: str) -> tuple[str, str]:

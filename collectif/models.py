@@ -4,15 +4,19 @@ import errno
 import hashlib
 import os
 
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import models
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from collectif import images
 from collectif.languages import slug_from_title
+from collectif.redirects import normalise_path
 
 
 class SiteSettings(models.Model):
@@ -82,6 +86,9 @@ class Theme(models.Model):
         if not self.slug:
             self.slug = slug_from_title(self.name, 80) or "theme"
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("website:theme", kwargs={"slug": self.slug})
 
     @property
     def local_name(self) -> str:
@@ -228,6 +235,19 @@ class Image(models.Model):
         """An image already uploaded with the same picture (an import of a translation, say)."""
         return cls.objects.filter(checksum=_checksum(_cleaned(file).content)).first()
 
+    @classmethod
+    def from_file(cls, handle, name: str, alt_text: str, caption: str = "") -> tuple["Image", bool]:
+        """A picture an import found on disk: the copy already stored, or a new one
+        checked and stripped like any upload (ValidationError otherwise); True if new."""
+        file = File(handle, name=name)
+        existing = cls.existing_copy(file)
+        if existing is not None:
+            return existing, False
+        picture = cls(file=file, alt_text=alt_text[:300], caption=caption[:300])
+        picture.full_clean()
+        picture.save()
+        return picture, True
+
     def sources(self) -> list[images.Rendition]:
         """Every stored width of the image, smallest first, the original last."""
         copies = [images.Rendition(default_storage.url(name), int(width)) for width, name in self.renditions.items()]
@@ -268,3 +288,94 @@ class PDFRenderFailure(models.Model):
         from collectif.pdf import failure_message
 
         return failure_message(self.reason, self.detail)
+
+
+class OldAddress(models.Model):
+    """A path of the former site that answers with a permanent redirect (see collectif.redirects).
+
+    Imports point it at what they made (a language version, a theme), so the
+    redirect follows a later change of slug; one added by hand gives a path.
+    """
+
+    path = models.CharField(
+        _("old address"),
+        max_length=500,
+        unique=True,
+        help_text=_("The path on the old site, e.g. /2023/05/12/stop-au-controle/ or /?p=123."),
+    )
+    new_path = models.CharField(
+        _("new address"),
+        max_length=500,
+        blank=True,
+        help_text=_("A path on this site, e.g. /fr/tracts/stop-au-controle/. Imported items follow their page."),
+    )
+    content_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.CASCADE, editable=False)
+    object_id = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    target = GenericForeignKey("content_type", "object_id")
+    language = models.CharField(_("language"), max_length=10, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name = _("old address")
+        verbose_name_plural = _("old addresses")
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return self.path
+
+    def save(self, *args, **kwargs) -> None:
+        self.path = normalise_path(self.path)
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        self.path = normalise_path(self.path)
+        if self.new_path and (not self.new_path.startswith("/") or self.new_path.startswith("//")):
+            # Only our own pages: an admin form must not make an open redirect.
+            raise ValidationError({"new_path": _("Give a path on this site, starting with “/”.")})
+        if not self.new_path and self.object_id is None:
+            raise ValidationError({"new_path": _("Give the new address.")})
+        if self.path == "/":
+            raise ValidationError({"path": _("The home page cannot be redirected.")})
+
+    def target_url(self) -> str:
+        """Where the old address leads now ("" when what it pointed to is gone)."""
+        target = self.target if self.object_id is not None else None
+        if target is not None:
+            with translation.override(self.language or None):
+                return target.get_absolute_url()
+        return self.new_path
+
+    @classmethod
+    def remember(cls, paths: list[str], target: models.Model, language: str = "") -> None:
+        """Point these old paths at `target` (an import calls it; existing ones are moved)."""
+        content_type = ContentType.objects.get_for_model(target)
+        wanted = {normalise_path(path) for path in paths} - {"/"}
+        existing = {address.path: address for address in cls.objects.filter(path__in=wanted)}
+        cls.objects.bulk_create(
+            [
+                cls(path=path, content_type=content_type, object_id=target.pk, language=language)
+                for path in wanted - existing.keys()
+            ]
+        )
+        moved = []
+        for address in existing.values():
+            if (address.content_type_id, address.object_id, address.language, address.new_path) != (
+                content_type.pk,
+                target.pk,
+                language,
+                "",
+            ):
+                address.content_type, address.object_id, address.language, address.new_path = (
+                    content_type,
+                    target.pk,
+                    language,
+                    "",
+                )
+                moved.append(address)
+        cls.objects.bulk_update(moved, ["content_type", "object_id", "language", "new_path"])
+
+    @classmethod
+    def paths_of(cls, target: models.Model) -> list[str]:
+        content_type = ContentType.objects.get_for_model(target)
+        return list(cls.objects.filter(content_type=content_type, object_id=target.pk).values_list("path", flat=True))

@@ -263,13 +263,18 @@ def store_first_page_picture(plan: "PDFPlan", width: int = 320) -> str:
     """Draw the first page of a stored PDF as a small picture, once; returns its storage name."""
     name = first_page_picture_name(plan.fingerprint)
     if not default_storage.exists(name):
-        document = pdfium.PdfDocument(read_stored(plan))
-        page = document[0]
-        picture = page.render(scale=width / page.get_width()).to_pil()
-        output = io.BytesIO()
-        picture.convert("RGB").save(output, "WEBP", quality=80)
-        _save_atomically(name, output.getvalue())
+        _save_atomically(name, first_page_picture(read_stored(plan), width))
     return name
+
+
+def first_page_picture(data: bytes, width: int = 320) -> bytes:
+    """The first page of a PDF drawn as a WebP picture `width` pixels wide."""
+    document = pdfium.PdfDocument(data)
+    page = document[0]
+    picture = page.render(scale=width / page.get_width()).to_pil()
+    output = io.BytesIO()
+    picture.convert("RGB").save(output, "WEBP", quality=80)
+    return output.getvalue()
 
 
 def _save_atomically(name: str, data: bytes) -> None:

@@ -163,6 +163,9 @@ class LanguageVersion(models.Model):
 
     # The fields a translator translates (subclasses name theirs).
     translated_fields: tuple[str, ...] = ("title",)
+    # The post it came from, so that importing the same export again
+    # updates it instead of making a copy.
+    wordpress_id = models.PositiveBigIntegerField(null=True, blank=True, editable=False, db_index=True)
 
     class Meta:
         abstract = True

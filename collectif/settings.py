@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "collectif.security.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "collectif.redirects.OldAddressMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "collectif.security.LanguageNeutralMiddleware",
     "django.middleware.locale.LocaleMiddleware",

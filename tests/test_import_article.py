@@ -191,3 +191,19 @@ def test_a_full_disk_during_an_import_is_one_line(folder, monkeypatch):
         run_import(folder, GOOD, "--language", "fr")
     assert "disk is full" in str(error.value) and "\n" not in str(error.value)
     assert not Article.objects.exists() and not Image.objects.exists()
+
+
+def test_yaml_front_matter_with_lists_of_authors_and_themes(folder):
+    text = (
+        '---\ntitle: "Le score : une machine à soupçonner"\nauthors: [Camille Arnaud, "Commission, enquête"]\n'
+        "themes:\n  - Algorithmes\ndate: 2026-10-20\n---\n\nUn texte.\n"
+    )
+    (folder / "yaml.md").write_text(text, encoding="utf-8")
+    out = io.StringIO()
+    call_command("import_article", str(folder / "yaml.md"), "--language", "fr", stdout=out)
+
+    article = Article.objects.get()
+    assert article.versions.get().title == "Le score : une machine à soupçonner"
+    assert sorted(a.name for a in article.authors.all()) == ["Camille Arnaud", "Commission, enquête"]
+    assert [t.name for t in article.themes.all()] == ["Algorithmes"]
+    assert out.getvalue().strip().splitlines()[-1] == "/fr/articles/le-score-une-machine-a-soupconner/"

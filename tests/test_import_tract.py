@@ -183,3 +183,83 @@ def test_import_queues_the_pdf_renders(tmp_path, task_queue, django_capture_on_c
     with django_capture_on_commit_callbacks(execute=True):
         run_import(tmp_path, GOOD, "--language", "fr")
     assert [result.args for result in task_queue.results] == [[Tract.objects.get().pk]]
+
+
+YAML_FROM_A_PAD = """---
+title: "Précaires sous plateforme : la fin du guichet ?"
+subtitle: 'Ce que l''algorithme ne voit pas'
+date: 2026-11-03
+themes:
+  - Algorithmes
+  - "Contrôle : social"
+contact: >-
+  Permanence le mardi,
+  Bourse du travail
+---
+
+Le texte du tract.
+"""
+
+
+def test_yaml_front_matter_quoted_title_lists_and_date(tmp_path):
+    lines = run_import(tmp_path, YAML_FROM_A_PAD, "--language", "fr")
+
+    tract = Tract.objects.get()
+    version = tract.versions.get()
+    assert version.title == "Précaires sous plateforme : la fin du guichet ?"  # no quotes kept
+    assert version.subtitle == "Ce que l'algorithme ne voit pas"
+    assert version.contact == "Permanence le mardi, Bourse du travail"
+    assert str(tract.date) == "2026-11-03"
+    assert sorted(t.name for t in tract.themes.all()) == ["Algorithmes", "Contrôle : social"]
+    assert '"' not in version.search_text.split()[0]
+    assert lines[-1] == "/fr/tracts/precaires-sous-plateforme-la-fin-du-guichet/"
+
+
+def test_lenient_lines_still_work_where_yaml_would_refuse_them(tmp_path):
+    text = "---\ntitle: Non\nsubtitle: Contrôle : non ! Et: encore\ndate: 2026-10-05T09:30:00\n---\n\nTexte.\n"
+    run_import(tmp_path, text, "--language", "fr")
+
+    version = TractVersion.objects.get()
+    assert version.subtitle == "Contrôle : non ! Et: encore"
+    assert str(version.tract.date) == "2026-10-05"
+
+
+def test_yaml_title_read_as_a_boolean_keeps_its_word(tmp_path):
+    run_import(tmp_path, "---\ntitle: yes\ndate: 2026-10-05\n---\n\nTexte.\n", "--language", "fr")
+    assert TractVersion.objects.get().title == "yes"
+
+
+@pytest.mark.parametrize(
+    "front, message",
+    [
+        ("title:\n  - Un\n  - Deux\n", "must be one value, not a list"),
+        ("title: Un\nsubtitle:\n  key: value\n", "must be text, not a group of keys"),
+        ('title: "Un"\nlayout: post\n', "Unknown front matter key “layout”"),
+    ],
+)
+def test_yaml_front_matter_of_the_wrong_shape_is_refused(tmp_path, front, message):
+    with pytest.raises(CommandError, match=message):
+        run_import(tmp_path, f"---\n{front}---\n\nTexte.\n", "--language", "fr")
+    assert not Tract.objects.exists()
+
+
+def test_an_overflowing_import_warns_before_the_path(tmp_path):
+    long_text = "\n\n".join(
+        f"Paragraphe {n} : un algorithme note les allocataires et décide qui sera contrôlé, sans dire pourquoi."
+        for n in range(250)
+    )
+    path = tmp_path / "long.md"
+    path.write_text(f"# Beaucoup trop long\n\n{long_text}\n", encoding="utf-8")
+    out, err = StringIO(), StringIO()
+    call_command("import_tract", str(path), "--language", "fr", stdout=out, stderr=err)
+
+    assert out.getvalue().strip().splitlines()[-1] == "/fr/tracts/beaucoup-trop-long/"
+    assert "pages in A5" in err.getvalue()
+
+
+def test_a_short_import_gives_no_warning(tmp_path):
+    path = tmp_path / "short.md"
+    path.write_text(GOOD, encoding="utf-8")
+    err = StringIO()
+    call_command("import_tract", str(path), "--language", "fr", stdout=StringIO(), stderr=err)
+    assert err.getvalue() == ""

@@ -1,5 +1,7 @@
 """Tracts: one leaflet, one version per language."""
 
+import uuid
+
 from django.core.files.storage import default_storage
 from django.db import models
 from django.db.models.signals import post_save
@@ -32,6 +34,14 @@ class TractQuerySet(PublicationQuerySet):
         return self.prefetch_related(models.Prefetch("versions", queryset=versions), "themes").newest_first()
 
 
+def archived_pdf_upload_to(instance: "Tract", filename: str) -> str:
+    return f"archive/{instance.slug}-{uuid.uuid4().hex[:8]}.pdf"
+
+
+def archived_preview_upload_to(instance: "Tract", filename: str) -> str:
+    return f"archive/previews/{instance.slug}-{uuid.uuid4().hex[:8]}.webp"
+
+
 class Tract(Publication):
     legal_footer = models.TextField(
         _("legal footer"),
@@ -44,6 +54,19 @@ class Tract(Publication):
         help_text=_("A small QR code on the printed tract leads to its page on the site."),
     )
 
+    # A tract printed before this site: its PDF is served as it is, never re-rendered.
+    archived_pdf = models.FileField(
+        _("archived PDF"),
+        upload_to=archived_pdf_upload_to,
+        max_length=200,
+        blank=True,
+        help_text=_("The tract as it was printed. Served as it is instead of the PDFs the site renders."),
+    )
+    archived_pdf_checksum = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    archived_pdf_preview = models.FileField(
+        upload_to=archived_preview_upload_to, max_length=200, blank=True, editable=False
+    )
+
     objects = TractQuerySet.as_manager()
 
     class Meta(Publication.Meta):
@@ -53,6 +76,9 @@ class Tract(Publication):
 
     def get_absolute_url(self) -> str:
         return reverse("tracts:detail", kwargs={"slug": self.slug})
+
+    def get_archived_pdf_url(self) -> str:
+        return reverse("tracts:archived_pdf", kwargs={"slug": self.slug})
 
     def get_legal_footer(self, site_settings: SiteSettings | None = None) -> str:
         return self.legal_footer or (site_settings or SiteSettings.load()).legal_footer

@@ -4,7 +4,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
@@ -242,3 +242,19 @@ def stored_pdf_owner(stem: str) -> PDFOwner | None:
             ensure_stored=lambda v=version, s=verso: ensure_tract_pdf(v, print_format, s),
         )
     return None
+
+
+def archived_pdf(request: HttpRequest, slug: str) -> HttpResponse:
+    """The PDF of a tract printed before this site, byte for byte as it was imported."""
+    tract = get_object_or_404(Tract.objects.published(), slug=slug)
+    if not tract.archived_pdf:
+        raise NotFoundForVisitor(_("This tract has no archived PDF."))
+    etag = f'"{tract.archived_pdf_checksum}"'
+    if tract.archived_pdf_checksum and etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponseNotModified()
+    else:
+        response = FileResponse(tract.archived_pdf.open("rb"), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{tract.slug}.pdf"'
+    response["ETag"] = etag
+    response["Cache-Control"] = "public, max-age=3600"
+    return response

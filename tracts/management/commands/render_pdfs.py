@@ -1,7 +1,6 @@
-import sys
-
 from django.core.management.base import BaseCommand, CommandParser
 
+from collectif.management.progress import ProgressBar
 from collectif.models import PDFRenderFailure
 from collectif.pdf import RenderFailed
 from tracts.models import Tract
@@ -27,22 +26,14 @@ class Command(BaseCommand):
         ]
         PDFRenderFailure.objects.all().delete()
         failed = []
+        progress = ProgressBar(self.stdout, len(jobs))
         for done, (version, print_format) in enumerate(jobs, start=1):
             label = f"{version.tract.slug} {version.language} {print_format.name}"
             try:
                 ensure_tract_pdf(version, print_format)
             except RenderFailed as failure:
                 failed.append(f"{label}: {failure.message}")
-            self._progress(done, len(jobs), label)
+            progress.step(done, label)
         self.stdout.write(f"{len(jobs) - len(failed)} PDFs ready.")
         for line in failed:
             self.stderr.write(f"Failed to render {line}")
-
-    def _progress(self, done: int, total: int, label: str) -> None:
-        width = 30
-        filled = width * done // total
-        line = f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {label[:40]:<40}"
-        # Redraw one line on a terminal; one line per PDF in a log.
-        self.stdout.write(line if sys.stdout.isatty() else line.strip(), ending="" if sys.stdout.isatty() else "\n")
-        if done == total and sys.stdout.isatty():
-            self.stdout.write("")

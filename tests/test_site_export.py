@@ -1,0 +1,172 @@
+import hashlib
+import io
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from articles.models import Article, Author
+from collectif.models import Image, OldAddress, Theme
+from collectif.search import plain_text
+from tests.test_import_wordpress import EXPORT, tract_pdf, uploads  # noqa: F401 (fixtures)
+from tracts.models import Tract
+from website.models import Page
+
+pytestmark = pytest.mark.django_db
+
+
+def snapshot() -> dict:
+    """Everything a round trip must keep, in comparable form."""
+
+    def versions(publication, *fields: str) -> dict:
+        return {
+            v.language: (
+                v.title,
+                *(" ".join(plain_text(re.sub("<[^>]+>", " ", getattr(v, f))).split()) for f in fields),
+            )
+            for v in publication.versions.all()
+        }
+
+    def common(publication) -> tuple:
+        dated = publication.date is not None
+        return (
+            publication.status,
+            publication.date,
+            publication.published_at,
+            publication.original_language,
+            sorted(t.name for t in publication.themes.all()) if dated else [],
+            sorted(path for v in publication.versions.all() for path in OldAddress.paths_of(v)),
+        )
+
+    def archived(tract: Tract) -> str:
+        return hashlib.sha256(tract.archived_pdf.read()).hexdigest() if tract.archived_pdf else ""
+
+    return {
+        "tracts": {
+            t.slug: (*common(t), versions(t, "subtitle", "body", "contact"), archived(t), t.legal_footer)
+            for t in Tract.objects.all()
+        },
+        "articles": {
+            a.slug: (
+                *common(a),
+                versions(a, "standfirst", "body", "notes", "excerpt"),
+                sorted(x.name for x in a.authors.all()),
+                a.cover_image.alt_text if a.cover_image else "",
+                a.updated_on,
+            )
+            for a in Article.objects.all()
+        },
+        "pages": {p.slug: (*common(p), versions(p, "summary", "body"), p.in_footer) for p in Page.objects.all()},
+        "themes": sorted((t.name, t.slug, tuple(sorted(t.translated_names.items()))) for t in Theme.objects.all()),
+        "authors": sorted(Author.objects.values_list("name", "slug", "is_organisation")),
+        "pictures": sorted((i.alt_text, i.caption, i.width, i.height) for i in Image.objects.all()),
+        "redirects": sorted((a.path, a.target_url()) for a in OldAddress.objects.all()),
+    }
+
+
+@pytest.fixture
+def site(tmp_path, uploads, make_tract, make_article):  # noqa: F811
+    call_command(
+        "import_wordpress",
+        str(EXPORT),
+        "--uploads",
+        str(uploads),
+        "--tracts-category",
+        "tracts",
+        "--report",
+        str(tmp_path / "r.txt"),
+        stdout=io.StringIO(),
+    )
+    make_tract(
+        "bilingue",
+        {"fr": {"title": "Guichets", "subtitle": "Ouvrez", "contact": "Le mardi"}, "ar": {"title": "الشبابيك"}},
+        themes=["Algorithmes"],
+        legal_footer="Imprimé par nos soins",
+    )
+    make_tract("scan-sans-texte", {"fr": {"title": "Un tract scanné", "body": ""}})
+    make_article(
+        "avec-notes",
+        {
+            "fr": {
+                "title": "Avec des notes",
+                "standfirst": "Le chapeau.",
+                "body": "<p>Un score[^1] et un <u>mot</u> souligné.</p><blockquote><p>Une phrase.</p>"
+                "<p>— Une source</p></blockquote><ul><li>un</li><li>deux</li></ul>",
+                "notes": '<ol><li>La note, avec <a href="https://example.org/">un lien</a>.</li></ol>',
+                "excerpt": "Un extrait écrit.",
+            }
+        },
+        authors=["Commission enquête"],
+    )
+    theme = Theme.objects.get(name="Algorithmes")
+    theme.translated_names = {"ar": "الخوارزميات"}
+    theme.save()
+    OldAddress.objects.create(path="/agenda/", new_path="/fr/pages/a-propos/")
+
+
+def test_export_writes_readable_markdown_with_pictures_and_pdfs(site, tmp_path):
+    out = io.StringIO()
+    call_command("export_site", str(tmp_path / "site"), stdout=out)
+    folder = tmp_path / "site"
+
+    assert out.getvalue().startswith("3 tracts, 6 articles, 1 pages")
+    text = (folder / "articles" / "controle-algorithmique" / "fr.md").read_text(encoding="utf-8")
+    front = yaml.safe_load(text.split("---\n")[1])
+    assert front["title"] == "Contrôle algorithmique : ce que la caisse ne dit pas"
+    assert front["themes"] == ["Algorithmes", "CAF"]
+    assert front["status"] == "published"
+    assert "/2023/05/controle-algorithmique" in front["old_addresses"]
+    assert "Premier paragraphe  \navec un saut de ligne." in text
+    assert "](" in text and '"La banderole du 12 mai")' in text
+    picture = text.split("![Une banderole devant la caisse](")[1].split(" ")[0]
+    assert (folder / "articles" / "controle-algorithmique" / picture).is_file()
+    assert (folder / "tracts" / "tract-stop-au-controle" / "archive.pdf").is_file()
+    notes = (folder / "articles" / "avec-notes" / "fr.md").read_text(encoding="utf-8")
+    assert "Un score[^1] et un <u>mot</u> souligné." in notes
+    assert "[^1]: La note, avec [un lien](https://example.org/)." in notes
+    assert (folder / "articles" / "controle-algorithmique" / "ar.md").is_file()
+
+
+def test_export_then_import_into_an_empty_database_gives_the_same_site(site, tmp_path):
+    before = snapshot()
+    call_command("export_site", str(tmp_path / "site"), stdout=io.StringIO())
+    for model in (Tract, Article, Page, Theme, Author, Image, OldAddress):
+        model.objects.all().delete()
+    assert not Tract.objects.exists()
+
+    out = io.StringIO()
+    call_command("import_site", str(tmp_path / "site"), stdout=out)
+
+    after = snapshot()
+    for key in before:
+        if key == "articles":
+            for slug in before[key]:
+                assert after[key][slug] == before[key][slug], slug
+        assert after[key] == before[key], key
+    assert out.getvalue().startswith("3 tracts, 6 articles, 1 pages (12 language versions)")
+
+
+def test_import_site_twice_updates_rather_than_duplicates(site, tmp_path):
+    call_command("export_site", str(tmp_path / "site"), stdout=io.StringIO())
+    before = snapshot()
+    call_command("import_site", str(tmp_path / "site"), stdout=io.StringIO())
+    pictures = Image.objects.count()
+    call_command("import_site", str(tmp_path / "site"), stdout=io.StringIO())
+    after = snapshot()
+    assert after["articles"] == before["articles"] and after["tracts"] == before["tracts"]
+    assert Article.objects.count() == len(before["articles"])
+    assert Image.objects.count() == pictures  # the exported copies are recognised the second time
+
+
+def test_import_site_refuses_a_missing_folder_or_a_bad_file(tmp_path):
+    with pytest.raises(CommandError, match="no such folder"):
+        call_command("import_site", str(tmp_path / "absent"))
+    bad = tmp_path / "bad" / "tracts" / "x"
+    bad.mkdir(parents=True)
+    (bad / "fr.md").write_text("---\ntitle: [unclosed\n---\n\nTexte.\n", encoding="utf-8")
+    with pytest.raises(CommandError, match=r"fr\.md"):
+        call_command("import_site", str(Path(tmp_path / "bad")))
+    assert not Tract.objects.exists()

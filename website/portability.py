@@ -1,0 +1,323 @@
+"""The whole site as readable files, and back.
+
+`export_site` writes every tract, article and page as Markdown with YAML
+front matter (one file per language version), their pictures and archived
+PDFs beside them, in the form the Markdown imports read; `import_site`
+reads such a folder back. A collective can leave, or keep a backup it can
+read, without us.
+
+    DIR/themes.yaml, authors.yaml, old-addresses.yaml
+    DIR/tracts/<slug>/<language>.md (+ archive.pdf)
+    DIR/articles/<slug>/<language>.md (+ its pictures)
+    DIR/pages/<slug>/<language>.md
+"""
+
+import datetime
+import hashlib
+import html
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from django.core.files.storage import default_storage
+from django.db import transaction
+from markdownify import MarkdownConverter
+
+from articles.importing import import_article
+from articles.models import Article, ArticleVersion, Author
+from collectif.html import is_own_media_url
+from collectif.markdown import MarkdownImportError, markdown_to_html, parse_date
+from collectif.models import Image, OldAddress, Theme
+from tracts.archive import store_archived_pdf
+from tracts.importing import import_tract
+from tracts.models import Tract, TractVersion
+from website.models import Page, PageVersion
+
+IMG = re.compile(r"<img\b[^>]*>", re.I)
+FIGURE = re.compile(r"<figure>\s*(<img\b[^>]*>)\s*(?:<figcaption>(.*?)</figcaption>)?\s*</figure>", re.S | re.I)
+SRC = re.compile(r'src="([^"]+)"')
+
+
+class _Converter(MarkdownConverter):
+    """Markdown for what Markdown has; underline, sub- and superscript kept as HTML (the imports accept it)."""
+
+    def convert_u(self, el, text, parent_tags):
+        return f"<u>{text}</u>"
+
+    def convert_sub(self, el, text, parent_tags):
+        return f"<sub>{text}</sub>"
+
+    def convert_sup(self, el, text, parent_tags):
+        return f"<sup>{text}</sup>"
+
+
+def html_to_markdown(body: str) -> str:
+    # A figure becomes ![description](picture "caption"), as the article import reads it.
+    body = FIGURE.sub(lambda m: _with_title(m[1], m[2] or ""), body)
+    return _Converter(heading_style="ATX", bullets="-").convert(body).strip() + "\n"
+
+
+def _with_title(img: str, caption: str) -> str:
+    caption = html.unescape(re.sub(r"<[^>]+>", "", caption)).replace('"', "”")
+    return f'<p>{img[:-1].rstrip("/")} title="{html.escape(caption)}"></p>' if caption else f"<p>{img}</p>"
+
+
+def _front_matter(metadata: dict) -> str:
+    data = {key: value for key, value in metadata.items() if value not in ("", None, [])}
+    return "---\n" + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000) + "---\n\n"
+
+
+@dataclass
+class ExportSummary:
+    counts: dict = field(default_factory=lambda: {"tracts": 0, "articles": 0, "pages": 0, "versions": 0, "files": 0})
+
+
+def export_site(folder: Path) -> ExportSummary:
+    summary = ExportSummary()
+    folder.mkdir(parents=True, exist_ok=True)
+    themes = [{"name": t.name, "slug": t.slug, "names": t.translated_names or None} for t in Theme.objects.all()]
+    _write_yaml(folder / "themes.yaml", [{k: v for k, v in t.items() if v} for t in themes])
+    authors = [
+        {"name": a.name, "slug": a.slug, "organisation": a.is_organisation or None, "description": a.description}
+        for a in Author.objects.all()
+    ]
+    _write_yaml(folder / "authors.yaml", [{k: v for k, v in a.items() if v} for a in authors])
+    others = []
+    for address in OldAddress.objects.filter(object_id__isnull=True):
+        others.append({"path": address.path, "new_path": address.new_path})
+    for address in OldAddress.objects.filter(content_type__model="theme"):
+        if address.target is not None:
+            others.append({"path": address.path, "theme": address.target.slug, "language": address.language})
+    _write_yaml(folder / "old-addresses.yaml", others)
+
+    for tract in Tract.objects.with_versions().prefetch_related("themes").order_by("pk"):
+        target = folder / "tracts" / tract.slug
+        target.mkdir(parents=True, exist_ok=True)
+        archived = ""
+        if tract.archived_pdf:
+            with tract.archived_pdf.open("rb") as source, (target / "archive.pdf").open("wb") as copy:
+                shutil.copyfileobj(source, copy)
+            archived, summary.counts["files"] = "archive.pdf", summary.counts["files"] + 1
+        for version in tract.all_versions():
+            metadata = _publication_metadata(tract, version) | {
+                "subtitle": version.subtitle,
+                "contact": version.contact,
+                "footer": tract.legal_footer,
+                "qr_code": tract.show_qr_code or None,
+                "archived_pdf": archived,
+            }
+            _write_version(target, version, metadata, version.body, summary)
+        summary.counts["tracts"] += 1
+
+    for article in Article.objects.with_versions().prefetch_related("authors").order_by("pk"):
+        target = folder / "articles" / article.slug
+        target.mkdir(parents=True, exist_ok=True)
+        cover = _copy_picture(article.cover_image.file.name, target, summary) if article.cover_image else ""
+        for version in article.all_versions():
+            body = _copy_pictures(version.body, target, summary)
+            notes = re.findall(r"<li>(.*?)</li>", version.notes, re.S)
+            footnotes = "".join(
+                f"\n[^{number}]: {' '.join(html_to_markdown(note).split())}" for number, note in enumerate(notes, 1)
+            )
+            metadata = _publication_metadata(article, version) | {
+                "subtitle": version.standfirst,
+                "updated": article.updated_on.isoformat() if article.updated_on else "",
+                "authors": [author.name for author in article.authors.all()],
+                "excerpt": version.excerpt,
+                "cover": cover,
+                "cover_description": article.cover_image.alt_text if article.cover_image else "",
+                "cover_caption": article.cover_image.caption if article.cover_image else "",
+            }
+            _write_version(target, version, metadata, body, summary, footnotes)
+        summary.counts["articles"] += 1
+
+    for page in Page.objects.with_versions().order_by("pk"):
+        target = folder / "pages" / page.slug
+        target.mkdir(parents=True, exist_ok=True)
+        for version in page.all_versions():
+            metadata = _publication_metadata(page, version) | {
+                "summary": version.summary,
+                "in_footer": page.in_footer,
+                "position": page.position,
+            }
+            _write_version(target, version, metadata, version.body, summary)
+        summary.counts["pages"] += 1
+    return summary
+
+
+def _publication_metadata(publication, version) -> dict:
+    dated = publication.date is not None  # pages have no date nor themes
+    return {
+        "title": version.title,
+        "date": publication.date.isoformat() if dated else "",
+        "status": publication.status,
+        "published_at": publication.published_at.isoformat(),
+        "original_language": publication.original_language,
+        "themes": [theme.name for theme in publication.themes.all()] if dated else [],
+        "old_addresses": sorted(OldAddress.paths_of(version)),
+    }
+
+
+def _write_version(target: Path, version, metadata: dict, body: str, summary: ExportSummary, tail: str = "") -> None:
+    text = _front_matter(metadata) + html_to_markdown(body) + tail
+    (target / f"{version.language}.md").write_text(text.rstrip() + "\n", encoding="utf-8")
+    summary.counts["versions"] += 1
+
+
+def _copy_picture(name: str, target: Path, summary: ExportSummary) -> str:
+    local = Path(name).name
+    if not (target / local).exists():
+        with default_storage.open(name, "rb") as source, (target / local).open("wb") as copy:
+            shutil.copyfileobj(source, copy)
+        summary.counts["files"] += 1
+    return local
+
+
+def _copy_pictures(body: str, target: Path, summary: ExportSummary) -> str:
+    """Copy the body's pictures beside the file; their addresses become the copies' names."""
+
+    def local(match: re.Match) -> str:
+        src = html.unescape(match[1])
+        if not is_own_media_url(src):
+            return match[0]
+        name = src.removeprefix(default_storage.base_url)
+        return f'src="{_copy_picture(name, target, summary)}"' if default_storage.exists(name) else match[0]
+
+    return SRC.sub(local, body)
+
+
+def _write_yaml(path: Path, data) -> None:
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000), encoding="utf-8")
+
+
+# Reading back -------------------------------------------------------------------
+
+# Keys the Markdown imports read; the others are applied here.
+TRACT_KEYS = {"title", "subtitle", "date", "themes", "contact", "footer"}
+ARTICLE_KEYS = {"title", "subtitle", "date", "updated", "authors", "themes"}
+
+
+class SiteImportError(ValueError):
+    pass
+
+
+def import_site(folder: Path) -> dict[str, int]:
+    """Read a folder `export_site` wrote; publications already here (same slug) are updated."""
+    if not folder.is_dir():
+        raise SiteImportError(f"{folder}: no such folder.")
+    counts = {"tracts": 0, "articles": 0, "pages": 0, "versions": 0}
+    with transaction.atomic():
+        for entry in _read_yaml(folder / "themes.yaml"):
+            theme = Theme.objects.filter(slug=entry["slug"]).first() or Theme(slug=entry["slug"])
+            theme.name, theme.translated_names = entry["name"], entry.get("names") or {}
+            theme.save()
+        for entry in _read_yaml(folder / "authors.yaml"):
+            author = Author.objects.filter(slug=entry["slug"]).first() or Author(slug=entry["slug"])
+            author.name, author.is_organisation = entry["name"], bool(entry.get("organisation"))
+            author.description = entry.get("description", "")
+            author.save()
+        for kind, reader in (("tracts", _import_tract), ("articles", _import_article), ("pages", _import_page)):
+            for target in sorted(p for p in (folder / kind).glob("*") if p.is_dir()):
+                for file in sorted(target.glob("*.md")):
+                    try:
+                        reader(target, file)
+                    except MarkdownImportError as error:
+                        raise SiteImportError(f"{file}: {error}")
+                    counts["versions"] += 1
+                counts[kind] += 1
+        for entry in _read_yaml(folder / "old-addresses.yaml"):
+            if entry.get("theme"):
+                theme = Theme.objects.filter(slug=entry["theme"]).first()
+                if theme:
+                    OldAddress.remember([entry["path"]], theme, entry.get("language", ""))
+            elif entry.get("new_path"):
+                OldAddress.objects.update_or_create(path=entry["path"], defaults={"new_path": entry["new_path"]})
+    return counts
+
+
+def _read_yaml(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    except yaml.YAMLError as error:
+        raise SiteImportError(f"{path}: not valid YAML ({str(error).splitlines()[0]})")
+
+
+def _split(file: Path) -> tuple[dict, str]:
+    text = file.read_text(encoding="utf-8")
+    _start, _dashes, rest = text.partition("---\n")
+    front, _dashes, body = rest.partition("\n---\n")
+    try:
+        metadata = yaml.safe_load(front) or {}
+    except yaml.YAMLError as error:
+        raise MarkdownImportError(f"front matter is not valid YAML ({str(error).splitlines()[0]})")
+    return metadata, body
+
+
+def _markdown_file(metadata: dict, keys: set[str], body: str) -> str:
+    kept = {key: value for key, value in metadata.items() if key in keys}
+    return _front_matter(kept) + body
+
+
+def _apply_publication(publication, version, metadata: dict) -> None:
+    publication.status = metadata.get("status", publication.status)
+    if metadata.get("published_at"):
+        publication.published_at = datetime.datetime.fromisoformat(str(metadata["published_at"]))
+    if metadata.get("date") and publication.date is not None:
+        publication.date = parse_date(str(metadata["date"]))
+    publication.original_language = metadata.get("original_language", publication.original_language)
+    publication.save()
+    OldAddress.remember(metadata.get("old_addresses") or [], version, version.language)
+
+
+def _import_tract(target: Path, file: Path) -> None:
+    metadata, body = _split(file)
+    if body.strip():
+        version = import_tract(_markdown_file(metadata, TRACT_KEYS, body), file.stem, slug=target.name)
+    else:  # a scanned tract: its archived PDF is all there is
+        tract = Tract.objects.filter(slug=target.name).first() or Tract.objects.create(slug=target.name)
+        version = tract.versions.filter(language=file.stem).first() or TractVersion(tract=tract, language=file.stem)
+        version.title = str(metadata.get("title") or target.name)
+        version.save()
+        tract.themes.add(*Theme.from_names([str(name) for name in metadata.get("themes") or []]))
+    tract = version.tract
+    tract.show_qr_code = bool(metadata.get("qr_code"))
+    archived = target / str(metadata.get("archived_pdf") or "archive.pdf")
+    if metadata.get("archived_pdf") and archived.is_file():
+        data = archived.read_bytes()
+        if tract.archived_pdf_checksum != hashlib.sha256(data).hexdigest():
+            store_archived_pdf(tract, data)
+    _apply_publication(tract, version, metadata)
+
+
+def _import_article(target: Path, file: Path) -> None:
+    metadata, body = _split(file)
+    version = import_article(_markdown_file(metadata, ARTICLE_KEYS, body), file.stem, slug=target.name, folder=target)
+    article = version.article
+    if metadata.get("excerpt"):
+        ArticleVersion.objects.filter(pk=version.pk).update(excerpt=metadata["excerpt"])
+    if metadata.get("cover") and (target / metadata["cover"]).is_file():
+        with (target / metadata["cover"]).open("rb") as handle:
+            description = metadata.get("cover_description") or version.title
+            caption = str(metadata.get("cover_caption") or "")
+            article.cover_image, _created = Image.from_file(handle, metadata["cover"], description, caption)
+    _apply_publication(article, version, metadata)
+
+
+def _import_page(target: Path, file: Path) -> None:
+    metadata, body = _split(file)
+    page = Page.objects.filter(slug=target.name).first() or Page(slug=target.name)
+    page.in_footer = bool(metadata.get("in_footer", True))
+    page.position = int(metadata.get("position") or 0)
+    page.save()
+    version = PageVersion.objects.filter(page=page, language=file.stem).first() or PageVersion(
+        page=page, language=file.stem
+    )
+    version.title = str(metadata.get("title") or target.name)
+    version.summary = str(metadata.get("summary") or "")
+    version.body = markdown_to_html(body)
+    version.save()
+    _apply_publication(page, version, metadata)
