@@ -57,7 +57,7 @@ class ArticleAdmin(TranslationStatusAdminMixin, CompareVersionAdmin, PreviewAdmi
     unsaved_message = _("Save the article to preview it.")
     preview_pdf_route = "<int:pk>/preview/<str:language>/article.pdf"
 
-    def preview_pdf_etag(self, article: Article, version: ArticleVersion) -> str:
+    def preview_pdf_fingerprint(self, article: Article, version: ArticleVersion) -> str:
         return current_fingerprint(version)
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:

@@ -112,8 +112,8 @@ class ImageAdmin(admin.ModelAdmin):
 class PDFRenderFailureAdmin(admin.ModelAdmin):
     """PDFs that failed to render, and why; deleting a record lets the next request try again."""
 
-    list_display = ["etag", "message", "failed_at"]
-    readonly_fields = ["etag", "reason", "detail", "failed_at"]
+    list_display = ["fingerprint", "message", "failed_at"]
+    readonly_fields = ["fingerprint", "reason", "detail", "failed_at"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

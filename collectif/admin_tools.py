@@ -180,7 +180,7 @@ class PreviewAdmin(PublicationAdmin):
             ),
         ) or format_html("{}", "—")
 
-    def preview_pdf_etag(self, publication, version) -> str:
+    def preview_pdf_fingerprint(self, publication, version) -> str:
         """The fingerprint of the PDF a version's preview link leads to ("" to say nothing of it)."""
         return ""
 
@@ -189,13 +189,20 @@ class PreviewAdmin(PublicationAdmin):
         """The versions whose PDF failed to render, and why (for the change page: one query)."""
         if not publication.pk or not PDFRenderFailure.objects.exists():  # usually none: no plan needed
             return format_html("{}", "—")
-        etags = {self.preview_pdf_etag(publication, version): version for version in publication.all_versions()}
-        failures = PDFRenderFailure.objects.filter(etag__in=[etag for etag in etags if etag])
+        fingerprints = {
+            self.preview_pdf_fingerprint(publication, version): version for version in publication.all_versions()
+        }
+        failures = PDFRenderFailure.objects.filter(
+            fingerprint__in=[fingerprint for fingerprint in fingerprints if fingerprint]
+        )
         return format_html_join(
             "",
             '<p class="errornote">{}: {}</p>',
             (
-                (etags[failure.etag].language, _("this PDF failed to render: %(reason)s") % {"reason": failure.message})
+                (
+                    fingerprints[failure.fingerprint].language,
+                    _("this PDF failed to render: %(reason)s") % {"reason": failure.message},
+                )
                 for failure in failures
             ),
         ) or format_html("{}", "—")

@@ -271,7 +271,7 @@ class PDFRenderFailure(models.Model):
     a changed text has a new fingerprint, hence a new try.
     """
 
-    etag = models.CharField(max_length=40, unique=True)
+    fingerprint = models.CharField(max_length=40, unique=True)
     reason = models.CharField(max_length=20)
     detail = models.CharField(max_length=200, blank=True)
     failed_at = models.DateTimeField()
@@ -281,7 +281,7 @@ class PDFRenderFailure(models.Model):
         verbose_name_plural = _("failed PDF renders")
 
     def __str__(self) -> str:
-        return f"{self.etag}: {self.reason}"
+        return f"{self.fingerprint}: {self.reason}"
 
     @property
     def message(self) -> str:

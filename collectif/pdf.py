@@ -403,14 +403,14 @@ def stored_pdf(name: str, render: Callable[[], bytes]) -> bool:
     with render_lock(name):
         if default_storage.exists(name):
             return False
-        etag = Path(name).stem
-        failure = recent_failure(etag)
+        fingerprint = Path(name).stem
+        failure = recent_failure(fingerprint)
         if failure is not None:
             raise RenderFailed(failure.reason, failure.detail)
         try:
             content = render_in_child(render)
         except RenderFailed as error:
-            _record_failure(etag, error)
+            _record_failure(fingerprint, error)
             raise
         _save_atomically(name, content)
         return True
@@ -509,20 +509,21 @@ def failure_message(reason: str, detail: str = "") -> str:
     return _("the renderer gave up (%(detail)s)") % {"detail": detail or "?"}
 
 
-def recent_failure(etag: str):
+def recent_failure(fingerprint: str):
     """The record of this PDF's failed render, unless it is old enough to try again."""
     from collectif.models import PDFRenderFailure
 
     since = timezone.now() - timedelta(seconds=settings.PDF_RENDER_RETRY_AFTER)
-    return PDFRenderFailure.objects.filter(etag=etag, failed_at__gte=since).first()
+    return PDFRenderFailure.objects.filter(fingerprint=fingerprint, failed_at__gte=since).first()
 
 
-def _record_failure(etag: str, error: RenderFailed) -> None:
+def _record_failure(fingerprint: str, error: RenderFailed) -> None:
     from collectif.models import PDFRenderFailure
 
-    logger.warning("PDF %s failed to render: %s", etag, error)
+    logger.warning("PDF %s failed to render: %s", fingerprint, error)
     PDFRenderFailure.objects.update_or_create(
-        etag=etag, defaults={"reason": error.reason, "detail": error.detail[:200], "failed_at": timezone.now()}
+        fingerprint=fingerprint,
+        defaults={"reason": error.reason, "detail": error.detail[:200], "failed_at": timezone.now()},
     )
 
 

@@ -98,7 +98,7 @@ def test_a_render_that_eats_memory_fails_in_its_child_and_is_recorded(settings):
     with pytest.raises(pdf.RenderFailed) as failed:
         pdf.stored_pdf(pdf.storage_name("a" * 20), greedy)
     assert failed.value.reason == pdf.RenderFailed.MEMORY
-    record = PDFRenderFailure.objects.get(etag="a" * 20)
+    record = PDFRenderFailure.objects.get(fingerprint="a" * 20)
     with translation.override("en"):
         assert record.reason == "memory" and "200 MB" in record.message
 
@@ -125,7 +125,7 @@ def test_a_recursion_error_in_the_renderer_is_a_recorded_failure():
 def test_a_failure_is_not_retried_by_every_request_but_later_and_by_render_pdfs(settings, monkeypatch, make_tract):
     tract = make_tract("echec")
     plan = tract_pdf_plan(tract.all_versions()[0], PRINT_FORMATS["a5"])
-    PDFRenderFailure.objects.create(etag=plan.etag, reason="time", failed_at=timezone.now())
+    PDFRenderFailure.objects.create(fingerprint=plan.fingerprint, reason="time", failed_at=timezone.now())
     renders = []
     real_render = pdf.render_in_child
     monkeypatch.setattr(pdf, "render_in_child", lambda render: renders.append(1) or real_render(render))
@@ -142,7 +142,7 @@ def test_a_failure_is_not_retried_by_every_request_but_later_and_by_render_pdfs(
     assert pdf.ensure_stored(plan) is True
     assert renders == [1]
 
-    PDFRenderFailure.objects.create(etag="c" * 20, reason="crash", failed_at=timezone.now())
+    PDFRenderFailure.objects.create(fingerprint="c" * 20, reason="crash", failed_at=timezone.now())
     call_command("render_pdfs", stdout=None)
     assert not PDFRenderFailure.objects.exists()
 
@@ -168,7 +168,7 @@ def test_hostile_stored_text_gives_a_clean_page_and_the_server_keeps_answering(c
 def test_admin_shows_why_a_pdf_failed(admin_client, make_tract):
     tract = make_tract("statut-echec")
     plan = tract_pdf_plan(tract.all_versions()[0], PRINT_FORMATS["a6"])
-    PDFRenderFailure.objects.create(etag=plan.etag, reason="memory", failed_at=timezone.now())
+    PDFRenderFailure.objects.create(fingerprint=plan.fingerprint, reason="memory", failed_at=timezone.now())
     html = admin_client.get(
         reverse("admin:tracts_tract_change", args=[tract.pk]), headers={"Accept-Language": "en"}
     ).content.decode()
@@ -248,8 +248,8 @@ def test_the_article_admin_shows_why_a_pdf_failed(admin_client, make_article):
     from articles.printing import article_pdf_plan
 
     article = make_article("analyse-echec")
-    etag = article_pdf_plan(article.all_versions()[0]).etag
-    PDFRenderFailure.objects.create(etag=etag, reason="time", failed_at=timezone.now())
+    fingerprint = article_pdf_plan(article.all_versions()[0]).fingerprint
+    PDFRenderFailure.objects.create(fingerprint=fingerprint, reason="time", failed_at=timezone.now())
     html = admin_client.get(
         reverse("admin:articles_article_change", args=[article.pk]), headers={"Accept-Language": "en"}
     ).content.decode()

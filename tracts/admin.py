@@ -119,13 +119,16 @@ class TractAdmin(TranslationStatusAdminMixin, PreviewAdmin):
         """{(version id, format name): failure} for the tract's PDFs that failed to render."""
         if not PDFRenderFailure.objects.exists():  # usually none: then no plan is needed to look for them
             return {}
-        etags = {
+        fingerprints = {
             (version.pk, print_format.name): current_fingerprint(version, print_format)
             for version in tract.all_versions()
             for print_format in PRINT_FORMATS.values()
         }
-        found = {failure.etag: failure for failure in PDFRenderFailure.objects.filter(etag__in=etags.values())}
-        return {key: found[etag] for key, etag in etags.items() if etag in found}
+        found = {
+            failure.fingerprint: failure
+            for failure in PDFRenderFailure.objects.filter(fingerprint__in=fingerprints.values())
+        }
+        return {key: found[fingerprint] for key, fingerprint in fingerprints.items() if fingerprint in found}
 
     def pages(self, request: HttpRequest) -> JsonResponse:
         """How many pages the text being written takes in each format (the editor asks)."""

@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
             name='PDFRenderFailure',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('etag', models.CharField(max_length=40, unique=True)),
+                ('fingerprint', models.CharField(max_length=40, unique=True)),
                 ('reason', models.CharField(max_length=20)),
                 ('detail', models.CharField(blank=True, max_length=200)),
                 ('failed_at', models.DateTimeField()),
