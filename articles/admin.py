@@ -5,12 +5,12 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from reversion_compare.admin import CompareVersionAdmin
 
-from collectif.admin_tools import LanguageFilter, LanguageVersionInline, PreviewAdmin, YearFilter
-from collectif.translation_admin import TranslationInlineMixin, TranslationStatusAdminMixin
+from publishing.admin_tools import LanguageFilter, LanguageVersionInline, PreviewAdmin, YearFilter
+from publishing.tasks import schedule_pdf_renders
+from publishing.translation_admin import TranslationInlineMixin, TranslationStatusAdminMixin
 
 from .models import Article, ArticleVersion, Author, FurtherReading
 from .printing import current_fingerprint, ensure_article_pdf
-from .tasks import schedule_pdf_renders
 from .views import render_article_page
 
 

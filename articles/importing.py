@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
-from collectif.markdown import (
+from publishing.markdown import (
     MarkdownImportError,
     check_language,
     checked_length,
@@ -21,10 +21,10 @@ from collectif.markdown import (
     split_list,
     title_and_body,
 )
-from collectif.models import Image, ImageNotStored
+from publishing.models import Image, ImageNotStored
+from publishing.tasks import schedule_pdf_renders
 
 from .models import Article, ArticleVersion, Author
-from .tasks import schedule_pdf_renders
 
 FRONT_MATTER_KEYS = {"title", "subtitle", "date", "updated", "authors", "themes"}
 

@@ -2,6 +2,8 @@
 
 import math
 import re
+from collections.abc import Callable
+from functools import partial
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
@@ -14,12 +16,12 @@ from django.utils import translation
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from collectif.html import RichTextField, clean_article_text, clean_rich_text_fields
-from collectif.images import IMG_TAG
-from collectif.languages import slug_from_title
-from collectif.models import Image, SiteSettings
-from collectif.publishing import PrintedVersion, Publication, PublicationQuerySet, stale_pdf_token
-from collectif.search import plain_text
+from publishing.html import RichTextField, clean_article_text, clean_rich_text_fields
+from publishing.images import IMG_TAG
+from publishing.languages import slug_from_title
+from publishing.models import Image, SiteSettings
+from publishing.publications import PrintedVersion, Publication, PublicationQuerySet, stale_pdf_token
+from publishing.search import plain_text
 
 WORDS_PER_MINUTE = 220
 EXCERPT_WORDS = 40
@@ -97,6 +99,11 @@ class Article(Publication):
 
     def get_absolute_url(self) -> str:
         return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    def pdf_renders(self) -> list[Callable[[], object]]:
+        from .printing import ensure_article_pdf  # printing imports this module
+
+        return [partial(ensure_article_pdf, version) for version in self.all_versions()]
 
 
 class ArticleVersion(PrintedVersion):

@@ -13,8 +13,8 @@ from django.core.files.storage import default_storage
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from collectif.images import IMG_TAG, img_attributes
-from collectif.models import Image
+from publishing.images import IMG_TAG, img_attributes
+from publishing.models import Image
 
 NOTE_REFERENCE = re.compile(r"\[\^(\d{1,3})\]")
 NOTE_ITEM = re.compile(r"<li>(.*?)</li>|<p>(.*?)</p>", re.DOTALL)

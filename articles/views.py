@@ -2,20 +2,16 @@ import re
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
-from collectif import pdf as stored_pdfs
-from collectif.views import (
-    NotFoundForVisitor,
+from publishing.views import (
     PDFOwner,
-    preview_language_links,
+    publication_page_context,
+    redirect_to_current_pdf,
     redirect_to_original_pdf,
-    redirect_to_stored_pdf,
-    version_links,
 )
 
 from .models import Article, ArticleVersion
@@ -53,30 +49,24 @@ def render_article_page(
     page_url: Callable[[ArticleVersion], str] | None = None,
 ) -> HttpResponse:
     """The article's page; the admin's preview uses it with its own page and PDF links."""
+    context = publication_page_context(
+        request, article, missing=_("This article has no text yet."), preview=preview, page_url=page_url
+    )
+    version = context["version"]
     language = request.LANGUAGE_CODE
-    version = article.version_for(language)
-    if version is None:
-        raise NotFoundForVisitor(_("This article has no text yet."))
     body, notes = render_body(version.body, version.notes)
-    versions = article.all_versions()
-    extra = {"language_links": preview_language_links(versions, version.language, page_url)} if page_url else {}
     return render(
         request,
         "articles/detail.html",
-        extra
+        context
         | {
             "article": article,
-            "version": version,
             "body": body,
             "notes": notes,
-            "is_fallback": version.language != language,
-            "versions": versions,
-            "version_links": version_links(versions, page_url),
             "further_reading": [item.link(language) for item in article.further_reading.all()],
             "related_tracts": [(tract, tract.version_for(language)) for tract in article.related_tracts.all()],
             "pdf_url": pdf_url or version.get_pdf_url(),
             "share_image": share_image(request, article.cover_image) if article.cover_image else None,
-            "preview": preview,
         },
     )
 
@@ -100,10 +90,9 @@ def pdf(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect_to_original_pdf(
             request, article, lambda original: original.get_pdf_url(), missing=_("This article has no text yet.")
         )
-    fingerprint = current_fingerprint(version)
-    if not default_storage.exists(stored_pdfs.storage_name(fingerprint)):
-        fingerprint = ensure_article_pdf(version).fingerprint
-    return redirect_to_stored_pdf(fingerprint, article_pdf_filename(version))
+    return redirect_to_current_pdf(
+        current_fingerprint(version), article_pdf_filename(version), lambda: ensure_article_pdf(version)
+    )
 
 
 def stored_pdf_owner(stem: str) -> PDFOwner | None:

@@ -187,7 +187,7 @@ def uploads(tally: Tally, admin) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.test import override_settings
 
-    from collectif.models import Image
+    from publishing.models import Image
 
     def upload(kind: str, name: str, content: bytes) -> None:
         before = Image.objects.count()

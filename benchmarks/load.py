@@ -187,11 +187,11 @@ def new_tract(stack: Stack, slug: str, queue: bool = False) -> None:
     stack.manage(
         "shell",
         "-c",
-        "from tracts.models import Tract, TractVersion; from tracts.tasks import render_tract_pdfs; "
+        "from tracts.models import Tract, TractVersion; from publishing.tasks import render_pdfs; "
         f"t = Tract.objects.create(slug='{slug}', status='published'); "
         f"TractVersion.objects.create(tract=t, language='fr', title='{slug}', body='<p>Texte.</p>'); "
         f"TractVersion.objects.create(tract=t, language='en', title='{slug}', body='<p>Text.</p>'); "
-        + ("render_tract_pdfs.enqueue(t.pk)" if queue else ""),
+        + ("render_pdfs.enqueue('tracts.Tract', t.pk)" if queue else ""),
     )
 
 

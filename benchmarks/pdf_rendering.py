@@ -48,7 +48,7 @@ django.setup()
 from django.core.files.storage import default_storage  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
-from collectif import pdf  # noqa: E402
+from publishing import pdf  # noqa: E402
 from tracts.importing import import_tract  # noqa: E402
 from tracts.printing import (  # noqa: E402
     A5,

@@ -68,8 +68,8 @@ def populate(count: int) -> None:
     from django.utils import timezone
 
     from articles.models import Article, ArticleVersion, Author
-    from collectif.models import Theme
-    from collectif.search import rebuild_index
+    from publishing.models import Theme
+    from publishing.search import rebuild_index
     from tracts.models import Tract, TractVersion
 
     rng = random.Random(2026)

@@ -65,7 +65,8 @@ INSTALLED_APPS = [
     "reversion",
     "reversion_compare",
     "csp",
-    "collectif",
+    "publishing",
+    "accounts",
     "tracts",
     "articles",
     "website",
@@ -73,22 +74,22 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "collectif.security.PermissionsPolicyMiddleware",
+    "website.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "collectif.redirects.OldAddressMiddleware",
+    "publishing.redirects.OldAddressMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "collectif.security.LanguageNeutralMiddleware",
+    "website.middleware.LanguageNeutralMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "collectif.middleware.OddRequestsMiddleware",
+    "website.middleware.OddRequestsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "collectif.two_factor.StaffSecondFactorMiddleware",
+    "accounts.two_factor.StaffSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
-    "collectif.security.ContentSecurityPolicyMiddleware",
+    "website.middleware.ContentSecurityPolicyMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [
@@ -110,7 +111,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "collectif.context_processors.site",
+                "website.context_processors.site",
             ],
         },
     },
@@ -204,17 +205,17 @@ ADMIN_URL = os.environ.get("ADMIN_URL", "admin/").strip("/") + "/"
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
-AXES_USERNAME_CALLABLE = "collectif.security.login_username_digest"
-AXES_HANDLER = "collectif.security.PrivateAxesHandler"
+AXES_USERNAME_CALLABLE = "accounts.security.login_username_digest"
+AXES_HANDLER = "accounts.security.PrivateAxesHandler"
 AXES_VERBOSE = False  # log lines name the address and the hash, not the user agent
-# A password alone forgives no failure: collectif.two_factor resets the
+# A password alone forgives no failure: accounts.two_factor resets the
 # failures once both steps of a login have succeeded.
 AXES_RESET_ON_SUCCESS = False
 AXES_DISABLE_ACCESS_LOG = True
-AXES_CLIENT_IP_CALLABLE = "collectif.security.client_ip"
+AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 
-# Second factor for staff (collectif.two_factor): authenticator apps (TOTP),
+# Second factor for staff (accounts.two_factor): authenticator apps (TOTP),
 # recovery codes and passkeys, the latter only after the password.
 OTP_TOTP_ISSUER = os.environ.get("OTP_ISSUER", "collectif")
 OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
@@ -227,13 +228,13 @@ OTP_WEBAUTHN_RP_NAME = OTP_TOTP_ISSUER
 OTP_WEBAUTHN_ALLOWED_ORIGINS = [
     f"{_site.scheme}://{_site.netloc}" if OTP_WEBAUTHN_RP_ID != "localhost" else "http://localhost:8000"
 ]
-OTP_WEBAUTHN_HELPER_CLASS = "collectif.two_factor.SiteWebAuthnHelper"
-OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = "collectif.two_factor"
+OTP_WEBAUTHN_HELPER_CLASS = "accounts.two_factor.SiteWebAuthnHelper"
+OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = "accounts.two_factor"
 # Number of reverse proxies in front of gunicorn that append to X-Forwarded-For.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 # Content-Security-Policy: everything from our own origin, no inline script,
-# no plug-in, no framing (collectif.security relaxes styles for the admin).
+# no plug-in, no framing (accounts.security relaxes styles for the admin).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -256,7 +257,7 @@ SESSION_COOKIE_SAMESITE = "Strict"
 SESSION_COOKIE_AGE = 60 * 60 * 8  # one working day
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Strict"
-CSRF_FAILURE_VIEW = "collectif.views.csrf_failure"
+CSRF_FAILURE_VIEW = "website.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -285,7 +286,7 @@ if not DEBUG:
     # The preload list is an opt-in the collective decides on, not a default.
     SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
-# django-prose-editor: the editor can only produce what collectif.html keeps.
+# django-prose-editor: the editor can only produce what publishing.html keeps.
 DJANGO_PROSE_EDITOR_MENU_GROUPS = [
     {"group": "blockType -lists", "type": "dropdown", "minItems": 2},
     {"group": "lists"},
@@ -295,7 +296,7 @@ DJANGO_PROSE_EDITOR_MENU_GROUPS = [
     {"group": "history"},
 ]
 # Our own editor extensions (static/collectif/editor.js). Their HTML is
-# cleaned by collectif.html, not by the editor's allow-list, so they add no
+# cleaned by publishing.html, not by the editor's allow-list, so they add no
 # tag of their own to it.
 DJANGO_PROSE_EDITOR_EXTENSIONS = [
     {
@@ -315,7 +316,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
     "loggers": {
         # WeasyPrint warns about each CSS property it ignores; refused
-        # resources are logged by collectif.pdf itself.
+        # resources are logged by publishing.pdf itself.
         "weasyprint": {"level": "ERROR"},
     },
 }

@@ -7,7 +7,8 @@ from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 from django_otp_webauthn import views as passkey_views
 
-from collectif import editor, two_factor, views
+from accounts import two_factor
+from publishing import editor, views
 from website import views as website_views
 from website.sitemap import SITEMAPS
 
@@ -70,5 +71,5 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-handler404 = "collectif.views.page_not_found"
-handler500 = "collectif.views.server_error"
+handler404 = "website.views.page_not_found"
+handler500 = "website.views.server_error"

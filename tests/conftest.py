@@ -5,7 +5,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.utils import timezone
 
-from collectif.models import Theme
+from publishing.models import Theme
 from tests.helpers import jpeg_with_gps  # noqa: F401 (imported from here by older test files)
 from tracts.models import Tract, TractVersion
 

@@ -12,7 +12,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from collectif.security import client_ip
+from accounts.security import client_ip
 
 pytestmark = pytest.mark.django_db
 
@@ -81,28 +81,28 @@ def test_login_records_keep_no_user_agent_nor_clear_user_name(client, organiser,
     assert "SecretPhone" not in caplog.text and "organiser" not in caplog.text.lower()
 
 
+def failed_login_record(username: str, address: str, failures: int, hours_ago: float = 0) -> AccessAttempt:
+    """A record as django-axes keeps it (user name already a digest, no user agent)."""
+    record = AccessAttempt.objects.create(
+        username=username,
+        ip_address=address,
+        user_agent="",
+        failures_since_start=failures,
+        get_data="",
+        post_data="",
+        http_accept="",
+        path_info="/admin/login/",
+    )
+    if hours_ago:
+        AccessAttempt.objects.filter(pk=record.pk).update(
+            attempt_time=timezone.now() - datetime.timedelta(hours=hours_ago)
+        )
+    return record
+
+
 def test_records_past_their_cool_off_are_purged(organiser, settings):
-    old = AccessAttempt.objects.create(
-        username="a" * 32,
-        ip_address="203.0.113.7",
-        user_agent="",
-        failures_since_start=5,
-        get_data="",
-        post_data="",
-        http_accept="",
-        path_info="/admin/login/",
-    )
-    AccessAttempt.objects.filter(pk=old.pk).update(attempt_time=timezone.now() - datetime.timedelta(hours=2))
-    recent = AccessAttempt.objects.create(
-        username="b" * 32,
-        ip_address="203.0.113.8",
-        user_agent="",
-        failures_since_start=1,
-        get_data="",
-        post_data="",
-        http_accept="",
-        path_info="/admin/login/",
-    )
+    failed_login_record("a" * 32, "203.0.113.7", failures=5, hours_ago=2)
+    recent = failed_login_record("b" * 32, "203.0.113.8", failures=1)
     out = io.StringIO()
     call_command("purge_login_records", stdout=out)
     assert "1 expired login record(s) deleted." in out.getvalue()
@@ -132,7 +132,7 @@ def test_client_ip_trusts_only_our_proxies(settings, proxies, forwarded, remote,
 def test_the_purge_runs_again_every_hour_in_the_worker(settings):
     from django_tasks_db.models import DBTaskResult
 
-    from collectif.tasks import purge_login_records, schedule_login_purge
+    from accounts.tasks import purge_login_records, schedule_login_purge
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     call_command("purge_login_records", stdout=io.StringIO())

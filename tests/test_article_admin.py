@@ -8,7 +8,7 @@ from PIL import Image as PillowImage
 from reversion.models import Version
 
 from articles.models import Article
-from collectif.models import Image
+from publishing.models import Image
 from tests.helpers import jpeg_with_gps
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from django.core.files.base import ContentFile
 from articles.models import FurtherReading
 from articles.printing import ensure_article_pdf
 from articles.views import ARTICLES_PER_PAGE
-from collectif.models import Image
+from publishing.models import Image
 from tests.helpers import count_queries, jpeg_with_gps, read_pdf
 
 pytestmark = pytest.mark.django_db

@@ -403,7 +403,7 @@ def organiser_page(browser, demo, locale: str = "fr-FR"):
     from django.contrib.auth.models import Group
 
     # Browser tests empty the database after each test, the group too: make it again.
-    importlib.import_module("collectif.migrations.0005_organiser_group").create_organiser_group(apps, None)
+    importlib.import_module("publishing.migrations.0005_organiser_group").create_organiser_group(apps, None)
     user, _created = get_user_model().objects.get_or_create(username="militante", defaults={"is_staff": True})
     user.set_password("une-phrase-de-passe-longue")
     user.save()

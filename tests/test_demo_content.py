@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from articles.models import Article
-from collectif.models import Image
+from publishing.models import Image
 from tracts.models import Tract
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from collectif import checks
+from publishing import checks
 from tests.test_settings import manage
 
 ENV_FILE = Path(__file__).resolve().parent.parent / "deploy" / "collectif.env"
@@ -33,7 +33,7 @@ def test_deploy_check_passes_on_the_documented_environment_once_the_footer_is_se
     assert "collectif.W001" in before.stderr + before.stdout
 
     set_footer = (
-        "from collectif.models import SiteSettings; s = SiteSettings.load(); "
+        "from publishing.models import SiteSettings; s = SiteSettings.load(); "
         "s.issuer = 'Collectif Exemple, 1 rue Réelle, 69000 Lyon'; s.save()"
     )
     assert manage("shell", "-c", set_footer, **env).returncode == 0
@@ -76,7 +76,7 @@ def test_site_url_is_not_checked_on_a_laptop(settings):
 
 @pytest.mark.django_db
 def test_the_sample_legal_footer_is_a_warning():
-    from collectif.models import SiteSettings
+    from publishing.models import SiteSettings
 
     assert [message.id for message in checks.check_legal_footer(None)] == ["collectif.W001"]
     site_settings = SiteSettings.load()

@@ -1,6 +1,6 @@
 import pytest
 
-from collectif.html import clean_rich_text, is_own_media_url
+from publishing.html import clean_rich_text, is_own_media_url
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import translation
 from PIL import Image as PillowImage
 
-from collectif.images import MAX_PIXELS, check_image
-from collectif.models import Image, ImageNotStored
+from publishing.images import MAX_PIXELS, check_image
+from publishing.models import Image, ImageNotStored
 from tests.helpers import jpeg_with_gps
 
 pytestmark = pytest.mark.django_db
@@ -107,7 +107,7 @@ def test_decompression_bombs_are_refused_before_decoding():
 
 
 def test_oversized_files_are_refused(settings, monkeypatch):
-    monkeypatch.setattr("collectif.images.MAX_UPLOAD_BYTES", 1000)
+    monkeypatch.setattr("publishing.images.MAX_UPLOAD_BYTES", 1000)
     with pytest.raises(ValidationError, match="limit is 0 MB"):
         check_image(ContentFile(jpeg_with_gps(), name="big.jpg"))
 

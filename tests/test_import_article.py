@@ -11,7 +11,7 @@ from django.utils import translation
 from PIL import Image as PillowImage
 
 from articles.models import Article, ArticleVersion, Author
-from collectif.models import Image
+from publishing.models import Image
 from tests.helpers import jpeg_with_gps
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.utils import translation
 from PIL import Image as PillowImage
 from pypdf import PdfReader, PdfWriter
 
-from collectif.pdf import render_pdf
+from publishing.pdf import render_pdf
 from tracts.archive import paragraphs_from_lines, read_pdf
 from tracts.models import Tract
 

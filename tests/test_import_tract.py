@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import translation
 
-from collectif.models import Theme
+from publishing.models import Theme
 from tracts.models import Tract, TractVersion
 
 pytestmark = pytest.mark.django_db
@@ -182,7 +182,7 @@ def test_exit_code_is_1_and_the_error_is_one_line(tmp_path):
 def test_import_queues_the_pdf_renders(tmp_path, task_queue, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         run_import(tmp_path, GOOD, "--language", "fr")
-    assert [result.args for result in task_queue.results] == [[Tract.objects.get().pk]]
+    assert [result.args for result in task_queue.results] == [["tracts.Tract", Tract.objects.get().pk]]
 
 
 YAML_FROM_A_PAD = """---

@@ -13,9 +13,9 @@ from django.test.utils import CaptureQueriesContext
 from PIL import Image as PillowImage
 
 from articles.models import Article, ArticleVersion, Author
-from collectif.models import Image, OldAddress, Theme
-from collectif.pdf import render_pdf
-from collectif.wordpress import convert_content, wpautop
+from publishing.models import Image, OldAddress, Theme
+from publishing.pdf import render_pdf
+from publishing.wordpress import convert_content, wpautop
 from tests.conftest import jpeg_with_gps
 from tracts.models import Tract
 from website.models import Page

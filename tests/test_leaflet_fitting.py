@@ -13,9 +13,9 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
 
-from collectif import pdf
-from collectif.models import Image
-from collectif.preflight import check_metadata, preflight
+from publishing import pdf
+from publishing.models import Image
+from publishing.preflight import check_metadata, preflight
 from tests.helpers import jpeg_with_gps
 from tracts.models import Tract, TractPDF
 from tracts.printing import (

@@ -17,9 +17,9 @@ from django.urls import reverse
 from PIL import Image as PillowImage
 
 from articles.models import ArticleVersion
-from collectif.html import checked_article_text, own_media_path
-from collectif.models import Image, SiteSettings
-from collectif.search import plain_text
+from publishing.html import checked_article_text, own_media_path
+from publishing.models import Image, SiteSettings
+from publishing.search import plain_text
 from tests.conftest import jpeg_with_gps
 from tests.test_article_admin import article_form
 from tests.test_tract_admin import tract_form

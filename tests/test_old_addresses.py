@@ -1,8 +1,8 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from collectif.models import OldAddress
-from collectif.redirects import normalise_path
+from publishing.models import OldAddress
+from publishing.redirects import normalise_path
 
 pytestmark = pytest.mark.django_db
 

@@ -3,9 +3,9 @@ import io
 import pytest
 from django.core.management import call_command
 
+from publishing.tasks import render_pdfs, schedule_pdf_renders
 from tracts.models import TractPDF
 from tracts.printing import PRINT_FORMATS, tract_pdf_plan
-from tracts.tasks import render_tract_pdfs, schedule_pdf_renders
 
 pytestmark = pytest.mark.django_db
 
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 def test_the_task_renders_every_format_of_every_version(make_tract):
     tract = make_tract("deux-langues", {"fr": {}, "en": {}})
 
-    count = render_tract_pdfs.call(tract.pk)
+    count = render_pdfs.call("tracts.Tract", tract.pk)
 
     assert count == 2 * len(PRINT_FORMATS)
     records = TractPDF.objects.filter(version__tract=tract)
@@ -24,7 +24,7 @@ def test_the_task_renders_every_format_of_every_version(make_tract):
 
 
 def test_a_deleted_tract_is_nothing_to_render():
-    assert render_tract_pdfs.call(999_999) == 0
+    assert render_pdfs.call("tracts.Tract", 999_999) == 0
 
 
 def test_renders_are_queued_after_the_commit(make_tract, task_queue, django_capture_on_commit_callbacks):
@@ -36,8 +36,8 @@ def test_renders_are_queued_after_the_commit(make_tract, task_queue, django_capt
     for callback in callbacks:
         callback()
     assert len(task_queue.results) == 1
-    assert task_queue.results[0].args == [tract.pk]
-    assert task_queue.results[0].task.func.__name__ == "render_tract_pdfs"
+    assert task_queue.results[0].args == ["tracts.Tract", tract.pk]
+    assert task_queue.results[0].task.func.__name__ == "render_pdfs"
 
 
 def test_render_pdfs_command_renders_published_tracts_or_all(make_tract):

@@ -11,8 +11,8 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 
 from articles.printing import ensure_article_pdf
-from collectif import pdf
-from collectif.models import SiteSettings
+from publishing import pdf_store
+from publishing.models import SiteSettings
 from tracts.models import Tract, TractVersion
 from tracts.printing import PRINT_FORMATS, current_fingerprint, ensure_tract_pdf
 
@@ -136,7 +136,7 @@ def test_a_withdrawn_tract_answers_410_and_its_files_are_deleted(
 ):
     tract = make_tract("retire", {"fr": {}, "en": {}})
     address = stored_address(client, "/fr/tracts/retire/a5.pdf")
-    name = pdf.storage_name(fingerprint_of(address))
+    name = pdf_store.storage_name(fingerprint_of(address))
     assert default_storage.exists(name)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -151,8 +151,8 @@ def test_a_withdrawn_tract_answers_410_and_its_files_are_deleted(
 def test_a_deleted_tract_answers_404_and_its_files_are_deleted(client, make_tract, django_capture_on_commit_callbacks):
     tract = make_tract("supprime")
     address = stored_address(client, "/fr/tracts/supprime/a5.pdf")
-    name = pdf.storage_name(fingerprint_of(address))
-    preview = pdf.first_page_picture_name(fingerprint_of(address))
+    name = pdf_store.storage_name(fingerprint_of(address))
+    preview = pdf_store.first_page_picture_name(fingerprint_of(address))
     assert default_storage.exists(preview)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -191,14 +191,14 @@ def test_the_fallback_passes_on_only_the_back_side_language_encoded_anew(client,
 def test_a_damaged_stored_file_is_rendered_again_before_being_served(client, make_tract):
     make_tract("abime")
     address = stored_address(client, "/fr/tracts/abime/a5.pdf")
-    path = default_storage.path(pdf.storage_name(fingerprint_of(address)))
+    path = default_storage.path(pdf_store.storage_name(fingerprint_of(address)))
     with open(path, "rb") as stored:
         whole = stored.read()
 
     for damage in (b"", whole[: len(whole) // 2]):
         with open(path, "wb") as stored:
             stored.write(damage)
-        assert not pdf.is_intact(pdf.storage_name(fingerprint_of(address)))
+        assert not pdf_store.is_intact(pdf_store.storage_name(fingerprint_of(address)))
         response = client.get(address)
         assert response.status_code == 200
         served = b"".join(response.streaming_content)
@@ -207,11 +207,11 @@ def test_a_damaged_stored_file_is_rendered_again_before_being_served(client, mak
 
 def test_is_intact_refuses_empty_truncated_and_non_pdf_files():
     for name, content in (("pdfs/aa/empty.pdf", b""), ("pdfs/aa/cut.pdf", b"%PDF-1.7\n" + b"x" * 5000)):
-        pdf._save_atomically(name, content)
-        assert not pdf.is_intact(name)
-    pdf._save_atomically("pdfs/aa/whole.pdf", b"%PDF-1.7\n" + b"x" * 100 + b"\n%%EOF\n")
-    assert pdf.is_intact("pdfs/aa/whole.pdf")
-    assert not pdf.is_intact("pdfs/aa/missing.pdf")
+        pdf_store._save_atomically(name, content)
+        assert not pdf_store.is_intact(name)
+    pdf_store._save_atomically("pdfs/aa/whole.pdf", b"%PDF-1.7\n" + b"x" * 100 + b"\n%%EOF\n")
+    assert pdf_store.is_intact("pdfs/aa/whole.pdf")
+    assert not pdf_store.is_intact("pdfs/aa/missing.pdf")
 
 
 def test_cleanup_deletes_only_unreferenced_and_old_files(client, make_tract, make_article, media_root):
@@ -222,35 +222,35 @@ def test_cleanup_deletes_only_unreferenced_and_old_files(client, make_tract, mak
     version = TractVersion.objects.get(language="fr")
     version.title = "Titre corrigé"
     version.save()
-    superseded = pdf.storage_name(fingerprint_of(current))
+    superseded = pdf_store.storage_name(fingerprint_of(current))
     new = stored_address(client, "/fr/tracts/garde/a5.pdf")
 
     orphan_part = media_root / "pdfs" / "ab" / "tmpcrash.part"
     orphan_part.parent.mkdir(parents=True, exist_ok=True)
     orphan_part.write_bytes(b"%PDF-half")
     young_orphan = "pdfs/cd/" + "c" * 20 + ".pdf"
-    pdf._save_atomically(young_orphan, b"%PDF-1.7 %%EOF")
+    pdf_store._save_atomically(young_orphan, b"%PDF-1.7 %%EOF")
     an_hour_ago = time.time() - 7200
     for path in (
         default_storage.path(superseded),
         orphan_part,
-        default_storage.path(pdf.first_page_picture_name(fingerprint_of(current))),
+        default_storage.path(pdf_store.first_page_picture_name(fingerprint_of(current))),
     ):
         os.utime(path, (an_hour_ago, an_hour_ago))
 
     call_command("cleanup_pdfs", "--grace", "3600")
 
     assert not default_storage.exists(superseded)
-    assert not default_storage.exists(pdf.first_page_picture_name(fingerprint_of(current)))
+    assert not default_storage.exists(pdf_store.first_page_picture_name(fingerprint_of(current)))
     assert not orphan_part.exists()
     assert default_storage.exists(young_orphan)
     for kept in (
-        pdf.storage_name(fingerprint_of(new)),
-        pdf.storage_name(fingerprint_of(bilingual)),
+        pdf_store.storage_name(fingerprint_of(new)),
+        pdf_store.storage_name(fingerprint_of(bilingual)),
         article_plan.storage_name,
     ):
         assert default_storage.exists(kept), kept
-    assert default_storage.exists(pdf.first_page_picture_name(fingerprint_of(new)))
+    assert default_storage.exists(pdf_store.first_page_picture_name(fingerprint_of(new)))
     assert current_fingerprint(TractVersion.objects.get(language="fr"), PRINT_FORMATS["a5"]) == fingerprint_of(new)
 
 

@@ -6,8 +6,8 @@ import pikepdf
 import pytest
 from django.core.files.storage import default_storage
 
-from collectif import pdf
-from collectif.preflight import preflight
+from publishing import pdf
+from publishing.preflight import preflight
 from tests.helpers import MM, read_pdf
 from tracts.printing import BILINGUAL_FORMATS, PRINT_FORMATS, ensure_tract_pdf, leaflet_html
 

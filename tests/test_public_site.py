@@ -5,7 +5,7 @@ import re
 import pytest
 from django.core.files.base import ContentFile
 
-from collectif.models import Image
+from publishing.models import Image
 from tests.conftest import jpeg_with_gps
 from tracts.printing import PRINT_FORMATS, ensure_tract_pdf
 from website.models import Page, PageVersion

@@ -17,10 +17,10 @@ from django_tasks import TaskResultStatus
 from pypdf import PdfReader
 
 from articles.models import ArticleVersion
-from collectif import pdf
-from collectif.html import MAX_SPAN, check_html_bounds, clean_article_text
-from collectif.models import PDFRenderFailure
-from collectif.tasks import TaskTimeLimitExceeded, requeue_interrupted_tasks, time_limit
+from publishing import pdf, pdf_store
+from publishing.html import MAX_SPAN, check_html_bounds, clean_article_text
+from publishing.models import PDFRenderFailure
+from publishing.tasks import TaskTimeLimitExceeded, requeue_interrupted_tasks, time_limit
 from tests.test_article_admin import article_form
 from tests.test_tract_admin import tract_form
 from tracts.models import Tract
@@ -96,7 +96,7 @@ def test_a_render_that_eats_memory_fails_in_its_child_and_is_recorded(settings):
             hoard.append(bytearray(50 * 1024 * 1024))
 
     with pytest.raises(pdf.RenderFailed) as failed:
-        pdf.stored_pdf(pdf.storage_name("a" * 20), greedy)
+        pdf_store.stored_pdf(pdf_store.storage_name("a" * 20), greedy)
     assert failed.value.reason == pdf.RenderFailed.MEMORY
     record = PDFRenderFailure.objects.get(fingerprint="a" * 20)
     with translation.override("en"):
@@ -117,7 +117,7 @@ def test_a_recursion_error_in_the_renderer_is_a_recorded_failure():
         return deep(n + 1)
 
     with pytest.raises(pdf.RenderFailed) as failed:
-        pdf.stored_pdf(pdf.storage_name("b" * 20), deep)
+        pdf_store.stored_pdf(pdf_store.storage_name("b" * 20), deep)
     assert failed.value.reason == pdf.RenderFailed.ERROR
     assert "RecursionError" in failed.value.detail
 
@@ -132,14 +132,14 @@ def test_a_failure_is_not_retried_by_every_request_but_later_and_by_render_pdfs(
 
     for _attempt in range(3):
         with pytest.raises(pdf.RenderFailed):
-            pdf.ensure_stored(plan)
+            pdf_store.ensure_stored(plan)
     assert renders == []
 
     # After the delay, one more try (which succeeds here and is stored).
     PDFRenderFailure.objects.update(
         failed_at=timezone.now() - datetime.timedelta(seconds=settings.PDF_RENDER_RETRY_AFTER)
     )
-    assert pdf.ensure_stored(plan) is True
+    assert pdf_store.ensure_stored(plan) is True
     assert renders == [1]
 
     PDFRenderFailure.objects.create(fingerprint="c" * 20, reason="crash", failed_at=timezone.now())
@@ -193,7 +193,7 @@ def test_links_inside_pdfs_lead_to_the_site(settings, make_tract):
     settings.SITE_URL = "https://collectif.example"
     tract = make_tract("liens", {"fr": {"body": '<p><a href="/fr/articles/">nos analyses</a></p>'}})
     plan = tract_pdf_plan(tract.all_versions()[0], PRINT_FORMATS["a5"])
-    page = PdfReader(io.BytesIO(pdf.read_stored(plan))).pages[0]
+    page = PdfReader(io.BytesIO(pdf_store.read_stored(plan))).pages[0]
     targets = [annotation.get_object()["/A"]["/URI"] for annotation in page.get("/Annots", [])]
     assert "https://collectif.example/fr/articles/" in targets
     assert not [target for target in targets if pdf.RENDER_HOST in target]
@@ -213,7 +213,7 @@ def test_the_render_lock_is_released_before_the_outer_transaction_ends():
         connections["default"].close()
 
     with transaction.atomic():
-        with pdf.render_lock("lock-test"):
+        with pdf_store.render_lock("lock-test"):
             pass
         thread = threading.Thread(target=other_session)
         thread.start()
@@ -229,11 +229,11 @@ def test_tasks_stop_at_their_time_limit():
 def test_tasks_left_running_by_a_killed_worker_are_queued_again(settings, make_tract):
     from django_tasks_db.models import DBTaskResult
 
-    from tracts.tasks import render_tract_pdfs
+    from publishing.tasks import render_pdfs
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    killed = render_tract_pdfs.enqueue(1)
-    running = render_tract_pdfs.enqueue(2)
+    killed = render_pdfs.enqueue("tracts.Tract", 1)
+    running = render_pdfs.enqueue("tracts.Tract", 2)
     long_ago = timezone.now() - datetime.timedelta(seconds=settings.TASK_TIME_LIMIT + 120)
     DBTaskResult.objects.filter(pk=killed.id).update(status=TaskResultStatus.RUNNING, started_at=long_ago)
     DBTaskResult.objects.filter(pk=running.id).update(status=TaskResultStatus.RUNNING, started_at=timezone.now())

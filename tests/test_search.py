@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from collectif.search import excerpt, mark_words, stemmed_text
+from publishing.search import excerpt, mark_words, stemmed_text
 from tracts.models import Tract, TractVersion
 
 

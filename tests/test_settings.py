@@ -65,7 +65,7 @@ def test_tests_hash_passwords_fast_and_run_tasks_at_once(settings):
 
 
 def test_right_to_left_languages_come_from_django():
-    from collectif.languages import text_direction
+    from publishing.languages import text_direction
 
     assert [text_direction(code) for code in ("ar", "fr", "he", "fa", "ar-dz")] == ["rtl", "ltr", "rtl", "rtl", "rtl"]
 

@@ -9,8 +9,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from articles.models import Article, Author
-from collectif.models import Image, OldAddress, Theme
-from collectif.search import plain_text
+from publishing.models import Image, OldAddress, Theme
+from publishing.search import plain_text
 from tests.test_import_wordpress import EXPORT, tract_pdf, uploads  # noqa: F401 (fixtures)
 from tracts.models import Tract
 from website.models import Page

@@ -1,9 +1,9 @@
 import pytest
 from django.urls import reverse
 
-from collectif.models import Theme
+from publishing.models import Theme
+from publishing.tasks import render_pdfs
 from tracts.models import Tract
-from tracts.tasks import render_tract_pdfs
 
 pytestmark = pytest.mark.django_db
 
@@ -143,7 +143,7 @@ def test_change_page_shows_the_pdf_status(admin_client, make_tract):
     assert "being made…" in before
     assert 'class="pdf-thumbnail"' not in before
 
-    render_tract_pdfs.call(tract.pk)
+    render_pdfs.call("tracts.Tract", tract.pk)
     after = admin_client.get(url, headers={"Accept-Language": "en"}).content.decode()
     assert "being made…" not in after
     # Each format in plain words, with its pages and a link to the PDF.
@@ -167,4 +167,4 @@ def test_render_action_queues_the_selected_tracts(
         )
 
     assert response.status_code == 200
-    assert sorted(result.args[0] for result in task_queue.results) == [first.pk, second.pk]
+    assert sorted(result.args[1] for result in task_queue.results) == [first.pk, second.pk]

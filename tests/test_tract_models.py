@@ -4,7 +4,7 @@ import pytest
 from django.db import IntegrityError
 from django.utils import timezone
 
-from collectif.models import SiteSettings, Theme
+from publishing.models import SiteSettings, Theme
 from tracts.models import Tract, TractVersion
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ import pytest
 from django.core.files.storage import default_storage
 from pypdf import PdfReader
 
-from collectif import pdf
+from publishing import pdf
 from tests.helpers import MM, read_pdf
 from tracts.models import TractVersion
 from tracts.printing import PRINT_FORMATS, ensure_tract_pdf

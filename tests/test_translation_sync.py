@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from articles.models import Article
-from collectif.translation_sync import marked_changes, text_blocks
+from publishing.translation_sync import marked_changes, text_blocks
 from tracts.models import Tract, TractVersion
 
 pytestmark = pytest.mark.django_db

@@ -191,7 +191,7 @@ def test_a_verified_session_ends_when_its_factor_is_removed(client, organiser):
 
 
 def test_the_dev_admin_gets_a_usable_second_step(client, settings, tmp_path, monkeypatch, capsys):
-    from collectif.management.commands import create_dev_admin
+    from accounts.management.commands import create_dev_admin
 
     settings.DEBUG = True
     monkeypatch.setattr(create_dev_admin, "LOGIN_FILE", tmp_path / "login.txt")

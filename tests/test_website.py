@@ -6,7 +6,7 @@ from django.core.files.storage import default_storage
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from collectif.models import Theme
+from publishing.models import Theme
 from tests.helpers import count_queries
 from tracts.printing import PRINT_FORMATS, ensure_tract_pdf
 from website.models import Page, PageVersion

@@ -6,13 +6,14 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from collectif.admin_tools import LanguageFilter, LanguageVersionInline, PreviewAdmin, YearFilter
-from collectif.editor import VERSION_TITLES
-from collectif.html import clean_rich_text
-from collectif.languages import is_supported
-from collectif.models import PDFRenderFailure
-from collectif.pdf import RenderFailed
-from collectif.translation_admin import TranslationInlineMixin, TranslationStatusAdminMixin
+from publishing.admin_tools import LanguageFilter, LanguageVersionInline, PreviewAdmin, YearFilter
+from publishing.editor import VERSION_TITLES
+from publishing.html import clean_rich_text
+from publishing.languages import is_supported
+from publishing.models import PDFRenderFailure
+from publishing.pdf import RenderFailed
+from publishing.tasks import schedule_pdf_renders
+from publishing.translation_admin import TranslationInlineMixin, TranslationStatusAdminMixin
 
 from .models import FIRST_PAGE_PICTURE_FORMAT, Tract, TractPDF, TractVersion
 from .printing import (
@@ -24,7 +25,6 @@ from .printing import (
     overflows,
     small_pictures,
 )
-from .tasks import schedule_pdf_renders
 from .views import render_tract_page, resolve_pdf_request
 
 

@@ -24,8 +24,8 @@ from django.utils.translation import gettext as _
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
-from collectif.languages import slug_from_title
-from collectif.pdf import first_page_picture
+from publishing.languages import slug_from_title
+from publishing.pdf_store import first_page_picture
 
 from .models import Tract, TractVersion
 

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from collectif.markdown import (
+from publishing.markdown import (
     MarkdownImportError,
     check_language,
     checked_length,
@@ -15,9 +15,9 @@ from collectif.markdown import (
     parse_front_matter,
     title_and_body,
 )
+from publishing.tasks import schedule_pdf_renders
 
 from .models import Tract, TractVersion
-from .tasks import schedule_pdf_renders
 
 FRONT_MATTER_KEYS = {"title", "subtitle", "date", "themes", "contact", "footer"}
 

@@ -1,6 +1,8 @@
 """Tracts: one leaflet, one version per language."""
 
 import uuid
+from collections.abc import Callable
+from functools import partial
 
 from django.core.files.storage import default_storage
 from django.db import models
@@ -10,11 +12,11 @@ from django.urls import reverse, reverse_lazy
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from collectif import pdf
-from collectif.html import RICH_TEXT_EDITOR_EXTENSIONS, RichTextField
-from collectif.models import SiteSettings
-from collectif.publishing import PrintedVersion, Publication, PublicationQuerySet, stale_pdf_token
-from collectif.search import plain_text
+from publishing import pdf_store
+from publishing.html import RICH_TEXT_EDITOR_EXTENSIONS, RichTextField
+from publishing.models import SiteSettings
+from publishing.publications import PrintedVersion, Publication, PublicationQuerySet, stale_pdf_token
+from publishing.search import plain_text
 
 # The tract's editor also tells how many pages each print format will take.
 TRACT_EDITOR_EXTENSIONS = RICH_TEXT_EDITOR_EXTENSIONS | {
@@ -79,6 +81,15 @@ class Tract(Publication):
 
     def get_archived_pdf_url(self) -> str:
         return reverse("tracts:archived_pdf", kwargs={"slug": self.slug})
+
+    def pdf_renders(self) -> list[Callable[[], object]]:
+        from .printing import PRINT_FORMATS, ensure_tract_pdf  # printing imports this module
+
+        return [
+            partial(ensure_tract_pdf, version, print_format)
+            for version in self.all_versions()
+            for print_format in PRINT_FORMATS.values()
+        ]
 
     def get_legal_footer(self, site_settings: SiteSettings | None = None) -> str:
         return self.legal_footer or (site_settings or SiteSettings.load()).legal_footer
@@ -157,4 +168,4 @@ class TractPDF(models.Model):
 
     def first_page_picture_url(self) -> str:
         """The picture of the first page, stored with the A5 record (see printing)."""
-        return default_storage.url(pdf.first_page_picture_name(self.fingerprint))
+        return default_storage.url(pdf_store.first_page_picture_name(self.fingerprint))

@@ -24,17 +24,15 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from collectif import images, pdf
-from collectif.images import IMG_TAG
-from collectif.languages import text_direction
-from collectif.models import SiteSettings
-from collectif.pdf import PDFPlan
+from publishing import images, pdf, pdf_store
+from publishing.images import IMG_TAG
+from publishing.models import SiteSettings
+from publishing.pdf_store import PDFPlan
 
 from . import prepress
 from .models import FIRST_PAGE_PICTURE_FORMAT, Tract, TractPDF, TractVersion
@@ -250,28 +248,25 @@ def leaflet_html(version: TractVersion, size: LeafletSize, *, print_shop: bool =
     """The HTML document WeasyPrint turns into one leaflet (before fitting)."""
     tract = version.tract
     site_settings = SiteSettings.load()
-    online_url = settings.SITE_URL + version.get_absolute_url()
+    online_url = pdf.online_address(version)
     body = _print_shop_body(version.body) if print_shop else version.body
-    with translation.override(version.language):
-        return render_to_string(
-            "tracts/print/tract.html",
-            {
-                "tract": tract,
-                "version": version,
-                "body": mark_safe(body),  # noqa: S308 (cleaned on save, see TractVersion.save)
-                "size": size,
-                "print_shop": print_shop,
-                "bleed_mm": BLEED_MM,
-                # The print-shop band reaches from the text margin out to the bleed edge.
-                "band_mm": size.margin_mm + BLEED_MM,
-                "direction": text_direction(version.language),
-                "legal_footer": tract.get_legal_footer(site_settings),
-                "site_name": site_settings.site_name,
-                "online_url": online_url,
-                "qr_code": qr_code_data_uri(online_url) if tract.show_qr_code else "",
-                "fit_declarations": SafeString(FIT_DEFAULT),
-            },
-        )
+    return pdf.print_document(
+        "tracts/print/tract.html",
+        version,
+        {
+            "tract": tract,
+            "body": mark_safe(body),  # noqa: S308 (cleaned on save, see TractVersion.save)
+            "size": size,
+            "print_shop": print_shop,
+            "bleed_mm": BLEED_MM,
+            # The print-shop band reaches from the text margin out to the bleed edge.
+            "band_mm": size.margin_mm + BLEED_MM,
+            "legal_footer": tract.get_legal_footer(site_settings),
+            "site_name": site_settings.site_name,
+            "qr_code": qr_code_data_uri(online_url) if tract.show_qr_code else "",
+            "fit_declarations": SafeString(FIT_DEFAULT),
+        },
+    )
 
 
 def _fitted_html(html: str, size: LeafletSize, fit: float) -> str:
@@ -459,7 +454,7 @@ def tract_pdf_plan(version: TractVersion, print_format: PrintFormat, verso: Trac
         return PDFPlan(
             fingerprint=fingerprint,
             filename=filename,
-            render=lambda: prepress.impose(pdf.read_stored(single), print_format.sheet),
+            render=lambda: prepress.impose(pdf_store.read_stored(single), print_format.sheet),
         )
     if verso is None:
         return replace(leaflets[0], filename=filename)
@@ -491,7 +486,7 @@ def ensure_tract_pdf(version: TractVersion, print_format: PrintFormat, verso: Tr
     The version keeps its fingerprints up to date.
     """
     plan = tract_pdf_plan(version, print_format, verso)
-    pdf.ensure_stored(plan)
+    pdf_store.ensure_stored(plan)
     if verso is None and version.current_pdf_fingerprints() is None:
         version.keep_pdf_fingerprints(compute_pdf_fingerprints(version))
     if (
@@ -500,7 +495,7 @@ def ensure_tract_pdf(version: TractVersion, print_format: PrintFormat, verso: Tr
             version=version, print_format=print_format.name, fingerprint=plan.fingerprint
         ).exists()
     ):
-        rendered = pdf.read_stored(plan)
+        rendered = pdf_store.read_stored(plan)
         pages = prepress.page_count(rendered)
         copies_per_sheet = print_format.sheet.columns * print_format.sheet.rows if print_format.sheet else 1
         footer = version.tract.get_legal_footer() + " " + settings.SITE_URL + version.get_absolute_url()
@@ -508,7 +503,7 @@ def ensure_tract_pdf(version: TractVersion, print_format: PrintFormat, verso: Tr
             words_beyond(rendered, MAX_LEAFLET_PAGES, footer) // copies_per_sheet if pages > MAX_LEAFLET_PAGES else 0
         )
         if print_format.name == FIRST_PAGE_PICTURE_FORMAT:
-            pdf.store_first_page_picture(plan)
+            pdf_store.store_first_page_picture(plan)
         # An upsert: concurrent downloads of a new PDF all record it.
         TractPDF.objects.bulk_create(
             [

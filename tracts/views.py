@@ -2,21 +2,18 @@ import re
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
-from collectif import pdf as stored_pdfs
-from collectif.models import Theme
-from collectif.views import (
+from publishing.models import Theme
+from publishing.views import (
     NotFoundForVisitor,
     PDFOwner,
-    preview_language_links,
+    publication_page_context,
+    redirect_to_current_pdf,
     redirect_to_original_pdf,
-    redirect_to_stored_pdf,
-    version_links,
 )
 
 from .models import FIRST_PAGE_PICTURE_FORMAT, Tract, TractPDF, TractVersion
@@ -33,7 +30,7 @@ from .printing import (
     tract_pdf_filename,
 )
 
-# Size of the stored first-page pictures (collectif.pdf draws them 320 px wide; A5 is 148 × 210 mm).
+# Size of the stored first-page pictures (publishing.pdf draws them 320 px wide; A5 is 148 × 210 mm).
 PREVIEW_WIDTH, PREVIEW_HEIGHT = 320, 454
 
 # Builds the address of a version's PDF: (version, format name, back-side language).
@@ -113,10 +110,10 @@ def render_tract_page(
     page_url: Callable[[TractVersion], str] | None = None,
 ) -> HttpResponse:
     """The tract's web page; the admin's preview uses it with its own page and PDF links."""
-    language = request.LANGUAGE_CODE
-    version = tract.version_for(language)
-    if version is None:
-        raise NotFoundForVisitor(_("This tract has no text yet."))
+    context = publication_page_context(
+        request, tract, missing=_("This tract has no text yet."), preview=preview, page_url=page_url
+    )
+    version = context["version"]
     # The A5 leaflet's record: its page count and the picture of its first page.
     first_page = TractPDF.objects.filter(version=version, print_format=FIRST_PAGE_PICTURE_FORMAT).first()
     share_image = None
@@ -127,22 +124,15 @@ def render_tract_page(
             "height": PREVIEW_HEIGHT,
             "alt": _("First page of the A5 leaflet"),
         }
-    versions = tract.all_versions()
-    extra = {"language_links": preview_language_links(versions, version.language, page_url)} if page_url else {}
     return render(
         request,
         "tracts/detail.html",
-        extra
+        context
         | {
             "tract": tract,
-            "version": version,
             "first_page": first_page,
             "share_image": share_image,
-            "is_fallback": version.language != language,
-            "versions": versions,
-            "version_links": version_links(versions, page_url),
             "downloads": download_links(version, pdf_url),
-            "preview": preview,
             # Staff see what overflows its sheet before they print it.
             "overflows": recorded_overflows([version]) if request.user.is_staff else [],
         },
@@ -203,10 +193,11 @@ def pdf(request: HttpRequest, slug: str, print_format: str) -> HttpResponse:
             parameters=("verso",),
         )
     chosen_format, verso = resolve_pdf_request(version.tract, version, print_format, request.GET.get("verso"))
-    fingerprint = current_fingerprint(version, chosen_format, verso)
-    if not default_storage.exists(stored_pdfs.storage_name(fingerprint)):
-        fingerprint = ensure_tract_pdf(version, chosen_format, verso).fingerprint
-    return redirect_to_stored_pdf(fingerprint, tract_pdf_filename(version, chosen_format, verso))
+    return redirect_to_current_pdf(
+        current_fingerprint(version, chosen_format, verso),
+        tract_pdf_filename(version, chosen_format, verso),
+        lambda: ensure_tract_pdf(version, chosen_format, verso),
+    )
 
 
 def _language_codes() -> str:

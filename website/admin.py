@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from collectif.admin_tools import LanguageVersionInline, PublicationAdmin
+from publishing.admin_tools import LanguageVersionInline, PublicationAdmin
 
 from .models import Page, PageVersion
 

@@ -8,8 +8,8 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
 from articles.models import Article
-from collectif import pdf
-from collectif.models import SiteSettings
+from publishing import pdf_store
+from publishing.models import SiteSettings
 from tracts.models import Tract
 
 FEED_ITEMS = 30
@@ -71,7 +71,7 @@ class TractFeed(PublicationFeed):
     def item_enclosure_length(self, version) -> int:
         """The size of the A5 PDF once rendered (0, as RSS allows, before that)."""
         for record in getattr(version, "a5_renders", []):
-            name = pdf.storage_name(record.fingerprint)
+            name = pdf_store.storage_name(record.fingerprint)
             if default_storage.exists(name):
                 return default_storage.size(name)
         return 0

@@ -27,9 +27,9 @@ from markdownify import MarkdownConverter
 
 from articles.importing import import_article
 from articles.models import Article, ArticleVersion, Author
-from collectif.html import is_own_media_url
-from collectif.markdown import MarkdownImportError, markdown_to_html, parse_date
-from collectif.models import Image, OldAddress, Theme
+from publishing.html import is_own_media_url
+from publishing.markdown import MarkdownImportError, markdown_to_html, parse_date
+from publishing.models import Image, OldAddress, Theme
 from tracts.archive import store_archived_pdf
 from tracts.importing import import_tract
 from tracts.models import Tract, TractVersion

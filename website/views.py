@@ -1,13 +1,21 @@
+import re
+
+from django.apps import apps
+from django.conf import settings
+from django.db import DatabaseError
 from django.db.models import Exists, OuterRef
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, HttpResponseNotFound, HttpResponseServerError
 from django.shortcuts import get_object_or_404, render
+from django.template import loader
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from articles.models import Article, ArticleVersion, Author
-from collectif.models import Theme
-from collectif.search import MAX_QUERY_LENGTH, MAX_QUERY_WORDS, clean_query, query_words, search_publications
-from collectif.views import NotFoundForVisitor
+from publishing.languages import text_direction
+from publishing.models import Theme
+from publishing.search import MAX_QUERY_LENGTH, MAX_QUERY_WORDS, clean_query, query_words, search_publications
+from publishing.views import NotFoundForVisitor, publication_page_context
 from tracts.models import Tract, TractVersion
 
 from .models import ABOUT, CONTACT, Page
@@ -77,19 +85,8 @@ def author(request: HttpRequest, slug: str) -> HttpResponse:
 
 def page(request: HttpRequest, slug: str) -> HttpResponse:
     chosen = get_object_or_404(Page.objects.published().with_versions(), slug=slug)
-    version = chosen.version_for(request.LANGUAGE_CODE)
-    if version is None:
-        raise NotFoundForVisitor(_("This page has no text yet."))
-    return render(
-        request,
-        "website/page.html",
-        {
-            "page": chosen,
-            "version": version,
-            "versions": chosen.all_versions(),
-            "is_fallback": version.language != request.LANGUAGE_CODE,
-        },
-    )
+    context = publication_page_context(request, chosen, missing=_("This page has no text yet."))
+    return render(request, "website/page.html", context | {"page": chosen})
 
 
 def search(request: HttpRequest) -> HttpResponse:
@@ -125,3 +122,49 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
     # admin sends a noindex of its own.
     lines = ["User-agent: *", "Allow: /", f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}"]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+# Error pages (handler404, handler500, CSRF_FAILURE_VIEW): the site's design,
+# in the visitor's language.
+# Addresses under a tract's or an article's own: /fr/tracts/<slug>/a3.pdf…
+PUBLICATION_PATH = re.compile(r"^/[\w-]+/(?P<section>tracts|articles)/(?P<slug>[-\w]{1,100})/")
+PUBLICATION_MODELS = {"tracts": "tracts.Tract", "articles": "articles.Article"}
+
+
+def publication_named_in(path: str, language: str) -> dict | None:
+    """The published tract or article whose address starts `path` (its link and title), if any."""
+    match = PUBLICATION_PATH.match(path)
+    if not match:
+        return None
+    model = apps.get_model(PUBLICATION_MODELS[match["section"]])
+    try:
+        publication = model.objects.published().with_versions().filter(slug=match["slug"]).first()
+    except DatabaseError:
+        return None
+    version = publication.version_for(language) if publication else None
+    if version is None:
+        return None
+    return {"url": publication.get_absolute_url(), "title": version.title, "language": version.language}
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponseNotFound:
+    # Django's own 404 messages ("No Tract matches the given query") are for
+    # developers; only ours are shown.
+    message = str(exception) if isinstance(exception, NotFoundForVisitor) else ""
+    language = getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE)
+    context = {"message": message, "publication": publication_named_in(request.path_info, language)}
+    return HttpResponseNotFound(loader.get_template("404.html").render(context, request))
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponseForbidden:
+    """A form sent without its token: the site's page, in the visitor's language."""
+    return HttpResponseForbidden(loader.get_template("403_csrf.html").render({}, request))
+
+
+def server_error(request: HttpRequest) -> HttpResponseServerError:
+    """The 500 page in the visitor's language, without touching the database
+    (which may be what failed)."""
+    language = translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
+    with translation.override(language):
+        html = loader.get_template("500.html").render({"language": language, "direction": text_direction(language)})
+    return HttpResponseServerError(html)

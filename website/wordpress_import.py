@@ -1,6 +1,6 @@
 """A WordPress site moved in: posts, pages, themes, authors, pictures, old addresses.
 
-Reads what `collectif.wordpress` parsed. Posts become articles (or tracts,
+Reads what `publishing.wordpress` parsed. Posts become articles (or tracts,
 for the category given), pages become pages; each post remembers its
 WordPress id, so that importing the same export again updates what it made.
 Every group of translations is imported in its own savepoint: one broken
@@ -20,11 +20,11 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 
 from articles.models import Article, ArticleVersion, Author
-from articles.tasks import schedule_pdf_renders as schedule_article_renders
-from collectif.languages import is_supported, slug_from_title
-from collectif.models import Image, OldAddress, Theme
-from collectif.redirects import normalise_path
-from collectif.wordpress import (
+from publishing.languages import is_supported, slug_from_title
+from publishing.models import Image, OldAddress, Theme
+from publishing.redirects import normalise_path
+from publishing.tasks import schedule_pdf_renders
+from publishing.wordpress import (
     WXRExport,
     WXRItem,
     convert_content,
@@ -34,7 +34,6 @@ from collectif.wordpress import (
 )
 from tracts.archive import ArchiveError, read_pdf, store_archived_pdf
 from tracts.models import Tract, TractVersion
-from tracts.tasks import schedule_pdf_renders as schedule_tract_renders
 from website.models import Page, PageVersion
 
 IMPORTED_TYPES = {"post", "page"}
@@ -260,11 +259,9 @@ class WordPressImport:
                 f"-> {kind} {version.get_absolute_url()}"
             )
         (self.report.created if created else self.report.updated)[kind] += 1
-        if not self.dry_run:
-            if kind == "article":
-                schedule_article_renders(publication)
-            elif kind == "tract" and not publication.archived_pdf:
-                schedule_tract_renders(publication)
+        # Pages have no PDF; a tract imported with its printed PDF keeps that one.
+        if not self.dry_run and kind != "page" and not getattr(publication, "archived_pdf", None):
+            schedule_pdf_renders(publication)
         return versions, lines
 
     def _slug(self, model: type, item: WXRItem) -> str:

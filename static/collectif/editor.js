@@ -10,7 +10,7 @@
 //   writes its text at the end of the notes field of the same version.
 import { crel, Extension, Figure } from "django-prose-editor/editor"
 
-// Resolved when called: the catalogue script (collectif/editor.py) defines
+// Resolved when called: the catalogue script (publishing/editor.py) defines
 // window.gettext before any module runs, but stay safe without it.
 const t = (text) => (window.gettext ? window.gettext(text) : text)
 const tn = (singular, plural, count) =>

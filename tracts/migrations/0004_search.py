@@ -1,7 +1,7 @@
 import django.contrib.postgres.search
 from django.db import migrations, models
 
-from collectif.search import search_index_operation
+from publishing.search import search_index_operation
 
 
 class Migration(migrations.Migration):

@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-from collectif.search import rebuild_index_operation
+from publishing.search import rebuild_index_operation
 
 
 class Migration(migrations.Migration):

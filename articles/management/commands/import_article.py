@@ -2,7 +2,7 @@ from pathlib import Path
 
 from articles.importing import import_article
 from articles.models import ArticleVersion
-from collectif.management.markdown_import import MarkdownImportCommand
+from publishing.management.markdown_import import MarkdownImportCommand
 
 
 class Command(MarkdownImportCommand):

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand
 
 from articles.importing import import_article
 from articles.models import Article
-from collectif.demo import load_demo_files, name_demo_themes
+from publishing.demo import load_demo_files, name_demo_themes
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 

@@ -3,8 +3,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from collectif.management.progress import ProgressBar
-from collectif.markdown import MarkdownImportError, check_language
+from publishing.management.progress import ProgressBar
+from publishing.markdown import MarkdownImportError, check_language
 from tracts.archive import OCR_HELP, ArchiveError, import_pdf
 
 

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from collectif.management.markdown_import import MarkdownImportCommand
+from publishing.management.markdown_import import MarkdownImportCommand
 from tracts.importing import import_tract
 from tracts.models import TractVersion
 from tracts.printing import overflows, small_pictures

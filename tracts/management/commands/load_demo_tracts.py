@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from collectif.demo import load_demo_files, name_demo_themes
+from publishing.demo import load_demo_files, name_demo_themes
 from tracts.importing import import_tract
 from tracts.models import Tract
 

@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandParser
 
-from collectif.management.progress import ProgressBar
-from collectif.models import PDFRenderFailure
-from collectif.pdf import RenderFailed
+from publishing.management.progress import ProgressBar
+from publishing.models import PDFRenderFailure
+from publishing.pdf import RenderFailed
 from tracts.models import Tract
 from tracts.printing import PRINT_FORMATS, ensure_tract_pdf
 

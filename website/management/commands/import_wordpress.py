@@ -3,9 +3,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from collectif.languages import is_supported, language_codes
-from collectif.management.progress import ProgressBar
-from collectif.wordpress import WXRError, parse_wxr
+from publishing.languages import is_supported, language_codes
+from publishing.management.progress import ProgressBar
+from publishing.wordpress import WXRError, parse_wxr
 from website.wordpress_import import WordPressImport
 
 

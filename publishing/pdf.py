@@ -1,0 +1,363 @@
+"""The PDF renderer shared by tracts and articles.
+
+WeasyPrint turns our own HTML templates into PDF. Whatever the content says,
+it may read nothing but our static files, our media files and `data:` URLs:
+no network, no other file on the machine (several WeasyPrint CVEs were
+fetcher bypasses, so the fetcher is ours and refuses by default).
+
+Each PDF has a fingerprint, a hash of everything that shapes it; the store
+(`publishing.pdf_store`) keeps it under that name, so a changed tract can
+never be served stale and an unchanged one is rendered only once.
+
+Every render runs in a child process with a memory and a wall-clock limit:
+hostile content (a table cell spanning a million columns) costs one failed
+render, recorded with its reason, never the web process. A failed render is
+not tried again by every request: only once its inputs change (a new
+fingerprint), after PDF_RENDER_RETRY_AFTER, or by `render_pdfs`.
+"""
+
+import hashlib
+import logging
+import mimetypes
+import multiprocessing
+import resource
+import zlib
+from collections.abc import Callable
+from datetime import timedelta
+from functools import lru_cache
+from pathlib import Path
+from posixpath import normpath
+from typing import TypeVar
+from urllib.parse import unquote, urlsplit
+
+import pydyf
+import weasyprint
+import weasyprint.text.fonts
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.core.files.storage import default_storage
+from django.db import connections
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from weasyprint.urls import URLFetcherResponse
+
+from publishing.languages import text_direction
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")  # what a render in a child process hands back (PDF bytes, a page count)
+
+# Documents are rendered as if they lived at SITE_URL, so that relative
+# links in a PDF lead to the site and "/static/..." and "/media/..." resolve
+# to URLs the fetcher recognises and reads from disk. The older render-only
+# origin (".invalid" can never resolve to a real host) is still recognised.
+RENDER_HOST = "render.collectif.invalid"
+RENDER_BASE_URL = f"https://{RENDER_HOST}/"
+
+# Print documents name static files "/static/<path>" whatever STATIC_URL is
+# (it may point at a CDN, and the manifest storage renames files): the
+# fetcher finds them in the project's static folders.
+STATIC_PREFIX = "/static/"
+
+# Bump when the renderer's own behaviour changes, to invalidate stored PDFs.
+RENDERER_VERSION = "2"
+
+# Static folders whose files shape the PDFs (fonts, print stylesheets).
+PRINT_ASSET_DIRS = ("fonts", "print")
+
+
+class ResourceRefused(ValueError):
+    """A document asked for something outside our own static and media files."""
+
+
+class LocalFilesFetcher(weasyprint.URLFetcher):
+    """Serve our static and media files from disk and `data:` URLs; refuse the rest."""
+
+    def __init__(self) -> None:
+        super().__init__(allowed_protocols={"data"}, allow_redirects=False, timeout=1)
+
+    def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
+        if url.lower().startswith("data:"):
+            return super().fetch(url, headers)
+        parts = urlsplit(url)
+        if _is_render_origin(parts.scheme, parts.netloc):
+            content = self._read_local(unquote(parts.path))
+            if content is not None:
+                content_type = mimetypes.guess_type(parts.path)[0] or "application/octet-stream"
+                return URLFetcherResponse(url, body=content, headers={"Content-Type": content_type})
+        logger.warning("PDF renderer refused a resource: %.200s", url)
+        raise ResourceRefused(f"Refused resource: {url[:200]}")
+
+    def _read_local(self, path: str) -> bytes | None:
+        if "\x00" in path or normpath(path) != path or ".." in path.split("/"):
+            return None
+        if path.startswith(STATIC_PREFIX):
+            found = finders.find(path.removeprefix(STATIC_PREFIX))
+            return Path(found).read_bytes() if found else None
+        if path.startswith(settings.MEDIA_URL):
+            name = path.removeprefix(settings.MEDIA_URL)
+            if not default_storage.exists(name):
+                return None
+            with default_storage.open(name, "rb") as stored:
+                return stored.read()
+        return None
+
+
+def _is_render_origin(scheme: str, netloc: str) -> bool:
+    """True for the site's own origin (SITE_URL) and the render-only one."""
+    site = urlsplit(settings.SITE_URL)
+    return (scheme, netloc.lower()) in {("https", RENDER_HOST), (site.scheme, site.netloc.lower())}
+
+
+def render_base_url() -> str:
+    """What relative addresses in a rendered document are relative to: the site itself."""
+    return settings.SITE_URL.rstrip("/") + "/"
+
+
+# Screen PDFs are tagged for screen readers: structure, title, language.
+ACCESSIBLE_VARIANT = "pdf/ua-1"
+
+
+def lay_out(
+    html: str, *, variant: str | None = None, font_config: weasyprint.text.fonts.FontConfiguration | None = None
+) -> weasyprint.Document:
+    """Lay an HTML document of ours out in pages, without writing the PDF yet.
+
+    Callers that fit a text to its pages read `document.pages`; documents laid
+    out with one `font_config` can be written as one PDF (one set of font subsets).
+    """
+    source = weasyprint.HTML(string=html, base_url=render_base_url(), url_fetcher=LocalFilesFetcher())
+    return source.render(font_config=font_config, pdf_variant=variant)
+
+
+def write_pdf(document: weasyprint.Document, *, variant: str | None = None) -> bytes:
+    return document.write_pdf(pdf_variant=variant, finisher=_reuse_compressed_profiles)
+
+
+_compressed_profiles: dict[bytes, bytes] = {}
+
+
+def _reuse_compressed_profiles(document: weasyprint.Document, pdf: pydyf.PDF) -> None:
+    """Compress each embedded ICC profile once per process, not once per PDF.
+
+    The print-shop profile is 1.8 MB: compressing it at every render cost
+    more than laying the leaflet out. Same bytes in, same bytes out.
+    """
+    for obj in pdf.objects:
+        if not (isinstance(obj, pydyf.Stream) and obj.compress and "N" in obj.extra and len(obj.stream) == 1):
+            continue
+        content = obj.stream[0]
+        if not isinstance(content, bytes) or content[36:40] != b"acsp":  # the signature of an ICC profile
+            continue
+        key = hashlib.sha256(content).digest()
+        if key not in _compressed_profiles:
+            compressor = zlib.compressobj(level=9)
+            _compressed_profiles[key] = compressor.compress(content) + compressor.flush()
+        obj.stream = [_compressed_profiles[key]]
+        obj.extra["Filter"] = "/FlateDecode"
+        obj.compress = False
+
+
+def render_pdf(html: str, *, variant: str | None = None) -> bytes:
+    """Render an HTML document of ours to PDF bytes (`variant`: e.g. "pdf/x-4", "pdf/ua-1")."""
+    return write_pdf(lay_out(html, variant=variant), variant=variant)
+
+
+def online_address(version) -> str:
+    """Where a language version is read online, as its PDF prints it (absolute)."""
+    return settings.SITE_URL + version.get_absolute_url()
+
+
+def print_document(template: str, version, context: dict) -> str:
+    """The HTML WeasyPrint makes a version's PDF of, rendered in the version's
+    language with what every print template uses (`print/document.html`): its
+    direction, the site's name and the version's address online."""
+    from publishing.models import SiteSettings  # the models' module imports this one's users
+
+    with translation.override(version.language):
+        return render_to_string(
+            template,
+            {
+                "version": version,
+                "direction": text_direction(version.language),
+                "site_name": SiteSettings.load().site_name,
+                "online_url": online_address(version),
+            }
+            | context,
+        )
+
+
+def print_assets_digest() -> str:
+    """Hash of the fonts and print stylesheets.
+
+    Computed once per process in production; on every call with DEBUG on, so
+    that a stylesheet edited on a laptop shows in the next PDF.
+    """
+    if settings.DEBUG:
+        return _print_assets_digest.__wrapped__()
+    return _print_assets_digest()
+
+
+@lru_cache(maxsize=1)
+def _print_assets_digest() -> str:
+    digest = hashlib.sha256()
+    for folder in PRINT_ASSET_DIRS:
+        for static_dir in settings.STATICFILES_DIRS:
+            root = Path(static_dir) / folder
+            for path in sorted(p for p in root.rglob("*") if p.is_file()):
+                digest.update(str(path.relative_to(static_dir)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def fingerprint(*parts: str) -> str:
+    """A short hash of everything that shapes a PDF made from `parts` (its HTML, its format…)."""
+    digest = hashlib.sha256()
+    for part in (RENDERER_VERSION, weasyprint.__version__, print_assets_digest(), *parts):
+        digest.update(part.encode())
+        digest.update(b"\x00")
+    return digest.hexdigest()[:20]
+
+
+def render_environment() -> str:
+    """A short hash of what shapes every PDF besides its content: renderer,
+    WeasyPrint, fonts and print stylesheets, the site's address.
+
+    Fingerprints kept on the versions were computed under one environment;
+    when it changes (a new stylesheet deployed), they are computed again.
+    """
+    digest = hashlib.sha256()
+    for part in (RENDERER_VERSION, weasyprint.__version__, print_assets_digest(), settings.SITE_URL):
+        digest.update(part.encode())
+        digest.update(b"\x00")
+    return digest.hexdigest()[:16]
+
+
+class RenderFailed(Exception):
+    """A PDF could not be rendered within the limits; `message` says why, for organisers."""
+
+    MEMORY = "memory"
+    TIME = "time"
+    CRASH = "crash"
+    ERROR = "error"
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+    @property
+    def message(self) -> str:
+        return failure_message(self.reason, self.detail)
+
+
+def failure_message(reason: str, detail: str = "") -> str:
+    """Why a render failed, in the active language."""
+    if reason == RenderFailed.MEMORY:
+        return _("it needed more than %(limit)d MB of memory") % {"limit": settings.PDF_RENDER_MEMORY_MB}
+    if reason == RenderFailed.TIME:
+        return _("it took longer than %(limit)d seconds") % {"limit": settings.PDF_RENDER_TIMEOUT}
+    if reason == RenderFailed.CRASH:
+        return _("the renderer stopped unexpectedly")
+    return _("the renderer gave up (%(detail)s)") % {"detail": detail or "?"}
+
+
+def recent_failure(fingerprint: str):
+    """The record of this PDF's failed render, unless it is old enough to try again."""
+    from publishing.models import PDFRenderFailure
+
+    since = timezone.now() - timedelta(seconds=settings.PDF_RENDER_RETRY_AFTER)
+    return PDFRenderFailure.objects.filter(fingerprint=fingerprint, failed_at__gte=since).first()
+
+
+def record_failure(fingerprint: str, error: RenderFailed) -> None:
+    from publishing.models import PDFRenderFailure
+
+    logger.warning("PDF %s failed to render: %s", fingerprint, error)
+    PDFRenderFailure.objects.update_or_create(
+        fingerprint=fingerprint,
+        defaults={"reason": error.reason, "detail": error.detail[:200], "failed_at": timezone.now()},
+    )
+
+
+# True in a render's child process (nested renders run there directly).
+_in_render_child = False
+
+
+def in_render_child() -> bool:
+    return _in_render_child
+
+
+# Database connections inherited from the parent: kept referenced, never
+# used nor closed, since closing them would end the parent's sessions.
+_inherited_connections: list = []
+
+# How long a child may take to hand back its result once it has said it is done.
+_RESULT_GRACE_SECONDS = 5
+
+
+def render_in_child(render: Callable[[], T]) -> T:
+    """Run `render` in a forked child under PDF_RENDER_MEMORY_MB and PDF_RENDER_TIMEOUT.
+
+    Forking keeps the render callable as it is (a closure over its HTML) and
+    costs a few milliseconds; the parent only waits, reads the bytes and
+    kills the child when time is up.
+    """
+    if _in_render_child:
+        return render()
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_child_main, args=(render, sender), name="collectif-pdf-render")
+    child.start()
+    sender.close()
+    try:
+        if not receiver.poll(settings.PDF_RENDER_TIMEOUT):
+            raise RenderFailed(RenderFailed.TIME)
+        try:
+            status, payload = receiver.recv()
+        except (EOFError, OSError):
+            child.join(_RESULT_GRACE_SECONDS)
+            # Killed by the kernel (memory) or by a signal: no result at all.
+            raise RenderFailed(RenderFailed.CRASH, f"exit code {child.exitcode}")
+    finally:
+        receiver.close()
+        if child.is_alive():
+            child.join(0.1 if child.exitcode is None else 0)
+        if child.is_alive():
+            child.kill()
+        child.join()
+    if status != "ok":
+        raise RenderFailed(status, payload)
+    return payload
+
+
+def _child_main(render: Callable[[], bytes], sender) -> None:
+    global _in_render_child
+    _in_render_child = True
+    for wrapper in connections.all(initialized_only=True):
+        _inherited_connections.append(wrapper.connection)
+        wrapper.connection = None
+    _limit_memory(settings.PDF_RENDER_MEMORY_MB)
+    try:
+        result = ("ok", render())
+    except MemoryError:
+        result = (RenderFailed.MEMORY, "")
+    except BaseException as error:  # everything is reported to the parent
+        result = (RenderFailed.ERROR, f"{type(error).__name__}: {str(error)[:150]}")
+    try:
+        sender.send(result)
+    except MemoryError:
+        sender.send((RenderFailed.MEMORY, ""))
+    sender.close()
+
+
+def _limit_memory(megabytes: int) -> None:
+    """Cap the child's address space at what it inherited plus `megabytes`."""
+    try:
+        with open("/proc/self/statm") as statm:
+            inherited = int(statm.read().split()[0]) * resource.getpagesize()
+    except OSError:
+        return  # not Linux: the wall-clock limit still applies
+    limit = inherited + megabytes * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))

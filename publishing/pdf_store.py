@@ -1,0 +1,294 @@
+"""Where rendered PDFs are kept: one file per fingerprint, rendered once.
+
+The small API the apps, views and feeds use: a `PDFPlan` says what a PDF is
+(its fingerprint, its download name, how to render it); `ensure_stored()`
+renders it once, under a lock, whatever the number of concurrent requests;
+`storage_name()` says where it is; `delete_stored()` and
+`delete_unreferenced()` remove what is no longer used. The first page of a
+tract's A5 is kept beside it as a small picture.
+"""
+
+import fcntl
+import hashlib
+import io
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pypdfium2 as pdfium
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage, default_storage
+from django.db import DatabaseError, connection
+
+from publishing import pdf
+
+logger = logging.getLogger(__name__)
+
+# Files being written carry this suffix until renamed into place; the
+# cleanup deletes those a crash left behind.
+PARTIAL_SUFFIX = ".part"
+
+# Where render locks live when the database cannot hold them (SQLite).
+LOCK_DIR = Path(tempfile.gettempdir()) / "collectif-render-locks"
+
+# Storage folders of rendered PDFs and of pictures of their first page.
+PDF_FOLDER = "pdfs"
+PREVIEW_FOLDER = "previews"
+
+# A stored PDF is served only if it is at least this long and its last bytes
+# hold the "%%EOF" trailer (writers may add a newline or a few bytes after it).
+MIN_PDF_SIZE = 64
+PDF_TRAILER_WINDOW = 1024
+
+
+def storage_name(fingerprint: str) -> str:
+    """Where the PDF with this fingerprint is stored."""
+    return f"{PDF_FOLDER}/{fingerprint[:2]}/{fingerprint}.pdf"
+
+
+def first_page_picture_name(fingerprint: str) -> str:
+    """Where the picture of the first page of the PDF with this fingerprint is stored."""
+    return f"{PREVIEW_FOLDER}/{fingerprint[:2]}/{fingerprint}.webp"
+
+
+def is_intact(name: str) -> bool:
+    """Whether the stored PDF `name` is whole: not empty, and ends with the PDF trailer.
+
+    A file cut short (a full disk, a crash before our fsync existed, a hand
+    edit) is never served: it is rendered again.
+    """
+    try:
+        with default_storage.open(name, "rb") as stored:
+            size = stored.size
+            if size < MIN_PDF_SIZE:
+                return False
+            stored.seek(max(0, size - PDF_TRAILER_WINDOW))
+            return b"%%EOF" in stored.read()
+    except (FileNotFoundError, OSError):
+        return False
+
+
+def store_first_page_picture(plan: "PDFPlan", width: int = 320) -> str:
+    """Draw the first page of a stored PDF as a small picture, once; returns its storage name."""
+    name = first_page_picture_name(plan.fingerprint)
+    if not default_storage.exists(name):
+        _save_atomically(name, first_page_picture(read_stored(plan), width))
+    return name
+
+
+def first_page_picture(data: bytes, width: int = 320) -> bytes:
+    """The first page of a PDF drawn as a WebP picture `width` pixels wide."""
+    document = pdfium.PdfDocument(data)
+    page = document[0]
+    picture = page.render(scale=width / page.get_width()).to_pil()
+    output = io.BytesIO()
+    picture.convert("RGB").save(output, "WEBP", quality=80)
+    return output.getvalue()
+
+
+def _save_atomically(name: str, data: bytes) -> None:
+    storage = default_storage
+    if isinstance(storage, FileSystemStorage):
+        # Write beside the target then rename, so that a reader never sees
+        # a half-written file.
+        target = Path(storage.path(name))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=PARTIAL_SUFFIX)
+        try:
+            with os.fdopen(handle, "wb") as temporary_file:
+                temporary_file.write(data)
+                # On disk before the rename, so that a power cut cannot leave
+                # a renamed but empty file behind.
+                temporary_file.flush()
+                os.fsync(temporary_file.fileno())
+            os.chmod(temporary, 0o644)
+            os.replace(temporary, target)
+            _fsync_directory(target.parent)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    else:
+        # Object stores (S3 and the like) make an upload visible only once whole.
+        storage.save(name, ContentFile(data))
+
+
+def _fsync_directory(path: Path) -> None:
+    """Make a rename in `path` durable."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+@contextmanager
+def render_lock(name: str) -> Iterator[None]:
+    """Hold an exclusive lock on `name` across threads, processes and machines.
+
+    PostgreSQL's advisory locks serve every web process and worker that share
+    the database; on SQLite (one machine) a file lock does the same.
+    """
+    key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+    if connection.vendor == "postgresql":
+        # A session lock, released as soon as the render is stored: a
+        # transaction lock taken inside an outer atomic() block (an admin
+        # save) would be held until that whole block commits.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [key])
+        try:
+            yield
+        finally:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+            except DatabaseError:
+                # An aborted transaction cannot unlock: end the session (and its
+                # locks) at the end of the request or task instead.
+                connection.close_at = 0
+        return
+    LOCK_DIR.mkdir(parents=True, exist_ok=True)
+    with open(LOCK_DIR / f"{key & 0xFFFFFFFFFFFF:x}.lock", "w") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
+@dataclass(frozen=True)
+class PDFPlan:
+    """A PDF as it will be stored: its fingerprint, its download name and how to make it."""
+
+    fingerprint: str
+    filename: str
+    render: Callable[[], bytes]
+
+    @property
+    def storage_name(self) -> str:
+        return storage_name(self.fingerprint)
+
+
+def ensure_stored(plan: PDFPlan) -> bool:
+    """Store the planned PDF unless it is already, whole; True when this call rendered it.
+
+    A damaged file (cut short, emptied) is deleted under the render lock and
+    rendered again.
+    """
+    name = plan.storage_name
+    if default_storage.exists(name) and not is_intact(name):
+        with render_lock(name):
+            if default_storage.exists(name) and not is_intact(name):
+                logger.warning("Stored PDF %s is damaged: rendering it again", name)
+                default_storage.delete(name)
+    started = time.monotonic()
+    rendered = stored_pdf(name, plan.render)
+    if rendered:
+        logger.info("Rendered %s (%s) in %.0f ms", name, plan.filename, (time.monotonic() - started) * 1000)
+    return rendered
+
+
+def read_stored(plan: PDFPlan) -> bytes:
+    ensure_stored(plan)
+    with default_storage.open(plan.storage_name, "rb") as stored:
+        return stored.read()
+
+
+def stored_pdf(name: str, render: Callable[[], bytes]) -> bool:
+    """Make sure the PDF `name` is stored, rendering it once if it is not.
+
+    Concurrent requests for the same missing file wait for the first one's
+    render instead of rendering it again. `render` runs in a child process
+    under the render limits; a failure is recorded and raised as RenderFailed
+    (the same record answers later requests without rendering again).
+    Returns True when this call rendered.
+    """
+    if default_storage.exists(name):
+        return False
+    if pdf.in_render_child():
+        # A PDF made of others (a sheet of leaflets) renders them inside its
+        # own child process, already limited and holding the outer lock.
+        _save_atomically(name, render())
+        return True
+    with render_lock(name):
+        if default_storage.exists(name):
+            return False
+        fingerprint = Path(name).stem
+        failure = pdf.recent_failure(fingerprint)
+        if failure is not None:
+            raise pdf.RenderFailed(failure.reason, failure.detail)
+        try:
+            content = pdf.render_in_child(render)
+        except pdf.RenderFailed as error:
+            pdf.record_failure(fingerprint, error)
+            raise
+        _save_atomically(name, content)
+        return True
+
+
+# Callables that give the fingerprints of every PDF still in use; each app
+# registers its own (AppConfig.ready), and the cleanup keeps what they name.
+_pdf_references: list[Callable[[], set[str]]] = []
+
+
+def register_pdf_references(references: Callable[[], set[str]]) -> None:
+    if references not in _pdf_references:
+        _pdf_references.append(references)
+
+
+@dataclass
+class CleanupReport:
+    kept: int = 0
+    deleted: int = 0
+    deleted_bytes: int = 0
+
+
+def _stored_files(folder: str) -> Iterator[str]:
+    """Every file name under `folder` of the default storage (two levels: `ab/abcd….pdf`)."""
+    if not default_storage.exists(folder):
+        return
+    subfolders, files = default_storage.listdir(folder)
+    yield from (f"{folder}/{name}" for name in files)
+    for subfolder in subfolders:
+        yield from (f"{folder}/{subfolder}/{name}" for name in default_storage.listdir(f"{folder}/{subfolder}")[1])
+
+
+def delete_unreferenced(grace_seconds: int, *, dry_run: bool = False) -> CleanupReport:
+    """Delete stored PDFs and previews that no current version uses, and files
+    a crash left half-written; files younger than `grace_seconds` are kept (a
+    render may be storing them for an edit being saved)."""
+    referenced = set().union(*(references() for references in _pdf_references))
+    cutoff = time.time() - grace_seconds
+    report = CleanupReport()
+    for folder in (PDF_FOLDER, PREVIEW_FOLDER):
+        for name in _stored_files(folder):
+            stem = name.rsplit("/", 1)[-1].split(".", 1)[0]
+            if stem in referenced and not name.endswith(PARTIAL_SUFFIX):
+                report.kept += 1
+                continue
+            try:
+                if default_storage.get_modified_time(name).timestamp() > cutoff:
+                    report.kept += 1
+                    continue
+                size = default_storage.size(name)
+            except (FileNotFoundError, OSError):
+                continue
+            if not dry_run:
+                default_storage.delete(name)
+            report.deleted += 1
+            report.deleted_bytes += size
+    return report
+
+
+def delete_stored(fingerprints: set[str]) -> None:
+    """Delete these PDFs and their previews now (a withdrawn or deleted publication's)."""
+    for fingerprint in fingerprints:
+        for name in (storage_name(fingerprint), first_page_picture_name(fingerprint)):
+            try:
+                default_storage.delete(name)
+            except OSError:
+                logger.warning("Could not delete %s", name)

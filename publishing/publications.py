@@ -1,0 +1,317 @@
+"""What tracts and articles share: publication rules and language versions.
+
+A publication (a tract, an article) has one version per language, a status
+and a publication time; visitors see it only once published and its time
+has come, and read it in their language or else in the original.
+"""
+
+import hashlib
+import json
+import uuid
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import F, OuterRef, Subquery
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from publishing import pdf, pdf_store
+from publishing.html import RichTextField, check_html_bounds, clean_rich_text_fields
+from publishing.languages import language_choices, native_name, open_graph_locale, text_direction
+from publishing.models import Theme
+from publishing.search import config_for, index_version, unindex_version
+
+# The order of tracts and articles everywhere: lists, feeds, the admin.
+NEWEST_FIRST = ["-date", "-published_at", "-pk"]
+
+
+class PublicationQuerySet(models.QuerySet):
+    """The rules of publication, and what each kind of page loads with its publications."""
+
+    def published(self) -> "PublicationQuerySet":
+        """What a visitor may see: published, and its publication time has come."""
+        return self.filter(status=Publication.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def with_versions(self) -> "PublicationQuerySet":
+        return self.prefetch_related("versions")
+
+    def for_page(self) -> "PublicationQuerySet":
+        """What a tract's or an article's own page (and its print) shows: versions and themes."""
+        return self.with_versions().prefetch_related("themes")
+
+    def for_cards(self) -> "PublicationQuerySet":
+        """What a list of cards shows (archive, home, theme, feeds), newest first."""
+        return self.for_page().newest_first()
+
+    def newest_first(self) -> "PublicationQuerySet":
+        return self.order_by(*NEWEST_FIRST)
+
+    def with_outdated_translations(self) -> "PublicationQuerySet":
+        """Those with a translation made from an older revision of their original."""
+        link = self.model.versions.field  # the version's foreign key to its publication
+        versions = link.model.objects
+        original_revision = versions.filter(
+            **{link.name: OuterRef(link.name), "language": OuterRef(f"{link.name}__original_language")}
+        ).values("revision")[:1]
+        outdated = (
+            versions.exclude(language=F(f"{link.name}__original_language"))
+            .annotate(original_revision=Subquery(original_revision))
+            .filter(source_revision__lt=F("original_revision"))
+        )
+        return self.filter(pk__in=outdated.values(link.name))
+
+
+class Publication(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    date = models.DateField(_("date"), default=timezone.localdate)
+    themes = models.ManyToManyField(Theme, blank=True, related_name="%(class)ss", verbose_name=_("themes"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(
+        _("publication date"),
+        default=timezone.now,
+        help_text=_("Once published, it stays hidden from the public until this moment."),
+    )
+    original_language = models.CharField(
+        _("original language"),
+        max_length=10,
+        choices=language_choices(),
+        default=settings.LANGUAGE_CODE,
+        help_text=_("Shown to visitors whose language has no version."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PublicationQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = NEWEST_FIRST
+
+    def __str__(self) -> str:
+        original = self.original_version()
+        return original.title if original else self.slug
+
+    def save(self, *args, **kwargs) -> None:
+        printed = issubclass(self._meta.get_field("versions").related_model, PrintedVersion)
+        was_public = printed and bool(self.pk) and type(self).objects.published().filter(pk=self.pk).exists()
+        super().save(*args, **kwargs)
+        if not printed:
+            return
+        # The publication's own fields (footer, QR code, slug, dates) are
+        # printed too: its versions' PDF fingerprints are out of date.
+        self.versions.update(pdf_environment=stale_pdf_token())
+        if was_public and not self.is_public:
+            # Withdrawn: its files answer 410 from now on, and go.
+            delete_pdfs_on_commit(self.versions.all())
+
+    def publish_now(self) -> None:
+        """Published from now on; one already published keeps its earlier time."""
+        self.status = self.Status.PUBLISHED
+        self.published_at = min(self.published_at, timezone.now()) if self.pk else timezone.now()
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == self.Status.PUBLISHED and self.published_at <= timezone.now()
+
+    def all_versions(self) -> list:
+        """Versions in the order of settings.LANGUAGES (uses the prefetch cache)."""
+        order = {code: index for index, (code, _name) in enumerate(settings.LANGUAGES)}
+        return sorted(self.versions.all(), key=lambda version: order.get(version.language, 99))
+
+    def pdf_renders(self) -> list[Callable[[], object]]:
+        """Each PDF this publication offers, as a call that stores it (for the
+        background renders of `publishing.tasks.render_pdfs`)."""
+        return []
+
+    def version(self, language: str):
+        return next((v for v in self.all_versions() if v.language == language), None)
+
+    def original_version(self):
+        versions = self.all_versions()
+        original = next((v for v in versions if v.language == self.original_language), None)
+        return original or (versions[0] if versions else None)
+
+    def version_for(self, language: str):
+        """The version to show a visitor reading in `language`: theirs, else the original."""
+        return self.version(language) or self.original_version()
+
+
+class LanguageVersion(models.Model):
+    """The publication written in one language; subclasses add their texts,
+    say which of them are searched (`indexed_text`) and name the tract or
+    article they belong to (`publication`)."""
+
+    language = models.CharField(_("language"), max_length=10, choices=language_choices())
+    title = models.CharField(_("title"), max_length=200)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Plain text of the version (search index, excerpts) and, on PostgreSQL,
+    # its text search configuration and its vector built with it
+    # (GIN-indexed by a migration). See publishing/search.py.
+    search_text = models.TextField(default="", editable=False)
+    search_config = models.CharField(max_length=40, default="simple", editable=False)
+    search_vector = SearchVectorField(null=True, editable=False)
+    # Translations kept in step: every change of the texts raises `revision`;
+    # a translation records the original's revision it was made from, and
+    # the original's texts at that moment, to show what changed since.
+    revision = models.PositiveIntegerField(default=0, editable=False)
+    content_hash = models.CharField(max_length=64, default="", editable=False)
+    source_revision = models.PositiveIntegerField(default=0, editable=False)
+    source_texts = models.JSONField(default=dict, blank=True, editable=False)
+
+    # The fields a translator translates (subclasses name theirs).
+    translated_fields: tuple[str, ...] = ("title",)
+    # The post it came from, so that importing the same export again
+    # updates it instead of making a copy.
+    wordpress_id = models.PositiveBigIntegerField(null=True, blank=True, editable=False, db_index=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.language})"
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        # Deleted versions (cascades included) leave the search index.
+        post_delete.connect(_unindex_deleted_version, sender=cls, weak=False)
+
+    def save(self, *args, **kwargs) -> None:
+        clean_rich_text_fields(self)  # the search text is made of the cleaned text
+        self.search_text = self.indexed_text()
+        self.search_config = config_for(self.language)
+        content_hash = hashlib.sha256(json.dumps(self.translated_texts(), sort_keys=True).encode()).hexdigest()
+        if self.content_hash and content_hash != self.content_hash:
+            self.revision += 1
+        self.content_hash = content_hash
+        if self._state.adding and not self.source_texts:
+            # A new translation is made from the original as it is now.
+            original = self.publication.version(self.publication.original_language)
+            if original is not None and original.language != self.language:
+                self.follow(original)
+        super().save(*args, **kwargs)
+        index_version(self)
+
+    def clean_fields(self, exclude=None) -> None:
+        # Rich text is checked against the bounds of publishing.html before its
+        # cleaning (which would quietly clamp what is beyond them).
+        errors = {}
+        for field in self._meta.concrete_fields:
+            if not isinstance(field, RichTextField) or (exclude and field.name in exclude):
+                continue
+            try:
+                check_html_bounds(getattr(self, field.attname))
+            except ValidationError as error:
+                errors[field.name] = error.messages
+        try:
+            super().clean_fields(exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def indexed_text(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def direction(self) -> str:
+        return text_direction(self.language)
+
+    def translated_texts(self) -> dict[str, str]:
+        return {name: getattr(self, name) for name in self.translated_fields}
+
+    @property
+    def is_original(self) -> bool:
+        return self.language == self.publication.original_language
+
+    def follow(self, original: "LanguageVersion") -> None:
+        """Record that this translation is up to date with the original as it is now."""
+        self.source_revision = original.revision
+        self.source_texts = original.translated_texts()
+
+    def outdated_against(self, original: "LanguageVersion | None") -> bool:
+        return original is not None and original.pk != self.pk and self.source_revision < original.revision
+
+    @property
+    def outdated_original(self) -> "LanguageVersion | None":
+        """The original, when this translation was made from an older revision of it (uses the prefetched versions)."""
+        publication = self.publication
+        original = publication.version(publication.original_language)
+        return original if not self.is_original and self.outdated_against(original) else None
+
+    @property
+    def open_graph_locale(self) -> str:
+        return open_graph_locale(self.language)
+
+    @property
+    def language_name(self) -> str:
+        """The version's language named in itself ("العربية", "español"), for version lists."""
+        return native_name(self.language)
+
+
+def _unindex_deleted_version(sender, instance, **kwargs) -> None:
+    unindex_version(instance)
+
+
+class PrintedVersion(LanguageVersion):
+    """A language version that is also printed: tracts and articles have PDFs."""
+
+    # The fingerprints of the version's current PDFs (format → fingerprint),
+    # so that its stable PDF addresses cost one lookup, and the render
+    # environment they were computed in; an edit replaces the environment
+    # with a one-off "stale" token (see keep_pdf_fingerprints).
+    pdf_fingerprints = models.JSONField(default=dict, editable=False)
+    pdf_environment = models.CharField(max_length=40, default="", editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        self.pdf_environment = stale_pdf_token()
+        super().save(*args, **kwargs)
+
+    def current_pdf_fingerprints(self) -> dict[str, str] | None:
+        """The kept fingerprints, or None when an edit or a new environment outdated them."""
+        if self.pdf_environment == pdf.render_environment() and self.pdf_fingerprints:
+            return self.pdf_fingerprints
+        return None
+
+    def keep_pdf_fingerprints(self, fingerprints: dict[str, str]) -> dict[str, str]:
+        """Keep freshly computed fingerprints, unless the version changed meanwhile.
+
+        The update only applies if the row still holds the token read with
+        this instance: an edit saved during the computation wins.
+        """
+        environment = pdf.render_environment()
+        type(self).objects.filter(pk=self.pk, pdf_environment=self.pdf_environment).update(
+            pdf_fingerprints=fingerprints, pdf_environment=environment
+        )
+        self.pdf_fingerprints, self.pdf_environment = fingerprints, environment
+        return fingerprints
+
+
+def delete_pdfs_on_commit(versions) -> None:
+    """Delete the stored PDFs these versions keep fingerprints of, once the change is committed."""
+    fingerprints = {fingerprint for version in versions for fingerprint in version.pdf_fingerprints.values()}
+    if fingerprints:
+        transaction.on_commit(lambda: pdf_store.delete_stored(fingerprints))
+
+
+@receiver(post_delete)
+def delete_pdfs_of_deleted_version(sender, instance, **kwargs) -> None:
+    if isinstance(instance, PrintedVersion):
+        delete_pdfs_on_commit([instance])
+
+
+def stale_pdf_token() -> str:
+    """Marks a version's kept PDF fingerprints out of date; unique, so that a
+    computation started before the edit cannot store its result."""
+    return f"stale-{uuid.uuid4().hex[:16]}"

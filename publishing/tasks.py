@@ -1,0 +1,84 @@
+"""Background renders of tract and article PDFs (`manage.py db_worker` runs
+them), and what every task shares: a time limit, and recovery from killed workers.
+
+`manage.py db_worker` runs tasks one after another with no limit of its own;
+a task stopped by SIGKILL (out of memory, a reboot) stays RUNNING for ever.
+Our tasks stop themselves after TASK_TIME_LIMIT seconds, so a task marked as
+running for longer than that has lost its worker and can be queued again.
+"""
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+
+from django.apps import apps
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import TaskResultStatus, task
+
+from publishing.pdf import RenderFailed
+
+
+class TaskTimeLimitExceeded(Exception):
+    """A background task ran longer than TASK_TIME_LIMIT."""
+
+
+@contextmanager
+def time_limit(seconds: int | None = None) -> Iterator[None]:
+    """Interrupt the block after `seconds` (TASK_TIME_LIMIT by default).
+
+    A signal alarm, so only in the main thread (where the worker runs tasks);
+    elsewhere the block runs unlimited, each PDF render keeping its own limit.
+    """
+    seconds = seconds or settings.TASK_TIME_LIMIT
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise TaskTimeLimitExceeded(f"stopped after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def requeue_interrupted_tasks() -> int:
+    """Put back in the queue the tasks whose worker died; returns how many."""
+    from django_tasks_db.models import DBTaskResult
+
+    # A minute of margin for the worker to record the end of a task.
+    stale = timezone.now() - timedelta(seconds=settings.TASK_TIME_LIMIT + 60)
+    return DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING, started_at__lt=stale).update(
+        status=TaskResultStatus.READY, started_at=None
+    )
+
+
+@task()
+def render_pdfs(model_label: str, pk: int) -> int:
+    """Store every PDF of a tract or an article (its `pdf_renders()`); returns how
+    many were made. One that fails is recorded (the admin shows it) and the
+    others are made all the same."""
+    model = apps.get_model(model_label)
+    made = 0
+    with time_limit():
+        publication = model.objects.for_page().filter(pk=pk).first()
+        for render in publication.pdf_renders() if publication else []:
+            try:
+                render()
+            except RenderFailed:
+                continue
+            made += 1
+    return made
+
+
+def schedule_pdf_renders(publication) -> None:
+    """Queue the renders once the transaction that changed `publication` is committed."""
+    transaction.on_commit(lambda: render_pdfs.enqueue(publication._meta.label, publication.pk))
