@@ -32,6 +32,18 @@ def task_queue(settings):
     return default_task_backend
 
 
+def create_publication(model, slug: str, *, published_at=None, date=None, themes=(), **fields):
+    """A tract or an article, published an hour ago unless told otherwise."""
+    publication = model.objects.create(
+        slug=slug,
+        published_at=published_at or timezone.now() - datetime.timedelta(hours=1),
+        date=date or datetime.date(2026, 10, 1),
+        **fields,
+    )
+    publication.themes.set(Theme.from_names(list(themes)))
+    return publication
+
+
 @pytest.fixture
 def make_tract(db):
     def make(
@@ -39,21 +51,10 @@ def make_tract(db):
         versions: dict[str, dict] | None = None,
         *,
         status: str = Tract.Status.PUBLISHED,
-        published_at: datetime.datetime | None = None,
-        date: datetime.date | None = None,
-        themes: list[str] = (),
         original_language: str = "fr",
         **fields,
     ) -> Tract:
-        tract = Tract.objects.create(
-            slug=slug,
-            status=status,
-            published_at=published_at or timezone.now() - datetime.timedelta(hours=1),
-            date=date or datetime.date(2026, 10, 1),
-            original_language=original_language,
-            **fields,
-        )
-        tract.themes.set(Theme.from_names(list(themes)))
+        tract = create_publication(Tract, slug, status=status, original_language=original_language, **fields)
         for language, values in (versions or {"fr": {}}).items():
             TractVersion.objects.create(
                 tract=tract,
@@ -77,22 +78,11 @@ def make_article(db):
         versions: dict[str, dict] | None = None,
         *,
         status: str = Article.Status.PUBLISHED,
-        published_at: datetime.datetime | None = None,
-        date: datetime.date | None = None,
-        themes: list[str] = (),
         authors: list[str] = (),
         original_language: str = "fr",
         **fields,
     ) -> Article:
-        article = Article.objects.create(
-            slug=slug,
-            status=status,
-            published_at=published_at or timezone.now() - datetime.timedelta(hours=1),
-            date=date or datetime.date(2026, 10, 1),
-            original_language=original_language,
-            **fields,
-        )
-        article.themes.set(Theme.from_names(list(themes)))
+        article = create_publication(Article, slug, status=status, original_language=original_language, **fields)
         article.authors.set(Author.from_names(list(authors)))
         for language, values in (versions or {"fr": {}}).items():
             ArticleVersion.objects.create(

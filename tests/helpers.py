@@ -1,6 +1,10 @@
 """Helpers the test files share (fixtures live in conftest.py)."""
 
 import io
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 from django.core.files.storage import default_storage
 from django.db import connection
@@ -38,3 +42,15 @@ def jpeg_with_gps(width: int = 1200, height: int = 800, orientation: int | None 
     output = io.BytesIO()
     picture.save(output, "JPEG", exif=exif, quality=85)
     return output.getvalue()
+
+
+def run_manage(tmp_path: Path, *arguments: str, **environment: str) -> subprocess.CompletedProcess:
+    """`manage.py` as a person runs it, in its own process, on a new SQLite
+    database in `tmp_path` (its exit code and its output are what is tested)."""
+    return subprocess.run(
+        [sys.executable, "manage.py", *arguments],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", **environment},
+        check=False,
+    )

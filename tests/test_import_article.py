@@ -1,7 +1,4 @@
 import io
-import os
-import subprocess
-import sys
 
 import pytest
 from django.core.files.storage import default_storage
@@ -12,7 +9,7 @@ from PIL import Image as PillowImage
 
 from articles.models import Article, ArticleVersion, Author
 from publishing.models import Image
-from tests.helpers import jpeg_with_gps
+from tests.helpers import jpeg_with_gps, run_manage
 
 pytestmark = pytest.mark.django_db
 
@@ -145,13 +142,7 @@ def test_broken_image_file_is_a_clear_error(folder):
 def test_command_exit_code_and_french_message(tmp_path):
     path = tmp_path / "bad.md"
     path.write_text("# Titre\n\nUn appel[^x].\n", encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, "manage.py", "import_article", str(path), "--language", "fr"],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "MEDIA_ROOT": str(tmp_path)},
-        check=False,
-    )
+    result = run_manage(tmp_path, "import_article", str(path), "--language", "fr", MEDIA_ROOT=str(tmp_path))
     assert result.returncode == 1
     assert len(result.stderr.strip().splitlines()) == 1
     # Organisers read errors in French, the site's language.

@@ -1,6 +1,3 @@
-import os
-import subprocess
-import sys
 from io import StringIO
 
 import pytest
@@ -9,6 +6,7 @@ from django.core.management.base import CommandError
 from django.utils import translation
 
 from publishing.models import Theme
+from tests.helpers import run_manage
 from tracts.models import Tract, TractVersion
 
 pytestmark = pytest.mark.django_db
@@ -166,13 +164,7 @@ def test_a_failing_version_leaves_an_existing_tract_untouched(tmp_path):
 def test_exit_code_is_1_and_the_error_is_one_line(tmp_path):
     path = tmp_path / "bad.md"
     path.write_text("---\ntitle: x\n", encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, "manage.py", "import_tract", str(path), "--language", "fr"],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"},
-        check=False,
-    )
+    result = run_manage(tmp_path, "import_tract", str(path), "--language", "fr")
     assert result.returncode == 1
     assert len(result.stderr.strip().splitlines()) == 1
     # Organisers read errors in French, the site's language.

@@ -1,8 +1,5 @@
 import datetime
 import io
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +14,7 @@ from publishing.models import Image, OldAddress, Theme
 from publishing.pdf import render_pdf
 from publishing.wordpress import convert_content, wpautop
 from tests.conftest import jpeg_with_gps
+from tests.helpers import run_manage
 from tracts.models import Tract
 from website.models import Page
 
@@ -266,13 +264,7 @@ def test_bad_input_is_one_line_and_imports_nothing(tmp_path, content, message):
 def test_exit_code_is_1_and_the_error_one_line(tmp_path):
     export = tmp_path / "bad.xml"
     export.write_text(BILLION_LAUGHS, encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, "manage.py", "import_wordpress", str(export)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"},
-        check=False,
-    )
+    result = run_manage(tmp_path, "import_wordpress", str(export))
     assert result.returncode == 1
     assert len(result.stderr.strip().splitlines()) == 1
 

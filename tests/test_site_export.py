@@ -56,6 +56,11 @@ def snapshot() -> dict:
                 sorted(x.name for x in a.authors.all()),
                 a.cover_image.alt_text if a.cover_image else "",
                 a.updated_on,
+                [
+                    (f.linked_article and f.linked_article.slug, f.linked_tract and f.linked_tract.slug, f.url, f.title)
+                    for f in a.further_reading.all()
+                ],
+                sorted(tract.slug for tract in a.related_tracts.all()),
             )
             for a in Article.objects.all()
         },
@@ -101,6 +106,13 @@ def site(tmp_path, uploads, make_tract, make_article):  # noqa: F811
         },
         authors=["Commission enquête"],
     )
+    # Further reading (ours and elsewhere) and related tracts, which refer to
+    # publications the import may not have read yet.
+    with_notes = Article.objects.get(slug="avec-notes")
+    with_notes.further_reading.create(position=0, linked_tract=Tract.objects.get(slug="bilingue"))
+    with_notes.further_reading.create(position=1, url="https://example.org/rapport", title="Un rapport")
+    with_notes.further_reading.create(position=2, linked_article=Article.objects.get(slug="controle-algorithmique"))
+    with_notes.related_tracts.set([Tract.objects.get(slug="bilingue"), Tract.objects.get(slug="scan-sans-texte")])
     theme = Theme.objects.get(name="Algorithmes")
     theme.translated_names = {"ar": "الخوارزميات"}
     theme.save()
@@ -128,6 +140,13 @@ def test_export_writes_readable_markdown_with_pictures_and_pdfs(site, tmp_path):
     assert "Un score[^1] et un <u>mot</u> souligné." in notes
     assert "[^1]: La note, avec [un lien](https://example.org/)." in notes
     assert (folder / "articles" / "controle-algorithmique" / "ar.md").is_file()
+    links = yaml.safe_load((folder / "articles" / "avec-notes" / "links.yaml").read_text(encoding="utf-8"))
+    assert links["further_reading"] == [
+        {"tract": "bilingue"},
+        {"url": "https://example.org/rapport", "title": "Un rapport"},
+        {"article": "controle-algorithmique"},
+    ]
+    assert sorted(links["related_tracts"]) == ["bilingue", "scan-sans-texte"]
 
 
 def test_export_then_import_into_an_empty_database_gives_the_same_site(site, tmp_path):

@@ -15,11 +15,12 @@ from publishing.pdf import RenderFailed
 from publishing.tasks import schedule_pdf_renders
 from publishing.translation_admin import TranslationInlineMixin, TranslationStatusAdminMixin
 
-from .models import FIRST_PAGE_PICTURE_FORMAT, Tract, TractPDF, TractVersion
+from .models import FIRST_PAGE_PICTURE_FORMAT, Tract, TractVersion
 from .printing import (
     MAX_LEAFLET_PAGES,
     PRINT_FORMATS,
     current_fingerprint,
+    current_records,
     ensure_tract_pdf,
     leaflet_page_counts,
     overflows,
@@ -57,12 +58,12 @@ class TractAdmin(TranslationStatusAdminMixin, PreviewAdmin):
         """Each version's PDFs in plain words: pages, a picture of the first page, a link."""
         if not tract.pk:
             return _("The PDFs are made once the tract is saved.")
-        records = {(r.version_id, r.print_format): r for r in TractPDF.objects.filter(version__tract=tract)}
+        # A record of an older text means the current one is being rendered.
+        current = current_records(tract.all_versions(), list(PRINT_FORMATS))
+        records = {(record.version_id, record.print_format): record for record in current}
         failures = self._render_failures(tract)
         blocks = []
         for version in tract.all_versions():
-            # A record older than the last change of the text is being rendered again.
-            changed_at = max(version.updated_at, tract.updated_at)
             rows = []
             for print_format in PRINT_FORMATS.values():
                 record = records.get((version.pk, print_format.name))
@@ -73,7 +74,7 @@ class TractAdmin(TranslationStatusAdminMixin, PreviewAdmin):
                         '<strong class="errornote">{}</strong>',
                         _("this PDF failed to render: %(reason)s") % {"reason": failure.message},
                     )
-                elif record is None or record.fingerprint != current_fingerprint(version, print_format):
+                elif record is None:
                     state = format_html('<span class="pdf-waiting">{}</span>', _("being made…"))
                 elif record.page_count > MAX_LEAFLET_PAGES:
                     state = format_html(
@@ -102,7 +103,7 @@ class TractAdmin(TranslationStatusAdminMixin, PreviewAdmin):
                     first_page.first_page_picture_url(),
                     _("First page of the A5 leaflet"),
                 )
-                if first_page and first_page.rendered_at >= changed_at
+                if first_page
                 else ""
             )
             blocks.append(

@@ -579,35 +579,33 @@ def overflows(versions: list[TractVersion], format_names: tuple[str, ...] = CHEC
     return found
 
 
+def current_records(versions: list[TractVersion], format_names: list[str], **conditions) -> list[TractPDF]:
+    """The render records of `versions` in these formats that describe their
+    texts as they are now (an edit leaves the old record behind until the next
+    render); one query. `conditions` filter the records (`page_count=1`)."""
+    current = {
+        (version.pk, name): current_fingerprint(version, PRINT_FORMATS[name])
+        for version in versions
+        for name in format_names
+    }
+    records = TractPDF.objects.filter(version__in=versions, print_format__in=format_names, **conditions)
+    return [record for record in records if current.get((record.version_id, record.print_format)) == record.fingerprint]
+
+
 def recorded_overflows(versions: list[TractVersion]) -> list[Overflow]:
     """Overflows already known from renders of the current texts (no render here)."""
-    current = {
-        (version.pk, print_format.name): current_fingerprint(version, print_format)
-        for version in versions
-        for print_format in PRINT_FORMATS.values()
-        if print_format.sheet is None
-    }
-    records = TractPDF.objects.filter(version__in=versions, page_count__gt=MAX_LEAFLET_PAGES)
+    single_copies = [name for name, print_format in PRINT_FORMATS.items() if print_format.sheet is None]
     by_pk = {version.pk: version for version in versions}
     return [
         Overflow(by_pk[record.version_id], record.print_format, record.page_count, record.words_over)
-        for record in records
-        if current.get((record.version_id, record.print_format)) == record.fingerprint
+        for record in current_records(versions, single_copies, page_count__gt=MAX_LEAFLET_PAGES)
     ]
 
 
 def one_page_versions(versions: list[TractVersion], format_name: str) -> set[str]:
     """Languages whose current text is known to fit one page of this format (from recorded renders)."""
-    print_format = PRINT_FORMATS[format_name]
-    records = {
-        record.version_id: record
-        for record in TractPDF.objects.filter(version__in=versions, print_format=format_name, page_count=1)
-    }
-    return {
-        version.language
-        for version in versions
-        if version.pk in records and records[version.pk].fingerprint == current_fingerprint(version, print_format)
-    }
+    by_pk = {version.pk: version for version in versions}
+    return {by_pk[record.version_id].language for record in current_records(versions, [format_name], page_count=1)}
 
 
 def note_one_page_versions(versions: list[TractVersion]) -> None:

@@ -8,7 +8,8 @@ read, without us.
 
     DIR/themes.yaml, authors.yaml, old-addresses.yaml
     DIR/tracts/<slug>/<language>.md (+ archive.pdf)
-    DIR/articles/<slug>/<language>.md (+ its pictures)
+    DIR/articles/<slug>/<language>.md (+ its pictures, and links.yaml:
+        its further reading and related tracts)
     DIR/pages/<slug>/<language>.md
 """
 
@@ -111,7 +112,10 @@ def export_site(folder: Path) -> ExportSummary:
             _write_version(target, version, metadata, version.body, summary)
         summary.counts["tracts"] += 1
 
-    for article in Article.objects.with_versions().prefetch_related("authors").order_by("pk"):
+    articles = Article.objects.with_versions().prefetch_related(
+        "authors", "related_tracts", "further_reading__linked_article", "further_reading__linked_tract"
+    )
+    for article in articles.order_by("pk"):
         target = folder / "articles" / article.slug
         target.mkdir(parents=True, exist_ok=True)
         cover = _copy_picture(article.cover_image.file.name, target, summary) if article.cover_image else ""
@@ -131,6 +135,9 @@ def export_site(folder: Path) -> ExportSummary:
                 "cover_caption": article.cover_image.caption if article.cover_image else "",
             }
             _write_version(target, version, metadata, body, summary, footnotes)
+        links = _article_links(article)
+        if links:
+            _write_yaml(target / "links.yaml", links)
         summary.counts["articles"] += 1
 
     for page in Page.objects.with_versions().order_by("pk"):
@@ -145,6 +152,20 @@ def export_site(folder: Path) -> ExportSummary:
             _write_version(target, version, metadata, version.body, summary)
         summary.counts["pages"] += 1
     return summary
+
+
+def _article_links(article: Article) -> dict:
+    """Its further reading (ours by slug, others by address) and related tracts, in their order."""
+    further = []
+    for item in article.further_reading.all():
+        if item.linked_article:
+            further.append({"article": item.linked_article.slug})
+        elif item.linked_tract:
+            further.append({"tract": item.linked_tract.slug})
+        else:
+            further.append({"url": item.url, "title": item.title})
+    related = [tract.slug for tract in article.related_tracts.all()]
+    return {key: value for key, value in (("further_reading", further), ("related_tracts", related)) if value}
 
 
 def _publication_metadata(publication, version) -> dict:
@@ -227,6 +248,9 @@ def import_site(folder: Path) -> dict[str, int]:
                         raise SiteImportError(f"{file}: {error}")
                     counts["versions"] += 1
                 counts[kind] += 1
+        # Links between publications, once all of them are here.
+        for links in sorted((folder / "articles").glob("*/links.yaml")):
+            _import_article_links(links.parent.name, _read_yaml(links) or {})
         for entry in _read_yaml(folder / "old-addresses.yaml"):
             if entry.get("theme"):
                 theme = Theme.objects.filter(slug=entry["theme"]).first()
@@ -305,6 +329,30 @@ def _import_article(target: Path, file: Path) -> None:
             caption = str(metadata.get("cover_caption") or "")
             article.cover_image, _created = Image.from_file(handle, metadata["cover"], description, caption)
     _apply_publication(article, version, metadata)
+
+
+def _import_article_links(slug: str, links: dict) -> None:
+    article = Article.objects.filter(slug=slug).first()
+    if article is None or not isinstance(links, dict):
+        return
+    article.further_reading.all().delete()
+    for position, entry in enumerate(links.get("further_reading") or []):
+        if not isinstance(entry, dict):
+            continue
+        linked_article = Article.objects.filter(slug=entry.get("article")).first() if entry.get("article") else None
+        linked_tract = Tract.objects.filter(slug=entry.get("tract")).first() if entry.get("tract") else None
+        url = str(entry.get("url") or "")
+        if linked_article or linked_tract or url:
+            article.further_reading.create(
+                position=position,
+                linked_article=linked_article,
+                linked_tract=linked_tract,
+                url=url,
+                title=str(entry.get("title") or ""),
+            )
+    related = [str(slug) for slug in links.get("related_tracts") or []]
+    tracts = {tract.slug: tract for tract in Tract.objects.filter(slug__in=related)}
+    article.related_tracts.set([tracts[slug] for slug in related if slug in tracts])
 
 
 def _import_page(target: Path, file: Path) -> None:
