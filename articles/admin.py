@@ -65,12 +65,11 @@ class ArticleAdmin(TranslationStatusAdminMixin, CompareVersionAdmin, PreviewAdmi
         schedule_pdf_renders(form.instance)
 
     def render_preview(self, request: HttpRequest, article: Article) -> HttpResponse:
-        pdf_url = reverse("admin:articles_article_preview_pdf", args=[article.pk, request.LANGUAGE_CODE])
         return render_article_page(
             request,
             article,
             preview=True,
-            pdf_url=pdf_url,
+            pdf_url=lambda version: self.preview_pdf_url(article, version),
             page_url=lambda version: reverse("admin:articles_article_preview", args=[article.pk, version.language]),
         )
 

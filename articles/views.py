@@ -45,7 +45,7 @@ def render_article_page(
     article: Article,
     *,
     preview: bool = False,
-    pdf_url: str | None = None,
+    pdf_url: Callable[[ArticleVersion], str] = ArticleVersion.get_pdf_url,
     page_url: Callable[[ArticleVersion], str] | None = None,
 ) -> HttpResponse:
     """The article's page; the admin's preview uses it with its own page and PDF links."""
@@ -65,7 +65,7 @@ def render_article_page(
             "notes": notes,
             "further_reading": [item.link(language) for item in article.further_reading.all()],
             "related_tracts": [(tract, tract.version_for(language)) for tract in article.related_tracts.all()],
-            "pdf_url": pdf_url or version.get_pdf_url(),
+            "pdf_url": pdf_url(version),
             "share_image": share_image(request, article.cover_image) if article.cover_image else None,
         },
     )

@@ -51,6 +51,20 @@ def storage_name(fingerprint: str) -> str:
     return f"{PDF_FOLDER}/{fingerprint[:2]}/{fingerprint}.pdf"
 
 
+def is_stored(fingerprint: str) -> bool:
+    return default_storage.exists(storage_name(fingerprint))
+
+
+def stored_size(fingerprint: str) -> int | None:
+    """The size in bytes of the stored PDF with this fingerprint, if it is stored."""
+    name = storage_name(fingerprint)
+    return default_storage.size(name) if default_storage.exists(name) else None
+
+
+def first_page_picture_url(fingerprint: str) -> str:
+    return default_storage.url(first_page_picture_name(fingerprint))
+
+
 def first_page_picture_name(fingerprint: str) -> str:
     """Where the picture of the first page of the PDF with this fingerprint is stored."""
     return f"{PREVIEW_FOLDER}/{fingerprint[:2]}/{fingerprint}.webp"
@@ -186,7 +200,7 @@ def ensure_stored(plan: PDFPlan) -> bool:
                 logger.warning("Stored PDF %s is damaged: rendering it again", name)
                 default_storage.delete(name)
     started = time.monotonic()
-    rendered = stored_pdf(name, plan.render)
+    rendered = store_once(name, plan.render)
     if rendered:
         logger.info("Rendered %s (%s) in %.0f ms", name, plan.filename, (time.monotonic() - started) * 1000)
     return rendered
@@ -198,7 +212,7 @@ def read_stored(plan: PDFPlan) -> bytes:
         return stored.read()
 
 
-def stored_pdf(name: str, render: Callable[[], bytes]) -> bool:
+def store_once(name: str, render: Callable[[], bytes]) -> bool:
     """Make sure the PDF `name` is stored, rendering it once if it is not.
 
     Concurrent requests for the same missing file wait for the first one's

@@ -123,7 +123,7 @@ def redirect_to_stored_pdf(fingerprint: str, filename: str) -> HttpResponseRedir
 def redirect_to_current_pdf(fingerprint: str, filename: str, ensure_stored: Callable[[], pdf_store.PDFPlan]):
     """The stable address's answer: a redirect to the stored file with this
     fingerprint, rendered first (`ensure_stored`) if it is not stored yet."""
-    if not default_storage.exists(pdf_store.storage_name(fingerprint)):
+    if not pdf_store.is_stored(fingerprint):
         fingerprint = ensure_stored().fingerprint
     return redirect_to_stored_pdf(fingerprint, filename)
 

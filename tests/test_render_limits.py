@@ -96,7 +96,7 @@ def test_a_render_that_eats_memory_fails_in_its_child_and_is_recorded(settings):
             hoard.append(bytearray(50 * 1024 * 1024))
 
     with pytest.raises(pdf.RenderFailed) as failed:
-        pdf_store.stored_pdf(pdf_store.storage_name("a" * 20), greedy)
+        pdf_store.store_once(pdf_store.storage_name("a" * 20), greedy)
     assert failed.value.reason == pdf.RenderFailed.MEMORY
     record = PDFRenderFailure.objects.get(fingerprint="a" * 20)
     with translation.override("en"):
@@ -117,7 +117,7 @@ def test_a_recursion_error_in_the_renderer_is_a_recorded_failure():
         return deep(n + 1)
 
     with pytest.raises(pdf.RenderFailed) as failed:
-        pdf_store.stored_pdf(pdf_store.storage_name("b" * 20), deep)
+        pdf_store.store_once(pdf_store.storage_name("b" * 20), deep)
     assert failed.value.reason == pdf.RenderFailed.ERROR
     assert "RecursionError" in failed.value.detail
 

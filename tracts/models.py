@@ -4,7 +4,6 @@ import uuid
 from collections.abc import Callable
 from functools import partial
 
-from django.core.files.storage import default_storage
 from django.db import models
 from django.db.models.signals import post_save
 from django.dispatch import receiver
@@ -168,4 +167,4 @@ class TractPDF(models.Model):
 
     def first_page_picture_url(self) -> str:
         """The picture of the first page, stored with the A5 record (see printing)."""
-        return default_storage.url(pdf_store.first_page_picture_name(self.fingerprint))
+        return pdf_store.first_page_picture_url(self.fingerprint)

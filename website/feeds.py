@@ -1,7 +1,6 @@
 """RSS and Atom feeds per language, for tracts (with their PDF) and articles."""
 
 from django.contrib.syndication.views import Feed
-from django.core.files.storage import default_storage
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
@@ -70,11 +69,8 @@ class TractFeed(PublicationFeed):
 
     def item_enclosure_length(self, version) -> int:
         """The size of the A5 PDF once rendered (0, as RSS allows, before that)."""
-        for record in getattr(version, "a5_renders", []):
-            name = pdf_store.storage_name(record.fingerprint)
-            if default_storage.exists(name):
-                return default_storage.size(name)
-        return 0
+        sizes = (pdf_store.stored_size(record.fingerprint) for record in getattr(version, "a5_renders", []))
+        return next((size for size in sizes if size is not None), 0)
 
     item_enclosure_mime_type = "application/pdf"
 
