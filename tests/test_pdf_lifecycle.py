@@ -13,6 +13,8 @@ from django.core.management import call_command
 from articles.printing import ensure_article_pdf
 from publishing import pdf_store
 from publishing.models import SiteSettings
+from tracts import printing
+from tracts import views as tract_views
 from tracts.models import Tract, TractVersion
 from tracts.printing import PRINT_FORMATS, current_fingerprint, ensure_tract_pdf
 
@@ -175,8 +177,12 @@ def test_verso_only_where_bilingual_sheets_are_offered(client, make_tract, monke
         assert "Ce format ne se fait pas avec une autre langue au verso." in response.content.decode()
     assert client.get(f"/pdf/{fingerprint_of(address)}/bilingue-fr-ar-a5-pro.pdf").status_code == 404
 
-    # The hook a version offers: when it says no, the sheet is neither linked nor served.
-    monkeypatch.setattr(TractVersion, "offers_bilingual_sheets", lambda self: self.language != "ar")
+    # When a side is not known to fit one page, the sheet is neither linked nor served.
+    def arabic_too_long(versions):
+        return {version.language for version in versions} - {"ar"}
+
+    monkeypatch.setattr(printing, "bilingual_fits", arabic_too_long)
+    monkeypatch.setattr(tract_views, "bilingual_fits", arabic_too_long)
     assert client.get("/fr/tracts/bilingue/a5.pdf?verso=ar").status_code == 404
     assert "?verso=ar" not in client.get("/fr/tracts/bilingue/").content.decode()
 

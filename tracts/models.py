@@ -127,17 +127,6 @@ class TractVersion(PrintedVersion):
         with translation.override(self.language):
             return reverse("tracts:pdf", kwargs={"slug": self.tract.slug, "print_format": print_format})
 
-    def offers_bilingual_sheets(self) -> bool:
-        """Whether this version may share a sheet with another language (one on
-        each side): only when its text is known, from its current A5 render, to
-        fit one page. Known once per instance (`printing.note_one_page_versions`
-        answers it for several versions in one query)."""
-        if not hasattr(self, "fits_one_bilingual_page"):
-            from .printing import note_one_page_versions  # printing imports this module
-
-            note_one_page_versions([self])
-        return self.fits_one_bilingual_page
-
 
 @receiver(post_save, sender=SiteSettings)
 def site_settings_changed(**kwargs) -> None:

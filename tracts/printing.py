@@ -391,14 +391,18 @@ def _format_fingerprint(print_format: PrintFormat, leaflet_fingerprints: list[st
     return pdf.fingerprint(print_format.name, *leaflet_fingerprints)
 
 
-def bilingual_offered(version: TractVersion, verso: TractVersion, print_format: PrintFormat) -> bool:
-    """Whether `verso` may be printed on the back of `version` in this format."""
-    return (
-        print_format.name in BILINGUAL_FORMATS
-        and version.language != verso.language
-        and version.offers_bilingual_sheets()
-        and verso.offers_bilingual_sheets()
-    )
+def bilingual_offered(
+    version: TractVersion, verso: TractVersion, print_format: PrintFormat, one_page: set[str] | None = None
+) -> bool:
+    """Whether `verso` may be printed on the back of `version` in this format:
+    only when each side's current text is known, from its render, to fit one
+    page. `one_page` (the tract's `bilingual_fits()`) spares a query when
+    several sheets are asked about."""
+    if print_format.name not in BILINGUAL_FORMATS or version.language == verso.language:
+        return False
+    if one_page is None:
+        one_page = bilingual_fits([version, verso])
+    return version.language in one_page and verso.language in one_page
 
 
 def compute_pdf_fingerprints(version: TractVersion) -> dict[str, str]:
@@ -608,11 +612,9 @@ def one_page_versions(versions: list[TractVersion], format_name: str) -> set[str
     return {by_pk[record.version_id].language for record in current_records(versions, [format_name], page_count=1)}
 
 
-def note_one_page_versions(versions: list[TractVersion]) -> None:
-    """Tell each version whether it fits one page of the bilingual sheets' size (one query)."""
-    one_page = one_page_versions(versions, PRINT_FORMATS[BILINGUAL_FORMATS[0]].size.name)
-    for version in versions:
-        version.fits_one_bilingual_page = version.language in one_page
+def bilingual_fits(versions: list[TractVersion]) -> set[str]:
+    """Languages among `versions` known to fit one page of the bilingual sheets' size (one query)."""
+    return one_page_versions(versions, PRINT_FORMATS[BILINGUAL_FORMATS[0]].size.name)
 
 
 def fits_one_page(version: TractVersion, format_name: str) -> bool:
@@ -631,11 +633,11 @@ def referenced_pdf_fingerprints() -> set[str]:
     referenced: set[str] = set()
     for tract in Tract.objects.prefetch_related("versions").order_by("pk").iterator(chunk_size=100):
         versions = tract.all_versions()
-        note_one_page_versions(versions)
+        one_page = bilingual_fits(versions)
         for version in versions:
             referenced.update(pdf_fingerprints(version).values())
             for verso in versions:
                 for name in BILINGUAL_FORMATS:
-                    if bilingual_offered(version, verso, PRINT_FORMATS[name]):
+                    if bilingual_offered(version, verso, PRINT_FORMATS[name], one_page):
                         referenced.add(current_fingerprint(version, PRINT_FORMATS[name], verso))
     return referenced

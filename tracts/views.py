@@ -21,11 +21,11 @@ from .printing import (
     BILINGUAL_FORMATS,
     PRINT_FORMATS,
     PrintFormat,
+    bilingual_fits,
     bilingual_offered,
     current_fingerprint,
     ensure_tract_pdf,
     fits_one_page,
-    note_one_page_versions,
     recorded_overflows,
     tract_pdf_filename,
 )
@@ -83,7 +83,7 @@ def download_links(version: TractVersion, pdf_url: PDFURL) -> dict[str, list[dic
     others = version.tract.all_versions()
     # A language on each side of one sheet: only when each fits one page
     # (known from their renders; not offered before those are done).
-    note_one_page_versions(others)
+    one_page = bilingual_fits(others)
     return {
         "home": [link(f) for f in PRINT_FORMATS.values() if not f.print_shop],
         "print_shop": [link(f) for f in PRINT_FORMATS.values() if f.print_shop],
@@ -91,7 +91,7 @@ def download_links(version: TractVersion, pdf_url: PDFURL) -> dict[str, list[dic
             link(PRINT_FORMATS[name], other)
             for other in others
             for name in BILINGUAL_FORMATS
-            if bilingual_offered(version, other, PRINT_FORMATS[name])
+            if bilingual_offered(version, other, PRINT_FORMATS[name], one_page)
         ],
     }
 
