@@ -586,14 +586,16 @@ def overflows(versions: list[TractVersion], format_names: tuple[str, ...] = CHEC
 def current_records(versions: list[TractVersion], format_names: list[str], **conditions) -> list[TractPDF]:
     """The render records of `versions` in these formats that describe their
     texts as they are now (an edit leaves the old record behind until the next
-    render); one query. `conditions` filter the records (`page_count=1`)."""
-    current = {
-        (version.pk, name): current_fingerprint(version, PRINT_FORMATS[name])
-        for version in versions
-        for name in format_names
-    }
+    render); one query. `conditions` filter the records (`page_count=1`).
+    Fingerprints are looked up only for the records found: a version never
+    rendered costs nothing here."""
+    by_pk = {version.pk: version for version in versions}
     records = TractPDF.objects.filter(version__in=versions, print_format__in=format_names, **conditions)
-    return [record for record in records if current.get((record.version_id, record.print_format)) == record.fingerprint]
+    return [
+        record
+        for record in records
+        if record.fingerprint == current_fingerprint(by_pk[record.version_id], PRINT_FORMATS[record.print_format])
+    ]
 
 
 def recorded_overflows(versions: list[TractVersion]) -> list[Overflow]:
