@@ -12,8 +12,9 @@ import uuid
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
-from django.db.models import F, OuterRef, Subquery
+from django.db import connections, models, transaction
+from django.db.models import Exists, F, OuterRef, Subquery
+from django.db.models.functions import Cast, ExtractYear, Substr
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.utils import timezone
@@ -43,12 +44,39 @@ class PublicationQuerySet(models.QuerySet):
         """What a tract's or an article's own page (and its print) shows: versions and themes."""
         return self.with_versions().prefetch_related("themes")
 
-    def for_cards(self) -> "PublicationQuerySet":
-        """What a list of cards shows (archive, home, theme, feeds), newest first."""
-        return self.for_page().newest_first()
+    def for_cards(self, *also: str) -> "PublicationQuerySet":
+        """What a list of cards shows (archive, home, theme, feeds), newest first:
+        versions without the long texts a card does not show (`also` names
+        some of them to load all the same) and themes."""
+        return self.prefetch_related(
+            models.Prefetch("versions", queryset=self.card_versions(*also)), "themes"
+        ).newest_first()
+
+    def card_versions(self, *also: str) -> models.QuerySet:
+        """The versions as a card shows them: a list of 30 cards must not load
+        90 bodies, search texts and vectors (see `LanguageVersion.not_on_cards`)."""
+        version_model = self.model._meta.get_field("versions").related_model
+        return version_model.objects.defer(*(name for name in version_model.not_on_cards if name not in also))
 
     def newest_first(self) -> "PublicationQuerySet":
         return self.order_by(*NEWEST_FIRST)
+
+    def uses_theme(self) -> Exists:
+        """For `Theme.objects.filter()`: whether one of these publications has
+        the theme. EXISTS per theme stops at the first one; a join or an IN
+        list read every publication (milliseconds at 10,000)."""
+        return Exists(self.filter(themes=OuterRef("pk")))
+
+    def years(self) -> list[int]:
+        """The years of these publications' dates, newest first (for filters)."""
+        if connections[self.db].vendor == "sqlite":
+            # Django's date functions run in Python on SQLite, once per row;
+            # a date is stored there as 'YYYY-MM-DD' text.
+            year = Cast(Substr(Cast("date", models.CharField()), 1, 4), models.IntegerField())
+        else:
+            year = ExtractYear("date")
+        years = self.order_by().filter(date__isnull=False).annotate(year=year).values_list("year", flat=True)
+        return list(years.distinct().order_by("-year"))
 
     def with_outdated_translations(self) -> "PublicationQuerySet":
         """Those with a translation made from an older revision of their original."""
@@ -163,6 +191,9 @@ class LanguageVersion(models.Model):
 
     # The fields a translator translates (subclasses name theirs).
     translated_fields: tuple[str, ...] = ("title",)
+    # Long fields that cards (lists, feeds) never show: not loaded for them
+    # (subclasses add theirs). Reading one of them on a card costs a query.
+    not_on_cards: tuple[str, ...] = ("search_text", "search_vector", "source_texts", "content_hash")
     # The post it came from, so that importing the same export again
     # updates it instead of making a copy.
     wordpress_id = models.PositiveBigIntegerField(null=True, blank=True, editable=False, db_index=True)
@@ -264,6 +295,8 @@ class PrintedVersion(LanguageVersion):
     # with a one-off "stale" token (see keep_pdf_fingerprints).
     pdf_fingerprints = models.JSONField(default=dict, editable=False)
     pdf_environment = models.CharField(max_length=40, default="", editable=False)
+
+    not_on_cards = (*LanguageVersion.not_on_cards, "pdf_fingerprints")
 
     class Meta:
         abstract = True

@@ -26,11 +26,13 @@ FIRST_PAGE_PICTURE_FORMAT = "a5"
 
 
 class TractQuerySet(PublicationQuerySet):
-    def with_a5_renders(self) -> "TractQuerySet":
-        """Cards with each version's A5 render record (`version.a5_renders`): its
-        first-page picture and its size; newest first."""
+    def with_a5_renders(self, *also: str) -> "TractQuerySet":
+        """Cards (see `for_cards`) with each version's A5 render record
+        (`version.a5_renders`): its first-page picture and its size; newest first."""
         a5 = TractPDF.objects.filter(print_format=FIRST_PAGE_PICTURE_FORMAT)
-        versions = TractVersion.objects.prefetch_related(models.Prefetch("pdfs", queryset=a5, to_attr="a5_renders"))
+        versions = self.card_versions(*also).prefetch_related(
+            models.Prefetch("pdfs", queryset=a5, to_attr="a5_renders")
+        )
         return self.prefetch_related(models.Prefetch("versions", queryset=versions), "themes").newest_first()
 
 
@@ -72,7 +74,13 @@ class Tract(Publication):
     class Meta(Publication.Meta):
         verbose_name = _("tract")
         verbose_name_plural = _("tracts")
-        indexes = [models.Index(fields=["status", "published_at"])]
+        indexes = [
+            models.Index(fields=["status", "published_at"]),
+            # Lists newest first (NEWEST_FIRST, read backwards) stop after a
+            # page instead of sorting every row; status and time are in it so
+            # that skipping to a far page reads the index alone.
+            models.Index(fields=["date", "published_at", "id", "status"], name="tract_newest_first"),
+        ]
 
     def get_absolute_url(self) -> str:
         return reverse("tracts:detail", kwargs={"slug": self.slug})
@@ -93,6 +101,7 @@ class TractVersion(PrintedVersion):
     contact = models.TextField(_("contact"), blank=True, help_text=_("Where to meet or write to the collective."))
 
     translated_fields = ("title", "subtitle", "body", "contact")
+    not_on_cards = (*PrintedVersion.not_on_cards, "body", "contact")
 
     class Meta:
         ordering = ["tract", "language"]
