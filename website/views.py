@@ -3,7 +3,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from articles.models import Article, ArticleVersion, Author
+from articles.models import Article, Author
 from collectif.models import Theme
 from collectif.search import MAX_QUERY_LENGTH, MAX_QUERY_WORDS, clean_query, query_words, search_publications
 from collectif.views import NotFoundForVisitor
@@ -92,10 +92,7 @@ def search(request: HttpRequest) -> HttpResponse:
     query = clean_query(raw)
     results = []
     if query:
-        sources = [
-            TractVersion.objects.filter(tract__in=Tract.objects.published()),
-            ArticleVersion.objects.filter(article__in=Article.objects.published()),
-        ]
+        sources = [Tract.objects.published().versions(), Article.objects.published().versions()]
         results = search_publications(sources, query, request.LANGUAGE_CODE, SEARCH_RESULTS)
         for result in results:
             result.kind = _("Tract") if isinstance(result.version, TractVersion) else _("Article")
