@@ -10,13 +10,12 @@ from django.db import models
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.urls import reverse
-from django.utils import translation
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from collectif.html import RichTextField, clean_article_text, clean_rich_text_fields
 from collectif.images import IMG_TAG
-from collectif.languages import slug_from_title
+from collectif.languages import reverse_in, slug_from_title
 from collectif.models import Image, SiteSettings
 from collectif.publishing import PrintedVersion, Publication, PublicationQuerySet, stale_pdf_token
 from collectif.search import plain_text
@@ -158,12 +157,18 @@ class ArticleVersion(PrintedVersion):
         return self.article
 
     def get_absolute_url(self) -> str:
-        with translation.override(self.language):
-            return reverse("articles:detail", kwargs={"slug": self.article.slug})
+        return reverse_in(self.language, "articles:detail", slug=self.article.slug)
 
     def get_pdf_url(self) -> str:
-        with translation.override(self.language):
-            return reverse("articles:pdf", kwargs={"slug": self.article.slug})
+        return reverse_in(self.language, "articles:pdf", slug=self.article.slug)
+
+    def opening_text(self, length: int = 3000) -> str:
+        """The plain text of the body's start, enough for an excerpt: stripping
+        every body of a page of 30 cards took longer than the rest of it."""
+        head = self.body[: self.body.rfind(">", 0, length) + 1]  # whole tags only
+        text = plain_text(head)
+        # Too few words there (pictures, long links): the whole body.
+        return text if len(text.split()) > 2 * EXCERPT_WORDS else plain_text(self.body)
 
     @property
     def reading_minutes(self) -> int:
@@ -171,7 +176,7 @@ class ArticleVersion(PrintedVersion):
 
     def get_excerpt(self) -> str:
         """The written excerpt, or the start of the text, ending in “…”."""
-        text = self.excerpt or plain_text(self.body)
+        text = self.excerpt or self.opening_text()
         text = re.sub(r"\[\^\d+\]", "", text)  # note calls mean nothing out of context
         return Truncator(" ".join(text.split())).words(EXCERPT_WORDS, truncate="…")
 

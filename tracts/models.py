@@ -7,11 +7,11 @@ from django.db import models
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.urls import reverse, reverse_lazy
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from collectif import pdf
 from collectif.html import RICH_TEXT_EDITOR_EXTENSIONS, RichTextField
+from collectif.languages import reverse_in
 from collectif.models import SiteSettings
 from collectif.publishing import PrintedVersion, Publication, PublicationQuerySet, stale_pdf_token
 from collectif.search import plain_text
@@ -119,12 +119,10 @@ class TractVersion(PrintedVersion):
         return self.tract
 
     def get_absolute_url(self) -> str:
-        with translation.override(self.language):
-            return reverse("tracts:detail", kwargs={"slug": self.tract.slug})
+        return reverse_in(self.language, "tracts:detail", slug=self.tract.slug)
 
     def get_pdf_url(self, print_format: str = "a5") -> str:
-        with translation.override(self.language):
-            return reverse("tracts:pdf", kwargs={"slug": self.tract.slug, "print_format": print_format})
+        return reverse_in(self.language, "tracts:pdf", slug=self.tract.slug, print_format=print_format)
 
     def offers_bilingual_sheets(self) -> bool:
         """Whether this version may share a sheet with another language (one on
