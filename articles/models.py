@@ -9,13 +9,12 @@ from django.core.files.storage import default_storage
 from django.db import models
 from django.db.models.signals import post_save
 from django.dispatch import receiver
-from django.urls import reverse
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from collectif.html import RichTextField, clean_article_text, clean_rich_text_fields
 from collectif.images import IMG_TAG
-from collectif.languages import reverse_in, slug_from_title
+from collectif.languages import reverse_here, reverse_in, slug_from_title
 from collectif.models import Image, SiteSettings
 from collectif.publishing import PrintedVersion, Publication, PublicationQuerySet, stale_pdf_token
 from collectif.search import plain_text
@@ -44,6 +43,9 @@ class Author(models.Model):
         if not self.slug:
             self.slug = slug_from_title(self.name, 150) or "author"
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse_here("website:author", slug=self.slug)
 
     @classmethod
     def from_names(cls, names: list[str]) -> list["Author"]:
@@ -101,7 +103,7 @@ class Article(Publication):
         ]
 
     def get_absolute_url(self) -> str:
-        return reverse("articles:detail", kwargs={"slug": self.slug})
+        return reverse_here("articles:detail", slug=self.slug)
 
 
 class ArticleVersion(PrintedVersion):

@@ -85,6 +85,11 @@ def reverse_in(language: str, viewname: str, **kwargs: str) -> str:
     return shape
 
 
+def reverse_here(viewname: str, **kwargs: str) -> str:
+    """`reverse_in` the active language: `reverse()` for the links of cards."""
+    return reverse_in(translation.get_language(), viewname, **kwargs)
+
+
 def _forget_url_shapes(*, setting: str, **kwargs) -> None:
     if setting in {"ROOT_URLCONF", "LANGUAGES", "LANGUAGE_CODE", "FORCE_SCRIPT_NAME"}:
         _url_shapes.clear()

@@ -56,7 +56,10 @@ class PublicationQuerySet(models.QuerySet):
         """The versions as a card shows them: a list of 30 cards must not load
         90 bodies, search texts and vectors (see `LanguageVersion.not_on_cards`)."""
         version_model = self.model._meta.get_field("versions").related_model
-        return version_model.objects.defer(*(name for name in version_model.not_on_cards if name not in also))
+        deferred = [name for name in version_model.not_on_cards if name not in also]
+        # Unordered: `all_versions()` puts them in the order of LANGUAGES, and
+        # the versions' default order joins every publication to sort by date.
+        return version_model.objects.defer(*deferred).order_by()
 
     def newest_first(self) -> "PublicationQuerySet":
         return self.order_by(*NEWEST_FIRST)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from collectif import pdf
 from collectif.html import RICH_TEXT_EDITOR_EXTENSIONS, RichTextField
-from collectif.languages import reverse_in
+from collectif.languages import reverse_here, reverse_in
 from collectif.models import SiteSettings
 from collectif.publishing import PrintedVersion, Publication, PublicationQuerySet, stale_pdf_token
 from collectif.search import plain_text
@@ -83,7 +83,7 @@ class Tract(Publication):
         ]
 
     def get_absolute_url(self) -> str:
-        return reverse("tracts:detail", kwargs={"slug": self.slug})
+        return reverse_here("tracts:detail", slug=self.slug)
 
     def get_archived_pdf_url(self) -> str:
         return reverse("tracts:archived_pdf", kwargs={"slug": self.slug})
