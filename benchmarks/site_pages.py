@@ -145,6 +145,8 @@ def populated(count: int) -> bool:
 
 
 def measure(runs: int, count: int, only: list[str]) -> None:
+    import gc
+
     from django.db import connection
     from django.test import Client
 
@@ -164,6 +166,10 @@ def measure(runs: int, count: int, only: list[str]) -> None:
     if only:
         pages = {label: url for label, url in pages.items() if any(word in label for word in only)}
     client = Client()
+    client.get("/fr/")  # URL patterns and templates loaded
+    # As collectif/wsgi.py does in a server once the application is loaded.
+    gc.collect()
+    gc.freeze()
     print(f"{'page':<22} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
     for label, url in pages.items():
         client.get(url)  # warm caches
