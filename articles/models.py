@@ -164,7 +164,7 @@ class ArticleVersion(PrintedVersion):
     def get_pdf_url(self) -> str:
         return reverse_in(self.language, "articles:pdf", slug=self.article.slug)
 
-    def opening_text(self, length: int = 3000) -> str:
+    def opening_text(self, length: int = 2000) -> str:
         """The plain text of the body's start, enough for an excerpt: stripping
         every body of a page of 30 cards took longer than the rest of it."""
         head = self.body[: self.body.rfind(">", 0, length) + 1]  # whole tags only

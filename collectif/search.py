@@ -48,7 +48,7 @@ MAX_QUERY_WORDS = 8
 POSTGRES_WEIGHTS = [0.01, 0.01, 0.1, 1.0]
 # How many versions of each kind a search ranks at most, besides those
 # whose title matches (see the module's docstring).
-CANDIDATES = 500
+CANDIDATES = 200
 
 # The versions the search covers, with a code that keeps their rows apart
 # in the SQLite index and the name of their publication's foreign key.
