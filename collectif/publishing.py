@@ -164,6 +164,20 @@ class Publication(models.Model):
         order = {code: index for index, (code, _name) in enumerate(settings.LANGUAGES)}
         return sorted(self.versions.all(), key=lambda version: order.get(version.language, 99))
 
+    def language_links(self) -> list[dict[str, str]]:
+        """Its versions as a card links them (address, language, direction, name
+        in itself), as plain values: a template reads a dict's keys several
+        times faster than a model's attributes, and a list has 30 cards."""
+        return [
+            {
+                "url": version.get_absolute_url(),
+                "language": version.language,
+                "direction": text_direction(version.language),
+                "name": native_name(version.language),
+            }
+            for version in self.all_versions()
+        ]
+
     def version(self, language: str):
         return next((v for v in self.all_versions() if v.language == language), None)
 

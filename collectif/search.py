@@ -354,13 +354,14 @@ def search_publications(sources: list[models.QuerySet], query: str, language: st
     A query or two per source, whatever the number of matches.
     """
     found = best_matches(sources, query, limit)
+    # The best of every kind together: on PostgreSQL the matches are all
+    # public already; the SQLite index also holds drafts, ruled out by the
+    # query below, so take more than a page there.
+    best = found[:limit] if uses_postgres() else found[: limit * 2]
     chosen: dict[tuple, list] = {}
     for versions in sources:
         publication_field = INDEXED_MODELS[versions.model._meta.label_lower][1]
-        # On PostgreSQL the matches are all public already; the SQLite index
-        # also holds drafts, ruled out below: take more than a page there.
-        ids = [match.publication_id for match, source in found if source is versions]
-        ids = ids[:limit] if uses_postgres() else ids[: limit * 2]
+        ids = [match.publication_id for match, source in best if source is versions]
         if not ids:
             continue
         relation = publication_field.removesuffix("_id")
