@@ -1,17 +1,23 @@
 """Server time of the public pages with a large archive.
 
     .venv/bin/python benchmarks/site_pages.py [--database sqlite|postgres] [--count 5000] [--runs 30]
-        [--database-name NAME]
+        [--database-name NAME | --reuse PATH-or-NAME] [--only PAGE ...]
 
 Creates, in a throw-away database, COUNT tracts and COUNT articles with three
 language versions each (fr, en, ar), then times each page through Django's
 full request handling (middleware, views, templates; DEBUG off, no network)
 and prints the median, the 95th percentile and the number of SQL queries.
+
+Filling 10,000 documents takes minutes: `--reuse` keeps the database (an
+SQLite file, or a PostgreSQL database named collectif_speed_…) and fills it
+only when it does not hold COUNT tracts yet, so that later runs start at
+once (new migrations are applied to it first).
 """
 
 import argparse
 import os
 import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -39,7 +45,8 @@ def paragraph(rng: random.Random) -> str:
     return f"{text} {RARE}." if rng.random() < 0.05 else text
 
 
-def configure(database: str, database_name: str) -> str | None:
+def configure(database: str, database_name: str, reuse: str) -> str | None:
+    """Point Django at the database; returns the PostgreSQL database to drop afterwards, if any."""
     workdir = Path(tempfile.mkdtemp(prefix="collectif-bench-"))
     os.environ.update(
         {
@@ -52,14 +59,28 @@ def configure(database: str, database_name: str) -> str | None:
             "DJANGO_SETTINGS_MODULE": "collectif.settings",
         }
     )
+    psql = ["psql", "-h", "127.0.0.1", "-U", "postgres"]
+    if database == "postgres" and reuse:
+        if not re.fullmatch(r"collectif_speed_\w+", reuse):
+            sys.exit("--reuse: name a PostgreSQL database collectif_speed_…")
+        exists = subprocess.run(
+            [*psql, "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{reuse}'"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        if not exists:
+            subprocess.run([*psql, "-qc", f"CREATE DATABASE {reuse}"], check=True)
+        os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{reuse}"
+        return None
     if database == "postgres":
         name = database_name or f"collectif_bench_{os.getpid()}"
-        psql = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc"]
-        subprocess.run([*psql, f"DROP DATABASE IF EXISTS {name}"], check=True)
-        subprocess.run([*psql, f"CREATE DATABASE {name}"], check=True)
+        subprocess.run([*psql, "-qc", f"DROP DATABASE IF EXISTS {name}"], check=True)
+        subprocess.run([*psql, "-qc", f"CREATE DATABASE {name}"], check=True)
         os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{name}"
         return name
-    os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
+    path = Path(reuse).resolve() if reuse else workdir / "bench.sqlite3"
+    os.environ["DATABASE_URL"] = f"sqlite:///{path}"
     return None
 
 
@@ -110,10 +131,22 @@ def populate(count: int) -> None:
         # bulk_create skips save(): build the search data as the rebuild command does.
         rebuild_index([version_model])
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")  # fresh statistics, as a database in use would have
+        # Fresh statistics, and on PostgreSQL the GIN indexes' pending entries
+        # merged, as autovacuum does in a database in use.
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
 
 
-def measure(runs: int, count: int) -> None:
+def populated(count: int) -> bool:
+    """Whether a reused database already holds the benchmark's publications."""
+    from articles.models import Article
+    from tracts.models import Tract
+
+    return Tract.objects.count() == count and Article.objects.count() == count
+
+
+def measure(runs: int, count: int, only: list[str]) -> None:
+    import gc
+
     from django.db import connection
     from django.test import Client
 
@@ -130,7 +163,13 @@ def measure(runs: int, count: int) -> None:
         "search": "/fr/search/?q=controle+algorithme",
         "search, every row": f"/fr/search/?q={COMMON}",
     }
+    if only:
+        pages = {label: url for label, url in pages.items() if any(word in label for word in only)}
     client = Client()
+    client.get("/fr/")  # URL patterns and templates loaded
+    # As collectif/wsgi.py does in a server once the application is loaded.
+    gc.collect()
+    gc.freeze()
     print(f"{'page':<22} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
     for label, url in pages.items():
         client.get(url)  # warm caches
@@ -159,8 +198,15 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=5000)
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--database-name", default="", help="PostgreSQL database to create and drop")
+    parser.add_argument(
+        "--reuse",
+        default="",
+        metavar="PATH-or-NAME",
+        help="keep the database (SQLite file, or PostgreSQL database collectif_speed_…) and reuse it if filled",
+    )
+    parser.add_argument("--only", nargs="*", default=[], metavar="PAGE", help="time only pages whose label has PAGE")
     arguments = parser.parse_args()
-    database_name = configure(arguments.database, arguments.database_name)
+    database_name = configure(arguments.database, arguments.database_name, arguments.reuse)
     sys.path.insert(0, str(PROJECT))
     import django
 
@@ -172,12 +218,16 @@ def main() -> None:
         call_command("migrate", verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         started = time.perf_counter()
-        populate(arguments.count)
-        print(
-            f"{arguments.database}: {arguments.count} tracts and {arguments.count} articles, 3 languages each "
-            f"(made in {time.perf_counter() - started:.0f} s)"
-        )
-        measure(arguments.runs, arguments.count)
+        if arguments.reuse and populated(arguments.count):
+            made = "reused"
+        else:
+            if arguments.reuse:
+                call_command("flush", interactive=False, verbosity=0)
+            populate(arguments.count)
+            made = f"made in {time.perf_counter() - started:.0f} s"
+        count = arguments.count
+        print(f"{arguments.database}: {count} tracts and {count} articles, 3 languages each ({made})")
+        measure(arguments.runs, arguments.count, arguments.only)
     finally:
         from django.db import connections
 

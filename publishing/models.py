@@ -10,12 +10,11 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import models
-from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from publishing import images
-from publishing.languages import slug_from_title
+from publishing.languages import reverse_here, slug_from_title
 from publishing.redirects import normalise_path
 
 
@@ -88,7 +87,7 @@ class Theme(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("website:theme", kwargs={"slug": self.slug})
+        return reverse_here("website:theme", slug=self.slug)
 
     @property
     def local_name(self) -> str:

@@ -13,8 +13,9 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
-from django.db.models import F, OuterRef, Subquery
+from django.db import connections, models, transaction
+from django.db.models import Exists, F, OuterRef, Subquery
+from django.db.models.functions import Cast, ExtractYear, Substr
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.utils import timezone
@@ -44,12 +45,49 @@ class PublicationQuerySet(models.QuerySet):
         """What a tract's or an article's own page (and its print) shows: versions and themes."""
         return self.with_versions().prefetch_related("themes")
 
-    def for_cards(self) -> "PublicationQuerySet":
-        """What a list of cards shows (archive, home, theme, feeds), newest first."""
-        return self.for_page().newest_first()
+    def for_cards(self, *also: str) -> "PublicationQuerySet":
+        """What a list of cards shows (archive, home, theme, feeds), newest first:
+        versions without the long texts a card does not show (`also` names
+        some of them to load all the same) and themes."""
+        return self.prefetch_related(
+            models.Prefetch("versions", queryset=self.card_versions(*also)), "themes"
+        ).newest_first()
+
+    def card_versions(self, *also: str) -> models.QuerySet:
+        """The versions as a card shows them: a list of 30 cards must not load
+        90 bodies, search texts and vectors (see `LanguageVersion.not_on_cards`)."""
+        version_model = self.model._meta.get_field("versions").related_model
+        deferred = [name for name in version_model.not_on_cards if name not in also]
+        # Unordered: `all_versions()` puts them in the order of LANGUAGES, and
+        # the versions' default order joins every publication to sort by date.
+        return version_model.objects.defer(*deferred).order_by()
 
     def newest_first(self) -> "PublicationQuerySet":
         return self.order_by(*NEWEST_FIRST)
+
+    def versions(self) -> models.QuerySet:
+        """The language versions of these publications (for search). EXISTS per
+        version: an IN list of every publication took milliseconds to build at
+        10,000, for the few dozen versions a search shows."""
+        link = self.model.versions.field  # the version's foreign key to its publication
+        return link.model.objects.filter(Exists(self.filter(pk=OuterRef(link.attname)))).order_by()
+
+    def uses_theme(self) -> Exists:
+        """For `Theme.objects.filter()`: whether one of these publications has
+        the theme. EXISTS per theme stops at the first one; a join or an IN
+        list read every publication (milliseconds at 10,000)."""
+        return Exists(self.filter(themes=OuterRef("pk")))
+
+    def years(self) -> list[int]:
+        """The years of these publications' dates, newest first (for filters)."""
+        if connections[self.db].vendor == "sqlite":
+            # Django's date functions run in Python on SQLite, once per row;
+            # a date is stored there as 'YYYY-MM-DD' text.
+            year = Cast(Substr(Cast("date", models.CharField()), 1, 4), models.IntegerField())
+        else:
+            year = ExtractYear("date")
+        years = self.order_by().filter(date__isnull=False).annotate(year=year).values_list("year", flat=True)
+        return list(years.distinct().order_by("-year"))
 
     def with_outdated_translations(self) -> "PublicationQuerySet":
         """Those with a translation made from an older revision of their original."""
@@ -132,6 +170,20 @@ class Publication(models.Model):
         background renders of `publishing.tasks.render_pdfs`)."""
         return []
 
+    def language_links(self) -> list[dict[str, str]]:
+        """Its versions as a card links them (address, language, direction, name
+        in itself), as plain values: a template reads a dict's keys several
+        times faster than a model's attributes, and a list has 30 cards."""
+        return [
+            {
+                "url": version.get_absolute_url(),
+                "language": version.language,
+                "direction": text_direction(version.language),
+                "name": native_name(version.language),
+            }
+            for version in self.all_versions()
+        ]
+
     def version(self, language: str):
         return next((v for v in self.all_versions() if v.language == language), None)
 
@@ -154,11 +206,12 @@ class LanguageVersion(models.Model):
     title = models.CharField(_("title"), max_length=200)
     updated_at = models.DateTimeField(auto_now=True)
     # Plain text of the version (search index, excerpts) and, on PostgreSQL,
-    # its text search configuration and its vector built with it
-    # (GIN-indexed by a migration). See publishing/search.py.
+    # its text search configuration and its vectors built with it
+    # (GIN-indexed by migrations). See publishing/search.py.
     search_text = models.TextField(default="", editable=False)
     search_config = models.CharField(max_length=40, default="simple", editable=False)
     search_vector = SearchVectorField(null=True, editable=False)
+    search_title_vector = SearchVectorField(null=True, editable=False)  # the title alone
     # Translations kept in step: every change of the texts raises `revision`;
     # a translation records the original's revision it was made from, and
     # the original's texts at that moment, to show what changed since.
@@ -169,6 +222,15 @@ class LanguageVersion(models.Model):
 
     # The fields a translator translates (subclasses name theirs).
     translated_fields: tuple[str, ...] = ("title",)
+    # Long fields that cards (lists, feeds) never show: not loaded for them
+    # (subclasses add theirs). Reading one of them on a card costs a query.
+    not_on_cards: tuple[str, ...] = (
+        "search_text",
+        "search_vector",
+        "search_title_vector",
+        "source_texts",
+        "content_hash",
+    )
     # The post it came from, so that importing the same export again
     # updates it instead of making a copy.
     wordpress_id = models.PositiveBigIntegerField(null=True, blank=True, editable=False, db_index=True)
@@ -270,6 +332,8 @@ class PrintedVersion(LanguageVersion):
     # with a one-off "stale" token (see keep_pdf_fingerprints).
     pdf_fingerprints = models.JSONField(default=dict, editable=False)
     pdf_environment = models.CharField(max_length=40, default="", editable=False)
+
+    not_on_cards = (*LanguageVersion.not_on_cards, "pdf_fingerprints")
 
     class Meta:
         abstract = True

@@ -5,15 +5,20 @@ each version is matched with its own language's stemming ("controle
 algorithme" finds "Contrôle des algorithmes").
 
 - PostgreSQL: each version stores its text search configuration
-  (`search_config`, set from its language: `french_unaccent`…) and a
-  `search_vector` built with it, GIN-indexed.
+  (`search_config`, set from its language: `french_unaccent`…) and two
+  vectors built with it, GIN-indexed: `search_vector` (title and text) and
+  `search_title_vector` (title alone, to find title matches at once).
 - SQLite: one FTS5 table (`collectif_search`, tokenizer unicode61 with
   remove_diacritics 2) holds the Snowball stems of each version's title and
   text, made in Python with PyStemmer; queries are stemmed the same way.
 
-Either way a search returns one result per publication, ranked (title
-matches weigh most), and only that first page of results is fetched and
-excerpted. Versions are kept in step on save and delete; `manage.py
+Either way a search returns one result per publication, ranked, title
+matches first, and only that first page of results is fetched and
+excerpted. Ranking is bounded: the versions whose title matches and the
+first CANDIDATES other matches the index yields are ranked, not every
+match (ranking 15,000 versions of a word found everywhere cost over 100 ms
+per kind of publication on either database); below CANDIDATES matches the
+ranking is that of every match. Versions are kept in step on save and delete; `manage.py
 rebuild_search_index` rebuilds everything.
 """
 
@@ -26,10 +31,9 @@ from dataclasses import dataclass, field
 
 import Stemmer
 from django.conf import settings
-from django.contrib.postgres.aggregates import ArrayAgg
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchVector
 from django.db import connection, models, transaction
-from django.db.models import F, Max, Q
+from django.db.models import F
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
@@ -42,6 +46,9 @@ MAX_QUERY_LENGTH = 200
 MAX_QUERY_WORDS = 8
 # ts_rank weights for D, C, B (text), A (title).
 POSTGRES_WEIGHTS = [0.01, 0.01, 0.1, 1.0]
+# How many versions of each kind a search ranks at most, besides those
+# whose title matches (see the module's docstring).
+CANDIDATES = 200
 
 # The versions the search covers, with a code that keeps their rows apart
 # in the SQLite index and the name of their publication's foreign key.
@@ -138,7 +145,7 @@ def index_version(version: models.Model) -> None:
     """Bring the search index up to date with a saved version."""
     label = version._meta.label_lower
     if uses_postgres():
-        type(version).objects.filter(pk=version.pk).update(search_vector=_vector())
+        type(version).objects.filter(pk=version.pk).update(search_vector=_vector(), search_title_vector=_title_vector())
         return
     entry = _index_entry(label, version)
     if entry:
@@ -160,8 +167,11 @@ def unindex_version(version: models.Model) -> None:
 
 
 def _vector() -> SearchVector:
-    config = F("search_config")
-    return SearchVector("title", config=config, weight="A") + SearchVector("search_text", config=config, weight="B")
+    return _title_vector() + SearchVector("search_text", config=F("search_config"), weight="B")
+
+
+def _title_vector() -> SearchVector:
+    return SearchVector("title", config=F("search_config"), weight="A")
 
 
 def rebuild_index(version_models: list[type[models.Model]], using: str = "default") -> int:
@@ -180,7 +190,10 @@ def rebuild_index(version_models: list[type[models.Model]], using: str = "defaul
                 search_config=config_for(language)
             )
         if db.vendor == "postgresql":
-            total += model.objects.using(using).update(search_vector=_vector())
+            vectors = {"search_vector": _vector(), "search_title_vector": _title_vector()}
+            if not any(f.name == "search_title_vector" for f in model._meta.get_fields()):
+                del vectors["search_title_vector"]  # an older migration's model
+            total += model.objects.using(using).update(**vectors)
             continue
         if db.vendor != "sqlite":
             continue
@@ -211,15 +224,30 @@ def _insert(cursor, entries: list[tuple]) -> None:
 
 @dataclass
 class Match:
-    """A publication found: its best score (higher is better) and the languages
-    of its versions that matched, best match first."""
+    """A publication found: whether its title matched, its best score (higher
+    is better) and the languages of its versions that matched, best match first."""
 
     publication_id: int
     score: float
     languages: list[str] = field(default_factory=list)
+    in_title: bool = False
+
+    @property
+    def order(self) -> tuple[bool, float]:
+        """Title matches first, then by score."""
+        return (self.in_title, self.score)
 
 
-def _fts_expression(words: list[str], languages: list[str]) -> str:
+def _group(rows) -> list[Match]:
+    """Publications of rows (publication id, language, in title, score), best first."""
+    found: dict[int, Match] = {}
+    for publication_id, language, in_title, score in sorted(rows, key=lambda row: (row[2], row[3]), reverse=True):
+        match = found.setdefault(publication_id, Match(publication_id, score, in_title=in_title))
+        match.languages.append(language)
+    return list(found.values())
+
+
+def _fts_expression(words: list[str], languages: list[str], columns: str = "title body") -> str:
     """An FTS5 query: every word, as any of its stems in the languages of the site.
 
     One pass over the index, whatever the number of languages; a word that
@@ -229,71 +257,94 @@ def _fts_expression(words: list[str], languages: list[str]) -> str:
     for index in range(len(words)):
         variants = dict.fromkeys(stems(words, language)[index] for language in languages)
         clauses.append("(" + " OR ".join(f'"{stem}"' for stem in variants) + ")")
-    return "{title body} : (" + " AND ".join(clauses) + ")"
-
-
-def _postgres_queries(query: str) -> dict[str, SearchQuery]:
-    return {config: SearchQuery(query, config=config, search_type="websearch") for config in SEARCH_CONFIGS.values()}
+    return "{" + columns + "} : (" + " AND ".join(clauses) + ")"
 
 
 def best_matches(sources: list[models.QuerySet], query: str, limit: int) -> list[tuple[Match, models.QuerySet]]:
     """The publications of each source (a queryset of versions) that match
     `query`, best first across sources, with the source each comes from.
 
-    Ranking is done by the database's index; only the best rows come back,
-    enough for `limit` publications once their versions are grouped.
+    Ranking is done by the database, over the title matches and at most
+    CANDIDATES other matches per kind (see the module's docstring).
     Whether they are published is checked by the caller's version query.
     """
     words = query_words(query)
     if not words:
         return []
     if uses_postgres():
-        found = [(match, versions) for versions in sources for match in _postgres_matches(versions, words, limit)]
+        found = [(match, versions) for versions in sources for match in _postgres_matches(versions, words)]
     else:
-        found = _sqlite_matches(sources, words, limit)
-    found.sort(key=lambda pair: pair[0].score, reverse=True)
+        found = _sqlite_matches(sources, words)
+    found.sort(key=lambda pair: pair[0].order, reverse=True)
     return found
 
 
-def _postgres_matches(versions: models.QuerySet, words: list[str], limit: int) -> list[Match]:
-    publication_field = INDEXED_MODELS[versions.model._meta.label_lower][1]
-    queries = _postgres_queries(" ".join(words))
-    matches = Q()
-    for config, search in queries.items():
-        matches |= Q(search_config=config, search_vector=search)
-    everything = None
-    for search in queries.values():
-        everything = search if everything is None else everything | search
-    rank = SearchRank(F("search_vector"), everything, weights=POSTGRES_WEIGHTS)
-    rows = (
-        versions.filter(matches)
-        .values(publication_field)
-        .annotate(score=Max(rank), languages=ArrayAgg("language", order_by=rank.desc()))
-        .order_by("-score", f"-{publication_field}")[:limit]
+def _postgres_matches(versions: models.QuerySet, words: list[str]) -> list[Match]:
+    # Written as SQL: the same query built from the ORM's expressions (four
+    # configurations, three times over) took 10 ms of Python per kind.
+    model = versions.model
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    publication_column = quote(INDEXED_MODELS[model._meta.label_lower][1])
+    text = " ".join(words)
+    configs = list(SEARCH_CONFIGS.values())
+
+    def matching(column: str) -> tuple[str, list]:
+        """Each version matched with its own configuration (GIN-indexed)."""
+        one = f"(search_config = %s AND {column} @@ websearch_to_tsquery(%s::regconfig, %s))"
+        sql = " OR ".join(one for _ in configs)
+        return f"({sql})", [value for config in configs for value in (config, config, text)]
+
+    in_title, in_title_params = matching("search_title_vector")
+    anywhere, anywhere_params = matching("search_vector")
+    everything = " || ".join("websearch_to_tsquery(%s::regconfig, %s)" for _ in configs)
+    everything_params = [value for config in configs for value in (config, text)]
+    # What visitors may see, as the caller's queryset says it.
+    public = versions.order_by().values("pk").query
+    public_sql, public_params = public.get_compiler(connection=connection).compile(public.where)
+    # The candidates, found by the GIN indexes without ranking (a LIMIT
+    # stops the scan): every title match up to CANDIDATES, and CANDIDATES
+    # versions matching anywhere; then only those are ranked.
+    sql = (
+        f"SELECT {publication_column}, language, {in_title}, "  # noqa: S608 (names from the models)
+        f"ts_rank(%s::float4[], search_vector, {everything}) FROM {table} WHERE id IN ("
+        f"(SELECT id FROM {table} WHERE {public_sql} AND {in_title} LIMIT %s) UNION "
+        f"(SELECT id FROM {table} WHERE {public_sql} AND {anywhere} LIMIT %s))"
     )
-    return [Match(row[publication_field], row["score"], row["languages"]) for row in rows]
+    params = [
+        *in_title_params,
+        POSTGRES_WEIGHTS,
+        *everything_params,
+        *public_params,
+        *in_title_params,
+        CANDIDATES,
+        *public_params,
+        *anywhere_params,
+        CANDIDATES,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return _group(rows)
 
 
-def _sqlite_matches(
-    sources: list[models.QuerySet], words: list[str], limit: int
-) -> list[tuple[Match, models.QuerySet]]:
-    # One pass for every kind of publication: FTS5 ranks all the matching
-    # rows in C (`rank` is bm25 with a title match worth ten in the text,
-    # see the migration) before any other condition applies.
+def _sqlite_matches(sources: list[models.QuerySet], words: list[str]) -> list[tuple[Match, models.QuerySet]]:
+    # One index for every kind of publication, two passes: title matches
+    # (ranked by bm25 on titles), then matches anywhere, ranked by `rank`
+    # (bm25 with a title match worth ten in the text, see the migration);
+    # each pass stops after CANDIDATES rows per kind, and FTS5 computes
+    # `rank` only for the rows it returns.
     languages = [code for code, _name in settings.LANGUAGES]
     by_kind = {versions.model._meta.label_lower: versions for versions in sources}
+    query = f"SELECT rowid, kind, publication_id, language, rank FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s LIMIT %s"  # noqa: S608
+    rows: dict[str, dict[int, tuple]] = {kind: {} for kind in by_kind}
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT kind, publication_id, language, rank FROM {FTS_TABLE} "  # noqa: S608 (constant)
-            f"WHERE {FTS_TABLE} MATCH %s ORDER BY rank LIMIT %s",
-            [_fts_expression(words, languages), limit * len(languages) * len(sources)],
-        )
-        found: dict[tuple[str, int], Match] = {}
-        for kind, publication_id, language, rank in cursor.fetchall():
-            if kind in by_kind:
-                match = found.setdefault((kind, publication_id), Match(publication_id, -rank))
-                match.languages.append(language)
-    return [(match, by_kind[kind]) for (kind, _id), match in found.items()]
+        for columns, in_title in (("title", True), ("title body", False)):
+            cursor.execute(query, [_fts_expression(words, languages, columns), CANDIDATES * len(by_kind)])
+            for rowid, kind, publication_id, language, rank in cursor.fetchall():
+                if kind in by_kind:
+                    rows[kind].setdefault(rowid, (publication_id, language, in_title, -rank))
+    return [(match, by_kind[kind]) for kind, found in rows.items() for match in _group(found.values())]
 
 
 @dataclass
@@ -321,15 +372,21 @@ def search_publications(sources: list[models.QuerySet], query: str, language: st
     A query or two per source, whatever the number of matches.
     """
     found = best_matches(sources, query, limit)
+    # The best of every kind together: on PostgreSQL the matches are all
+    # public already; the SQLite index also holds drafts, ruled out by the
+    # query below, so take more than a page there.
+    best = found[:limit] if uses_postgres() else found[: limit * 2]
     chosen: dict[tuple, list] = {}
     for versions in sources:
         publication_field = INDEXED_MODELS[versions.model._meta.label_lower][1]
-        ids = [match.publication_id for match, source in found if source is versions]
+        ids = [match.publication_id for match, source in best if source is versions]
         if not ids:
             continue
         relation = publication_field.removesuffix("_id")
-        # The caller's queryset keeps only what visitors may see.
-        for version in versions.filter(**{f"{publication_field}__in": ids}).select_related(relation):
+        # The caller's queryset keeps only what visitors may see; a result
+        # shows a title and an excerpt of the plain text, not the body.
+        shown = versions.filter(**{f"{publication_field}__in": ids}).select_related(relation)
+        for version in shown.only("language", "title", "search_text", relation, f"{relation}__slug"):
             chosen.setdefault((versions.model, getattr(version, publication_field)), []).append(version)
     found = [(match, versions) for match, versions in found if (versions.model, match.publication_id) in chosen]
     found = found[:limit]
@@ -432,3 +489,26 @@ def rebuild_index_operation(*labels: str):
         rebuild_index([apps.get_model(label) for label in labels], using=schema_editor.connection.alias)
 
     return migrations.RunPython(forward, migrations.RunPython.noop)
+
+
+def title_vector_operation(*labels: str):
+    """A migration operation that, on PostgreSQL, GIN-indexes the title vectors
+    of these models ("app.Model") and fills them with the rest of their search data."""
+    from django.db import migrations
+
+    def forward(apps, schema_editor) -> None:
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        for label in labels:
+            table = apps.get_model(label)._meta.db_table
+            schema_editor.execute(
+                f"CREATE INDEX IF NOT EXISTS {table}_search_title ON {table} USING gin (search_title_vector)"
+            )
+        rebuild_index([apps.get_model(label) for label in labels], using=schema_editor.connection.alias)
+
+    def backward(apps, schema_editor) -> None:
+        if schema_editor.connection.vendor == "postgresql":
+            for label in labels:
+                schema_editor.execute(f"DROP INDEX IF EXISTS {apps.get_model(label)._meta.db_table}_search_title")
+
+    return migrations.RunPython(forward, backward)

@@ -1,8 +1,10 @@
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils.text import Truncator
 
 from articles.models import Article, ArticleVersion, FurtherReading
 from articles.text import link_notes, mark_attributions
+from publishing.search import plain_text
 
 pytestmark = pytest.mark.django_db
 
@@ -53,6 +55,18 @@ def test_excerpt_reading_time_and_word_count(make_article):
     assert excerpt.startswith("Premier mot") and excerpt.endswith("…") and "[^1]" not in excerpt
     version.excerpt = "Un résumé écrit à la main."
     assert version.get_excerpt() == "Un résumé écrit à la main."
+
+
+def test_a_cards_excerpt_reads_only_the_start_of_a_long_body_and_says_the_same():
+    paragraphs = "".join(f"<p>Paragraphe {n} : <strong>mot</strong> et l&#39;autre mot.</p>" for n in range(2000))
+    version = ArticleVersion(language="fr", body=f"<h2>Titre</h2>{paragraphs}")
+    assert version.opening_text() != plain_text(version.body)  # the start only
+    assert plain_text(version.body).startswith(version.opening_text())
+    assert version.get_excerpt().startswith("Titre Paragraphe 0 : mot et l'autre mot.")
+    # A start made only of a long picture: the whole body.
+    picture = f'<figure><img src="/media/p.jpg" alt="{"x" * 4000}"></figure>'
+    version.body = f"{picture}<p>{'mot ' * 50}</p>"
+    assert version.get_excerpt() == Truncator(plain_text(version.body)).words(40, truncate="…")
 
 
 def test_notes_are_linked_both_ways():

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from publishing import search
 from publishing.search import excerpt, mark_words, stemmed_text
 from tracts.models import Tract, TractVersion
 
@@ -67,6 +68,24 @@ def test_title_matches_come_first(client, make_tract):
     html = client.get("/fr/search/", {"q": "score"}).content.decode()
     assert titles(html)[0] == "Non au score"
     assert len(titles(html)) == 3
+
+
+def test_a_word_found_everywhere_ranks_a_bounded_number_of_versions_title_matches_first(
+    client, make_tract, make_article, monkeypatch
+):
+    # Only CANDIDATES versions matching anywhere are ranked, besides every
+    # title match: a title match the index yields last is still first.
+    monkeypatch.setattr(search, "CANDIDATES", 3)
+    for number in range(6):
+        make_tract(f"texte-{number}", {"fr": {"title": f"Texte {number}", "body": "<p>Le dossier.</p>"}})
+    make_article("article", {"fr": {"title": "Un article", "body": "<p>Un dossier, un autre dossier.</p>"}})
+    make_tract("dossiers", {"fr": {"title": "Nos dossiers", "body": "<p>Rien.</p>"}})
+    make_tract("brouillon", {"fr": {"title": "Dossier caché", "body": "<p>dossier</p>"}}, status="draft")
+    found = titles(client.get("/fr/search/", {"q": "dossier"}).content.decode())
+    assert found[0] == "Nos dossiers"
+    assert "Dossier caché" not in found
+    assert "Un article" in found
+    assert 3 < len(found) < 1 + 6 + 1
 
 
 def test_drafts_are_not_found_and_the_index_follows_edits_and_deletions(client, archive):

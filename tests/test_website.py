@@ -199,3 +199,26 @@ def test_theme_names_in_the_visitors_language(client, admin_client, make_tract):
     assert "<h1>Algorithms</h1>" in client.get("/en/themes/algorithmes/").content.decode()
     assert ">الخوارزميات</a>" in client.get("/ar/tracts/").content.decode()
     assert "<h1>Algorithmes</h1>" in client.get("/es/themes/algorithmes/").content.decode()  # no Spanish name yet
+
+
+@pytest.mark.parametrize("language", ["fr", "en", "es", "ar"])
+def test_addresses_in_another_language_are_those_reverse_gives(language, settings):
+    from django.urls import reverse, set_script_prefix
+    from django.utils import translation
+
+    from publishing.languages import reverse_in
+
+    for prefix in ("/", "/site/"):
+        set_script_prefix(prefix)
+        try:
+            for name, kwargs in [
+                ("tracts:detail", {"slug": "non-au-score"}),
+                ("tracts:pdf", {"slug": "non-au-score", "print_format": "a5-2up"}),
+                ("articles:detail", {"slug": "x_1"}),
+            ]:
+                with translation.override(language):
+                    expected = reverse(name, kwargs=kwargs)
+                assert reverse_in(language, name, **kwargs) == expected
+                assert expected.startswith(f"{prefix}{language}/")
+        finally:
+            set_script_prefix("/")

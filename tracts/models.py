@@ -8,11 +8,11 @@ from django.db import models
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.urls import reverse, reverse_lazy
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from publishing import pdf_store
 from publishing.html import RICH_TEXT_EDITOR_EXTENSIONS, RichTextField
+from publishing.languages import reverse_here, reverse_in
 from publishing.models import SiteSettings
 from publishing.publications import PrintedVersion, Publication, PublicationQuerySet, stale_pdf_token
 from publishing.search import plain_text
@@ -27,11 +27,13 @@ FIRST_PAGE_PICTURE_FORMAT = "a5"
 
 
 class TractQuerySet(PublicationQuerySet):
-    def with_a5_renders(self) -> "TractQuerySet":
-        """Cards with each version's A5 render record (`version.a5_renders`): its
-        first-page picture and its size; newest first."""
+    def with_a5_renders(self, *also: str) -> "TractQuerySet":
+        """Cards (see `for_cards`) with each version's A5 render record
+        (`version.a5_renders`): its first-page picture and its size; newest first."""
         a5 = TractPDF.objects.filter(print_format=FIRST_PAGE_PICTURE_FORMAT)
-        versions = TractVersion.objects.prefetch_related(models.Prefetch("pdfs", queryset=a5, to_attr="a5_renders"))
+        versions = self.card_versions(*also).prefetch_related(
+            models.Prefetch("pdfs", queryset=a5, to_attr="a5_renders")
+        )
         return self.prefetch_related(models.Prefetch("versions", queryset=versions), "themes").newest_first()
 
 
@@ -73,10 +75,16 @@ class Tract(Publication):
     class Meta(Publication.Meta):
         verbose_name = _("tract")
         verbose_name_plural = _("tracts")
-        indexes = [models.Index(fields=["status", "published_at"])]
+        indexes = [
+            models.Index(fields=["status", "published_at"]),
+            # Lists newest first (NEWEST_FIRST, read backwards) stop after a
+            # page instead of sorting every row; status and time are in it so
+            # that skipping to a far page reads the index alone.
+            models.Index(fields=["date", "published_at", "id", "status"], name="tract_newest_first"),
+        ]
 
     def get_absolute_url(self) -> str:
-        return reverse("tracts:detail", kwargs={"slug": self.slug})
+        return reverse_here("tracts:detail", slug=self.slug)
 
     def get_archived_pdf_url(self) -> str:
         return reverse("tracts:archived_pdf", kwargs={"slug": self.slug})
@@ -103,6 +111,7 @@ class TractVersion(PrintedVersion):
     contact = models.TextField(_("contact"), blank=True, help_text=_("Where to meet or write to the collective."))
 
     translated_fields = ("title", "subtitle", "body", "contact")
+    not_on_cards = (*PrintedVersion.not_on_cards, "body", "contact")
 
     class Meta:
         ordering = ["tract", "language"]
@@ -120,12 +129,10 @@ class TractVersion(PrintedVersion):
         return self.tract
 
     def get_absolute_url(self) -> str:
-        with translation.override(self.language):
-            return reverse("tracts:detail", kwargs={"slug": self.tract.slug})
+        return reverse_in(self.language, "tracts:detail", slug=self.tract.slug)
 
     def get_pdf_url(self, print_format: str = "a5") -> str:
-        with translation.override(self.language):
-            return reverse("tracts:pdf", kwargs={"slug": self.tract.slug, "print_format": print_format})
+        return reverse_in(self.language, "tracts:pdf", slug=self.tract.slug, print_format=print_format)
 
 
 @receiver(post_save, sender=SiteSettings)

@@ -62,8 +62,8 @@ def archive(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "entries": [(tract, tract.version_for(language)) for tract in page],
-            "themes": Theme.objects.filter(tracts__in=Tract.objects.published()).distinct(),
-            "years": Tract.objects.published().dates("date", "year", order="DESC"),
+            "themes": Theme.objects.filter(Tract.objects.published().uses_theme()),
+            "years": Tract.objects.published().years(),
             "current_theme": theme,
             "current_year": year,
         },

@@ -50,7 +50,7 @@ class TractFeed(PublicationFeed):
     model = Tract
 
     def publications(self):
-        return Tract.objects.published().with_a5_renders()
+        return Tract.objects.published().with_a5_renders("search_text")  # for descriptions
 
     def title(self, language: str) -> str:
         return _("%(site)s: tracts") % {"site": SiteSettings.load().site_name}

@@ -2,10 +2,10 @@
 
 from django.db import models
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from publishing.html import RichTextField
+from publishing.languages import reverse_in
 from publishing.publications import LanguageVersion, Publication
 from publishing.search import plain_text
 
@@ -68,5 +68,4 @@ class PageVersion(LanguageVersion):
         return self.page
 
     def get_absolute_url(self) -> str:
-        with translation.override(self.language):
-            return reverse("website:page", kwargs={"slug": self.page.slug})
+        return reverse_in(self.language, "website:page", slug=self.page.slug)

@@ -3,7 +3,6 @@ import re
 from django.apps import apps
 from django.conf import settings
 from django.db import DatabaseError
-from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, HttpResponseNotFound, HttpResponseServerError
 from django.shortcuts import get_object_or_404, render
 from django.template import loader
@@ -11,7 +10,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from articles.models import Article, ArticleVersion, Author
+from articles.models import Article, Author
 from publishing.languages import text_direction
 from publishing.models import Theme
 from publishing.search import MAX_QUERY_LENGTH, MAX_QUERY_WORDS, clean_query, query_words, search_publications
@@ -27,13 +26,9 @@ SEARCH_RESULTS = 30
 
 
 def themes_in_use():
-    """Themes of at least one published tract or article. EXISTS per theme: a
-    join over every publication made SQLite read them all (seconds at 10,000)."""
-    published_tracts = Tract.themes.through.objects.filter(theme=OuterRef("pk"), tract__in=Tract.objects.published())
-    published_articles = Article.themes.through.objects.filter(
-        theme=OuterRef("pk"), article__in=Article.objects.published()
-    )
-    return Theme.objects.filter(Exists(published_tracts) | Exists(published_articles))
+    """Themes of at least one published tract or article (EXISTS per theme: a
+    join over every publication made SQLite read them all, seconds at 10,000)."""
+    return Theme.objects.filter(Tract.objects.published().uses_theme() | Article.objects.published().uses_theme())
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -94,10 +89,7 @@ def search(request: HttpRequest) -> HttpResponse:
     query = clean_query(raw)
     results = []
     if query:
-        sources = [
-            TractVersion.objects.filter(tract__in=Tract.objects.published()),
-            ArticleVersion.objects.filter(article__in=Article.objects.published()),
-        ]
+        sources = [Tract.objects.published().versions(), Article.objects.published().versions()]
         results = search_publications(sources, query, request.LANGUAGE_CODE, SEARCH_RESULTS)
         for result in results:
             result.kind = _("Tract") if isinstance(result.version, TractVersion) else _("Article")
