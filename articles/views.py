@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
+from publishing.models import Theme
 from publishing.views import (
     PDFOwner,
     publication_page_context,
@@ -23,12 +24,20 @@ ARTICLES_PER_PAGE = 10
 
 def index(request: HttpRequest) -> HttpResponse:
     articles = Article.objects.published().for_cards()
+    theme = None
+    if theme_slug := request.GET.get("theme"):
+        theme = Theme.objects.filter(slug=theme_slug[:80]).first()
+        articles = articles.filter(themes=theme) if theme else articles.none()
     page = Paginator(articles, ARTICLES_PER_PAGE).get_page(request.GET.get("page"))
     language = request.LANGUAGE_CODE
     return render(
         request,
         "articles/index.html",
-        {"page": page, "entries": [(article, article.version_for(language)) for article in page]},
+        {
+            "page": page,
+            "entries": [(article, article.version_for(language)) for article in page],
+            "current_theme": theme,
+        },
     )
 
 

@@ -68,6 +68,21 @@ def test_theme_and_author_pages(client, make_tract, make_article):
     assert client.get("/fr/themes/inconnu/").status_code == 404
 
 
+def test_a_theme_page_shows_the_newest_and_links_to_every_tract_and_article_on_it(client, make_tract, make_article):
+    for number in range(14):
+        make_article(f"analyse-{number}", {"fr": {"title": f"Analyse numéro {number}"}}, themes=["Contrôle"])
+        make_tract(f"tract-{number}", {"fr": {"title": f"Tract numéro {number}"}}, themes=["Contrôle"])
+    make_article("ailleurs", {"fr": {"title": "Analyse d'ailleurs"}}, themes=["Droits"])
+
+    theme = client.get("/fr/themes/controle/").content.decode()
+    assert theme.count('class="article-card') == 12 and theme.count('class="tract-card') == 12
+    assert 'href="/fr/articles/?theme=controle"' in theme and 'href="/fr/tracts/?theme=controle"' in theme
+    articles = client.get("/fr/articles/?theme=controle").content.decode()
+    assert "Articles · Contrôle" in articles and "Analyse d&#x27;ailleurs" not in articles
+    assert client.get("/fr/articles/?theme=controle&page=2").content.decode().count('class="article-card') == 4
+    assert "Analyse numéro" not in client.get("/fr/articles/?theme=inconnu").content.decode()
+
+
 def test_flat_page_with_fallback(client, about_page):
     french = client.get("/fr/pages/a-propos/").content.decode()
     assert "<h1>Qui sommes-nous</h1>" in french

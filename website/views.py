@@ -21,7 +21,8 @@ from .models import ABOUT, CONTACT, Page
 
 HOME_TRACTS = 6
 HOME_ARTICLES = 4
-THEME_ITEMS = 30
+# The newest of each kind; the archive and the articles' list give the rest.
+THEME_ITEMS = 12
 SEARCH_RESULTS = 30
 
 
