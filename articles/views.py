@@ -7,9 +7,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
-from publishing.models import Theme
 from publishing.views import (
     PDFOwner,
+    filter_by_theme,
     publication_page_context,
     redirect_to_current_pdf,
     redirect_to_original_pdf,
@@ -24,10 +24,7 @@ ARTICLES_PER_PAGE = 10
 
 def index(request: HttpRequest) -> HttpResponse:
     articles = Article.objects.published().for_cards()
-    theme = None
-    if theme_slug := request.GET.get("theme"):
-        theme = Theme.objects.filter(slug=theme_slug[:80]).first()
-        articles = articles.filter(themes=theme) if theme else articles.none()
+    articles, theme = filter_by_theme(request, articles)
     page = Paginator(articles, ARTICLES_PER_PAGE).get_page(request.GET.get("page"))
     language = request.LANGUAGE_CODE
     return render(

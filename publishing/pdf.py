@@ -169,19 +169,21 @@ def online_address(version) -> str:
     return settings.SITE_URL + version.get_absolute_url()
 
 
-def print_document(template: str, version, context: dict) -> str:
+def print_document(template: str, version, context: dict, site_settings=None) -> str:
     """The HTML WeasyPrint makes a version's PDF of, rendered in the version's
     language with what every print template uses (`print/document.html`): its
-    direction, the site's name and the version's address online."""
+    direction, the site's name and the version's address online. A caller that
+    has loaded `site_settings` already passes them."""
     from publishing.models import SiteSettings  # the models' module imports this one's users
 
+    site_settings = site_settings or SiteSettings.load()
     with translation.override(version.language):
         return render_to_string(
             template,
             {
                 "version": version,
                 "direction": text_direction(version.language),
-                "site_name": SiteSettings.load().site_name,
+                "site_name": site_settings.site_name,
                 "online_url": online_address(version),
             }
             | context,

@@ -45,13 +45,13 @@ class PublicationQuerySet(models.QuerySet):
         """What a tract's or an article's own page (and its print) shows: versions and themes."""
         return self.with_versions().prefetch_related("themes")
 
-    def for_cards(self, *also: str) -> "PublicationQuerySet":
+    def for_cards(self, *also: str, versions: models.QuerySet | None = None) -> "PublicationQuerySet":
         """What a list of cards shows (archive, home, theme, feeds), newest first:
         versions without the long texts a card does not show (`also` names
-        some of them to load all the same) and themes."""
-        return self.prefetch_related(
-            models.Prefetch("versions", queryset=self.card_versions(*also)), "themes"
-        ).newest_first()
+        some of them to load all the same; `versions`, a `card_versions()`
+        queryset with more prefetched, replaces them) and themes."""
+        versions = self.card_versions(*also) if versions is None else versions
+        return self.prefetch_related(models.Prefetch("versions", queryset=versions), "themes").newest_first()
 
     def card_versions(self, *also: str) -> models.QuerySet:
         """The versions as a card shows them: a list of 30 cards must not load

@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.files.storage import default_storage
+from django.db import models
 from django.http import (
     FileResponse,
     Http404,
@@ -21,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from publishing import pdf_store
 from publishing.languages import native_name
+from publishing.models import Theme
 
 STORED_PDF_FINGERPRINT = re.compile(r"[0-9a-f]{20}")
 
@@ -118,6 +120,16 @@ def redirect_to_stored_pdf(fingerprint: str, filename: str) -> HttpResponseRedir
     # Short: after an edit, the stable address points to the new file within a minute.
     response["Cache-Control"] = "public, max-age=60"
     return response
+
+
+def filter_by_theme(request: HttpRequest, publications: models.QuerySet) -> tuple[models.QuerySet, Theme | None]:
+    """The publications on the theme `?theme=` names (none for an unknown
+    theme), and that theme; all of them, and None, without the parameter."""
+    slug = request.GET.get("theme")
+    if not slug:
+        return publications, None
+    theme = Theme.objects.filter(slug=slug[:80]).first()
+    return (publications.filter(themes=theme) if theme else publications.none()), theme
 
 
 def redirect_to_current_pdf(fingerprint: str, filename: str, ensure_stored: Callable[[], pdf_store.PDFPlan]):

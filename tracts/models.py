@@ -34,7 +34,7 @@ class TractQuerySet(PublicationQuerySet):
         versions = self.card_versions(*also).prefetch_related(
             models.Prefetch("pdfs", queryset=a5, to_attr="a5_renders")
         )
-        return self.prefetch_related(models.Prefetch("versions", queryset=versions), "themes").newest_first()
+        return self.for_cards(versions=versions)
 
 
 def archived_pdf_upload_to(instance: "Tract", filename: str) -> str:

@@ -262,10 +262,10 @@ def leaflet_html(version: TractVersion, size: LeafletSize, *, print_shop: bool =
             # The print-shop band reaches from the text margin out to the bleed edge.
             "band_mm": size.margin_mm + BLEED_MM,
             "legal_footer": tract.get_legal_footer(site_settings),
-            "site_name": site_settings.site_name,
             "qr_code": qr_code_data_uri(online_url) if tract.show_qr_code else "",
             "fit_declarations": SafeString(FIT_DEFAULT),
         },
+        site_settings,
     )
 
 
@@ -502,7 +502,7 @@ def ensure_tract_pdf(version: TractVersion, print_format: PrintFormat, verso: Tr
         rendered = pdf_store.read_stored(plan)
         pages = prepress.page_count(rendered)
         copies_per_sheet = print_format.sheet.columns * print_format.sheet.rows if print_format.sheet else 1
-        footer = version.tract.get_legal_footer() + " " + settings.SITE_URL + version.get_absolute_url()
+        footer = version.tract.get_legal_footer() + " " + pdf.online_address(version)
         words_over = (
             words_beyond(rendered, MAX_LEAFLET_PAGES, footer) // copies_per_sheet if pages > MAX_LEAFLET_PAGES else 0
         )

@@ -11,6 +11,7 @@ from publishing.models import Theme
 from publishing.views import (
     NotFoundForVisitor,
     PDFOwner,
+    filter_by_theme,
     publication_page_context,
     redirect_to_current_pdf,
     redirect_to_original_pdf,
@@ -47,10 +48,7 @@ def _year_filter(value: str | None) -> int | None:
 
 def archive(request: HttpRequest) -> HttpResponse:
     tracts = Tract.objects.published().with_a5_renders()
-    theme = None
-    if theme_slug := request.GET.get("theme"):
-        theme = Theme.objects.filter(slug=theme_slug[:80]).first()
-        tracts = tracts.filter(themes=theme) if theme else tracts.none()
+    tracts, theme = filter_by_theme(request, tracts)
     year = _year_filter(request.GET.get("year"))
     if year:
         tracts = tracts.filter(date__year=year)

@@ -1,6 +1,5 @@
 import re
 
-from django.apps import apps
 from django.conf import settings
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, HttpResponseNotFound, HttpResponseServerError
@@ -121,7 +120,7 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
 # in the visitor's language.
 # Addresses under a tract's or an article's own: /fr/tracts/<slug>/a3.pdf…
 PUBLICATION_PATH = re.compile(r"^/[\w-]+/(?P<section>tracts|articles)/(?P<slug>[-\w]{1,100})/")
-PUBLICATION_MODELS = {"tracts": "tracts.Tract", "articles": "articles.Article"}
+PUBLICATION_MODELS = {"tracts": Tract, "articles": Article}
 
 
 def publication_named_in(path: str, language: str) -> dict | None:
@@ -129,7 +128,7 @@ def publication_named_in(path: str, language: str) -> dict | None:
     match = PUBLICATION_PATH.match(path)
     if not match:
         return None
-    model = apps.get_model(PUBLICATION_MODELS[match["section"]])
+    model = PUBLICATION_MODELS[match["section"]]
     try:
         publication = model.objects.published().with_versions().filter(slug=match["slug"]).first()
     except DatabaseError:
