@@ -66,12 +66,26 @@ class SiteSettings(models.Model):
         return " · ".join(part for part in (self.issuer, self.printer_mention, self.disposal_notice) if part)
 
 
+class ThemeQuerySet(models.QuerySet):
+    def used_by(self, *publications: models.QuerySet) -> list["Theme"]:
+        """The themes one of these querysets of tracts or articles has.
+
+        Each theme's check (`uses_theme()`, EXISTS … LIMIT 1) is in the
+        SELECT list: in a WHERE clause PostgreSQL turned it into a hash join
+        over every tract of the theme (2.5 ms at 10,000 tracts, not 0.2).
+        """
+        checks = {f"used_by_{index}": queryset.uses_theme() for index, queryset in enumerate(publications)}
+        return [theme for theme in self.annotate(**checks) if any(getattr(theme, name) for name in checks)]
+
+
 class Theme(models.Model):
     """A subject the collective writes about, shared by tracts and articles."""
 
     name = models.CharField(_("name"), max_length=80, unique=True, help_text=_("In French, the site's language."))
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     translated_names = models.JSONField(_("names in other languages"), default=dict, blank=True)
+
+    objects = ThemeQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

@@ -12,10 +12,9 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
-from django.core.exceptions import ValidationError
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import connections, models, transaction
 from django.db.models import Exists, F, OuterRef, Subquery
-from django.db.models.functions import Cast, ExtractYear, Substr
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.utils import timezone
@@ -73,21 +72,44 @@ class PublicationQuerySet(models.QuerySet):
         return link.model.objects.filter(Exists(self.filter(pk=OuterRef(link.attname)))).order_by()
 
     def uses_theme(self) -> Exists:
-        """For `Theme.objects.filter()`: whether one of these publications has
+        """For `Theme.objects.used_by()`: whether one of these publications has
         the theme. EXISTS per theme stops at the first one; a join or an IN
         list read every publication (milliseconds at 10,000)."""
         return Exists(self.filter(themes=OuterRef("pk")))
 
     def years(self) -> list[int]:
-        """The years of these publications' dates, newest first (for filters)."""
-        if connections[self.db].vendor == "sqlite":
-            # Django's date functions run in Python on SQLite, once per row;
-            # a date is stored there as 'YYYY-MM-DD' text.
-            year = Cast(Substr(Cast("date", models.CharField()), 1, 4), models.IntegerField())
-        else:
-            year = ExtractYear("date")
-        years = self.order_by().filter(date__isnull=False).annotate(year=year).values_list("year", flat=True)
-        return list(years.distinct().order_by("-year"))
+        """The years of these publications' dates, newest first (for filters).
+
+        A loose index scan: the newest date, then the newest before the 1st
+        of January of its year, and so on, one probe of the date index per
+        year. DISTINCT over the year of every row read them all (5–9 ms at
+        10,000 tracts on PostgreSQL). The queryset must filter its own table
+        only (as `published()` does), not through a join.
+        """
+        query = self.filter(date__isnull=False).query
+        if len(query.alias_map) > 1:
+            raise ValueError("years() reads a queryset filtered on its own table only")
+        connection = connections[self.db]
+        try:
+            where, params = query.get_compiler(connection=connection).compile(query.where)
+        except EmptyResultSet:  # .none()
+            return []
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        column = connection.ops.quote_name(self.model._meta.get_field("date").column)
+        if connection.vendor == "postgresql":
+            year = "EXTRACT(YEAR FROM newest)::int"
+            start_of_year = "make_date(EXTRACT(YEAR FROM years.newest)::int, 1, 1)"
+        else:  # SQLite stores a date as 'YYYY-MM-DD' text
+            year = "CAST(substr(newest, 1, 4) AS integer)"
+            start_of_year = "substr(years.newest, 1, 4) || '-01-01'"
+        sql = (
+            f"WITH RECURSIVE years(newest) AS (SELECT MAX({column}) FROM {table} WHERE {where} "  # noqa: S608 (names from the model)
+            f"UNION ALL SELECT (SELECT MAX({column}) FROM {table} WHERE {where} AND {column} < {start_of_year}) "
+            f"FROM years WHERE newest IS NOT NULL) SELECT {year} FROM years WHERE newest IS NOT NULL"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, *params])
+            return [row[0] for row in cursor.fetchall()]
 
     def with_outdated_translations(self) -> "PublicationQuerySet":
         """Those with a translation made from an older revision of their original."""

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from articles.models import FurtherReading
+from tracts.models import Tract
 
 pytestmark = pytest.mark.django_db
 
@@ -89,3 +90,26 @@ def test_themes_of_drafts_only_are_not_listed_on_the_home_page(client, make_trac
     make_tract("brouillon", themes=["Sujet secret"], status="draft")
     html = client.get("/fr/").content.decode()
     assert "Logement" in html and "Sujet secret" not in html
+
+
+def test_years_are_those_of_what_visitors_see_newest_first(make_tract, make_article):
+    later = timezone.now() + datetime.timedelta(days=3)
+    for slug, date in [
+        ("a", datetime.date(2019, 6, 1)),
+        ("b", datetime.date(2020, 12, 31)),
+        ("c", datetime.date(2021, 1, 1)),
+        ("d", datetime.date(2021, 7, 14)),
+        ("e", datetime.date(2024, 3, 8)),
+    ]:
+        make_tract(slug, date=date)
+    make_tract("brouillon", date=datetime.date(2022, 5, 1), status="draft")
+    make_tract("programme", date=datetime.date(2023, 5, 1), published_at=later)
+    make_article("analyse", {"fr": {}}, date=datetime.date(2018, 5, 1))
+
+    assert Tract.objects.published().years() == [2024, 2021, 2020, 2019]
+    assert Tract.objects.all().years() == [2024, 2023, 2022, 2021, 2020, 2019]
+    assert Tract.objects.published().filter(date__year=2021).years() == [2021]
+    assert Tract.objects.filter(slug="nothing").years() == []
+    assert Tract.objects.none().years() == []
+    with pytest.raises(ValueError):
+        Tract.objects.filter(themes__name="Contrôle").years()

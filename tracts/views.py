@@ -60,7 +60,7 @@ def archive(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "entries": [(tract, tract.version_for(language)) for tract in page],
-            "themes": Theme.objects.filter(Tract.objects.published().uses_theme()),
+            "themes": Theme.objects.used_by(Tract.objects.published()),
             "years": Tract.objects.published().years(),
             "current_theme": theme,
             "current_year": year,

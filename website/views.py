@@ -25,10 +25,9 @@ THEME_ITEMS = 12
 SEARCH_RESULTS = 30
 
 
-def themes_in_use():
-    """Themes of at least one published tract or article (EXISTS per theme: a
-    join over every publication made SQLite read them all, seconds at 10,000)."""
-    return Theme.objects.filter(Tract.objects.published().uses_theme() | Article.objects.published().uses_theme())
+def themes_in_use() -> list[Theme]:
+    """Themes of at least one published tract or article."""
+    return Theme.objects.used_by(Tract.objects.published(), Article.objects.published())
 
 
 def home(request: HttpRequest) -> HttpResponse:
