@@ -2,7 +2,6 @@ import re
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
@@ -10,6 +9,7 @@ from django.utils.translation import gettext as _
 from publishing.views import (
     PDFOwner,
     filter_by_theme,
+    page_of_cards,
     publication_page_context,
     redirect_to_current_pdf,
     redirect_to_original_pdf,
@@ -25,14 +25,14 @@ ARTICLES_PER_PAGE = 10
 def index(request: HttpRequest) -> HttpResponse:
     articles = Article.objects.published().for_cards()
     articles, theme = filter_by_theme(request, articles)
-    page = Paginator(articles, ARTICLES_PER_PAGE).get_page(request.GET.get("page"))
+    page, on_page = page_of_cards(request, articles, ARTICLES_PER_PAGE)
     language = request.LANGUAGE_CODE
     return render(
         request,
         "articles/index.html",
         {
             "page": page,
-            "entries": [(article, article.version_for(language)) for article in page],
+            "entries": [(article, article.version_for(language)) for article in on_page],
             "current_theme": theme,
         },
     )

@@ -2,7 +2,6 @@ import re
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
@@ -12,6 +11,7 @@ from publishing.views import (
     NotFoundForVisitor,
     PDFOwner,
     filter_by_theme,
+    page_of_cards,
     publication_page_context,
     redirect_to_current_pdf,
     redirect_to_original_pdf,
@@ -52,14 +52,14 @@ def archive(request: HttpRequest) -> HttpResponse:
     year = _year_filter(request.GET.get("year"))
     if year:
         tracts = tracts.filter(date__year=year)
-    page = Paginator(tracts, TRACTS_PER_PAGE).get_page(request.GET.get("page"))
+    page, on_page = page_of_cards(request, tracts, TRACTS_PER_PAGE)
     language = request.LANGUAGE_CODE
     return render(
         request,
         "tracts/archive.html",
         {
             "page": page,
-            "entries": [(tract, tract.version_for(language)) for tract in page],
+            "entries": [(tract, tract.version_for(language)) for tract in on_page],
             "themes": Theme.objects.used_by(Tract.objects.published()),
             "years": Tract.objects.published().years(),
             "current_theme": theme,
