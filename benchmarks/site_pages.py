@@ -150,13 +150,16 @@ def measure(runs: int, count: int, only: list[str]) -> None:
     from django.db import connection
     from django.test import Client
 
+    from articles.views import ARTICLES_PER_PAGE
     from tracts.views import TRACTS_PER_PAGE
 
     last_page = (count + TRACTS_PER_PAGE - 1) // TRACTS_PER_PAGE
     pages = {
         "home": "/fr/",
+        "home in Arabic": "/ar/",
         "archive, first page": "/fr/tracts/",
         "archive, last page": f"/fr/tracts/?page={last_page}",
+        "articles, last page": f"/fr/articles/?page={(count + ARTICLES_PER_PAGE - 1) // ARTICLES_PER_PAGE}",
         "tract": f"/fr/tracts/tract-{count // 2}/",
         "article": f"/fr/articles/article-{count // 2}/",
         "theme": "/fr/themes/controle/",
@@ -170,15 +173,19 @@ def measure(runs: int, count: int, only: list[str]) -> None:
     # As collectif/wsgi.py does in a server once the application is loaded.
     gc.collect()
     gc.freeze()
-    print(f"{'page':<22} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
-    for label, url in pages.items():
+    for url in pages.values():
         client.get(url)  # warm caches
-        samples = []
-        for _ in range(runs):
+    # Round after round of every page, not one page's runs in a row: a
+    # slow spell of this shared machine then weighs on every page alike.
+    samples: dict[str, list[float]] = {label: [] for label in pages}
+    for _ in range(runs):
+        for label, url in pages.items():
             started = time.perf_counter()
             response = client.get(url)
-            samples.append((time.perf_counter() - started) * 1000)
+            samples[label].append((time.perf_counter() - started) * 1000)
             assert response.status_code == 200, (url, response.status_code)
+    print(f"{'page':<22} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
+    for label, url in pages.items():
         queries: list[str] = []
 
         def count(execute, sql, *args, queries=queries):
@@ -187,9 +194,9 @@ def measure(runs: int, count: int, only: list[str]) -> None:
 
         with connection.execute_wrapper(count):
             client.get(url)
-        samples.sort()
-        p95 = samples[min(len(samples) - 1, int(len(samples) * 0.95))]
-        print(f"{label:<22} {statistics.median(samples):>10.1f} {p95:>8.1f} {len(queries):>8}")
+        times = sorted(samples[label])
+        p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
+        print(f"{label:<22} {statistics.median(times):>10.1f} {p95:>8.1f} {len(queries):>8}")
 
 
 def main() -> None:

@@ -13,12 +13,13 @@ algorithme" finds "Contrôle des algorithmes").
   text, made in Python with PyStemmer; queries are stemmed the same way.
 
 Either way a search returns one result per publication, ranked, title
-matches first, and only that first page of results is fetched and
+matches first, and only the page of results shown is fetched and
 excerpted. Ranking is bounded: the versions whose title matches and the
 first CANDIDATES other matches the index yields are ranked, not every
 match (ranking 15,000 versions of a word found everywhere cost over 100 ms
 per kind of publication on either database); below CANDIDATES matches the
-ranking is that of every match. Versions are kept in step on save and delete; `manage.py
+ranking is that of every match, above it the search says it is not
+complete. Versions are kept in step on save and delete; `manage.py
 rebuild_search_index` rebuilds everything.
 """
 
@@ -261,26 +262,40 @@ def _fts_expression(words: list[str], languages: list[str], columns: str = "titl
     return "{" + columns + "} : (" + " AND ".join(clauses) + ")"
 
 
-def best_matches(sources: list[models.QuerySet], query: str, limit: int) -> list[tuple[Match, models.QuerySet]]:
-    """The publications of each source (a queryset of versions) that match
-    `query`, best first across sources, with the source each comes from.
+@dataclass
+class Found:
+    """The publications a search found, best first, each with the queryset of
+    versions (the source) it comes from; `complete` is False when more
+    versions matched than were ranked (see the module's docstring)."""
+
+    matches: list[tuple[Match, models.QuerySet]]
+    complete: bool = True
+
+
+def search_publications(sources: list[models.QuerySet], query: str) -> Found:
+    """The publications of each source (a queryset of the versions visitors
+    may see) that match `query`, best first across sources, one each;
+    `search_results()` makes a page of them ready to show.
 
     Ranking is done by the database, over the title matches and at most
     CANDIDATES other matches per kind (see the module's docstring).
-    Whether they are published is checked by the caller's version query.
     """
     words = query_words(query)
     if not words:
-        return []
+        return Found([])
     if uses_postgres():
-        found = [(match, versions) for versions in sources for match in _postgres_matches(versions, words)]
+        found, complete = [], True
+        for versions in sources:
+            matches, ranked_all = _postgres_matches(versions, words)
+            found += [(match, versions) for match in matches]
+            complete = complete and ranked_all
     else:
-        found = _sqlite_matches(sources, words)
+        found, complete = _sqlite_matches(sources, words)
     found.sort(key=lambda pair: pair[0].order, reverse=True)
-    return found
+    return Found(found, complete)
 
 
-def _postgres_matches(versions: models.QuerySet, words: list[str]) -> list[Match]:
+def _postgres_matches(versions: models.QuerySet, words: list[str]) -> tuple[list[Match], bool]:
     # Written as SQL: the same query built from the ORM's expressions (four
     # configurations, three times over) took 10 ms of Python per kind.
     model = versions.model
@@ -326,10 +341,11 @@ def _postgres_matches(versions: models.QuerySet, words: list[str]) -> list[Match
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    return _group(rows)
+    # Fewer rows than the bound: no candidate query stopped at its LIMIT.
+    return _group(rows), len(rows) < CANDIDATES
 
 
-def _sqlite_matches(sources: list[models.QuerySet], words: list[str]) -> list[tuple[Match, models.QuerySet]]:
+def _sqlite_matches(sources: list[models.QuerySet], words: list[str]) -> tuple[list[tuple], bool]:
     # One index for every kind of publication, two passes: title matches
     # (ranked by bm25 on titles), then matches anywhere, ranked by `rank`
     # (bm25 with a title match worth ten in the text, see the migration);
@@ -339,13 +355,28 @@ def _sqlite_matches(sources: list[models.QuerySet], words: list[str]) -> list[tu
     by_kind = {versions.model._meta.label_lower: versions for versions in sources}
     query = f"SELECT rowid, kind, publication_id, language, rank FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s LIMIT %s"  # noqa: S608
     rows: dict[str, dict[int, tuple]] = {kind: {} for kind in by_kind}
+    complete = True
     with connection.cursor() as cursor:
         for columns, in_title in (("title", True), ("title body", False)):
             cursor.execute(query, [_fts_expression(words, languages, columns), CANDIDATES * len(by_kind)])
-            for rowid, kind, publication_id, language, rank in cursor.fetchall():
+            fetched = cursor.fetchall()
+            complete = complete and len(fetched) < CANDIDATES * len(by_kind)
+            for rowid, kind, publication_id, language, rank in fetched:
                 if kind in by_kind:
                     rows[kind].setdefault(rowid, (publication_id, language, in_title, -rank))
-    return [(match, by_kind[kind]) for kind, found in rows.items() for match in _group(found.values())]
+    # The index also holds drafts and scheduled versions: keep the
+    # publications that have a version visitors may see (a query per kind).
+    found = []
+    for kind, versions in by_kind.items():
+        publication_field = INDEXED_MODELS[kind][1]
+        ids = {publication_id for publication_id, *_rest in rows[kind].values()}
+        public = (
+            set(versions.filter(**{f"{publication_field}__in": ids}).values_list(publication_field, flat=True))
+            if ids
+            else set()
+        )
+        found += [(match, versions) for match in _group(rows[kind].values()) if match.publication_id in public]
+    return found, complete
 
 
 @dataclass
@@ -364,38 +395,29 @@ class Result:
         return self.version.publication
 
 
-def search_publications(sources: list[models.QuerySet], query: str, language: str, limit: int) -> list[Result]:
-    """Publications matching `query`, best first, one result each, at most `limit`.
-
-    `sources` are querysets of the versions a visitor may see (one per kind
-    of publication). Each result shows the version in `language` when it
-    matched, else the best-matching one, and names the other versions.
-    A query or two per source, whatever the number of matches.
-    """
-    found = best_matches(sources, query, limit)
-    # The best of every kind together: on PostgreSQL the matches are all
-    # public already; the SQLite index also holds drafts, ruled out by the
-    # query below, so take more than a page there.
-    best = found[:limit] if uses_postgres() else found[: limit * 2]
+def search_results(matches: list[tuple[Match, models.QuerySet]], query: str, language: str) -> list[Result]:
+    """These matches (a page of `Found.matches`) as shown: each result is the
+    publication's version in `language` when it matched, else its best
+    match, and names the other versions. A query or two per kind of
+    publication, whatever the number of matches."""
     chosen: dict[tuple, list] = {}
-    for versions in sources:
+    for versions in {id(source): source for _match, source in matches}.values():
         publication_field = INDEXED_MODELS[versions.model._meta.label_lower][1]
-        ids = [match.publication_id for match, source in best if source is versions]
-        if not ids:
-            continue
+        ids = [match.publication_id for match, source in matches if source is versions]
         relation = publication_field.removesuffix("_id")
-        # The caller's queryset keeps only what visitors may see; a result
-        # links its versions by title and language, and shows an excerpt of
-        # one of them (its plain text is loaded below, for that one only).
+        # A result links its versions by title and language, and shows an
+        # excerpt of one of them (its plain text is loaded below, for that
+        # one only).
         shown = versions.filter(**{f"{publication_field}__in": ids}).select_related(relation)
         for version in shown.only("language", "title", relation, f"{relation}__slug"):
             chosen.setdefault((versions.model, getattr(version, publication_field)), []).append(version)
-    found = [(match, versions) for match, versions in found if (versions.model, match.publication_id) in chosen]
-    found = found[:limit]
     order = {code: index for index, (code, _name) in enumerate(settings.LANGUAGES)}
     shown_versions = []
-    for match, versions in found:
-        all_versions = sorted(chosen[(versions.model, match.publication_id)], key=lambda v: order.get(v.language, 99))
+    for match, versions in matches:
+        all_versions = chosen.get((versions.model, match.publication_id))
+        if not all_versions:  # unpublished since the search
+            continue
+        all_versions.sort(key=lambda v: order.get(v.language, 99))
         shown_language = language if language in match.languages else match.languages[0]
         version = next((v for v in all_versions if v.language == shown_language), all_versions[0])
         shown_versions.append((match, version, [other for other in all_versions if other is not version]))

@@ -139,7 +139,45 @@ def test_a_search_for_a_word_everywhere_costs_the_same_queries(client, make_trac
     with CaptureQueriesContext(connection) as many:
         html = client.get("/fr/search/", {"q": "dossier"}).content.decode()
     assert len(many) == len(one)
-    assert len(titles(html)) == 24
+    assert len(titles(html)) == 20
+    with CaptureQueriesContext(connection) as second_page:
+        client.get("/fr/search/", {"q": "dossier", "page": "2"})
+    assert len(second_page) <= len(one)  # fewer when the page holds one kind only
+
+
+def test_results_come_in_pages_that_keep_the_ranking(client, make_tract, make_article):
+    for number in range(14):
+        make_tract(f"tract-{number}", {"fr": {"title": f"Tract {number}", "body": "<p>Un dossier.</p>"}})
+        make_article(f"article-{number}", {"fr": {"title": f"Article {number}", "body": "<p>Le dossier.</p>"}})
+    make_tract("titre", {"fr": {"title": "Le dossier complet", "body": "<p>Rien.</p>"}})
+
+    first = client.get("/fr/search/", {"q": "dossier"}).content.decode()
+    second = client.get("/fr/search/", {"q": "dossier", "page": "2"}).content.decode()
+    assert titles(first)[0] == "Le dossier complet"
+    assert len(titles(first)) == 20 and len(titles(second)) == 9
+    assert set(titles(first)) | set(titles(second)) == {
+        "Le dossier complet",
+        *(f"Tract {n}" for n in range(14)),
+        *(f"Article {n}" for n in range(14)),
+    }
+    assert "29 résultats" in first and "Page 1 sur 2" in first
+    assert 'rel="next" href="?q=dossier&amp;page=2">Plus de résultats</a>' in first
+    assert 'rel="prev" href="?q=dossier&amp;page=1">Résultats précédents</a>' in second
+    assert '<ol class="search-results" start="21">' in second
+    # A page number out of range or absurd shows the nearest page.
+    assert titles(client.get("/fr/search/", {"q": "dossier", "page": "99"}).content.decode()) == titles(second)
+    assert titles(client.get("/fr/search/", {"q": "dossier", "page": "x" * 500}).content.decode()) == titles(first)
+
+
+def test_a_search_that_ranked_only_some_matches_says_so(client, make_tract, monkeypatch):
+    monkeypatch.setattr(search, "CANDIDATES", 3)
+    for number in range(8):
+        make_tract(f"texte-{number}", {"fr": {"title": f"Texte {number}", "body": "<p>Le dossier.</p>"}})
+    html = client.get("/fr/search/", {"q": "dossier"}).content.decode()
+    assert "meilleurs résultats, parmi d’autres : ajoutez un mot" in html
+    assert "résultats</p>" not in html
+    exact = client.get("/fr/search/", {"q": "texte 2"}).content.decode()
+    assert "1 résultat</p>" in exact and "parmi d’autres" not in exact
 
 
 def test_marks_and_excerpts_escape_the_text():

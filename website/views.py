@@ -1,6 +1,7 @@
 import re
 
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, HttpResponseNotFound, HttpResponseServerError
 from django.shortcuts import get_object_or_404, render
@@ -12,7 +13,15 @@ from django.utils.translation import gettext as _
 from articles.models import Article, Author
 from publishing.languages import text_direction
 from publishing.models import Theme
-from publishing.search import MAX_QUERY_LENGTH, MAX_QUERY_WORDS, clean_query, query_words, search_publications
+from publishing.search import (
+    MAX_QUERY_LENGTH,
+    MAX_QUERY_WORDS,
+    Found,
+    clean_query,
+    query_words,
+    search_publications,
+    search_results,
+)
 from publishing.views import NotFoundForVisitor, publication_page_context
 from tracts.models import Tract, TractVersion
 
@@ -22,7 +31,7 @@ HOME_TRACTS = 6
 HOME_ARTICLES = 4
 # The newest of each kind; the archive and the articles' list give the rest.
 THEME_ITEMS = 12
-SEARCH_RESULTS = 30
+SEARCH_RESULTS = 20
 
 
 def themes_in_use() -> list[Theme]:
@@ -86,24 +95,29 @@ def page(request: HttpRequest, slug: str) -> HttpResponse:
 def search(request: HttpRequest) -> HttpResponse:
     raw = request.GET.get("q", "")
     query = clean_query(raw)
-    results = []
+    found = Found([])
     if query:
         sources = [Tract.objects.published().versions(), Article.objects.published().versions()]
-        results = search_publications(sources, query, request.LANGUAGE_CODE, SEARCH_RESULTS)
-        for result in results:
-            result.kind = _("Tract") if isinstance(result.version, TractVersion) else _("Article")
+        found = search_publications(sources, query)
+    page = Paginator(found.matches, SEARCH_RESULTS).get_page(request.GET.get("page"))
+    shown = search_results(page.object_list, query, request.LANGUAGE_CODE)
+    for result in shown:
+        result.kind = _("Tract") if isinstance(result.version, TractVersion) else _("Article")
     return render(
         request,
         "website/search.html",
         {
             "query": query,
             "words": query_words(query),
-            "results": results,
+            "results": shown,
+            "page": page,
+            "total": len(found.matches),
+            "complete": found.complete,
             # A query was typed but holds no word (punctuation, symbols only).
             "no_words": bool(raw.strip()) and not query,
             "truncated": len(raw) > MAX_QUERY_LENGTH,
             "too_many_words": len(query_words(query, limit=None)) > MAX_QUERY_WORDS,
-            "themes": Theme.objects.all() if query and not results else [],
+            "themes": Theme.objects.all() if query and not shown else [],
         },
     )
 
