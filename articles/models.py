@@ -9,6 +9,7 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import models
+from django.db.models.functions import Substr
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils.text import Truncator
@@ -23,6 +24,8 @@ from publishing.search import plain_text
 
 WORDS_PER_MINUTE = 220
 EXCERPT_WORDS = 40
+# How much of the body's HTML an excerpt is cut from.
+OPENING_LENGTH = 2000
 
 
 class Author(models.Model):
@@ -136,8 +139,9 @@ class ArticleVersion(PrintedVersion):
     word_count = models.PositiveIntegerField(default=0, editable=False)
 
     translated_fields = ("title", "standfirst", "body", "notes", "excerpt")
-    # A card's excerpt is made of the body when none is written.
-    not_on_cards = (*PrintedVersion.not_on_cards, "notes")
+    # A card's excerpt is made of the start of the body when none is
+    # written: cards load that start (`body_start`), not the whole body.
+    not_on_cards = (*PrintedVersion.not_on_cards, "notes", "body")
 
     class Meta:
         ordering = ["article", "language"]
@@ -171,13 +175,25 @@ class ArticleVersion(PrintedVersion):
     def get_pdf_url(self) -> str:
         return reverse_in(self.language, "articles:pdf", slug=self.article.slug)
 
-    def opening_text(self, length: int = 2000) -> str:
+    @classmethod
+    def card_annotations(cls) -> dict:
+        # A long article's body is tens of kilobytes, and a card shows 40
+        # words; one character more tells whether the body goes on.
+        return {"body_start": Substr("body", 1, OPENING_LENGTH + 1)}
+
+    def opening_text(self) -> str:
         """The plain text of the body's start, enough for an excerpt: stripping
         every body of a page of 30 cards took longer than the rest of it."""
-        head = self.body[: self.body.rfind(">", 0, length) + 1]  # whole tags only
-        text = plain_text(head)
-        # Too few words there (pictures, long links): the whole body.
-        return text if len(text.split()) > 2 * EXCERPT_WORDS else plain_text(self.body)
+        # Cards load only the start of the body (`card_annotations`).
+        body = self.body_start if hasattr(self, "body_start") else self.body
+        text = plain_text(body[: body.rfind(">", 0, OPENING_LENGTH) + 1])  # whole tags only
+        if len(text.split()) > 2 * EXCERPT_WORDS:
+            return text
+        if len(body) <= OPENING_LENGTH:  # the whole body
+            return plain_text(body)
+        # Too few words in a long body's start (pictures, long links): all
+        # of it (on a card, a query for this version).
+        return plain_text(self.body)
 
     @property
     def reading_minutes(self) -> int:

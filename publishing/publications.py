@@ -59,7 +59,7 @@ class PublicationQuerySet(models.QuerySet):
         deferred = [name for name in version_model.not_on_cards if name not in also]
         # Unordered: `all_versions()` puts them in the order of LANGUAGES, and
         # the versions' default order joins every publication to sort by date.
-        return version_model.objects.defer(*deferred).order_by()
+        return version_model.objects.defer(*deferred).annotate(**version_model.card_annotations()).order_by()
 
     def newest_first(self) -> "PublicationQuerySet":
         return self.order_by(*NEWEST_FIRST)
@@ -308,6 +308,11 @@ class LanguageVersion(models.Model):
     @property
     def direction(self) -> str:
         return text_direction(self.language)
+
+    @classmethod
+    def card_annotations(cls) -> dict:
+        """What cards load in place of a long field (see `not_on_cards`)."""
+        return {}
 
     def translated_texts(self) -> dict[str, str]:
         return {name: getattr(self, name) for name in self.translated_fields}

@@ -57,6 +57,28 @@ def test_excerpt_reading_time_and_word_count(make_article):
     assert version.get_excerpt() == "Un résumé écrit à la main."
 
 
+
+@pytest.mark.parametrize(
+    ("body", "queries"),
+    [
+        ("".join(f"<p>Paragraphe {n} : un mot et l&#39;autre.</p>" for n in range(3000)), 0),
+        ("<p>Court.</p>", 0),
+        # A long body whose start holds no words: the card loads the rest.
+        (f'<figure><img src="/media/p.jpg" alt="{"x" * 3000}"></figure><p>{"mot " * 50}</p>', 1),
+    ],
+)
+def test_cards_load_the_start_of_the_body_and_make_the_same_excerpt(
+    make_article, django_assert_num_queries, body, queries
+):
+    article = make_article("long", {"fr": {"body": body}})
+    card = Article.objects.for_cards().get(pk=article.pk).all_versions()[0]
+    assert "body" in card.get_deferred_fields()
+    assert len(card.body_start) <= 2001
+    with django_assert_num_queries(queries):
+        excerpt = card.get_excerpt()
+    assert excerpt == ArticleVersion.objects.get(pk=card.pk).get_excerpt()
+
+
 def test_a_cards_excerpt_reads_only_the_start_of_a_long_body_and_says_the_same():
     paragraphs = "".join(f"<p>Paragraphe {n} : <strong>mot</strong> et l&#39;autre mot.</p>" for n in range(2000))
     version = ArticleVersion(language="fr", body=f"<h2>Titre</h2>{paragraphs}")
