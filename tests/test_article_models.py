@@ -57,7 +57,6 @@ def test_excerpt_reading_time_and_word_count(make_article):
     assert version.get_excerpt() == "Un résumé écrit à la main."
 
 
-
 @pytest.mark.parametrize(
     ("body", "queries"),
     [
