@@ -144,6 +144,18 @@ def populated(count: int) -> bool:
     return Tract.objects.count() == count and Article.objects.count() == count
 
 
+def machine_speed() -> float:
+    """Milliseconds of a fixed piece of pure Python (median of 15): this
+    shared machine's speed moves by half from hour to hour, and page figures
+    with it; this one says how fast it was during the run."""
+    samples = []
+    for _ in range(15):
+        started = time.perf_counter()
+        sorted(str(number * 7919 % 10007) for number in range(100_000))
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
+
+
 def measure(runs: int, count: int, only: list[str]) -> None:
     import gc
 
@@ -163,6 +175,7 @@ def measure(runs: int, count: int, only: list[str]) -> None:
         "tract": f"/fr/tracts/tract-{count // 2}/",
         "article": f"/fr/articles/article-{count // 2}/",
         "theme": "/fr/themes/controle/",
+        "author": "/fr/authors/auteur-1/",
         "search": "/fr/search/?q=controle+algorithme",
         "search, every row": f"/fr/search/?q={COMMON}",
     }
@@ -184,6 +197,7 @@ def measure(runs: int, count: int, only: list[str]) -> None:
             response = client.get(url)
             samples[label].append((time.perf_counter() - started) * 1000)
             assert response.status_code == 200, (url, response.status_code)
+    print(f"machine: {machine_speed():.1f} ms for the reference piece of Python (before)")
     print(f"{'page':<22} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
     for label, url in pages.items():
         queries: list[str] = []
@@ -197,6 +211,7 @@ def measure(runs: int, count: int, only: list[str]) -> None:
         times = sorted(samples[label])
         p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
         print(f"{label:<22} {statistics.median(times):>10.1f} {p95:>8.1f} {len(queries):>8}")
+    print(f"machine: {machine_speed():.1f} ms for the reference piece of Python (after)")
 
 
 def main() -> None:

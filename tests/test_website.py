@@ -1,4 +1,5 @@
 import datetime
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -66,6 +67,19 @@ def test_theme_and_author_pages(client, make_tract, make_article):
     author = client.get("/fr/authors/camille-a/").content.decode()
     assert "Analyse de Camille" in author and "Analyse d&#x27;autre" not in author
     assert client.get("/fr/themes/inconnu/").status_code == 404
+
+
+def test_an_authors_page_lists_their_articles_in_pages(client, make_article):
+    for number in range(23):
+        make_article(f"analyse-{number}", {"fr": {"title": f"Analyse numéro {number}"}}, authors=["Camille A"])
+    make_article("brouillon", {"fr": {"title": "Analyse cachée"}}, authors=["Camille A"], status="draft")
+    first = client.get("/fr/authors/camille-a/").content.decode()
+    second = client.get("/fr/authors/camille-a/", {"page": "2"}).content.decode()
+    assert first.count('class="article-card"') == 20 and second.count('class="article-card"') == 3
+    assert "Page 1 sur 2" in first and 'rel="next" href="?page=2"' in first
+    shown = re.findall(r"Analyse numéro \d+", first + second)
+    assert sorted(shown) == sorted(f"Analyse numéro {n}" for n in range(23))
+    assert "Analyse cachée" not in first + second
 
 
 def test_a_theme_page_shows_the_newest_and_links_to_every_tract_and_article_on_it(client, make_tract, make_article):

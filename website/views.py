@@ -3,6 +3,7 @@ import re
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import DatabaseError
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, HttpResponseNotFound, HttpResponseServerError
 from django.shortcuts import get_object_or_404, render
 from django.template import loader
@@ -22,7 +23,7 @@ from publishing.search import (
     search_publications,
     search_results,
 )
-from publishing.views import NotFoundForVisitor, publication_page_context
+from publishing.views import NotFoundForVisitor, page_of_cards, publication_page_context
 from tracts.models import Tract, TractVersion
 
 from .models import ABOUT, CONTACT, Page
@@ -32,6 +33,7 @@ HOME_ARTICLES = 4
 # The newest of each kind; the archive and the articles' list give the rest.
 THEME_ITEMS = 12
 SEARCH_RESULTS = 20
+AUTHOR_ARTICLES = 20
 
 
 def themes_in_use() -> list[Theme]:
@@ -77,12 +79,14 @@ def theme(request: HttpRequest, slug: str) -> HttpResponse:
 def author(request: HttpRequest, slug: str) -> HttpResponse:
     language = request.LANGUAGE_CODE
     # Someone who signed only drafts is not yet public.
-    person = get_object_or_404(Author.objects.filter(articles__in=Article.objects.published()).distinct(), slug=slug)
+    signed = Article.objects.published().filter(authors=OuterRef("pk"))
+    person = get_object_or_404(Author.objects.filter(Exists(signed)), slug=slug)
     articles = Article.objects.published().for_cards().filter(authors=person)
+    page, on_page = page_of_cards(request, articles, AUTHOR_ARTICLES)
     return render(
         request,
         "website/author.html",
-        {"author": person, "articles": [(article, article.version_for(language)) for article in articles]},
+        {"author": person, "page": page, "articles": [(article, article.version_for(language)) for article in on_page]},
     )
 
 
