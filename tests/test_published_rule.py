@@ -65,6 +65,8 @@ def hidden_and_public(make_tract, make_article):
         "/fr/articles/feed.rss",
         "/fr/articles/feed.atom",
         "/sitemap.xml",
+        "/sitemap-tracts.xml",
+        "/sitemap-articles.xml",
     ],
 )
 def test_no_listing_shows_drafts_or_scheduled_items(client, hidden_and_public, url):

@@ -177,10 +177,20 @@ def test_sitemap_with_hreflang_alternates_and_robots(client, make_tract, make_ar
     make_tract("brouillon", {"fr": {}}, status="draft")
     make_article("analyse", {"fr": {}})
 
-    xml = client.get("/sitemap.xml")
-    assert xml["Content-Type"].startswith("application/xml")
-    root = ET.fromstring(xml.content)
     namespace = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
+    index = client.get("/sitemap.xml")
+    assert index["Content-Type"].startswith("application/xml")
+    sections = [entry.findtext("s:loc", namespaces=namespace) for entry in ET.fromstring(index.content)]
+    assert sections == [
+        "http://testserver/sitemap-tracts.xml",
+        "http://testserver/sitemap-articles.xml",
+        "http://testserver/sitemap-pages.xml",
+    ]
+    root = ET.Element("all")
+    for section in sections:
+        xml = client.get(section.removeprefix("http://testserver"))
+        assert xml["Content-Type"].startswith("application/xml")
+        root.extend(ET.fromstring(xml.content))
     locations = [url.findtext("s:loc", namespaces=namespace) for url in root.findall("s:url", namespace)]
     assert "http://testserver/fr/tracts/score/" in locations and "http://testserver/ar/tracts/score/" in locations
     assert "http://testserver/fr/articles/analyse/" in locations
@@ -199,6 +209,28 @@ def test_sitemap_with_hreflang_alternates_and_robots(client, make_tract, make_ar
 
     robots = client.get("/robots.txt").content.decode()
     assert "Sitemap: http://testserver/sitemap.xml" in robots and "admin" not in robots
+
+
+def test_sitemap_comes_in_pages_with_a_constant_number_of_queries(client, make_tract, monkeypatch):
+    from website.sitemap import SITEMAPS
+
+    monkeypatch.setattr(SITEMAPS["tracts"], "limit", 5)
+    make_tract("tract-0", {"fr": {}, "en": {}})
+    client.get("/sitemap-tracts.xml")
+    one = count_queries(client, "/sitemap-tracts.xml")
+    for number in range(1, 5):
+        make_tract(f"tract-{number}", {"fr": {}, "en": {}, "ar": {}})
+    assert count_queries(client, "/sitemap-tracts.xml") == one
+    index = client.get("/sitemap.xml").content.decode()
+    assert "/sitemap-tracts.xml?p=3</loc>" in index and "?p=4" not in index
+    pages = [client.get("/sitemap-tracts.xml", {"p": str(number)}).content.decode() for number in (1, 2, 3)]
+    listed = re.findall(r"<loc>(.*?)</loc>", "".join(pages))
+    assert len(listed) == len(set(listed)) == 14
+    # Alternates name every language of the tract, even those on another page.
+    assert pages[0].count('hreflang="ar"') == 3 and pages[0].count('hreflang="fr"') == 5
+    assert pages[1].count('hreflang="ar"') == 5  # tract-3's Arabic version is on page 3
+    assert client.get("/sitemap-tracts.xml", {"p": "9"}).status_code == 404
+    assert client.get("/sitemap-inconnu.xml").status_code == 404
 
 
 def test_scheduled_publications_appear_in_time(client, make_tract):

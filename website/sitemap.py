@@ -1,6 +1,11 @@
-"""sitemap.xml (Django's sitemaps): every published version, with its other languages as alternates."""
+"""sitemap.xml (Django's sitemaps): an index of sections, each listing every
+published language version with its other languages as alternates."""
 
+from collections import defaultdict
+
+from django.conf import settings
 from django.contrib.sitemaps import Sitemap
+from django.db.models import Max
 
 from articles.models import Article
 from tracts.models import Tract
@@ -10,31 +15,59 @@ from .models import Page
 
 class PublicationSitemap(Sitemap):
     """One entry per published language version; a publication in several
-    languages names each of them as an alternate (hreflang)."""
+    languages names each of them as an alternate (hreflang).
 
-    i18n = True
-    alternates = True
+    Made from the versions, not with Django's `i18n` option: that one
+    activated each language for every address and its alternates, and
+    loaded every publication with its texts (9 s for 10,000 documents).
+    """
+
+    # Addresses per sitemap page; the index (/sitemap.xml) lists the pages.
+    limit = 1000
 
     def __init__(self, model: type) -> None:
         self.model = model
+        self.link = model.versions.field  # the version's foreign key to its publication
 
     def items(self):
-        return self.model.objects.published().with_versions()
+        return (
+            self.model.objects.published()
+            .versions()
+            .select_related(self.link.name)
+            .only("language", "updated_at", self.link.name, f"{self.link.name}__slug")
+            .order_by("pk")
+        )
 
-    def get_languages_for_item(self, publication) -> list[str]:
-        return [version.language for version in publication.all_versions()]
+    def location(self, version) -> str:
+        return version.get_absolute_url()
 
-    def location(self, publication) -> str:
-        # Called with the entry's language active: the URL carries its prefix.
-        return publication.get_absolute_url()
+    def lastmod(self, version):
+        return version.updated_at
 
-    def get_urls(self, *args, **kwargs) -> list[dict]:
-        urls = super().get_urls(*args, **kwargs)
+    def get_latest_lastmod(self):
+        # For the index: one aggregate, not a pass over every version.
+        return self.items().aggregate(latest=Max("updated_at"))["latest"]
+
+    def get_urls(self, page=1, site=None, protocol=None) -> list[dict]:
+        urls = super().get_urls(page=page, site=site, protocol=protocol)
+        origin = f"{self.get_protocol(protocol)}://{self.get_domain(site)}"
+        # The versions of the publications on this page, in one query.
+        publication_ids = {getattr(url["item"], self.link.attname) for url in urls}
+        siblings = defaultdict(list)
+        order = {code: index for index, (code, _name) in enumerate(settings.LANGUAGES)}
+        versions = self.link.model.objects.filter(**{f"{self.link.attname}__in": publication_ids})
+        for version in versions.select_related(self.link.name).only(
+            "language", self.link.name, f"{self.link.name}__slug"
+        ):
+            siblings[getattr(version, self.link.attname)].append(version)
         for url in urls:
-            publication, language = url["item"]
-            url["lastmod"] = publication.version(language).updated_at
-            if len(url["alternates"]) < 2:
-                url["alternates"] = []  # a page in one language has no alternate
+            others = sorted(siblings[getattr(url["item"], self.link.attname)], key=lambda v: order.get(v.language, 99))
+            # A page in one language has no alternate.
+            url["alternates"] = (
+                [{"location": f"{origin}{v.get_absolute_url()}", "lang_code": v.language} for v in others]
+                if len(others) > 1
+                else []
+            )
         return urls
 
 
