@@ -116,7 +116,7 @@ def import_article(
                 version.full_clean(exclude=["article"])
             except ValidationError as error:
                 raise MarkdownImportError("; ".join(error.messages))
-            version.save()
+            version.save_imported()
             schedule_pdf_renders(article)
     except BaseException:
         pictures.remove()

@@ -277,10 +277,7 @@ class LanguageVersion(models.Model):
             self.revision += 1
         self.content_hash = content_hash
         if self._state.adding and not self.source_texts:
-            # A new translation is made from the original as it is now.
-            original = self.publication.version(self.publication.original_language)
-            if original is not None and original.language != self.language:
-                self.follow(original)
+            self.follow_original()  # a new translation is made from the original as it is now
         super().save(*args, **kwargs)
         index_version(self)
 
@@ -320,6 +317,28 @@ class LanguageVersion(models.Model):
     @property
     def is_original(self) -> bool:
         return self.language == self.publication.original_language
+
+    def follow_original(self) -> bool:
+        """Record that this translation is made from its publication's original
+        as it is now; False (nothing recorded) for the original itself."""
+        original = self.publication.version(self.publication.original_language)
+        if original is None or original.language == self.language:
+            return False
+        self.follow(original)
+        return True
+
+    def save_imported(self) -> None:
+        """Save this version as an import (a Markdown file) wrote it. A
+        translation whose texts the file changed is taken to be made from the
+        original as it is now, as a new one is: importing a refreshed
+        translation clears its "outdated" flag, importing the same file
+        again changes nothing."""
+        replacing, revision = self.pk is not None, self.revision
+        self.save()
+        if replacing and self.revision != revision and self.follow_original():
+            type(self).objects.filter(pk=self.pk).update(
+                source_revision=self.source_revision, source_texts=self.source_texts
+            )
 
     def follow(self, original: "LanguageVersion") -> None:
         """Record that this translation is up to date with the original as it is now."""

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from articles.models import Article
 from publishing.translation_sync import marked_changes, text_blocks
+from tracts.importing import import_tract
 from tracts.models import Tract, TractVersion
 
 pytestmark = pytest.mark.django_db
@@ -202,3 +203,20 @@ def test_an_outdated_article_translation_is_shown_beside_its_original(admin_clie
     assert "<p>Premier <del>état.</del><ins>état, revu.</ins></p>" in html
     changelist = admin_client.get(reverse("admin:articles_article_changelist"), {"translations": "outdated"})
     assert list(changelist.context["cl"].result_list) == [article]
+
+
+def test_importing_a_refreshed_translation_marks_it_up_to_date(db):
+    import_tract("# Non au score\n\nUn algorithme note.\n", "fr", slug="non-au-score")
+    import_tract("# لا للتنقيط\n\nخوارزمية تنقط.\n", "ar", slug="non-au-score")
+    assert fresh(Tract.objects.get()).version("ar").outdated_original is None  # new: made from the original
+    import_tract("# Non au score\n\nUn algorithme note, et exclut.\n", "fr", slug="non-au-score")
+    assert fresh(Tract.objects.get()).version("ar").outdated_original is not None
+    # The same Arabic file again: still outdated.
+    import_tract("# لا للتنقيط\n\nخوارزمية تنقط.\n", "ar", slug="non-au-score")
+    assert fresh(Tract.objects.get()).version("ar").outdated_original is not None
+    # A refreshed one: up to date with the original as it is now.
+    import_tract("# لا للتنقيط\n\nخوارزمية تنقط وتقصي.\n", "ar", slug="non-au-score")
+    arabic = fresh(Tract.objects.get()).version("ar")
+    assert arabic.outdated_original is None
+    assert arabic.source_texts["body"] == "<p>Un algorithme note, et exclut.</p>"
+    assert not Tract.objects.with_outdated_translations().exists()

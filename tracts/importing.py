@@ -60,6 +60,6 @@ def import_tract(text: str, language: str, *, slug: str | None = None, publish: 
             version.full_clean(exclude=["tract"])
         except ValidationError as error:
             raise MarkdownImportError("; ".join(error.messages))
-        version.save()
+        version.save_imported()
         schedule_pdf_renders(tract)
     return version
