@@ -1,6 +1,7 @@
 """Language helpers shared by the tracts and articles apps."""
 
 import re
+from collections.abc import Iterable
 
 from anyascii import anyascii
 from django.conf import settings
@@ -14,6 +15,12 @@ from django.utils.translation import get_language_info
 def language_codes() -> list[str]:
     """Codes of the languages content can be written in, default first."""
     return [code for code, _name in settings.LANGUAGES]
+
+
+def in_language_order(versions: Iterable) -> list:
+    """These language versions in the order of settings.LANGUAGES (others last)."""
+    order = {code: index for index, code in enumerate(language_codes())}
+    return sorted(versions, key=lambda version: order.get(version.language, len(order)))
 
 
 def is_supported(code: str) -> bool:

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from publishing import pdf, pdf_store
 from publishing.html import RichTextField, check_html_bounds, clean_rich_text_fields
-from publishing.languages import language_choices, native_name, open_graph_locale, text_direction
+from publishing.languages import in_language_order, language_choices, native_name, open_graph_locale, text_direction
 from publishing.models import Theme
 from publishing.search import config_for, index_version, unindex_version
 
@@ -184,8 +184,7 @@ class Publication(models.Model):
 
     def all_versions(self) -> list:
         """Versions in the order of settings.LANGUAGES (uses the prefetch cache)."""
-        order = {code: index for index, (code, _name) in enumerate(settings.LANGUAGES)}
-        return sorted(self.versions.all(), key=lambda version: order.get(version.language, 99))
+        return in_language_order(self.versions.all())
 
     def pdf_renders(self) -> list[Callable[[], object]]:
         """Each PDF this publication offers, as a call that stores it (for the

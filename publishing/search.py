@@ -31,12 +31,13 @@ import unicodedata
 from dataclasses import dataclass, field
 
 import Stemmer
-from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.db import connection, models, transaction
 from django.db.models import F
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
+
+from publishing.languages import in_language_order, language_codes
 
 # The text search configuration of each language on PostgreSQL (see the
 # migration that creates the *_unaccent ones).
@@ -351,7 +352,7 @@ def _sqlite_matches(sources: list[models.QuerySet], words: list[str]) -> tuple[l
     # (bm25 with a title match worth ten in the text, see the migration);
     # each pass stops after CANDIDATES rows per kind, and FTS5 computes
     # `rank` only for the rows it returns.
-    languages = [code for code, _name in settings.LANGUAGES]
+    languages = language_codes()
     by_kind = {versions.model._meta.label_lower: versions for versions in sources}
     query = f"SELECT rowid, kind, publication_id, language, rank FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s LIMIT %s"  # noqa: S608
     rows: dict[str, dict[int, tuple]] = {kind: {} for kind in by_kind}
@@ -411,13 +412,11 @@ def search_results(matches: list[tuple[Match, models.QuerySet]], query: str, lan
         shown = versions.filter(**{f"{publication_field}__in": ids}).select_related(relation)
         for version in shown.only("language", "title", relation, f"{relation}__slug"):
             chosen.setdefault((versions.model, getattr(version, publication_field)), []).append(version)
-    order = {code: index for index, (code, _name) in enumerate(settings.LANGUAGES)}
     shown_versions = []
     for match, versions in matches:
-        all_versions = chosen.get((versions.model, match.publication_id))
+        all_versions = in_language_order(chosen.get((versions.model, match.publication_id), []))
         if not all_versions:  # unpublished since the search
             continue
-        all_versions.sort(key=lambda v: order.get(v.language, 99))
         shown_language = language if language in match.languages else match.languages[0]
         version = next((v for v in all_versions if v.language == shown_language), all_versions[0])
         shown_versions.append((match, version, [other for other in all_versions if other is not version]))

@@ -3,11 +3,11 @@ published language version with its other languages as alternates."""
 
 from collections import defaultdict
 
-from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.db.models import Max
 
 from articles.models import Article
+from publishing.languages import in_language_order
 from tracts.models import Tract
 
 from .models import Page
@@ -29,14 +29,13 @@ class PublicationSitemap(Sitemap):
         self.model = model
         self.link = model.versions.field  # the version's foreign key to its publication
 
+    def addressed(self, versions):
+        """These versions with what their address and date need, and no more."""
+        link = self.link.name
+        return versions.select_related(link).only("language", "updated_at", link, f"{link}__slug")
+
     def items(self):
-        return (
-            self.model.objects.published()
-            .versions()
-            .select_related(self.link.name)
-            .only("language", "updated_at", self.link.name, f"{self.link.name}__slug")
-            .order_by("pk")
-        )
+        return self.addressed(self.model.objects.published().versions()).order_by("pk")
 
     def location(self, version) -> str:
         return version.get_absolute_url()
@@ -54,14 +53,11 @@ class PublicationSitemap(Sitemap):
         # The versions of the publications on this page, in one query.
         publication_ids = {getattr(url["item"], self.link.attname) for url in urls}
         siblings = defaultdict(list)
-        order = {code: index for index, (code, _name) in enumerate(settings.LANGUAGES)}
         versions = self.link.model.objects.filter(**{f"{self.link.attname}__in": publication_ids})
-        for version in versions.select_related(self.link.name).only(
-            "language", self.link.name, f"{self.link.name}__slug"
-        ):
+        for version in self.addressed(versions):
             siblings[getattr(version, self.link.attname)].append(version)
         for url in urls:
-            others = sorted(siblings[getattr(url["item"], self.link.attname)], key=lambda v: order.get(v.language, 99))
+            others = in_language_order(siblings[getattr(url["item"], self.link.attname)])
             # A page in one language has no alternate.
             url["alternates"] = (
                 [{"location": f"{origin}{v.get_absolute_url()}", "lang_code": v.language} for v in others]
