@@ -124,6 +124,17 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite as a server database, with a web server and the PDF worker
+    # writing at once: the write-ahead log lets readers and one writer work
+    # side by side; a writer waits up to 5 s for another instead of failing
+    # with "database is locked"; IMMEDIATE takes the write lock when a
+    # transaction begins, so two transactions never deadlock upgrading a read
+    # lock; NORMAL syncs at checkpoints only, still safe in WAL mode.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+        "transaction_mode": "IMMEDIATE",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

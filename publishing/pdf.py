@@ -21,6 +21,8 @@ import logging
 import mimetypes
 import multiprocessing
 import resource
+import threading
+import weakref
 import zlib
 from collections.abc import Callable
 from datetime import timedelta
@@ -37,6 +39,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.files.storage import default_storage
 from django.db import connections
+from django.db.backends.signals import connection_created
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -291,9 +294,35 @@ def in_render_child() -> bool:
     return _in_render_child
 
 
-# Database connections inherited from the parent: kept referenced, never
-# used nor closed, since closing them would end the parent's sessions.
+# SQLite's own rule: never carry an open database connection across fork().
+# A render child is forked from one thread of a threaded server or worker;
+# the connections of the other threads come along in its memory, unreachable
+# once the child has only the forking thread. Left to the child's garbage
+# collector, such a connection is closed there, and closing a connection
+# rolls back its open transaction: SQLite played the parent's rollback
+# journal back into the shared database file and deleted it, so the
+# parent's COMMIT failed with "disk I/O error" (SQLITE_IOERR_DELETE_NOENT).
+# So every connection of the parent is referenced (pinned) across the fork,
+# never closed nor used in the child, and the child opens none of its own.
+_open_wrappers: "weakref.WeakSet" = weakref.WeakSet()
 _inherited_connections: list = []
+_fork_lock = threading.Lock()
+
+
+def _remember_wrapper(sender, connection, **kwargs) -> None:
+    _open_wrappers.add(connection)
+
+
+connection_created.connect(_remember_wrapper)
+
+
+class DatabaseUsedInRender(RuntimeError):
+    """A render child tried to reach the database (it must get everything from its parent)."""
+
+
+def _refuse_connection(*args, **kwargs):
+    raise DatabaseUsedInRender("a PDF render may not use the database")
+
 
 # How long a child may take to hand back its result once it has said it is done.
 _RESULT_GRACE_SECONDS = 5
@@ -304,14 +333,19 @@ def render_in_child(render: Callable[[], T]) -> T:
 
     Forking keeps the render callable as it is (a closure over its HTML) and
     costs a few milliseconds; the parent only waits, reads the bytes and
-    kills the child when time is up.
+    kills the child when time is up. `render` must not use the database.
     """
     if _in_render_child:
         return render()
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(target=_child_main, args=(render, sender), name="collectif-pdf-render")
-    child.start()
+    with _fork_lock:
+        _inherited_connections[:] = [wrapper.connection for wrapper in list(_open_wrappers) if wrapper.connection]
+        try:
+            child.start()
+        finally:
+            _inherited_connections.clear()
     sender.close()
     try:
         if not receiver.poll(settings.PDF_RENDER_TIMEOUT):
@@ -337,9 +371,12 @@ def render_in_child(render: Callable[[], T]) -> T:
 def _child_main(render: Callable[[], bytes], sender) -> None:
     global _in_render_child
     _in_render_child = True
-    for wrapper in connections.all(initialized_only=True):
-        _inherited_connections.append(wrapper.connection)
+    # The parent's connections stay referenced in `_inherited_connections`
+    # (copied with the memory); this thread's wrappers forget theirs and may
+    # not open another.
+    for wrapper in connections.all():
         wrapper.connection = None
+        wrapper.connect = _refuse_connection
     _limit_memory(settings.PDF_RENDER_MEMORY_MB)
     try:
         result = ("ok", render())
