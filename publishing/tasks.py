@@ -16,6 +16,7 @@ from datetime import timedelta
 from django.apps import apps
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_tasks import TaskResultStatus, task
 
@@ -59,6 +60,34 @@ def requeue_interrupted_tasks() -> int:
     return DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING, started_at__lt=stale).update(
         status=TaskResultStatus.READY, started_at=None
     )
+
+
+# Past this, a render still waiting means the worker is stopped or stuck.
+WORKER_DELAY_WARNING = timedelta(minutes=3)
+
+
+def worker_delay() -> timedelta | None:
+    """How long the oldest task due has waited for a worker, when longer than
+    WORKER_DELAY_WARNING (None otherwise, and with a queue other than the database's)."""
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    if not isinstance(render_pdfs.get_backend(), DatabaseBackend):
+        return None
+    now = timezone.now()
+    late = now - WORKER_DELAY_WARNING
+    never = get_date_max()  # the queue's "no time set"
+    oldest = (
+        DBTaskResult.objects.filter(status=TaskResultStatus.READY, enqueued_at__lt=late)
+        .filter(Q(run_after=never) | Q(run_after__lt=late))
+        .order_by("enqueued_at")
+        .values_list("enqueued_at", "run_after")
+        .first()
+    )
+    if oldest is None:
+        return None
+    enqueued_at, run_after = oldest
+    return now - (enqueued_at if run_after == never else max(enqueued_at, run_after))
 
 
 @task()

@@ -1,9 +1,12 @@
+import datetime
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from publishing.models import Theme
 from publishing.tasks import render_pdfs
-from tracts.models import Tract
+from tracts.models import Tract, TractPDF
 
 pytestmark = pytest.mark.django_db
 
@@ -119,16 +122,58 @@ def test_visitors_cannot_preview(client, make_tract):
 LONG_BODY = "".join(f"<p>Paragraphe {n} : un tract bien trop long pour une seule feuille A5.</p>" for n in range(120))
 
 
-def test_saving_warns_when_a_version_runs_longer_than_a_sheet(admin_client):
+def test_saving_renders_nothing_and_queues_the_renders(admin_client, task_queue, django_capture_on_commit_callbacks):
     data = tract_form(**{"versions-TOTAL_FORMS": "1", "versions-0-body": LONG_BODY})
-    response = admin_client.post(
-        reverse("admin:tracts_tract_add"), data, follow=True, headers={"Accept-Language": "en"}
-    )
-    warnings = [str(m) for m in response.context["messages"] if m.level_tag == "warning"]
-    # A5 and A6 are fitted at once: both overflow, each told with the words to cut.
-    assert len(warnings) == 2
-    assert "French version takes" in warnings[0] and "pages in A5" in warnings[0] and "Cut about" in warnings[0]
-    assert "pages in A6" in warnings[1]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(reverse("admin:tracts_tract_add"), data)
+    assert response.status_code == 302
+    tract = Tract.objects.get(slug="stop-au-score")
+    # Fitting and overflow checks are the worker's: none ran in the request.
+    assert not TractPDF.objects.exists()
+    assert [result.args for result in task_queue.results] == [["tracts.Tract", tract.pk]]
+
+
+def test_the_change_page_follows_the_renders_and_tells_an_overflow(admin_client, django_capture_on_commit_callbacks):
+    data = tract_form(**{"versions-TOTAL_FORMS": "1", "versions-0-body": LONG_BODY})
+    # The test queue renders as soon as the save commits, as a worker would after it.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            reverse("admin:tracts_tract_add"), data, follow=True, headers={"Accept-Language": "en"}
+        )
+    assert not [m for m in response.context["messages"] if m.level_tag == "warning"]
+    tract = Tract.objects.get(slug="stop-au-score")
+    status = admin_client.get(
+        reverse("admin:tracts_tract_pdf_status", args=[tract.pk]), headers={"Accept-Language": "en"}
+    ).json()
+    assert status["pending"] is False
+    # Every format overflows (A4 included), each told with the words to cut.
+    assert status["html"].count("pages, too long: cut about") == 8
+    assert "being made" not in status["html"]
+
+
+def test_the_pdf_status_says_pending_and_warns_when_the_worker_waits_too_long(admin_client, make_tract, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    tract = make_tract("en-attente")
+    url = reverse("admin:tracts_tract_pdf_status", args=[tract.pk])
+    page = admin_client.get(reverse("admin:tracts_tract_change", args=[tract.pk]), headers={"Accept-Language": "en"})
+    assert f'data-status-url="{url}" data-pending="true"' in page.content.decode()
+
+    render_pdfs.enqueue("tracts.Tract", tract.pk)
+    status = admin_client.get(url, headers={"Accept-Language": "en"}).json()
+    assert status["pending"] is True
+    assert "does not seem to be running" not in status["html"]
+
+    DBTaskResult.objects.update(enqueued_at=timezone.now() - datetime.timedelta(minutes=7))
+    status = admin_client.get(url, headers={"Accept-Language": "en"}).json()
+    assert "The PDF worker does not seem to be running: renders asked for 7 minutes ago" in status["html"]
+
+
+def test_the_pdf_status_is_staff_only(client, make_tract):
+    tract = make_tract("statut-prive")
+    response = client.get(reverse("admin:tracts_tract_pdf_status", args=[tract.pk]))
+    assert response.status_code == 302 and "/login/" in response["Location"]
 
 
 def test_a_tract_that_fits_gets_no_warning(admin_client):

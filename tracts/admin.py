@@ -11,8 +11,7 @@ from publishing.editor import VERSION_TITLES
 from publishing.html import clean_rich_text
 from publishing.languages import is_supported
 from publishing.models import PDFRenderFailure
-from publishing.pdf import RenderFailed
-from publishing.tasks import schedule_pdf_renders
+from publishing.tasks import schedule_pdf_renders, worker_delay
 from publishing.translation_admin import TranslationInlineMixin, TranslationStatusAdminMixin
 
 from .models import FIRST_PAGE_PICTURE_FORMAT, Tract, TractVersion
@@ -23,7 +22,6 @@ from .printing import (
     current_records,
     ensure_tract_pdf,
     leaflet_page_counts,
-    overflows,
     small_pictures,
 )
 from .views import render_tract_page, resolve_pdf_request
@@ -55,9 +53,24 @@ class TractAdmin(TranslationStatusAdminMixin, PreviewAdmin):
 
     @admin.display(description=_("PDFs"))
     def pdf_status(self, tract: Tract) -> str:
-        """Each version's PDFs in plain words: pages, a picture of the first page, a link."""
+        """Each version's PDFs in plain words: pages, a picture of the first page, a link.
+
+        While some are being made, the page asks again for this status now and
+        then (static/collectif/admin.js), more rarely as time goes by.
+        """
         if not tract.pk:
             return _("The PDFs are made once the tract is saved.")
+        status, pending = self._pdf_status(tract)
+        return format_html(
+            '<div class="pdf-status" data-status-url="{}" data-pending="{}" aria-live="polite">{}</div>',
+            reverse("admin:tracts_tract_pdf_status", args=[tract.pk]),
+            "true" if pending else "false",
+            status,
+        )
+
+    def _pdf_status(self, tract: Tract) -> tuple[str, bool]:
+        """The status's HTML, and whether some PDF is still being made."""
+        pending = False
         # A record of an older text means the current one is being rendered.
         current = current_records(tract.all_versions(), list(PRINT_FORMATS))
         records = {(record.version_id, record.print_format): record for record in current}
@@ -75,6 +88,7 @@ class TractAdmin(TranslationStatusAdminMixin, PreviewAdmin):
                         _("this PDF failed to render: %(reason)s") % {"reason": failure.message},
                     )
                 elif record is None:
+                    pending = True
                     state = format_html('<span class="pdf-waiting">{}</span>', _("being made…"))
                 elif record.page_count > MAX_LEAFLET_PAGES:
                     state = format_html(
@@ -114,7 +128,20 @@ class TractAdmin(TranslationStatusAdminMixin, PreviewAdmin):
                     format_html_join("", "{}", ((row,) for row in rows)),
                 )
             )
-        return format_html_join("", "{}", ((block,) for block in blocks))
+        waiting = worker_delay() if pending else None
+        warning = (
+            format_html(
+                '<p class="errornote">{}</p>',
+                _(
+                    "The PDF worker does not seem to be running: renders asked for %(minutes)d minutes ago are "
+                    "still waiting. Whoever runs the site should check it (manage.py db_worker)."
+                )
+                % {"minutes": int(waiting.total_seconds() // 60)},
+            )
+            if waiting
+            else ""
+        )
+        return format_html("{}{}", warning, format_html_join("", "{}", ((block,) for block in blocks))), pending
 
     def _render_failures(self, tract: Tract) -> dict:
         """{(version id, format name): failure} for the tract's PDFs that failed to render."""
@@ -181,28 +208,31 @@ class TractAdmin(TranslationStatusAdminMixin, PreviewAdmin):
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         tract = Tract.objects.for_page().get(pk=form.instance.pk)
-        # The A5 and A6 leaflets are rendered (fitted) right away, so that an
-        # overflow is told now rather than discovered on paper; the other
-        # formats follow in the background.
+        # Nothing is rendered here: a render inside the admin's transaction
+        # held the database's write lock for 10-19 s. The worker renders after
+        # commit; the PDF status below tells the outcome (overflows, words to
+        # cut) as soon as it is known.
         for version in tract.all_versions():
-            try:
-                found = overflows([version])
-            except RenderFailed as failure:
-                messages.error(
-                    request,
-                    _("The %(language)s version was saved, but its PDF failed to render: %(reason)s.")
-                    % {"language": version.get_language_display(), "reason": failure.message},
-                )
-                continue
-            for overflow in found:
-                messages.warning(request, overflow.message())
             for picture in small_pictures(version):
                 messages.warning(request, f"{version.get_language_display()}: {picture.message()}")
         schedule_pdf_renders(tract)
 
+    def pdf_status_fragment(self, request: HttpRequest, pk: int) -> JsonResponse:
+        """The PDF status of a tract, for the change page to follow the background renders."""
+        tract = Tract.objects.for_page().filter(pk=pk).first()
+        if tract is None or not self.has_view_or_change_permission(request, tract):
+            raise PermissionDenied
+        status, pending = self._pdf_status(tract)
+        return JsonResponse({"html": status, "pending": pending})
+
     def get_urls(self):
         pages = self.admin_site.admin_view(self.pages)
-        return [path("pages/", pages, name="tracts_tract_pages"), *super().get_urls()]
+        status = self.admin_site.admin_view(self.pdf_status_fragment)
+        return [
+            path("pages/", pages, name="tracts_tract_pages"),
+            path("<int:pk>/pdf-status/", status, name="tracts_tract_pdf_status"),
+            *super().get_urls(),
+        ]
 
     def preview_pdf_url(self, tract: Tract, version: TractVersion, print_format: str = "a5") -> str:
         return reverse("admin:tracts_tract_preview_pdf", args=[tract.pk, version.language, print_format])

@@ -58,7 +58,35 @@
     if (link) link.textContent = t("Add a translation")
   }
 
+  // The PDF status of a saved tract, while the worker makes its PDFs: asked
+  // again after 2 s, then less and less often (at most every 30 s), and no
+  // more once every PDF is made or failed, or after ten minutes.
+  function followPdfStatus() {
+    const status = document.querySelector('.pdf-status[data-pending="true"]')
+    if (!status) return
+    const started = Date.now()
+    let delay = 2000
+    const ask = async () => {
+      try {
+        const response = await fetch(status.dataset.statusUrl, { credentials: "same-origin" })
+        if (!response.ok) return
+        const answer = await response.json()
+        status.innerHTML = answer.html
+        if (!answer.pending) {
+          status.dataset.pending = "false"
+          return
+        }
+      } catch {
+        // Offline for a moment: ask again later.
+      }
+      delay = Math.min(delay * 1.5, 30000)
+      if (Date.now() - started < 600000) setTimeout(ask, delay)
+    }
+    setTimeout(ask, delay)
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
+    followPdfStatus()
     prefillSlug()
     titleVersions()
     document.addEventListener("change", (event) => {
