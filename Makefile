@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: setup setup-dev check-system run test lint format messages clean
+.PHONY: setup setup-dev check-system run worker test lint format messages clean
 
 # What the site needs to run. Idempotent and quick when nothing changed: the
 # venv is updated only when a requirements file is newer than the last install.
@@ -49,10 +49,22 @@ run: setup
 	$(BIN)/python manage.py create_dev_admin --port $(PORT)
 	$(BIN)/python manage.py requeue_interrupted_tasks
 	$(BIN)/python manage.py purge_login_records
-	@$(BIN)/python manage.py db_worker & worker=$$!; \
+	@$(MAKE) --no-print-directory -s worker & worker=$$!; \
 	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null; exit 0' INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT); \
 	kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null; exit 0
+
+# The PDF worker, started again whenever it stops on an error (`make run`
+# runs it; production has systemd's Restart=). Ctrl-C or TERM stops it.
+worker:
+	@trap 'kill -TERM $$pid 2>/dev/null; wait $$pid; exit 0' INT TERM; \
+	while :; do \
+	  $(BIN)/python manage.py db_worker & pid=$$!; \
+	  wait $$pid; status=$$?; \
+	  [ $$status -eq 0 ] && exit 0; \
+	  echo "The PDF worker stopped (exit status $$status): starting it again in 2 seconds." >&2; \
+	  sleep 2; \
+	done
 
 test: setup-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -60,12 +60,13 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "django_otp_webauthn",
+    # Before django_tasks_db: its `db_worker` command is publishing's own.
+    "publishing",
     "django_tasks",
     "django_tasks_db",
     "reversion",
     "reversion_compare",
     "csp",
-    "publishing",
     "accounts",
     "tracts",
     "articles",
@@ -195,6 +196,9 @@ TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db
 # running after that was interrupted (worker killed) and is queued again by
 # `manage.py requeue_interrupted_tasks` (run before each worker starts).
 TASK_TIME_LIMIT = int(os.environ.get("TASK_TIME_LIMIT", "900"))
+# How long the worker waits for a locked or unreachable database before it
+# exits (for systemd or `make run` to start it again), in seconds.
+WORKER_DATABASE_PATIENCE = int(os.environ.get("WORKER_DATABASE_PATIENCE", "600"))
 
 # Every PDF render runs in a child process under these limits (memory it may
 # add to the web process, seconds; below gunicorn's 30 s timeout). A failed

@@ -24,7 +24,9 @@ import resource
 import threading
 import weakref
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -268,12 +270,30 @@ def failure_message(reason: str, detail: str = "") -> str:
     return _("the renderer gave up (%(detail)s)") % {"detail": detail or "?"}
 
 
+# Set while the worker renders: a render that ran out of time under load is
+# tried again there (never by a web process, which answers from the record).
+_retrying_time_outs: ContextVar[bool] = ContextVar("retrying_time_outs", default=False)
+
+
+@contextmanager
+def retrying_time_outs() -> Iterator[None]:
+    token = _retrying_time_outs.set(True)
+    try:
+        yield
+    finally:
+        _retrying_time_outs.reset(token)
+
+
 def recent_failure(fingerprint: str):
-    """The record of this PDF's failed render, unless it is old enough to try again."""
+    """The record of this PDF's failed render, unless it is old enough to try
+    again, or a time-out the worker is trying again."""
     from publishing.models import PDFRenderFailure
 
     since = timezone.now() - timedelta(seconds=settings.PDF_RENDER_RETRY_AFTER)
-    return PDFRenderFailure.objects.filter(fingerprint=fingerprint, failed_at__gte=since).first()
+    failures = PDFRenderFailure.objects.filter(fingerprint=fingerprint, failed_at__gte=since)
+    if _retrying_time_outs.get():
+        failures = failures.exclude(reason=RenderFailed.TIME)
+    return failures.first()
 
 
 def record_failure(fingerprint: str, error: RenderFailed) -> None:

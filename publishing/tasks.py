@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_tasks import TaskResultStatus, task
 
-from publishing.pdf import RenderFailed
+from publishing.pdf import RenderFailed, retrying_time_outs
 
 
 class TaskTimeLimitExceeded(Exception):
@@ -90,21 +90,30 @@ def worker_delay() -> timedelta | None:
     return now - (enqueued_at if run_after == never else max(enqueued_at, run_after))
 
 
+# A render that ran out of time (a loaded machine) is tried again this many
+# times, after 1, 2, 4 and 8 minutes.
+TIME_OUT_RETRIES = 4
+
+
 @task()
-def render_pdfs(model_label: str, pk: int) -> int:
+def render_pdfs(model_label: str, pk: int, attempt: int = 0) -> int:
     """Store every PDF of a tract or an article (its `pdf_renders()`); returns how
     many were made. One that fails is recorded (the admin shows it) and the
-    others are made all the same."""
+    others are made all the same; one that ran out of time is tried again later."""
     model = apps.get_model(model_label)
-    made = 0
-    with time_limit():
+    made = timed_out = 0
+    with time_limit(), retrying_time_outs():
         publication = model.objects.for_page().filter(pk=pk).first()
         for render in publication.pdf_renders() if publication else []:
             try:
                 render()
-            except RenderFailed:
+            except RenderFailed as failure:
+                timed_out += failure.reason == RenderFailed.TIME
                 continue
             made += 1
+    if timed_out and attempt < TIME_OUT_RETRIES and render_pdfs.get_backend().supports_defer:
+        run_after = timezone.now() + timedelta(minutes=2**attempt)
+        render_pdfs.using(run_after=run_after).enqueue(model_label, pk, attempt + 1)
     return made
 
 

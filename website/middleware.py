@@ -78,7 +78,8 @@ class OddRequestsMiddleware:
             # A tract's or article's PDF address sits right under its page's.
             page_url = request.path.rsplit("/", 1)[0] + "/" if is_public_view(request.resolver_match) else ""
             response = site_page(request, "pdf_failed.html", 503, {"page_url": page_url})
-            response["Retry-After"] = "3600"
+            # A time-out is the machine's load, tried again by the worker soon.
+            response["Retry-After"] = "120" if exception.reason == RenderFailed.TIME else "3600"
             response["Cache-Control"] = "no-store"
             return response
         return None
