@@ -4,7 +4,6 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from publishing.markdown import (
@@ -17,11 +16,10 @@ from publishing.markdown import (
     named_themes,
     parse_date,
     parse_front_matter,
-    replace_images,
     split_list,
     title_and_body,
 )
-from publishing.models import Image, ImageNotStored
+from publishing.pictures import MarkdownPictures
 from publishing.tasks import schedule_pdf_renders
 
 from .models import Article, ArticleVersion, Author
@@ -29,52 +27,20 @@ from .models import Article, ArticleVersion, Author
 FRONT_MATTER_KEYS = {"title", "subtitle", "date", "updated", "authors", "themes"}
 
 
-class _Pictures:
-    """Uploads the pictures a file refers to, and removes them again if the import fails."""
-
-    def __init__(self, folder: Path | None) -> None:
-        self.folder = folder.resolve() if folder else None
-        self.created: list[Image] = []
-
-    def figure(self, alt: str, path: str, caption: str) -> str:
-        if "://" in path or path.startswith("//"):
-            raise MarkdownImportError(
-                _("The picture “%(path)s” is on another site: save it next to the file and use its name.")
-                % {"path": path[:80]}
-            )
-        if not alt.strip():
-            raise MarkdownImportError(
-                _("The picture “%(path)s” needs a description: ![what it shows](%(path)s).") % {"path": path[:80]}
-            )
-        file_path = (self.folder / path).resolve() if self.folder else None
-        if file_path is None or not file_path.is_relative_to(self.folder) or not file_path.is_file():
-            raise MarkdownImportError(
-                _("The picture “%(path)s” was not found next to the Markdown file.") % {"path": path[:80]}
-            )
-        with file_path.open("rb") as handle:
-            try:
-                picture, created = Image.from_file(handle, file_path.name, alt, caption)
-            except ValidationError as error:
-                raise MarkdownImportError(f"{path[:80]}: {' '.join(error.messages)}")
-            except ImageNotStored as error:
-                raise MarkdownImportError(f"{path[:80]}: {error}")
-        if created:
-            self.created.append(picture)
-        caption_html = f"<figcaption>{escape(caption)}</figcaption>" if caption else ""
-        return f'\n\n<figure><img src="{picture.file.url}" alt="{escape(alt)}">{caption_html}</figure>\n\n'
-
-    def remove(self) -> None:
-        for picture in self.created:
-            picture.delete()
-
-
 def import_article(
-    text: str, language: str, *, slug: str | None = None, publish: bool = False, folder: Path | None = None
+    text: str,
+    language: str,
+    *,
+    slug: str | None = None,
+    publish: bool = False,
+    folder: Path | None = None,
+    pictures_folder: Path | None = None,
 ) -> ArticleVersion:
     """Create an article, or add or replace one language version of the article `slug`.
 
-    Pictures are looked for in `folder` (the Markdown file's). A file that
-    fails leaves nothing behind: no row, no uploaded picture.
+    Pictures are looked for in `folder` (the Markdown file's), then in
+    `pictures_folder`. A file that fails leaves nothing behind: no row, no
+    uploaded picture.
     """
     check_language(language)
     document = parse_front_matter(text, FRONT_MATTER_KEYS)
@@ -83,10 +49,10 @@ def import_article(
     body, notes = extract_footnotes(body)
     date = parse_date(metadata["date"]) if metadata.get("date") else None
     updated = parse_date(metadata["updated"], "updated") if metadata.get("updated") else None
-    pictures = _Pictures(folder)
+    pictures = MarkdownPictures(folder, pictures_folder)
     try:
         with transaction.atomic():
-            body_html = markdown_to_html(replace_images(body, pictures.figure), article=True)
+            body_html = pictures.body_html(body, article=True)
             if not body_html:
                 raise MarkdownImportError(_("The file has a title but no text."))
             article, slug = existing_or_new_slug(Article, slug, title)

@@ -9,12 +9,9 @@ organiser wrote is lost on the next edit.
 import re
 from dataclasses import dataclass
 
-from django.core.files.storage import default_storage
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from publishing.images import IMG_TAG, img_attributes
-from publishing.models import Image
+from publishing.pictures import responsive_images
 
 NOTE_REFERENCE = re.compile(r"\[\^(\d{1,3})\]")
 NOTE_ITEM = re.compile(r"<li>(.*?)</li>|<p>(.*?)</p>", re.DOTALL)
@@ -23,8 +20,6 @@ NOTE_ITEM = re.compile(r"<li>(.*?)</li>|<p>(.*?)</p>", re.DOTALL)
 ATTRIBUTION = re.compile(
     r"(?:<p>(?P<paragraph>(?:—|–|\()[^<]*?)</p>|(?:<br>|\n)(?P<line>(?:—|–|\()[^<]*?)</p>)\s*</blockquote>"
 )
-# What an image takes on the page: the column on a phone, 40rem at most.
-BODY_IMAGE_SIZES = "(min-width: 44rem) 40rem, 100vw"
 
 
 @dataclass
@@ -65,33 +60,6 @@ def mark_attributions(body_html: str) -> str:
         return f'</p><footer class="attribution">{match["line"]}</footer></blockquote>'
 
     return ATTRIBUTION.sub(attribution, body_html)
-
-
-def responsive_images(body_html: str, *, print_version: bool = False) -> str:
-    """Give the body's pictures their stored renditions (one query for all of them).
-
-    On the page: `srcset`, `sizes`, dimensions and lazy loading. In the PDF:
-    the largest rendition, which is enough for 300 dpi at column width.
-    """
-    names = {match["src"].removeprefix(default_storage.base_url) for match in IMG_TAG.finditer(body_html)}
-    if not names:
-        return body_html
-    pictures = {picture.file.name: picture for picture in Image.objects.filter(file__in=names)}
-
-    def rewrite(match: re.Match) -> str:
-        picture = pictures.get(match["src"].removeprefix(default_storage.base_url))
-        if picture is None:
-            return match[0]
-        rest = match["rest"]
-        if 'alt=""' in rest or "alt=" not in rest:
-            rest = re.sub(r'\s*alt="[^"]*"', "", rest) + f' alt="{escape(picture.alt_text)}"'
-        if print_version:
-            return f'<img src="{default_storage.url(picture.print_name())}"{rest}>'
-        sources = picture.sources()
-        attributes = img_attributes(sources, width=picture.width, height=picture.height, sizes=BODY_IMAGE_SIZES)
-        return f'<img src="{sources[min(1, len(sources) - 1)].url}"{rest} {attributes}>'
-
-    return IMG_TAG.sub(rewrite, body_html)
 
 
 def render_body(body_html: str, notes_html: str, *, print_version: bool = False) -> tuple[SafeString, list[Note]]:

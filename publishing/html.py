@@ -44,6 +44,10 @@ RICH_TEXT_TAGS = {
     "blockquote",
     "img",
     "hr",
+    # A picture with its caption, as the editor's picture button writes it
+    # (articles and tracts).
+    "figure",
+    "figcaption",
 }
 RICH_TEXT_ATTRIBUTES = {
     "a": {"href", "title"},
@@ -53,8 +57,8 @@ RICH_TEXT_ATTRIBUTES = {
 URL_SCHEMES = {"http", "https", "mailto"}
 IMG_WITHOUT_SOURCE = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")
 
-# Long-form articles also hold tables and figures with captions.
-ARTICLE_TAGS = RICH_TEXT_TAGS | {"table", "thead", "tbody", "tr", "th", "td", "caption", "figure", "figcaption"}
+# Long-form articles also hold tables.
+ARTICLE_TAGS = RICH_TEXT_TAGS | {"table", "thead", "tbody", "tr", "th", "td", "caption"}
 ARTICLE_ATTRIBUTES = RICH_TEXT_ATTRIBUTES | {"th": {"colspan", "rowspan", "scope"}, "td": {"colspan", "rowspan"}}
 
 
@@ -293,19 +297,26 @@ RICH_TEXT_EDITOR_EXTENSIONS = {
     # static/collectif/editor.js: menus in the organiser's language, word count.
     "CollectifEditor": True,
 }
-ARTICLE_EDITOR_EXTENSIONS = RICH_TEXT_EDITOR_EXTENSIONS | {
-    "Heading": {"levels": [2, 3, 4]},
-    "Table": True,
-    "TableRow": True,
-    "TableHeader": True,
-    "TableCell": True,
-    # Our figure: its button opens a picker of our pictures with an upload.
+# Our figure (static/collectif/editor.js): its button opens a picker of our
+# pictures with an upload; a description is required, a caption optional.
+PICTURE_EDITOR_EXTENSIONS = {
     "CollectifFigure": True,
     "Caption": True,
     "Image": True,
-    # A button that calls a numbered note and writes its text in the notes.
-    "Footnotes": {"notesField": "notes"},
 }
+ARTICLE_EDITOR_EXTENSIONS = (
+    RICH_TEXT_EDITOR_EXTENSIONS
+    | PICTURE_EDITOR_EXTENSIONS
+    | {
+        "Heading": {"levels": [2, 3, 4]},
+        "Table": True,
+        "TableRow": True,
+        "TableHeader": True,
+        "TableCell": True,
+        # A button that calls a numbered note and writes its text in the notes.
+        "Footnotes": {"notesField": "notes"},
+    }
+)
 
 
 def clean_article_text(html: str | None) -> str:

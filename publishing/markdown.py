@@ -143,10 +143,15 @@ def take_title_heading(body: str) -> tuple[str, str]:
     return "", body
 
 
+def render_markdown(body: str) -> str:
+    """Markdown to HTML, not cleaned yet."""
+    renderer = MarkdownIt("commonmark", {"html": True, "typographer": False}).enable(["strikethrough", "table"])
+    return renderer.render(body)
+
+
 def markdown_to_html(body: str, *, article: bool = False) -> str:
     """Markdown to clean HTML: raw HTML in the file goes through the same cleaning as the editor's."""
-    renderer = MarkdownIt("commonmark", {"html": True, "typographer": False}).enable(["strikethrough", "table"])
-    return clean_rich_text(renderer.render(body), article=article)
+    return clean_rich_text(render_markdown(body), article=article)
 
 
 FOOTNOTE_DEFINITION = re.compile(r"^\[\^([^\]\s]+)\]:[ \t]?(.*)$")

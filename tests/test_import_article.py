@@ -115,7 +115,9 @@ def test_slug_adds_a_translation(folder):
         ("# Titre\n\nUn appel[^x] sans note.\n", "[^x] is called but never written"),
         ("# Titre\n\n![Une image](https://tracker.example/p.jpg)\n", "on another site"),
         ("# Titre\n\n![Une image](absente.jpg)\n", "was not found"),
-        ("# Titre\n\n![Une image](../../etc/passwd)\n", "was not found"),
+        ("# Titre\n\n![Une image](../../etc/passwd)\n", "“../../etc/passwd” must be named from the Markdown file's"),
+        ("# Titre\n\n![Une image](/etc/passwd)\n", "without “/” first or “..”"),
+        ("# Titre\n\n![Une image](<ma photo.jpg>)\n", "“ma photo.jpg” cannot be read"),
         ("# Titre\n\n![](photo.jpg)\n", "needs a description"),
         ("---\ntitle: T\nupdated: hier\n---\nTexte", "YYYY-MM-DD"),
         ("---\ntitle: T\nauteur: X\n---\nTexte", "Unknown front matter key"),
@@ -198,3 +200,22 @@ def test_yaml_front_matter_with_lists_of_authors_and_themes(folder):
     assert sorted(a.name for a in article.authors.all()) == ["Camille Arnaud", "Commission, enquête"]
     assert [t.name for t in article.themes.all()] == ["Algorithmes"]
     assert out.getvalue().strip().splitlines()[-1] == "/fr/articles/le-score-une-machine-a-soupconner/"
+
+
+def test_pictures_can_come_from_a_pictures_folder(tmp_path):
+    (tmp_path / "texts").mkdir()
+    (tmp_path / "photos").mkdir()
+    (tmp_path / "photos" / "photo.jpg").write_bytes(jpeg_with_gps(900, 600))
+    with pytest.raises(CommandError, match="nor in"):
+        run_import(
+            tmp_path / "texts",
+            GOOD.replace("photo.jpg", "autre.jpg"),
+            "--language",
+            "fr",
+            "--pictures",
+            str(tmp_path / "photos"),
+        )
+    assert not Image.objects.exists()
+
+    run_import(tmp_path / "texts", GOOD, "--language", "fr", "--pictures", str(tmp_path / "photos"))
+    assert Image.objects.get().file.url in ArticleVersion.objects.get().body

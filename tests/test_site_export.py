@@ -5,12 +5,14 @@ from pathlib import Path
 
 import pytest
 import yaml
+from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from articles.models import Article, Author
 from publishing.models import Image, OldAddress, Theme
 from publishing.search import plain_text
+from tests.helpers import jpeg_with_gps
 from tests.test_import_wordpress import EXPORT, tract_pdf, uploads  # noqa: F401 (fixtures)
 from tracts.models import Tract
 from website.models import Page
@@ -189,3 +191,40 @@ def test_import_site_refuses_a_missing_folder_or_a_bad_file(tmp_path):
     with pytest.raises(CommandError, match=r"fr\.md"):
         call_command("import_site", str(Path(tmp_path / "bad")))
     assert not Tract.objects.exists()
+
+
+def test_a_tract_picture_goes_out_beside_its_text_and_comes_back(tmp_path, make_tract):
+    photo = Image(
+        file=ContentFile(jpeg_with_gps(1400, 900), name="manif.jpg"),
+        alt_text="Une banderole devant la caisse",
+        caption="Devant la CAF",
+    )
+    photo.save()
+    body = (
+        f'<p>Avant.</p><figure><img src="{photo.file.url}" alt="{photo.alt_text}">'
+        f"<figcaption>{photo.caption}</figcaption></figure><p>Après.</p>"
+    )
+    make_tract("avec-photo", {"fr": {"title": "Photo", "body": body}, "ar": {"title": "صورة", "body": body}})
+    call_command("export_site", str(tmp_path / "site"), stdout=io.StringIO())
+
+    folder = tmp_path / "site" / "tracts" / "avec-photo"
+    name = Path(photo.file.name).name
+    assert f'![Une banderole devant la caisse]({name} "Devant la CAF")' in (folder / "fr.md").read_text()
+    assert (folder / name).is_file()
+
+    Tract.objects.all().delete()
+    Image.objects.all().delete()
+    call_command("import_site", str(tmp_path / "site"), stdout=io.StringIO())
+
+    picture = Image.objects.get()  # one picture for both versions
+    assert (picture.alt_text, picture.caption, picture.width, picture.height) == (
+        "Une banderole devant la caisse",
+        "Devant la CAF",
+        1400,
+        900,
+    )
+    for version in Tract.objects.get().versions.all():
+        assert (
+            f'<p>Avant.</p><figure><img src="{picture.file.url}" alt="Une banderole devant la caisse">'
+            "<figcaption>Devant la CAF</figcaption></figure><p>Après.</p>"
+        ) == re.sub(r">\s+<", "><", version.body)

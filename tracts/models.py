@@ -11,16 +11,19 @@ from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from publishing import pdf_store
-from publishing.html import RICH_TEXT_EDITOR_EXTENSIONS, RichTextField
+from publishing.html import PICTURE_EDITOR_EXTENSIONS, RICH_TEXT_EDITOR_EXTENSIONS, RichTextField
 from publishing.languages import reverse_here, reverse_in
 from publishing.models import SiteSettings
 from publishing.publications import PrintedVersion, Publication, PublicationQuerySet, stale_pdf_token
 from publishing.search import plain_text
 
-# The tract's editor also tells how many pages each print format will take.
-TRACT_EDITOR_EXTENSIONS = RICH_TEXT_EDITOR_EXTENSIONS | {
-    "CollectifEditor": {"pagesUrl": reverse_lazy("admin:tracts_tract_pages")}
-}
+# The tract's editor has the articles' picture button, and tells how many
+# pages each print format will take.
+TRACT_EDITOR_EXTENSIONS = (
+    RICH_TEXT_EDITOR_EXTENSIONS
+    | PICTURE_EDITOR_EXTENSIONS
+    | {"CollectifEditor": {"pagesUrl": reverse_lazy("admin:tracts_tract_pages")}}
+)
 
 # The format whose first page is drawn as a small picture (home page, feeds).
 FIRST_PAGE_PICTURE_FORMAT = "a5"

@@ -33,6 +33,7 @@ from publishing import images, pdf, pdf_store
 from publishing.images import IMG_TAG
 from publishing.models import SiteSettings
 from publishing.pdf_store import PDFPlan
+from publishing.pictures import responsive_images
 
 from . import prepress
 from .models import FIRST_PAGE_PICTURE_FORMAT, Tract, TractPDF, TractVersion
@@ -55,6 +56,18 @@ class LeafletSize:
     def text_width_mm(self) -> float:
         return self.width_mm - 2 * self.margin_mm
 
+    @property
+    def picture_max_height_rem(self) -> float:
+        """The tallest a picture of the text is printed: a share of the page's
+        text area, in rem so that fitting narrows it with the type."""
+        text_height_mm = self.height_mm - self.margin_mm - self.margin_bottom_mm
+        return round(PICTURE_SHARE_OF_PAGE * text_height_mm / (self.font_size_pt * MM_PER_POINT), 2)
+
+
+# A picture never takes more than this share of a page's height, so that it
+# never stands alone on a page and leaves room for the text around it.
+PICTURE_SHARE_OF_PAGE = 0.4
+MM_PER_POINT = 25.4 / 72
 
 A4 = LeafletSize("a4", 210, 297, 13.5, 9.5, 16, 24, legal_pt=8, band_text_pt=9.5)
 A5 = LeafletSize("a5", 148, 210, 10, 9.5, 11, 17)
@@ -249,7 +262,9 @@ def leaflet_html(version: TractVersion, size: LeafletSize, *, print_shop: bool =
     tract = version.tract
     site_settings = SiteSettings.load()
     online_url = pdf.online_address(version)
-    body = _print_shop_body(version.body) if print_shop else version.body
+    # Home printers get the largest rendition (enough for 300 ppi at the
+    # text's width), print shops a CMYK copy of the original upload.
+    body = _print_shop_body(version.body) if print_shop else responsive_images(version.body, print_version=True)
     return pdf.print_document(
         "tracts/print/tract.html",
         version,

@@ -4,9 +4,11 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, render
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from publishing.models import Theme
+from publishing.pictures import responsive_images
 from publishing.views import (
     NotFoundForVisitor,
     PDFOwner,
@@ -128,6 +130,8 @@ def render_tract_page(
         context
         | {
             "tract": tract,
+            # Cleaned on save; its pictures get their renditions and descriptions.
+            "body": mark_safe(responsive_images(version.body)),  # noqa: S308
             "first_page": first_page,
             "share_image": share_image,
             "downloads": download_links(version, pdf_url),

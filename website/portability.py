@@ -7,7 +7,7 @@ reads such a folder back. A collective can leave, or keep a backup it can
 read, without us.
 
     DIR/themes.yaml, authors.yaml, old-addresses.yaml
-    DIR/tracts/<slug>/<language>.md (+ archive.pdf)
+    DIR/tracts/<slug>/<language>.md (+ its pictures, archive.pdf)
     DIR/articles/<slug>/<language>.md (+ its pictures, and links.yaml:
         its further reading and related tracts)
     DIR/pages/<slug>/<language>.md
@@ -55,7 +55,7 @@ class _Converter(MarkdownConverter):
 
 
 def html_to_markdown(body: str) -> str:
-    # A figure becomes ![description](picture "caption"), as the article import reads it.
+    # A figure becomes ![description](picture "caption"), as the Markdown imports read it.
     body = FIGURE.sub(lambda m: _with_title(m[1], m[2] or ""), body)
     return _Converter(heading_style="ATX", bullets="-").convert(body).strip() + "\n"
 
@@ -109,7 +109,7 @@ def export_site(folder: Path) -> ExportSummary:
                 "qr_code": tract.show_qr_code or None,
                 "archived_pdf": archived,
             }
-            _write_version(target, version, metadata, version.body, summary)
+            _write_version(target, version, metadata, _copy_pictures(version.body, target, summary), summary)
         summary.counts["tracts"] += 1
 
     articles = Article.objects.with_versions().prefetch_related(
@@ -300,7 +300,7 @@ def _apply_publication(publication, version, metadata: dict) -> None:
 def _import_tract(target: Path, file: Path) -> None:
     metadata, body = _split(file)
     if body.strip():
-        version = import_tract(_markdown_file(metadata, TRACT_KEYS, body), file.stem, slug=target.name)
+        version = import_tract(_markdown_file(metadata, TRACT_KEYS, body), file.stem, slug=target.name, folder=target)
     else:  # a scanned tract: its archived PDF is all there is
         tract = Tract.objects.filter(slug=target.name).first() or Tract.objects.create(slug=target.name)
         version = tract.versions.filter(language=file.stem).first() or TractVersion(tract=tract, language=file.stem)

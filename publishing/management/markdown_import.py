@@ -22,16 +22,28 @@ class MarkdownImportCommand(BaseCommand):
         parser.add_argument("--language", required=True, help="Language of the file, e.g. fr, en, es, ar.")
         parser.add_argument("--slug", help="Add or replace this language version of an existing one.")
         parser.add_argument("--publish", action="store_true", help="Publish it now.")
+        parser.add_argument(
+            "--pictures",
+            type=Path,
+            metavar="DIR",
+            help="Also look for the pictures of ![description](photo.jpg) in this folder (after the file's).",
+        )
 
-    def import_text(self, text: str, language: str, slug: str | None, publish: bool, folder: Path):
-        """Import and return the language version (subclasses)."""
+    def import_text(
+        self, text: str, language: str, slug: str | None, publish: bool, folder: Path, pictures_folder: Path | None
+    ):
+        """Import and return the language version (subclasses); pictures beside the file, then in --pictures."""
         raise NotImplementedError
 
     def warnings(self, version) -> list[str]:
         """What the organiser should fix though the import succeeded (subclasses)."""
         return []
 
-    def handle(self, *args, file: Path, language: str, slug: str | None, publish: bool, **options) -> None:
+    def handle(
+        self, *args, file: Path, language: str, slug: str | None, publish: bool, pictures: Path | None, **options
+    ) -> None:
+        if pictures is not None and not pictures.is_dir():
+            raise CommandError(_("%(folder)s: no such folder for the pictures.") % {"folder": pictures})
         try:
             text = file.read_text(encoding="utf-8")
         except FileNotFoundError:
@@ -41,7 +53,7 @@ class MarkdownImportCommand(BaseCommand):
         except OSError as error:
             raise CommandError(_("%(file)s: cannot be read (%(reason)s).") % {"file": file, "reason": error.strerror})
         try:
-            version = self.import_text(text, language, slug, publish, file.parent)
+            version = self.import_text(text, language, slug, publish, file.parent, pictures)
         except MarkdownImportError as error:
             raise CommandError(f"{file}: {error}")
         except ValidationError as error:

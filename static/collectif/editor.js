@@ -4,7 +4,7 @@
 //
 // - CollectifEditor (every field): menus in the organiser's language, a live
 //   word count and, for tracts, how many pages each print format takes.
-// - CollectifFigure (articles): the picture button opens a picker of our
+// - CollectifFigure (articles, tracts): the picture button opens a picker of our
 //   pictures with an upload field; Enter in a caption leaves the figure.
 // - Footnotes (articles): a button that calls a numbered note "[^n]" and
 //   writes its text at the end of the notes field of the same version.

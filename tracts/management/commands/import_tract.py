@@ -7,10 +7,12 @@ from tracts.printing import overflows, small_pictures
 
 
 class Command(MarkdownImportCommand):
-    help = "Import one language version of a tract from a Markdown file."
+    help = "Import one language version of a tract from a Markdown file (pictures next to it)."
 
-    def import_text(self, text: str, language: str, slug: str | None, publish: bool, folder: Path) -> TractVersion:
-        return import_tract(text, language, slug=slug, publish=publish)
+    def import_text(
+        self, text: str, language: str, slug: str | None, publish: bool, folder: Path, pictures_folder: Path | None
+    ) -> TractVersion:
+        return import_tract(text, language, slug=slug, publish=publish, folder=folder, pictures_folder=pictures_folder)
 
     def warnings(self, version: TractVersion) -> list[str]:
         # Rendered now (then stored), so that an overflow is told at import
