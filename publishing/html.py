@@ -10,6 +10,7 @@ import dataclasses
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from html import unescape
 from html.parser import HTMLParser
 from posixpath import normpath
 from urllib.parse import urlsplit
@@ -20,8 +21,12 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import models
 from django.http.request import validate_host
+from django.utils.html import escape
+from django.utils.safestring import SafeData, SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django_prose_editor.fields import ProseEditorField
+
+from publishing.languages import text_direction
 
 RICH_TEXT_TAGS = {
     "h2",
@@ -341,3 +346,163 @@ def clean_rich_text_fields(instance: models.Model) -> None:
     for field in instance._meta.concrete_fields:
         if isinstance(field, RichTextField):
             field.pre_save(instance, add=instance._state.adding)
+
+
+# Addresses inside text, as print and screen must lay them out: an e-mail, a
+# web address or a phone number is one unit, never hyphenated nor split at its
+# own hyphen; inside right-to-left text every run of Latin script (a postal
+# address, a name in brackets) is isolated left to right, or the bidirectional
+# algorithm reorders its parts and turns its brackets at a line end. WeasyPrint
+# ignores `unicode-bidi` and the isolating control characters do not survive
+# its line breaks, but it lays an element with `dir="ltr"` out left to right
+# on every line it spans: hence elements, not characters.
+EMAIL = re.compile(r"(?<![\w.%+\-])[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
+WEB_ADDRESS = re.compile(
+    r"(?<![\w@.\-/])(?:https?://|www\.|[A-Za-z0-9][A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[a-z]{2,24}(?=[/\s.,;:!?)»”]|$))"
+    r"[A-Za-z0-9\-._~:/?#\[\]@!$&()*+,;=%]*"
+)
+PHONE = re.compile(r"(?<![\w+])(?:\+\d{1,3}|0)[ .\-\u00a0]?\d{1,4}(?:[ .\-\u00a0]\d{1,4}){1,6}(?![\w])")
+PHONE_DIGITS = range(9, 16)
+# Where a long web address may go to the next line: after a slash of its path,
+# before a query (its pieces between never break).
+WEB_ADDRESS_BREAKS = re.compile(r"(?<=[^/:]/)(?=[^/])|(?=[?#])")
+_LATIN = "A-Za-z\u00c0-\u024f0-9"
+LATIN_RUN = re.compile(rf"[({_LATIN}][{_LATIN}'’.,:;@/()+\-–& ]*[{_LATIN})]|[{_LATIN}]")
+LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
+# A tag of cleaned HTML (quoted attribute values may hold ">").
+HTML_TAG = re.compile(r"""<!--.*?-->|<(?:[^>"']|"[^"]*"|'[^']*')*>""", re.DOTALL)
+START_OR_END_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)")
+# Text never touched: what is isolated already, and what is not text.
+SKIPPED_ELEMENTS = {"bdi", "script", "style", "textarea", "title"}
+_TRAILING_PUNCTUATION = ".,;:!?"
+
+
+def _web_address_end(text: str, start: int, end: int) -> int:
+    """Where a web address found up to `end` really ends: without the sentence's
+    punctuation after it, nor a closing bracket it did not open."""
+    while end > start:
+        last = text[end - 1]
+        opening = {")": "(", "]": "["}.get(last)
+        if last in _TRAILING_PUNCTUATION or (
+            opening and text.count(opening, start, end) < text.count(last, start, end)
+        ):
+            end -= 1
+        else:
+            return end
+    return end
+
+
+def _address_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of the e-mails, web addresses and phone numbers in `text`, in order."""
+    spans: list[tuple[int, int, str]] = []
+
+    def free(start: int, end: int) -> bool:
+        return all(end <= s or start >= e for s, e, _kind in spans)
+
+    for match in EMAIL.finditer(text):
+        spans.append((match.start(), match.end(), "email"))
+    for match in WEB_ADDRESS.finditer(text):
+        end = _web_address_end(text, match.start(), match.end())
+        if end - match.start() > 4 and free(match.start(), end):
+            spans.append((match.start(), end, "url"))
+    for match in PHONE.finditer(text):
+        if sum(c.isdigit() for c in match.group()) in PHONE_DIGITS and free(match.start(), match.end()):
+            spans.append((match.start(), match.end(), "phone"))
+    return sorted(spans)
+
+
+def _paired_brackets(run: re.Match) -> tuple[int, int]:
+    """The run without a bracket it does not close or open: a bracket opened in
+    right-to-left text is closed there too (and mirrored with it)."""
+    start, end, text = run.start(), run.end(), run.string
+    while end - start > 1 and text[end - 1] == ")" and text.count("(", start, end) < text.count(")", start, end):
+        end -= 1
+    while end - start > 1 and text[start] == "(" and text.count("(", start, end) > text.count(")", start, end):
+        start += 1
+    return start, end
+
+
+def _wrapped_address(text: str, kind: str) -> str:
+    """One address in its isolating element; a web address in pieces that never break."""
+    if kind == "url":
+        pieces = [piece for piece in WEB_ADDRESS_BREAKS.split(text) if piece]
+        inner = "".join(f'<span class="url-piece">{escape(piece)}</span>' for piece in pieces)
+    else:
+        inner = escape(text)
+    return f'<bdi dir="ltr" class="ltr-run {kind}">{inner}</bdi>'
+
+
+def _marked_text(text: str, rtl: bool) -> str | None:
+    """`text` (plain) escaped with its addresses wrapped; None when there is nothing to wrap."""
+    spans = _address_spans(text)
+    runs: list[tuple[int, int]] = []
+    if rtl:
+        # Addresses count as Latin script whatever they hold (`?`, `=`, `_`…).
+        masked = list(text)
+        for start, end, _kind in spans:
+            masked[start:end] = "a" * (end - start)
+        runs = [
+            (start, end)
+            for start, end in map(_paired_brackets, LATIN_RUN.finditer("".join(masked)))
+            if LATIN_LETTER.search(text, start, end) or any(s >= start and e <= end for s, e, _kind in spans)
+        ]
+    if not spans and not runs:
+        return None
+
+    def addresses(start: int, end: int) -> str:
+        pieces, last = [], start
+        for s, e, kind in spans:
+            if s >= start and e <= end:
+                pieces += [escape(text[last:s]), _wrapped_address(text[s:e], kind)]
+                last = e
+        pieces.append(escape(text[last:end]))
+        return "".join(pieces)
+
+    pieces, last = [], 0
+    for start, end in runs:
+        pieces.append(addresses(last, start))
+        if any(s == start and e == end for s, e, _kind in spans):
+            pieces.append(addresses(start, end))  # the run is one address: wrapped once
+        else:
+            pieces.append(f'<bdi dir="ltr" class="ltr-run">{addresses(start, end)}</bdi>')
+        last = end
+    pieces.append(addresses(last, len(text)))
+    return "".join(pieces)
+
+
+def _marked_html(html: str, rtl: bool) -> str:
+    """Cleaned HTML with the addresses of its text wrapped; tags, attributes and
+    what is already isolated left as they are."""
+    pieces, last, skipped_depth = [], 0, 0
+
+    def text_until(end: int) -> None:
+        chunk = html[last:end]
+        marked = _marked_text(unescape(chunk), rtl) if chunk and not skipped_depth else None
+        pieces.append(chunk if marked is None else marked)
+
+    for tag in HTML_TAG.finditer(html):
+        text_until(tag.start())
+        pieces.append(tag.group())
+        last = tag.end()
+        name = START_OR_END_TAG.match(tag.group())
+        if name and name[2].lower() in SKIPPED_ELEMENTS and not tag.group().endswith("/>"):
+            skipped_depth = max(0, skipped_depth + (-1 if name[1] else 1))
+    text_until(len(html))
+    return "".join(pieces)
+
+
+def isolate_addresses(value: str, language: str) -> SafeString:
+    """`value` with its e-mails, web addresses and phone numbers (and, in a
+    right-to-left language, every run of Latin script) in `<bdi dir="ltr"
+    class="ltr-run …">`, for print and screen (static/print/tract.css,
+    static/css/site.css).
+
+    A string marked safe is taken as cleaned HTML (a rich-text field) and only
+    its text between tags is touched; anything else is plain text and escaped.
+    Wrapped text is left alone, so applying it twice changes nothing.
+    """
+    rtl = text_direction(language) == "rtl"
+    if isinstance(value, SafeData):
+        return mark_safe(_marked_html(str(value), rtl))  # noqa: S308 (tags kept as cleaned, text escaped)
+    text = str(value)
+    return mark_safe(_marked_text(text, rtl) or escape(text))  # noqa: S308 (escaped above)
