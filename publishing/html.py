@@ -8,6 +8,7 @@ body may contain.
 
 import dataclasses
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 from html import unescape
@@ -380,34 +381,39 @@ _TRAILING_PUNCTUATION = ".,;:!?"
 def _web_address_end(text: str, start: int, end: int) -> int:
     """Where a web address found up to `end` really ends: without the sentence's
     punctuation after it, nor a closing bracket it did not open."""
+    # Counted once, then as characters are dropped: a long tail stays linear.
+    counts = {bracket: text.count(bracket, start, end) for bracket in "()[]"}
     while end > start:
         last = text[end - 1]
         opening = {")": "(", "]": "["}.get(last)
-        if last in _TRAILING_PUNCTUATION or (
-            opening and text.count(opening, start, end) < text.count(last, start, end)
-        ):
-            end -= 1
-        else:
+        if last not in _TRAILING_PUNCTUATION and not (opening and counts[opening] < counts[last]):
             return end
+        if opening:
+            counts[last] -= 1
+        end -= 1
     return end
 
 
 def _address_spans(text: str) -> list[tuple[int, int, str]]:
     """(start, end, kind) of the e-mails, web addresses and phone numbers in `text`, in order."""
     spans: list[tuple[int, int, str]] = []
+    taken = bytearray(len(text))
 
-    def free(start: int, end: int) -> bool:
-        return all(end <= s or start >= e for s, e, _kind in spans)
+    def take(start: int, end: int, kind: str) -> None:
+        if not any(taken[start:end]):
+            taken[start:end] = b"\x01" * (end - start)
+            spans.append((start, end, kind))
 
-    for match in EMAIL.finditer(text):
-        spans.append((match.start(), match.end(), "email"))
+    # A web address may hold an e-mail (…?to=a@b.org): it is taken first.
     for match in WEB_ADDRESS.finditer(text):
         end = _web_address_end(text, match.start(), match.end())
-        if end - match.start() > 4 and free(match.start(), end):
-            spans.append((match.start(), end, "url"))
+        if end - match.start() > 4:
+            take(match.start(), end, "url")
+    for match in EMAIL.finditer(text):
+        take(match.start(), match.end(), "email")
     for match in PHONE.finditer(text):
-        if sum(c.isdigit() for c in match.group()) in PHONE_DIGITS and free(match.start(), match.end()):
-            spans.append((match.start(), match.end(), "phone"))
+        if sum(c.isdigit() for c in match.group()) in PHONE_DIGITS:
+            take(match.start(), match.end(), "phone")
     return sorted(spans)
 
 
@@ -415,10 +421,11 @@ def _paired_brackets(run: re.Match) -> tuple[int, int]:
     """The run without a bracket it does not close or open: a bracket opened in
     right-to-left text is closed there too (and mirrored with it)."""
     start, end, text = run.start(), run.end(), run.string
-    while end - start > 1 and text[end - 1] == ")" and text.count("(", start, end) < text.count(")", start, end):
-        end -= 1
-    while end - start > 1 and text[start] == "(" and text.count("(", start, end) > text.count(")", start, end):
-        start += 1
+    opened, closed = text.count("(", start, end), text.count(")", start, end)
+    while end - start > 1 and text[end - 1] == ")" and opened < closed:
+        end, closed = end - 1, closed - 1
+    while end - start > 1 and text[start] == "(" and opened > closed:
+        start, opened = start + 1, opened - 1
     return start, end
 
 
@@ -435,6 +442,7 @@ def _wrapped_address(text: str, kind: str) -> str:
 def _marked_text(text: str, rtl: bool) -> str | None:
     """`text` (plain) escaped with its addresses wrapped; None when there is nothing to wrap."""
     spans = _address_spans(text)
+    starts = [start for start, _end, _kind in spans]
     runs: list[tuple[int, int]] = []
     if rtl:
         # Addresses count as Latin script whatever they hold (`?`, `=`, `_`…).
@@ -444,29 +452,31 @@ def _marked_text(text: str, rtl: bool) -> str | None:
         runs = [
             (start, end)
             for start, end in map(_paired_brackets, LATIN_RUN.finditer("".join(masked)))
-            if LATIN_LETTER.search(text, start, end) or any(s >= start and e <= end for s, e, _kind in spans)
+            if LATIN_LETTER.search(text, start, end) or bisect_left(starts, end) > bisect_left(starts, start)
         ]
     if not spans and not runs:
         return None
+    pieces, last, index = [], 0, 0
 
-    def addresses(start: int, end: int) -> str:
-        pieces, last = [], start
-        for s, e, kind in spans:
-            if s >= start and e <= end:
-                pieces += [escape(text[last:s]), _wrapped_address(text[s:e], kind)]
-                last = e
+    def up_to(end: int) -> None:
+        """The text from `last` to `end`, its addresses wrapped (spans never cross a run's ends)."""
+        nonlocal last, index
+        while index < len(spans) and spans[index][1] <= end:
+            start, stop, kind = spans[index]
+            pieces.extend([escape(text[last:start]), _wrapped_address(text[start:stop], kind)])
+            last, index = stop, index + 1
         pieces.append(escape(text[last:end]))
-        return "".join(pieces)
-
-    pieces, last = [], 0
-    for start, end in runs:
-        pieces.append(addresses(last, start))
-        if any(s == start and e == end for s, e, _kind in spans):
-            pieces.append(addresses(start, end))  # the run is one address: wrapped once
-        else:
-            pieces.append(f'<bdi dir="ltr" class="ltr-run">{addresses(start, end)}</bdi>')
         last = end
-    pieces.append(addresses(last, len(text)))
+
+    for start, end in runs:
+        up_to(start)
+        if index < len(spans) and spans[index][:2] == (start, end):
+            up_to(end)  # the run is one address: wrapped once
+        else:
+            pieces.append('<bdi dir="ltr" class="ltr-run">')
+            up_to(end)
+            pieces.append("</bdi>")
+    up_to(len(text))
     return "".join(pieces)
 
 

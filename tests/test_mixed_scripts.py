@@ -97,6 +97,11 @@ def test_in_a_left_to_right_text_only_e_mails_web_addresses_and_phone_numbers_ar
             '<span class="url-piece">a-b</span><span class="url-piece">?c=d&amp;e=f</span></bdi>, ou',
         ),
         (
+            "https://sans-score.example/?a=b@c.example",
+            '<bdi dir="ltr" class="ltr-run url"><span class="url-piece">https://sans-score.example/</span>'
+            '<span class="url-piece">?a=b@c.example</span></bdi>',
+        ),
+        (
             "Écrire à prenom.nom+tracts@sans-score.example.",
             'Écrire à <bdi dir="ltr" class="ltr-run email">prenom.nom+tracts@sans-score.example</bdi>.',
         ),
