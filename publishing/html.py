@@ -8,8 +8,10 @@ body may contain.
 
 import dataclasses
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
+from html import unescape
 from html.parser import HTMLParser
 from posixpath import normpath
 from urllib.parse import urlsplit
@@ -20,8 +22,12 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import models
 from django.http.request import validate_host
+from django.utils.html import escape
+from django.utils.safestring import SafeData, SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django_prose_editor.fields import ProseEditorField
+
+from publishing.languages import text_direction
 
 RICH_TEXT_TAGS = {
     "h2",
@@ -352,3 +358,172 @@ def clean_rich_text_fields(instance: models.Model) -> None:
     for field in instance._meta.concrete_fields:
         if isinstance(field, RichTextField):
             field.pre_save(instance, add=instance._state.adding)
+
+
+# Addresses inside text, as print and screen must lay them out: an e-mail, a
+# web address or a phone number is one unit, never hyphenated nor split at its
+# own hyphen; inside right-to-left text every run of Latin script (a postal
+# address, a name in brackets) is isolated left to right, or the bidirectional
+# algorithm reorders its parts and turns its brackets at a line end. WeasyPrint
+# ignores `unicode-bidi` and the isolating control characters do not survive
+# its line breaks, but it lays an element with `dir="ltr"` out left to right
+# on every line it spans: hence elements, not characters.
+EMAIL = re.compile(r"(?<![\w.%+\-])[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
+WEB_ADDRESS = re.compile(
+    r"(?<![\w@.\-/])(?:https?://|www\.|[A-Za-z0-9][A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[a-z]{2,24}(?=[/\s.,;:!?)»”]|$))"
+    r"[A-Za-z0-9\-._~:/?#\[\]@!$&()*+,;=%]*"
+)
+PHONE = re.compile(r"(?<![\w+])(?:\+\d{1,3}|0)[ .\-\u00a0]?\d{1,4}(?:[ .\-\u00a0]\d{1,4}){1,6}(?![\w])")
+PHONE_DIGITS = range(9, 16)
+# Where a long web address may go to the next line: after a slash of its path,
+# before a query (its pieces between never break).
+WEB_ADDRESS_BREAKS = re.compile(r"(?<=[^/:]/)(?=[^/])|(?=[?#])")
+_LATIN = "A-Za-z\u00c0-\u024f0-9"
+LATIN_RUN = re.compile(rf"[({_LATIN}][{_LATIN}'’.,:;@/()+\-–& ]*[{_LATIN})]|[{_LATIN}]")
+LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
+# A tag of cleaned HTML (quoted attribute values may hold ">").
+HTML_TAG = re.compile(r"""<!--.*?-->|<(?:[^>"']|"[^"]*"|'[^']*')*>""", re.DOTALL)
+START_OR_END_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)")
+# Text never touched: what is isolated already, and what is not text.
+SKIPPED_ELEMENTS = {"bdi", "script", "style", "textarea", "title"}
+_TRAILING_PUNCTUATION = ".,;:!?"
+
+
+def _web_address_end(text: str, start: int, end: int) -> int:
+    """Where a web address found up to `end` really ends: without the sentence's
+    punctuation after it, nor a closing bracket it did not open."""
+    # Counted once, then as characters are dropped: a long tail stays linear.
+    counts = {bracket: text.count(bracket, start, end) for bracket in "()[]"}
+    while end > start:
+        last = text[end - 1]
+        opening = {")": "(", "]": "["}.get(last)
+        if last not in _TRAILING_PUNCTUATION and not (opening and counts[opening] < counts[last]):
+            return end
+        if opening:
+            counts[last] -= 1
+        end -= 1
+    return end
+
+
+def _address_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of the e-mails, web addresses and phone numbers in `text`, in order."""
+    spans: list[tuple[int, int, str]] = []
+    taken = bytearray(len(text))
+
+    def take(start: int, end: int, kind: str) -> None:
+        if not any(taken[start:end]):
+            taken[start:end] = b"\x01" * (end - start)
+            spans.append((start, end, kind))
+
+    # A web address may hold an e-mail (…?to=a@b.org): it is taken first.
+    for match in WEB_ADDRESS.finditer(text):
+        end = _web_address_end(text, match.start(), match.end())
+        if end - match.start() > 4:
+            take(match.start(), end, "url")
+    for match in EMAIL.finditer(text):
+        take(match.start(), match.end(), "email")
+    for match in PHONE.finditer(text):
+        if sum(c.isdigit() for c in match.group()) in PHONE_DIGITS:
+            take(match.start(), match.end(), "phone")
+    return sorted(spans)
+
+
+def _paired_brackets(run: re.Match) -> tuple[int, int]:
+    """The run without a bracket it does not close or open: a bracket opened in
+    right-to-left text is closed there too (and mirrored with it)."""
+    start, end, text = run.start(), run.end(), run.string
+    opened, closed = text.count("(", start, end), text.count(")", start, end)
+    while end - start > 1 and text[end - 1] == ")" and opened < closed:
+        end, closed = end - 1, closed - 1
+    while end - start > 1 and text[start] == "(" and opened > closed:
+        start, opened = start + 1, opened - 1
+    return start, end
+
+
+def _wrapped_address(text: str, kind: str) -> str:
+    """One address in its isolating element; a web address in pieces that never break."""
+    if kind == "url":
+        pieces = [piece for piece in WEB_ADDRESS_BREAKS.split(text) if piece]
+        inner = "".join(f'<span class="url-piece">{escape(piece)}</span>' for piece in pieces)
+    else:
+        inner = escape(text)
+    return f'<bdi dir="ltr" class="ltr-run {kind}">{inner}</bdi>'
+
+
+def _marked_text(text: str, rtl: bool) -> str | None:
+    """`text` (plain) escaped with its addresses wrapped; None when there is nothing to wrap."""
+    spans = _address_spans(text)
+    starts = [start for start, _end, _kind in spans]
+    runs: list[tuple[int, int]] = []
+    if rtl:
+        # Addresses count as Latin script whatever they hold (`?`, `=`, `_`…).
+        masked = list(text)
+        for start, end, _kind in spans:
+            masked[start:end] = "a" * (end - start)
+        runs = [
+            (start, end)
+            for start, end in map(_paired_brackets, LATIN_RUN.finditer("".join(masked)))
+            if LATIN_LETTER.search(text, start, end) or bisect_left(starts, end) > bisect_left(starts, start)
+        ]
+    if not spans and not runs:
+        return None
+    pieces, last, index = [], 0, 0
+
+    def up_to(end: int) -> None:
+        """The text from `last` to `end`, its addresses wrapped (spans never cross a run's ends)."""
+        nonlocal last, index
+        while index < len(spans) and spans[index][1] <= end:
+            start, stop, kind = spans[index]
+            pieces.extend([escape(text[last:start]), _wrapped_address(text[start:stop], kind)])
+            last, index = stop, index + 1
+        pieces.append(escape(text[last:end]))
+        last = end
+
+    for start, end in runs:
+        up_to(start)
+        if index < len(spans) and spans[index][:2] == (start, end):
+            up_to(end)  # the run is one address: wrapped once
+        else:
+            pieces.append('<bdi dir="ltr" class="ltr-run">')
+            up_to(end)
+            pieces.append("</bdi>")
+    up_to(len(text))
+    return "".join(pieces)
+
+
+def _marked_html(html: str, rtl: bool) -> str:
+    """Cleaned HTML with the addresses of its text wrapped; tags, attributes and
+    what is already isolated left as they are."""
+    pieces, last, skipped_depth = [], 0, 0
+
+    def text_until(end: int) -> None:
+        chunk = html[last:end]
+        marked = _marked_text(unescape(chunk), rtl) if chunk and not skipped_depth else None
+        pieces.append(chunk if marked is None else marked)
+
+    for tag in HTML_TAG.finditer(html):
+        text_until(tag.start())
+        pieces.append(tag.group())
+        last = tag.end()
+        name = START_OR_END_TAG.match(tag.group())
+        if name and name[2].lower() in SKIPPED_ELEMENTS and not tag.group().endswith("/>"):
+            skipped_depth = max(0, skipped_depth + (-1 if name[1] else 1))
+    text_until(len(html))
+    return "".join(pieces)
+
+
+def isolate_addresses(value: str, language: str) -> SafeString:
+    """`value` with its e-mails, web addresses and phone numbers (and, in a
+    right-to-left language, every run of Latin script) in `<bdi dir="ltr"
+    class="ltr-run …">`, for print and screen (static/print/tract.css,
+    static/css/site.css).
+
+    A string marked safe is taken as cleaned HTML (a rich-text field) and only
+    its text between tags is touched; anything else is plain text and escaped.
+    Wrapped text is left alone, so applying it twice changes nothing.
+    """
+    rtl = text_direction(language) == "rtl"
+    if isinstance(value, SafeData):
+        return mark_safe(_marked_html(str(value), rtl))  # noqa: S308 (tags kept as cleaned, text escaped)
+    text = str(value)
+    return mark_safe(_marked_text(text, rtl) or escape(text))  # noqa: S308 (escaped above)

@@ -176,8 +176,11 @@ def test_latin_addresses_in_arabic_contact_boxes_are_isolated(client, make_tract
     make_tract("arabe", {"ar": {"title": "لا", "contact": contact}}, original_language="ar")
     html = client.get("/ar/tracts/arabe/").content.decode()
     box = html.split('<aside class="contact">')[1].split("</aside>")[0]
-    assert '<bdi dir="ltr">(Bourse du travail)</bdi>' in box
-    assert '<bdi dir="ltr">12 rue de l&#x27;Exemple</bdi><br><bdi dir="ltr">contact@sans-score.example</bdi>' in box
+    assert '<bdi dir="ltr" class="ltr-run">(Bourse du travail)</bdi>' in box
+    assert (
+        '<bdi dir="ltr" class="ltr-run">12 rue de l&#x27;Exemple</bdi><br>'
+        '<bdi dir="ltr" class="ltr-run email">contact@sans-score.example</bdi>'
+    ) in box
     make_tract("francais", {"fr": {"title": "Non", "contact": "12 rue de l'Exemple"}})
     french = client.get("/ar/tracts/francais/").content.decode()
     assert "<bdi" not in french.split('<aside class="contact"')[1].split("</aside>")[0]

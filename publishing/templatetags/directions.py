@@ -1,12 +1,11 @@
 """Language and direction attributes for content in another language than the page's."""
 
-import re
-
 from django import template
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
+from publishing.html import isolate_addresses
 from publishing.languages import text_direction
 
 register = template.Library()
@@ -25,24 +24,9 @@ def lang_attrs(language: str) -> SafeString:
     return format_html(' lang="{}" dir="{}"', language, text_direction(language))
 
 
-# A run of Latin-script text (an address, a name, an e-mail, a time) inside
-# right-to-left text: Latin letters, digits and the punctuation they carry.
-_LATIN = "A-Za-z\u00c0-\u024f0-9"
-LATIN_RUN = re.compile(rf"[({_LATIN}][{_LATIN}'’.,:;@/()+\-–& ]*[{_LATIN})]|[{_LATIN}]")
-
-
-@register.filter
-def isolate_latin(text: str, language: str) -> SafeString:
-    """`text` escaped, its Latin runs in `<bdi dir="ltr">` when it is right-to-left.
-
-    Without it, "12 rue de l'Exemple (Lyon)" inside Arabic text has its
-    parts and brackets reordered by the bidirectional algorithm.
-    """
-    if text_direction(language) != "rtl":
-        return conditional_escape(text)
-    pieces, last = [], 0
-    for run in LATIN_RUN.finditer(text):
-        pieces += [conditional_escape(text[last : run.start()]), format_html('<bdi dir="ltr">{}</bdi>', run.group())]
-        last = run.end()
-    pieces.append(conditional_escape(text[last:]))
-    return SafeString("".join(pieces))
+@register.filter(name="isolate_addresses")
+def isolate_addresses_filter(value: str, language: str) -> SafeString:
+    """Addresses, e-mails, web addresses and phone numbers kept whole and left
+    to right (see publishing.html.isolate_addresses): a safe value is cleaned
+    HTML, anything else plain text, escaped."""
+    return isolate_addresses(value, language)
