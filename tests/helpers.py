@@ -4,6 +4,7 @@ import io
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from django.core.files.storage import default_storage
@@ -54,3 +55,32 @@ def run_manage(tmp_path: Path, *arguments: str, **environment: str) -> subproces
         env={**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", **environment},
         check=False,
     )
+
+
+def database_url() -> str:
+    """The address of the test database, for a worker started as another process."""
+    config = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{config['NAME']}"
+    host = config["HOST"] or "127.0.0.1"
+    return f"postgres://{config['USER']}@{host}:{config['PORT'] or 5432}/{config['NAME']}"
+
+
+def worker_environment(media: Path) -> dict:
+    return os.environ | {
+        "DATABASE_URL": database_url(),
+        "DJANGO_SETTINGS_MODULE": "collectif.settings",
+        "MEDIA_ROOT": str(media),
+        "PDF_RENDER_TIMEOUT": "120",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def wait_for(condition, seconds: float, what: str):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = condition()
+        if found:
+            return found
+        time.sleep(0.2)
+    raise AssertionError(f"waited {seconds} s for {what}")

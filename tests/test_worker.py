@@ -22,41 +22,14 @@ from publishing.worker import MAX_DATABASE_RETRIES, Worker, machine_worker_id, r
 from tracts.models import TractPDF
 from tracts.printing import PRINT_FORMATS
 
+from .helpers import wait_for, worker_environment
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
 def database_queue(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-
-
-def database_url() -> str:
-    """The address of the test database, for a worker started as another process."""
-    config = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{config['NAME']}"
-    host = config["HOST"] or "127.0.0.1"
-    return f"postgres://{config['USER']}@{host}:{config['PORT'] or 5432}/{config['NAME']}"
-
-
-def worker_environment(media: Path) -> dict:
-    return os.environ | {
-        "DATABASE_URL": database_url(),
-        "DJANGO_SETTINGS_MODULE": "collectif.settings",
-        "MEDIA_ROOT": str(media),
-        "PDF_RENDER_TIMEOUT": "120",
-        "PYTHONUNBUFFERED": "1",
-    }
-
-
-def wait_for(condition, seconds: float, what: str):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        time.sleep(0.2)
-    raise AssertionError(f"waited {seconds} s for {what}")
 
 
 def worker_pids(group: int) -> list[int]:
