@@ -236,6 +236,28 @@ def test_view_on_site_only_for_what_visitors_can_see(admin_client, make_tract):
     public_page = admin_client.get(reverse("admin:tracts_tract_change", args=[public.pk])).content.decode()
     assert 'class="viewsitelink"' not in draft_page
     assert 'class="viewsitelink"' in public_page
+    # Each version's own link too: a draft's version page is a 404.
+    assert 'href="/fr/tracts/brouillon/"' not in draft_page
+    assert 'href="/fr/tracts/public/"' in public_page
+    assert admin_client.get("/fr/tracts/brouillon/").status_code == 404
+
+
+@pytest.mark.parametrize("kind", ["articles", "website"])
+def test_a_drafts_versions_have_no_view_on_site_link(admin_client, make_article, kind):
+    from website.models import Page
+
+    if kind == "articles":
+        draft = make_article("brouillon", status="draft")
+        change = reverse("admin:articles_article_change", args=[draft.pk])
+    else:
+        draft = Page.objects.create(slug="brouillon", status="draft")
+        draft.versions.create(language="fr", title="Brouillon", body="<p>Pas encore.</p>")
+        change = reverse("admin:website_page_change", args=[draft.pk])
+    version_url = draft.version("fr").get_absolute_url()
+    assert version_url not in admin_client.get(change).content.decode()
+    draft.publish_now()
+    draft.save()
+    assert version_url in admin_client.get(change).content.decode()
 
 
 def test_draft_preview_switches_among_its_own_versions(admin_client, make_tract):
