@@ -8,7 +8,7 @@ PORT ?= 8000
 
 # What the site needs to run. Idempotent and quick when nothing changed: the
 # venv is updated only when a requirements file is newer than the last install.
-setup: $(VENV)/.installed locale/fr/LC_MESSAGES/django.mo check-system
+setup: $(VENV)/.installed check-system locale/fr/LC_MESSAGES/django.mo
 
 # The site, plus the test and lint tools (requirements-dev.txt, package.json).
 setup-dev: setup $(VENV)/.installed-dev node_modules/.installed
@@ -29,13 +29,17 @@ node_modules/.installed: package.json package-lock.json
 	@if command -v npm >/dev/null; then npm ci --silent --no-audit --no-fund && touch $@; \
 	else echo "npm not found: stylelint and the accessibility checks of the browser tests will be skipped"; fi
 
-# WeasyPrint needs Pango (and HarfBuzz's subsetter for fast font subsetting).
+# WeasyPrint needs Pango (and HarfBuzz's subsetter for fast font subsetting);
+# compiling the interface translations needs gettext's msgfmt.
 check-system: $(VENV)/.installed
+	@command -v msgfmt >/dev/null || { \
+	  echo "msgfmt not found: the interface translations cannot be compiled. Run 'sudo apt-get install gettext' (Debian/Ubuntu)"; \
+	  exit 1; }
 	@$(BIN)/python -c "import weasyprint" 2>/dev/null || { \
 	  echo "WeasyPrint cannot find its system libraries: run 'sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0' (Debian/Ubuntu) or see https://doc.courtbouillon.org/weasyprint/stable/first_steps.html"; \
 	  exit 1; }
 
-locale/fr/LC_MESSAGES/django.mo: $(wildcard locale/*/LC_MESSAGES/*.po) | $(VENV)/.installed
+locale/fr/LC_MESSAGES/django.mo: $(wildcard locale/*/LC_MESSAGES/*.po) | $(VENV)/.installed check-system
 	$(BIN)/python manage.py compilemessages --ignore=.venv -v0
 
 # The dev server and, beside it, the worker that renders PDFs in the

@@ -62,6 +62,31 @@ def mark_attributions(body_html: str) -> str:
     return ATTRIBUTION.sub(attribution, body_html)
 
 
+SECTION_HEADING = re.compile(r"<h2>(.*?)</h2>", re.DOTALL)
+TAG = re.compile(r"<[^>]+>")
+
+
+@dataclass
+class Section:
+    anchor: str
+    title: SafeString
+
+
+def anchor_sections(body_html: SafeString) -> tuple[SafeString, list[Section]]:
+    """Give each section heading (h2) an anchor, and list them: the page's
+    table of contents. Anchors are numbered, the same in every language."""
+    sections: list[Section] = []
+
+    def anchored(match: re.Match) -> str:
+        anchor = f"section-{len(sections) + 1}"
+        # The heading's text, already escaped in the cleaned HTML, without its tags.
+        sections.append(Section(anchor, mark_safe(TAG.sub("", match[1]).strip())))  # noqa: S308
+        return f'<h2 id="{anchor}">{match[1]}</h2>'
+
+    body = SECTION_HEADING.sub(anchored, body_html)
+    return mark_safe(body), sections  # noqa: S308 (built from cleaned HTML)
+
+
 def render_body(body_html: str, notes_html: str, *, print_version: bool = False) -> tuple[SafeString, list[Note]]:
     """The body ready to show, and its numbered notes."""
     body, notes = link_notes(body_html, notes_html)

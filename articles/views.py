@@ -17,7 +17,7 @@ from publishing.views import (
 
 from .models import Article, ArticleVersion
 from .printing import article_pdf_filename, current_fingerprint, ensure_article_pdf
-from .text import render_body
+from .text import anchor_sections, render_body
 
 ARTICLES_PER_PAGE = 10
 
@@ -61,6 +61,7 @@ def render_article_page(
     version = context["version"]
     language = request.LANGUAGE_CODE
     body, notes = render_body(version.body, version.notes)
+    body, sections = anchor_sections(body)
     return render(
         request,
         "articles/detail.html",
@@ -69,6 +70,7 @@ def render_article_page(
             "article": article,
             "body": body,
             "notes": notes,
+            "sections": sections,
             "further_reading": [item.link(language) for item in article.further_reading.all()],
             "related_tracts": [(tract, tract.version_for(language)) for tract in article.related_tracts.all()],
             "pdf_url": pdf_url(version),

@@ -46,6 +46,13 @@ class LanguageVersionFormSet(BaseInlineFormSet):
         taken = {version.language for version in self.get_queryset()} if self.instance.pk else set()
         return [code for code in language_codes() if code not in taken]
 
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        if self.instance.pk:
+            # Its publication is the one being edited: read without a query per version.
+            setattr(form.instance, self.fk.name, self.instance)
+        return form
+
     def get_form_kwargs(self, index):
         kwargs = super().get_form_kwargs(index)
         # A new version's language: the original's on a new publication,
@@ -75,6 +82,10 @@ class LanguageVersionInline(admin.StackedInline):
     validate_min = True
     verbose_name = _("version")
     verbose_name_plural = _("versions in each language")
+
+    def view_on_site(self, version) -> str | None:
+        """A version's page exists once its publication is public (a draft's is a 404)."""
+        return version.get_absolute_url() if version.publication.is_public else None
 
     def get_queryset(self, request: HttpRequest):
         # The languages in the order of settings.LANGUAGES, French first.
@@ -125,6 +136,8 @@ class PublicationAdmin(admin.ModelAdmin):
     """What the admins of tracts, articles and pages share: their versions, listed by language."""
 
     form = PublicationForm
+    # The versions (title, subtitle, text) first: they are what one comes to write.
+    change_form_template = "admin/collectif/versions_first_change_form.html"
 
     class Media(EditorAssets):
         pass

@@ -58,3 +58,34 @@ def check_legal_footer(app_configs, **kwargs) -> list:
             )
         ]
     return []
+
+
+# Words of a key someone wrote rather than drew: deploy/collectif.env's
+# placeholder ("CHANGE-this-to-a-long-random-string…"), the laptop's key,
+# Django's `startproject` keys. A drawn key of 50+ characters (the
+# documented `secrets.token_urlsafe(50)`) holds none of them.
+PLACEHOLDER_KEY_WORDS = ("change", "random-string", "insecure", "example")
+MIN_SECRET_KEY_LENGTH = 50
+
+
+@register(Tags.security, deploy=True)
+def check_secret_key(app_configs, **kwargs) -> list:
+    """Django's own check (security.W009) accepts any long key, the
+    placeholder of deploy/collectif.env and the laptop's key included: with
+    a published key, anyone can sign a session cookie and be logged in."""
+    if settings.DEBUG:
+        return []
+    key = settings.SECRET_KEY
+    if key == settings.DEVELOPMENT_SECRET_KEY or any(word in key.lower() for word in PLACEHOLDER_KEY_WORDS):
+        problem = "SECRET_KEY is a published example (the placeholder of deploy/collectif.env or the laptop's key)."
+    elif len(key) < MIN_SECRET_KEY_LENGTH or len(set(key)) < 5:
+        problem = f"SECRET_KEY is too short or too simple: {len(key)} characters, {MIN_SECRET_KEY_LENGTH} wanted."
+    else:
+        return []
+    return [
+        Error(
+            problem,
+            hint='Set SECRET_KEY to the output of: python3 -c "import secrets; print(secrets.token_urlsafe(50))"',
+            id="collectif.E002",
+        )
+    ]

@@ -98,8 +98,17 @@ class TranslationFormSetMixin:
             original = next((v for v in self.get_queryset() if v.language == publication.original_language), None)
         self.original_version = original
         for form in self.forms:
-            form.original_version = original
-            form.instance.original_for_admin = original
+            self._show_translation_fields(form, original)
+
+    @staticmethod
+    def _show_translation_fields(form, original) -> None:
+        """The box “Still up to date” only on a saved translation: the original, and a
+        version being written, never follow another text."""
+        form.original_version = original
+        form.instance.original_for_admin = original
+        is_translation = original is not None and form.instance.pk not in (None, original.pk)
+        if not is_translation:
+            form.fields["up_to_date"].widget = forms.HiddenInput()
 
     def get_form_kwargs(self, index):
         kwargs = super().get_form_kwargs(index)
@@ -111,7 +120,7 @@ class TranslationFormSetMixin:
     @property
     def empty_form(self):
         form = super().empty_form
-        form.original_version = self.original_version
+        self._show_translation_fields(form, self.original_version)
         return form
 
     def save(self, commit: bool = True):
@@ -155,11 +164,13 @@ class TranslationInlineMixin:
 
     @admin.display(description=_("translation"))
     def translation(self, version) -> str:
-        if not version.pk:
-            return _("A new translation starts as a copy of the original: write over it.")
+        # Empty (its row hidden by translations.css) where there is no
+        # original to follow yet: a new publication's versions.
         original = getattr(version, "original_for_admin", None)
         if original is None:
-            return "—"
+            return ""
+        if not version.pk:
+            return _("A new translation starts as a copy of the original: write over it.")
         if original.pk == version.pk:
             return _("The original: translations follow this text.")
         if not version.outdated_against(original):

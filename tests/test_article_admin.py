@@ -56,6 +56,16 @@ def test_add_page_has_the_editor(admin_client):
     assert "django_prose_editor/editor.js" in html and 'name="versions-0-body"' in html
 
 
+def test_the_form_leads_with_the_versions_and_ends_with_further_reading(admin_client):
+    html = admin_client.get(reverse("admin:articles_article_add")).content.decode()
+    order = [
+        html.index(f'name="{name}"')
+        for name in ("versions-0-title", "versions-0-standfirst", "versions-0-body", "slug", "date", "authors")
+    ]
+    assert order == sorted(order)
+    assert html.index('name="cover_image"') < html.index('name="further_reading-TOTAL_FORMS"')
+
+
 def test_organiser_creates_an_article_with_a_translation(admin_client):
     response = admin_client.post(reverse("admin:articles_article_add"), article_form())
     assert response.status_code == 302, response.context and response.context.get("errors")

@@ -1,6 +1,7 @@
 """`manage.py check --deploy` on the documented production environment, and
-what it says when a volunteer forgets SITE_URL or the legal footer."""
+what it says when a volunteer forgets SITE_URL, the secret key or the legal footer."""
 
+import secrets
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ def documented_environment(tmp_path: Path) -> dict[str, str]:
         if line.strip() and not line.startswith("#"):
             name, value = line.split("=", 1)
             env[name] = value.replace("CHANGE-", "changed-")
+    env["SECRET_KEY"] = secrets.token_urlsafe(50)  # as the file's comment says
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'db.sqlite3'}"
     env["MEDIA_ROOT"] = str(tmp_path / "media")
     env["STATIC_ROOT"] = str(tmp_path / "static")
@@ -49,6 +51,38 @@ def test_deploy_check_fails_without_site_url(tmp_path):
     assert result.returncode != 0
     assert "collectif.E001" in result.stderr
     assert "http://127.0.0.1:8000" in result.stderr
+
+
+def test_deploy_check_fails_on_the_placeholder_secret_key(tmp_path):
+    env = documented_environment(tmp_path)
+    placeholder = next(line for line in ENV_FILE.read_text().splitlines() if line.startswith("SECRET_KEY="))
+    env["SECRET_KEY"] = placeholder.removeprefix("SECRET_KEY=")
+    result = manage("check", "--deploy", **env)
+    assert result.returncode != 0
+    assert "collectif.E002" in result.stderr
+    assert "no issues" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "CHANGE-this-to-a-long-random-string-of-fifty-characters-or-more",
+        "insecure-development-key-never-use-in-production-0123456789abcdef",
+        "django-insecure-0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefgh",
+        "a-short-key-0123456789",
+        "x" * 60,
+    ],
+)
+def test_placeholder_development_and_short_secret_keys_are_errors(settings, key):
+    settings.DEBUG = False
+    settings.SECRET_KEY = key
+    assert [message.id for message in checks.check_secret_key(None)] == ["collectif.E002"]
+
+
+def test_a_drawn_secret_key_passes(settings):
+    settings.DEBUG = False
+    settings.SECRET_KEY = secrets.token_urlsafe(50)
+    assert checks.check_secret_key(None) == []
 
 
 @pytest.mark.parametrize(

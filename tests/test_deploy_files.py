@@ -1,5 +1,8 @@
-"""The files of deploy/ as an operator copies them: nginx accepts the site."""
+"""The files of deploy/ as an operator copies them: nginx accepts the site;
+the README's steps work on a minimal Debian and match the files."""
 
+import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -7,9 +10,11 @@ import pytest
 
 from tests.stack import NGINX, nginx_main, nginx_site, self_signed_certificate
 
-pytestmark = pytest.mark.skipif(not Path(NGINX).exists(), reason="nginx is not installed")
+PROJECT = Path(__file__).resolve().parent.parent
+README = (PROJECT / "README.md").read_text()
 
 
+@pytest.mark.skipif(not Path(NGINX).exists(), reason="nginx is not installed")
 def test_nginx_accepts_the_site_as_shipped(tmp_path):
     prefix = tmp_path / "nginx"
     for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
@@ -36,3 +41,41 @@ def test_nginx_accepts_the_site_as_shipped(tmp_path):
     text = site.read_text()
     assert "server 127.0.0.1:8000 " in text and "server 127.0.0.1:8001 " in text
     assert "/srv/collectif" not in text and "/etc/letsencrypt" not in text
+
+
+def deployment_steps() -> str:
+    return README[README.index("### Deploy on a Debian server") : README.index("## Continuous integration")]
+
+
+def test_deployment_steps_do_without_sudo():
+    # A minimal Debian has no sudo; runuser is part of util-linux.
+    assert "sudo" not in deployment_steps()
+    assert "runuser -u collectif -- deploy/manage migrate" in deployment_steps()
+    assert "sudo" not in (PROJECT / "deploy" / "manage").read_text()
+
+
+def test_the_certificate_step_uses_the_nginx_sites_webroot():
+    site = (PROJECT / "deploy" / "nginx" / "collectif.conf").read_text()
+    webroot = re.search(r"location \^~ /\.well-known/acme-challenge/ \{\s*root ([^;]+);", site)[1]
+    certbot = [line for line in deployment_steps().splitlines() if "certbot certonly" in line]
+    assert certbot and all(f"--webroot -w {webroot} " in line for line in certbot)
+    assert "--standalone" not in deployment_steps()
+
+
+def test_try_it_names_gettext_and_check_system_asks_for_msgfmt(tmp_path):
+    try_it = README[README.index("## Try it") : README.index("## Writing tracts")]
+    assert "gettext" in try_it and "msgfmt" in try_it
+    # A PATH with make and a shell but no msgfmt; the venv is taken as installed (-o).
+    for tool in ("make", "sh"):
+        (tmp_path / tool).symlink_to(shutil.which(tool))
+    result = subprocess.run(
+        ["make", "-o", ".venv/.installed", "check-system"],
+        cwd=PROJECT,
+        env={"PATH": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "msgfmt not found" in result.stdout
+    assert "apt-get install gettext" in result.stdout

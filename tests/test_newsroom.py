@@ -236,6 +236,28 @@ def test_view_on_site_only_for_what_visitors_can_see(admin_client, make_tract):
     public_page = admin_client.get(reverse("admin:tracts_tract_change", args=[public.pk])).content.decode()
     assert 'class="viewsitelink"' not in draft_page
     assert 'class="viewsitelink"' in public_page
+    # Each version's own link too: a draft's version page is a 404.
+    assert 'href="/fr/tracts/brouillon/"' not in draft_page
+    assert 'href="/fr/tracts/public/"' in public_page
+    assert admin_client.get("/fr/tracts/brouillon/").status_code == 404
+
+
+@pytest.mark.parametrize("kind", ["articles", "website"])
+def test_a_drafts_versions_have_no_view_on_site_link(admin_client, make_article, kind):
+    from website.models import Page
+
+    if kind == "articles":
+        draft = make_article("brouillon", status="draft")
+        change = reverse("admin:articles_article_change", args=[draft.pk])
+    else:
+        draft = Page.objects.create(slug="brouillon", status="draft")
+        draft.versions.create(language="fr", title="Brouillon", body="<p>Pas encore.</p>")
+        change = reverse("admin:website_page_change", args=[draft.pk])
+    version_url = draft.version("fr").get_absolute_url()
+    assert version_url not in admin_client.get(change).content.decode()
+    draft.publish_now()
+    draft.save()
+    assert version_url in admin_client.get(change).content.decode()
 
 
 def test_draft_preview_switches_among_its_own_versions(admin_client, make_tract):
@@ -294,6 +316,76 @@ def test_organiser_sidebar_shows_only_content(client, organiser):
     assert "SiteSettings" not in models and "User" not in models
     html = response.content.decode()
     assert "axes" not in html.lower() and "Task" not in html
+
+
+def test_the_admin_index_lists_what_is_used_most_first(admin_client):
+    assert reverse("admin:index") == "/admin/"
+    response = admin_client.get(reverse("admin:index"))
+    labels = [app["app_label"] for app in response.context["app_list"]]
+    assert labels[:4] == ["tracts", "articles", "website", "collectif"]
+    assert set(labels) > {"auth", "axes", "otp_totp"}
+    sidebar = admin_client.get(reverse("admin:tracts_tract_changelist")).context["available_apps"]
+    assert [app["app_label"] for app in sidebar] == labels
+
+
+@pytest.mark.parametrize("language", ["fr", "es", "ar"])
+def test_a_superuser_reads_every_admin_name_in_their_language(admin_client, language):
+    from django.contrib import admin
+    from django.utils import translation
+
+    def names(accept_language: str) -> list[str]:
+        response = admin_client.get(reverse("admin:index"), headers={"Accept-Language": accept_language})
+        with translation.override(accept_language):  # the names are lazy: read them in that language
+            return [
+                str(name)
+                for app in response.context["app_list"]
+                for name in (app["name"], *(model["name"] for model in app["models"]))
+            ]
+
+    english = names("en")
+    assert "Otp_Totp" not in english and "Tasks Database Backend" not in english
+    same_in_both = {"Tracts", "Articles", "Images", "Pages", "Site", "Sessions"}
+    untranslated = [
+        name for name, word in zip(names(language), english, strict=True) if name == word and name not in same_in_both
+    ]
+    assert untranslated == []
+    # The models' own names too (change lists, breadcrumbs), third-party ones included.
+    with translation.override(language):
+        for model in admin.site._registry:
+            with translation.override("en"):
+                in_english = str(model._meta.verbose_name_plural)
+            assert str(model._meta.verbose_name_plural) != in_english or in_english.capitalize() in same_in_both
+
+
+def test_permissions_are_named_in_the_readers_language(admin_client):
+    html = admin_client.get(reverse("admin:auth_group_add")).content.decode()
+    assert "Tracts | Tract | Peut ajouter" in html
+    assert "Codes de secours | Jeu de codes de secours | Peut supprimer" in html
+    assert "Can add" not in html and "Can change" not in html
+
+
+def test_add_and_change_titles_read_as_french(admin_client, make_tract):
+    import re
+
+    from django.contrib import admin
+
+    def heading(url: str) -> str:
+        html = admin_client.get(url).content.decode()
+        return re.search(r"<h1>(.*?)</h1>", html)[1]
+
+    assert heading(reverse("admin:collectif_image_add")) == "Ajout d’une image"
+    assert heading(reverse("admin:tracts_tract_change", args=[make_tract().pk])) == "Modification du tract"
+    assert heading(reverse("admin:auth_user_add")) == "Ajout : utilisateur"
+    spanish = admin_client.get(reverse("admin:collectif_image_add"), headers={"Accept-Language": "es"})
+    assert "<h1>Añadir una imagen</h1>" in spanish.content.decode()
+    # No form of any model says "de" before a vowel, nor lacks its article.
+    for model in admin.site._registry:
+        opts = model._meta
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_add")
+        if admin_client.get(url).status_code == 200:
+            title = heading(url)
+            assert not re.search(r"\bde [aeiouéèêh]", title, re.IGNORECASE), title
+            assert not title.startswith("Ajout de "), title
 
 
 def test_organiser_can_upload_from_the_editor(client, organiser):

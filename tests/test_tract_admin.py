@@ -48,6 +48,33 @@ def test_add_page_shows_the_rich_text_editor(admin_client):
     assert "data-django-prose-editor" in html
 
 
+def test_the_form_leads_with_the_versions_title_subtitle_and_text(admin_client, make_tract):
+    for url in (reverse("admin:tracts_tract_add"), reverse("admin:tracts_tract_change", args=[make_tract().pk])):
+        html = admin_client.get(url).content.decode()
+        fields = ("versions-0-title", "versions-0-subtitle", "versions-0-body")
+        order = [html.index(f'name="{name}"') for name in fields]
+        assert order == sorted(order)
+        assert order[-1] < html.index('name="slug"') < html.index('name="date"') < html.index('name="themes"')
+
+
+def test_a_new_tracts_original_version_shows_no_translation_fields(admin_client):
+    html = admin_client.get(reverse("admin:tracts_tract_add"), headers={"Accept-Language": "en"}).content.decode()
+    assert "copy of the original" not in html
+    assert '<input type="hidden" name="versions-0-up_to_date"' in html
+    assert 'type="checkbox" name="versions-0-up_to_date"' not in html
+    assert '<input type="hidden" name="versions-__prefix__-up_to_date"' in html  # "Add a translation" on a new tract
+
+
+def test_only_a_saved_translation_can_be_marked_still_up_to_date(admin_client, make_tract):
+    tract = make_tract("deux-langues", {"fr": {}, "ar": {}})
+    url = reverse("admin:tracts_tract_change", args=[tract.pk])
+    html = admin_client.get(url, headers={"Accept-Language": "en"}).content.decode()
+    assert '<input type="hidden" name="versions-0-up_to_date"' in html  # the original
+    assert 'type="checkbox" name="versions-1-up_to_date"' in html  # its translation
+    assert "The original: translations follow this text." in html
+    assert "A new translation starts as a copy of the original" in html  # the form "Add a translation" opens
+
+
 def test_organiser_creates_a_tract_with_two_language_versions(admin_client):
     theme = Theme.objects.create(name="Algorithmes")
 
