@@ -2,7 +2,9 @@
 Run on PostgreSQL too: it is PostgreSQL that refuses NUL bytes in text."""
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
@@ -92,3 +94,25 @@ def test_a_csrf_failure_is_a_page_in_the_site_design_and_language():
 def test_the_admin_still_takes_forms(admin_client, content):
     response = admin_client.post(reverse("admin:collectif_theme_add"), {"name": "Logement", "slug": "logement"})
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/?p=%00", "/?cat=1%00", "/sitemap.xml?p=%00", "/index.php?page_id=%00", "/fr/?x=1"],
+)
+def test_nul_bytes_are_refused_before_old_addresses_and_sessions_read_the_database(client, content, url):
+    # Without a NUL in the address: a quoted cookie, which Django unquotes to a NUL byte.
+    cookie = {} if "%00" in url else {"Cookie": 'sessionid="abc\\000def"'}
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, headers={"Accept-Language": "en", **cookie})
+    assert response.status_code == 400
+    # In the language of the address, else the browser's.
+    expected = "Adresse incomprise" if url.startswith("/fr/") else "Address not understood"
+    assert expected in response.content.decode()
+    # Nothing the request carried reached the database.
+    assert not [query for query in queries if "\x00" in str(query["sql"]) or "abc" in str(query["sql"])]
+
+
+def test_a_nul_byte_in_a_header_is_refused(client, content):
+    response = client.get("/fr/", headers={"X-Forwarded-Host": "a\x00b"})
+    assert response.status_code == 400

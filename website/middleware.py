@@ -21,6 +21,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
 from django.urls import ResolverMatch
+from django.utils import translation
 from django_prose_editor.widgets import importmap as prose_editor_importmap
 
 from publishing.pdf import RenderFailed
@@ -34,10 +35,17 @@ ALLOWED_METHODS = "GET, HEAD, OPTIONS"
 
 
 def has_invalid_characters(request: HttpRequest) -> bool:
-    """True when the path or a query parameter holds a NUL byte (never in a real address)."""
+    """True when the path, a query parameter, a cookie or a header holds a NUL
+    byte (never in a real request; PostgreSQL refuses it in any text)."""
     if "\x00" in request.path:
         return True
-    return any("\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists())
+    if any("\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()):
+        return True
+    if any("\x00" in key or "\x00" in value for key, value in request.COOKIES.items()):
+        return True
+    return any(
+        "\x00" in value for key, value in request.META.items() if key.startswith("HTTP_") and isinstance(value, str)
+    )
 
 
 def is_public_view(match: ResolverMatch | None) -> bool:
@@ -52,6 +60,24 @@ def site_page(request: HttpRequest, template: str, status: int, context: dict | 
     return HttpResponse(html, status=status)
 
 
+class NulBytesMiddleware:
+    """Place first, before anything reads the database with what the request
+    carries (old addresses, the session): a NUL byte anywhere is a 400 page, in
+    the language of the address, else the browser's."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if has_invalid_characters(request):
+            language = translation.get_language_from_path(request.path_info) or translation.get_language_from_request(
+                request
+            )
+            with translation.override(language):
+                return site_page(request, "400.html", 400)
+        return self.get_response(request)
+
+
 class OddRequestsMiddleware:
     """Place after LocaleMiddleware (pages in the visitor's language) and before
     CsrfViewMiddleware (a POST to a page is a 405, not a CSRF failure)."""
@@ -60,8 +86,6 @@ class OddRequestsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if has_invalid_characters(request):
-            return site_page(request, "400.html", 400)
         return self.get_response(request)
 
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> HttpResponse | None:
