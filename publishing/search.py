@@ -302,7 +302,7 @@ def search_publications(sources: list[models.QuerySet], query: str, language: st
     each group (see the module's docstring).
     """
     words = query_words(query)
-    if not words:
+    if not words or not sources:
         return Found([])
     if uses_postgres():
         found, complete = [], True
