@@ -26,11 +26,12 @@ of a word found everywhere cost over 100 ms per kind on either database;
 reading the newest from the index stops after CANDIDATES). Below CANDIDATES
 matches per group the ranking is that of every match; above it the search
 says it is not complete, and what it leaves out is older than the
-CANDIDATES newest matches of its group, which are shown. "Newest" is the order versions were written in (their
-ids). On SQLite, versions in other languages than the visitor's are
-matched with any of those languages' stems (one branch per language cost
-four times as much on a common word). Versions are kept in step on save
-and delete; `manage.py rebuild_search_index` rebuilds everything.
+CANDIDATES newest matches of its group, which are shown. "Newest" is the
+order versions were written in (their ids). On SQLite, versions in other
+languages than the visitor's are matched with any of those languages'
+stems (one branch per language cost four times as much on a common word).
+Versions are kept in step on save and delete; `manage.py
+rebuild_search_index` rebuilds everything.
 """
 
 import functools
@@ -325,11 +326,12 @@ def _postgres_matches(versions: models.QuerySet, words: list[str], language: str
     publication_column = quote(INDEXED_MODELS[model._meta.label_lower][1])
     text = " ".join(words)
 
-    def matching(column: str) -> tuple[str, list]:
-        """Each version matched with its own configuration (GIN-indexed)."""
+    def in_others(column: str) -> tuple[str, list]:
+        """Versions in other languages, each matched with its own configuration (GIN-indexed)."""
         one = f"(search_config = %s AND {column} @@ websearch_to_tsquery(%s::regconfig, %s))"
-        configs = sorted(set(SEARCH_CONFIGS.values()))
-        return "(" + " OR ".join(one for _ in configs) + ")", [v for c in configs for v in (c, c, text)]
+        configs = sorted(set(SEARCH_CONFIGS.values()) - {config_for(language)}) or ["simple"]
+        sql = "(language <> %s AND (" + " OR ".join(one for _ in configs) + "))"
+        return sql, [language, *(value for config in configs for value in (config, config, text))]
 
     public_sql, public_params = _public_condition(versions)
     # The candidates, found by the GIN indexes without ranking, newest
@@ -342,11 +344,7 @@ def _postgres_matches(versions: models.QuerySet, words: list[str], language: str
     passes, params = [], []
     for column in ("search_title_vector", "search_vector"):
         in_language = f"language = %s AND {column} @@ websearch_to_tsquery(%s::regconfig, %s)"
-        in_others, others_params = matching(column)
-        for condition, condition_params in (
-            (in_language, [language, config_for(language), text]),
-            (f"language <> %s AND {in_others}", [language, *others_params]),
-        ):
+        for condition, condition_params in ((in_language, [language, config_for(language), text]), in_others(column)):
             passes.append(
                 f"(SELECT id FROM {table} WHERE {public_sql} AND {condition} ORDER BY id DESC LIMIT %s)"  # noqa: S608
             )
@@ -388,10 +386,10 @@ def _fts_expression(words: list[str], languages: list[str], columns: str, site_l
 def _sqlite_matches(sources: list[models.QuerySet], words: list[str], language: str) -> tuple[list[tuple], bool]:
     # One index for every kind of publication, in one statement: for each
     # kind, the newest CANDIDATES versions visitors may see of each group
-    # (title matches in the visitor's language, matches anywhere in it, the
-    # same in the other languages, each matched with its own language's
-    # stems), which FTS5 reads newest first from its index, stopping at the
-    # bound; it computes `rank` (bm25 with a title match worth ten in the
+    # (title matches in the visitor's language, with its stems, matches
+    # anywhere in it, the same in the other languages, see
+    # _fts_expression()), which FTS5 reads newest first from its index,
+    # stopping at the bound; it computes `rank` (bm25 with a title match worth ten in the
     # text, see the migration) only for the rows it returns.
     others = [code for code in language_codes() if code != language]
     passes, params, title_passes = [], [], set()
