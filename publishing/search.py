@@ -12,14 +12,25 @@ algorithme" finds "Contrôle des algorithmes").
   remove_diacritics 2) holds the Snowball stems of each version's title and
   text, made in Python with PyStemmer; queries are stemmed the same way.
 
-Either way a search returns one result per publication, ranked, title
-matches first, and only the page of results shown is fetched and
-excerpted. Ranking is bounded: the versions whose title matches and the
-first CANDIDATES other matches the index yields are ranked, not every
-match (ranking 15,000 versions of a word found everywhere cost over 100 ms
-per kind of publication on either database); below CANDIDATES matches the
-ranking is that of every match, above it the search says it is not
-complete. Versions are kept in step on save and delete; `manage.py
+Either way a search returns one result per publication, ranked:
+publications found in the visitor's language first (matched with that
+language's stems; one found only in another language comes after them
+however well it matches), then title matches, then by score; only the page
+of results shown is fetched and excerpted.
+
+Ranking is bounded, and never leaves out the newest: in each group
+(visitor's language, other languages) the newest CANDIDATES versions whose
+title matches and the newest CANDIDATES versions matching anywhere are
+ranked, per kind of publication, not every match (ranking 15,000 versions
+of a word found everywhere cost over 100 ms per kind on either database;
+reading the newest from the index stops after CANDIDATES). Below CANDIDATES
+matches per group the ranking is that of every match; above it the search
+says it is not complete, and what it leaves out is older than the
+CANDIDATES newest matches of its group, which are shown. "Newest" is the
+order versions were written in (their ids). On SQLite, versions in other
+languages than the visitor's are matched with any of those languages'
+stems (one branch per language cost four times as much on a common word).
+Versions are kept in step on save and delete; `manage.py
 rebuild_search_index` rebuilds everything.
 """
 
@@ -48,9 +59,9 @@ MAX_QUERY_LENGTH = 200
 MAX_QUERY_WORDS = 8
 # ts_rank weights for D, C, B (text), A (title).
 POSTGRES_WEIGHTS = [0.01, 0.01, 0.1, 1.0]
-# How many versions of each kind a search ranks at most, besides those
-# whose title matches (see the module's docstring): ranking 200 cost 15 ms
-# on PostgreSQL at 10,000 documents, 100 cost 10.
+# How many of the newest matches of each group and kind a search ranks at
+# most (see the module's docstring): ranking 200 cost 15 ms on PostgreSQL
+# at 10,000 documents, 100 cost 10.
 CANDIDATES = 100
 
 # The versions the search covers, with a code that keeps their rows apart
@@ -73,10 +84,24 @@ BLOCK_END = re.compile(
 )
 
 
+# Where a text ends a sentence (Latin, Arabic and Urdu stops, closing quotes).
+SENTENCE_END = re.compile(r"[.!?…:;»”\"')\]؟۔]$")
+# Between two fields (a slogan and the text) that does not end a sentence.
+FIELD_SEPARATOR = " — "
+
+
 def plain_text(*parts: str) -> str:
-    """Text of HTML fragments, for the search index and excerpts."""
-    text = " ".join(strip_tags(BLOCK_END.sub(r"\1 ", part)) for part in parts if part)
-    return " ".join(html.unescape(text).split())
+    """Text of HTML fragments (fields of a version), for the search index and
+    excerpts. A field that does not end a sentence (a slogan, a heading-like
+    standfirst) is kept apart from the next by a dash, so that an excerpt
+    does not read "belongs to you You may…"."""
+    texts = [" ".join(html.unescape(strip_tags(BLOCK_END.sub(r"\1 ", part))).split()) for part in parts if part]
+    joined = ""
+    for text in filter(None, texts):
+        if joined:
+            joined += " " if SENTENCE_END.search(joined) else FIELD_SEPARATOR
+        joined += text
+    return joined
 
 
 def clean_query(raw: str | None) -> str:
@@ -227,40 +252,35 @@ def _insert(cursor, entries: list[tuple]) -> None:
 
 @dataclass
 class Match:
-    """A publication found: whether its title matched, its best score (higher
-    is better) and the languages of its versions that matched, best match first."""
+    """A publication found: whether one of its versions in the visitor's
+    language matched, whether the title of its best version matched, that
+    version's score (higher is better) and the languages of its versions
+    that matched, best match first."""
 
     publication_id: int
     score: float
     languages: list[str] = field(default_factory=list)
     in_title: bool = False
+    in_language: bool = False
 
     @property
-    def order(self) -> tuple[bool, float]:
-        """Title matches first, then by score."""
-        return (self.in_title, self.score)
+    def order(self) -> tuple[bool, bool, float]:
+        """Publications found in the visitor's language first, then title matches, then by score."""
+        return (self.in_language, self.in_title, self.score)
 
 
-def _group(rows) -> list[Match]:
-    """Publications of rows (publication id, language, in title, score), best first."""
+def _group(rows, language: str) -> list[Match]:
+    """Publications of rows (publication id, language, in title, score), best
+    first, each represented by its best version, one in `language` if any."""
     found: dict[int, Match] = {}
-    for publication_id, language, in_title, score in sorted(rows, key=lambda row: (row[2], row[3]), reverse=True):
-        match = found.setdefault(publication_id, Match(publication_id, score, in_title=in_title))
-        match.languages.append(language)
+    for publication_id, row_language, in_title, score in sorted(
+        rows, key=lambda row: (row[1] == language, row[2], row[3]), reverse=True
+    ):
+        match = found.setdefault(
+            publication_id, Match(publication_id, score, in_title=in_title, in_language=row_language == language)
+        )
+        match.languages.append(row_language)
     return list(found.values())
-
-
-def _fts_expression(words: list[str], languages: list[str], columns: str = "title body") -> str:
-    """An FTS5 query: every word, as any of its stems in the languages of the site.
-
-    One pass over the index, whatever the number of languages; a word that
-    stems alike in two languages is looked up once.
-    """
-    clauses = []
-    for index in range(len(words)):
-        variants = dict.fromkeys(stems(words, language)[index] for language in languages)
-        clauses.append("(" + " OR ".join(f'"{stem}"' for stem in variants) + ")")
-    return "{" + columns + "} : (" + " AND ".join(clauses) + ")"
 
 
 @dataclass
@@ -273,30 +293,31 @@ class Found:
     complete: bool = True
 
 
-def search_publications(sources: list[models.QuerySet], query: str) -> Found:
+def search_publications(sources: list[models.QuerySet], query: str, language: str) -> Found:
     """The publications of each source (a queryset of the versions visitors
-    may see) that match `query`, best first across sources, one each;
+    may see) that match `query`, best first across sources, one each, those
+    found in `language` (the visitor's) before the others;
     `search_results()` makes a page of them ready to show.
 
-    Ranking is done by the database, over the title matches and at most
-    CANDIDATES other matches per kind (see the module's docstring).
+    Ranking is done by the database, over the newest CANDIDATES matches of
+    each group (see the module's docstring).
     """
     words = query_words(query)
-    if not words:
+    if not words or not sources:
         return Found([])
     if uses_postgres():
         found, complete = [], True
         for versions in sources:
-            matches, ranked_all = _postgres_matches(versions, words)
+            matches, ranked_all = _postgres_matches(versions, words, language)
             found += [(match, versions) for match in matches]
             complete = complete and ranked_all
     else:
-        found, complete = _sqlite_matches(sources, words)
+        found, complete = _sqlite_matches(sources, words, language)
     found.sort(key=lambda pair: pair[0].order, reverse=True)
     return Found(found, complete)
 
 
-def _postgres_matches(versions: models.QuerySet, words: list[str]) -> tuple[list[Match], bool]:
+def _postgres_matches(versions: models.QuerySet, words: list[str], language: str) -> tuple[list[Match], bool]:
     # Written as SQL: the same query built from the ORM's expressions (four
     # configurations, three times over) took 10 ms of Python per kind.
     model = versions.model
@@ -304,79 +325,110 @@ def _postgres_matches(versions: models.QuerySet, words: list[str]) -> tuple[list
     table = quote(model._meta.db_table)
     publication_column = quote(INDEXED_MODELS[model._meta.label_lower][1])
     text = " ".join(words)
-    configs = list(SEARCH_CONFIGS.values())
 
-    def matching(column: str) -> tuple[str, list]:
-        """Each version matched with its own configuration (GIN-indexed)."""
+    def in_others(column: str) -> tuple[str, list]:
+        """Versions in other languages, each matched with its own configuration (GIN-indexed)."""
         one = f"(search_config = %s AND {column} @@ websearch_to_tsquery(%s::regconfig, %s))"
-        sql = " OR ".join(one for _ in configs)
-        return f"({sql})", [value for config in configs for value in (config, config, text)]
+        configs = sorted(set(SEARCH_CONFIGS.values()) - {config_for(language)}) or ["simple"]
+        sql = "(language <> %s AND (" + " OR ".join(one for _ in configs) + "))"
+        return sql, [language, *(value for config in configs for value in (config, config, text))]
 
-    in_title, in_title_params = matching("search_title_vector")
-    anywhere, anywhere_params = matching("search_vector")
-    everything = " || ".join("websearch_to_tsquery(%s::regconfig, %s)" for _ in configs)
-    everything_params = [value for config in configs for value in (config, text)]
-    # What visitors may see, as the caller's queryset says it.
-    public = versions.order_by().values("pk").query
-    public_sql, public_params = public.get_compiler(connection=connection).compile(public.where)
-    # The candidates, found by the GIN indexes without ranking (a LIMIT
-    # stops the scan): every title match up to CANDIDATES, and CANDIDATES
-    # versions matching anywhere; then only those are ranked.
+    public_sql, public_params = _public_condition(versions)
+    # The candidates, found by the GIN indexes without ranking, newest
+    # first (a LIMIT stops the scan): in each group the newest CANDIDATES
+    # versions whose title matches and the newest CANDIDATES matching
+    # anywhere; then only those are ranked, each with its own configuration.
+    # The versions in the visitor's language all have its configuration:
+    # saying so again would make PostgreSQL expect three times fewer of
+    # them than there are, and sort thousands instead of reading 100.
+    passes, params = [], []
+    for column in ("search_title_vector", "search_vector"):
+        in_language = f"language = %s AND {column} @@ websearch_to_tsquery(%s::regconfig, %s)"
+        for condition, condition_params in ((in_language, [language, config_for(language), text]), in_others(column)):
+            passes.append(
+                f"(SELECT id FROM {table} WHERE {public_sql} AND {condition} ORDER BY id DESC LIMIT %s)"  # noqa: S608
+            )
+            params += [*public_params, *condition_params, CANDIDATES]
+    own_query = "websearch_to_tsquery(search_config::regconfig, %s)"
     sql = (
-        f"SELECT {publication_column}, language, {in_title}, "  # noqa: S608 (names from the models)
-        f"ts_rank(%s::float4[], search_vector, {everything}) FROM {table} WHERE id IN ("
-        f"(SELECT id FROM {table} WHERE {public_sql} AND {in_title} LIMIT %s) UNION "
-        f"(SELECT id FROM {table} WHERE {public_sql} AND {anywhere} LIMIT %s))"
+        f"SELECT {publication_column}, language, search_title_vector @@ {own_query}, "  # noqa: S608 (names from the models)
+        f"ts_rank(%s::float4[], search_vector, {own_query}) FROM {table} WHERE id IN ({' UNION ALL '.join(passes)})"
     )
-    params = [
-        *in_title_params,
-        POSTGRES_WEIGHTS,
-        *everything_params,
-        *public_params,
-        *in_title_params,
-        CANDIDATES,
-        *public_params,
-        *anywhere_params,
-        CANDIDATES,
-    ]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [text, POSTGRES_WEIGHTS, text, *params])
         rows = cursor.fetchall()
-    # Fewer rows than the bound: no candidate query stopped at its LIMIT.
-    return _group(rows), len(rows) < CANDIDATES
+    # A group holds fewer rows than the bound: no pass of it stopped at its LIMIT.
+    in_visitors_language = sum(row[1] == language for row in rows)
+    return _group(rows, language), max(in_visitors_language, len(rows) - in_visitors_language) < CANDIDATES
 
 
-def _sqlite_matches(sources: list[models.QuerySet], words: list[str]) -> tuple[list[tuple], bool]:
-    # One index for every kind of publication, two passes: title matches
-    # (ranked by bm25 on titles), then matches anywhere, ranked by `rank`
-    # (bm25 with a title match worth ten in the text, see the migration);
-    # each pass stops after CANDIDATES rows per kind, and FTS5 computes
-    # `rank` only for the rows it returns.
-    languages = language_codes()
-    by_kind = {versions.model._meta.label_lower: versions for versions in sources}
-    query = f"SELECT rowid, kind, publication_id, language, rank FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s LIMIT %s"  # noqa: S608
-    rows: dict[str, dict[int, tuple]] = {kind: {} for kind in by_kind}
-    complete = True
+def _public_condition(versions: models.QuerySet) -> tuple[str, list]:
+    """What visitors may see, as the caller's queryset of versions says it:
+    a condition on the versions' table."""
+    public = versions.order_by().values("pk").query
+    return public.get_compiler(connection=connection).compile(public.where)
+
+
+def _fts_expression(words: list[str], languages: list[str], columns: str, site_language: str) -> str:
+    """An FTS5 query: in these columns, every word as one of its stems in
+    `languages`, in versions in the site's language if it is the only one
+    of `languages`, else in the others' (any of their stems: an OR of one
+    branch per language took four times as long on a word in every version).
+    """
+    clauses = []
+    for index in range(len(words)):
+        variants = dict.fromkeys(stems(words, language)[index] for language in languages)
+        clauses.append("(" + " OR ".join(f'"{stem}"' for stem in variants) + ")")
+    which = "AND" if languages == [site_language] else "NOT"
+    return f'{{{columns}}} : ({" AND ".join(clauses)}) {which} language : "{site_language}"'
+
+
+def _sqlite_matches(sources: list[models.QuerySet], words: list[str], language: str) -> tuple[list[tuple], bool]:
+    # One index for every kind of publication, in one statement: for each
+    # kind, the newest CANDIDATES versions visitors may see of each group
+    # (title matches in the visitor's language, with its stems, matches
+    # anywhere in it, the same in the other languages, see
+    # _fts_expression()), which FTS5 reads newest first from its index,
+    # stopping at the bound; it computes `rank` (bm25 with a title match worth ten in the
+    # text, see the migration) only for the rows it returns.
+    others = [code for code in language_codes() if code != language]
+    passes, params, title_passes = [], [], set()
+    for versions in sources:
+        table = connection.ops.quote_name(versions.model._meta.db_table)
+        public_sql, public_params = _public_condition(versions)
+        for columns in ("title", "title body"):
+            for group in ([language], others):
+                if not group:
+                    continue
+                passes.append(
+                    f"SELECT * FROM (SELECT %s, rowid, kind, publication_id, language, rank FROM {FTS_TABLE} "  # noqa: S608
+                    f"WHERE {FTS_TABLE} MATCH %s AND kind = %s AND EXISTS (SELECT 1 FROM {table} "
+                    f"WHERE {table}.id = {FTS_TABLE}.version_id AND {public_sql}) ORDER BY rowid DESC LIMIT %s)"
+                )
+                if columns == "title":
+                    title_passes.add(len(passes))
+                expression = _fts_expression(words, group, columns, language)
+                params += [len(passes), expression, versions.model._meta.label_lower, *public_params, CANDIDATES]
+    sources_by_kind = {versions.model._meta.label_lower: versions for versions in sources}
+    rows: dict[str, dict[int, tuple]] = {kind: {} for kind in sources_by_kind}
+    fetched_by_pass: dict[int, int] = {}
     with connection.cursor() as cursor:
-        for columns, in_title in (("title", True), ("title body", False)):
-            cursor.execute(query, [_fts_expression(words, languages, columns), CANDIDATES * len(by_kind)])
-            fetched = cursor.fetchall()
-            complete = complete and len(fetched) < CANDIDATES * len(by_kind)
-            for rowid, kind, publication_id, language, rank in fetched:
-                if kind in by_kind:
-                    rows[kind].setdefault(rowid, (publication_id, language, in_title, -rank))
-    # The index also holds drafts and scheduled versions: keep the
-    # publications that have a version visitors may see (a query per kind).
-    found = []
-    for kind, versions in by_kind.items():
-        publication_field = INDEXED_MODELS[kind][1]
-        ids = {publication_id for publication_id, *_rest in rows[kind].values()}
-        public = (
-            set(versions.filter(**{f"{publication_field}__in": ids}).values_list(publication_field, flat=True))
-            if ids
-            else set()
-        )
-        found += [(match, versions) for match in _group(rows[kind].values()) if match.publication_id in public]
+        cursor.execute(" UNION ALL ".join(passes), params)
+        for number, rowid, kind, publication_id, row_language, rank in cursor.fetchall():
+            fetched_by_pass[number] = fetched_by_pass.get(number, 0) + 1
+            # A version whose title matches is among the newest title
+            # matches of its group if it is among the newest matches: it
+            # is ranked as the other title matches are, on titles.
+            if number in title_passes:
+                rows[kind][rowid] = (publication_id, row_language, True, -rank)
+            else:
+                rows[kind].setdefault(rowid, (publication_id, row_language, False, -rank))
+    complete = all(count < CANDIDATES for count in fetched_by_pass.values())
+    found = [
+        (match, sources_by_kind[kind])
+        for kind, kind_rows in rows.items()
+        for match in _group(kind_rows.values(), language)
+    ]
     return found, complete
 
 
@@ -547,3 +599,25 @@ def title_vector_operation(*labels: str):
                 schema_editor.execute(f"DROP INDEX IF EXISTS {apps.get_model(label)._meta.db_table}_search_title")
 
     return migrations.RunPython(forward, backward)
+
+
+def plain_text_operation(label: str, *text_fields: str):
+    """A migration operation that makes the plain text of existing versions of
+    a model ("app.Model") again from these fields, when `plain_text()` makes
+    it differently (the search index holds the same words: no rebuild)."""
+    from django.db import migrations
+
+    def forward(apps, schema_editor) -> None:
+        objects = apps.get_model(label).objects.using(schema_editor.connection.alias)
+        changed = []
+        for version in objects.only("search_text", *text_fields).order_by("pk").iterator(chunk_size=1000):
+            text = plain_text(*(getattr(version, name) for name in text_fields))
+            if text != version.search_text:
+                version.search_text = text
+                changed.append(version)
+            if len(changed) == 1000:  # long texts: a batch at a time in memory
+                objects.bulk_update(changed, ["search_text"])
+                changed = []
+        objects.bulk_update(changed, ["search_text"])
+
+    return migrations.RunPython(forward, migrations.RunPython.noop)

@@ -2,8 +2,10 @@
 (per-row text search configuration); `.ci/run` runs them on both."""
 
 import re
+from types import SimpleNamespace
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -73,8 +75,8 @@ def test_title_matches_come_first(client, make_tract):
 def test_a_word_found_everywhere_ranks_a_bounded_number_of_versions_title_matches_first(
     client, make_tract, make_article, monkeypatch
 ):
-    # Only CANDIDATES versions matching anywhere are ranked, besides every
-    # title match: a title match the index yields last is still first.
+    # Only the newest CANDIDATES title matches and matches anywhere are
+    # ranked: the drafts the index holds take none of their places.
     monkeypatch.setattr(search, "CANDIDATES", 3)
     for number in range(6):
         make_tract(f"texte-{number}", {"fr": {"title": f"Texte {number}", "body": "<p>Le dossier.</p>"}})
@@ -86,6 +88,61 @@ def test_a_word_found_everywhere_ranks_a_bounded_number_of_versions_title_matche
     assert "Dossier caché" not in found
     assert "Un article" in found
     assert 3 < len(found) < 1 + 6 + 1
+
+
+def test_a_newer_match_in_the_text_alone_is_never_left_out(client, make_tract, make_article, monkeypatch):
+    # More matches than are ranked (the bound lowered from 100 to 3), the
+    # title matches older: the newest match, in a text, is still found,
+    # tracts and articles alike; an older one is the one left out.
+    monkeypatch.setattr(search, "CANDIDATES", 3)
+    make_tract("ancien", {"fr": {"title": "Ancien", "body": "<p>Un dossier.</p>"}})
+    for number in range(5):
+        make_tract(f"dossier-{number}", {"fr": {"title": f"Dossier {number}", "body": "<p>Le dossier.</p>"}})
+        make_article(f"article-{number}", {"fr": {"title": f"Dossier {number}", "body": "<p>Le dossier.</p>"}})
+    make_tract("nouveau", {"fr": {"title": "Nouveau tract", "body": "<p>Notre dossier.</p>"}})
+    make_article("nouvel", {"fr": {"title": "Nouvel article", "body": "<p>Un dossier.</p>"}})
+    html = client.get("/fr/search/", {"q": "dossier"}).content.decode()
+    found = titles(html)
+    assert "Nouveau tract" in found and "Nouvel article" in found
+    assert found.index("Nouveau tract") > found.index("Dossier 4")  # title matches still first
+    assert "Ancien" not in found
+    assert "parmi d’autres" in html
+
+
+def test_the_visitors_language_comes_first(client, make_tract, make_article):
+    # A version in the visitor's language comes before any other language's,
+    # even one whose title matches, on either site for the same query.
+    make_tract("en-title", {"en": {"title": "Control of claimants", "body": "<p>Control, control.</p>"}})
+    make_tract("fr-body", {"fr": {"title": "Les allocataires", "body": "<p>Un contrôle.</p>"}})
+    make_article("fr-title", {"fr": {"title": "Le contrôle", "body": "<p>Le contrôle, le contrôle.</p>"}})
+    make_article("en-body", {"en": {"title": "Claimants", "body": "<p>A control.</p>"}})
+    make_tract("both", {"fr": {"title": "Contrôle partout", "body": "<p>Rien.</p>"}, "en": {"title": "Control"}})
+    french = titles(client.get("/fr/search/", {"q": "controle"}).content.decode())
+    english = titles(client.get("/en/search/", {"q": "controle"}).content.decode())
+    assert french[:3] in (
+        ["Contrôle partout", "Le contrôle", "Les allocataires"],
+        ["Le contrôle", "Contrôle partout", "Les allocataires"],
+    )
+    assert french[3:] == ["Control of claimants", "Claimants"]
+    assert set(english[:2]) == {"Control of claimants", "Control"}
+    assert english[2:] == ["Claimants", "Le contrôle", "Les allocataires"]
+
+
+def test_excerpts_keep_a_slogan_apart_from_the_text(client, make_tract, make_article):
+    make_tract("slogan", {"en": {"subtitle": "This archive belongs to you", "body": "<p>You may copy it.</p>"}})
+    make_article("chapeau", {"en": {"standfirst": "Claimants under watch", "body": "<p>Every file is scored.</p>"}})
+    assert TractVersion.objects.get().search_text == "This archive belongs to you — You may copy it."
+    html = client.get("/en/search/", {"q": "archive"}).content.decode()
+    assert "<mark>archive</mark> belongs to you — You may copy it." in html
+    html = client.get("/en/search/", {"q": "scored"}).content.decode()
+    assert "Claimants under watch — Every file is <mark>scored</mark>." in html
+    # A field that ends a sentence needs no dash.
+    assert search.plain_text("Stop.", "<p>Now</p>") == "Stop. Now"
+    # Versions written before are mended by a migration.
+    TractVersion.objects.update(search_text="This archive belongs to you You may copy it.")
+    operation = search.plain_text_operation("tracts.TractVersion", "subtitle", "body", "contact")
+    operation.code(django_apps, SimpleNamespace(connection=connection))
+    assert TractVersion.objects.get().search_text == "This archive belongs to you — You may copy it."
 
 
 def test_drafts_are_not_found_and_the_index_follows_edits_and_deletions(client, archive):

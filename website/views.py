@@ -102,7 +102,7 @@ def search(request: HttpRequest) -> HttpResponse:
     found = Found([])
     if query:
         sources = [Tract.objects.published().versions(), Article.objects.published().versions()]
-        found = search_publications(sources, query)
+        found = search_publications(sources, query, request.LANGUAGE_CODE)
     page = Paginator(found.matches, SEARCH_RESULTS).get_page(request.GET.get("page"))
     shown = search_results(page.object_list, query, request.LANGUAGE_CODE)
     for result in shown:
