@@ -336,5 +336,8 @@ LOGGING = {
         # WeasyPrint warns about each CSS property it ignores; refused
         # resources are logged by publishing.pdf itself.
         "weasyprint": {"level": "ERROR"},
+        # Each 404 is a warning naming the path a visitor asked for: kept on
+        # a laptop, not in production (errors only).
+        "django.request": {"level": "WARNING" if DEBUG else "ERROR"},
     },
 }

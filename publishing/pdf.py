@@ -16,11 +16,14 @@ not tried again by every request: only once its inputs change (a new
 fingerprint), after PDF_RENDER_RETRY_AFTER, or by `render_pdfs`.
 """
 
+import ctypes
 import hashlib
 import logging
 import mimetypes
 import multiprocessing
+import os
 import resource
+import signal
 import threading
 import weakref
 import zlib
@@ -359,7 +362,9 @@ def render_in_child(render: Callable[[], T]) -> T:
         return render()
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_child_main, args=(render, sender), name="collectif-pdf-render")
+    child = context.Process(
+        target=_child_main, args=(render, sender, receiver, os.getpid()), name="collectif-pdf-render"
+    )
     with _fork_lock:
         _inherited_connections[:] = [wrapper.connection for wrapper in list(_open_wrappers) if wrapper.connection]
         try:
@@ -388,9 +393,13 @@ def render_in_child(render: Callable[[], T]) -> T:
     return payload
 
 
-def _child_main(render: Callable[[], bytes], sender) -> None:
+def _child_main(render: Callable[[], bytes], sender, receiver, parent_pid: int) -> None:
     global _in_render_child
     _in_render_child = True
+    # A child outlives no parent (a worker killed with SIGKILL left one at
+    # 300 MB for ever), and holds only its own end of the pipe.
+    _die_with_parent(parent_pid)
+    receiver.close()
     # The parent's connections stay referenced in `_inherited_connections`
     # (copied with the memory); this thread's wrappers forget theirs and may
     # not open another.
@@ -409,6 +418,20 @@ def _child_main(render: Callable[[], bytes], sender) -> None:
     except MemoryError:
         sender.send((RenderFailed.MEMORY, ""))
     sender.close()
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Ask Linux to kill this process when its parent dies; exit now if it already has."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)  # the C library already loaded (no lookup, no subprocess)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass  # not Linux: the wall-clock limit in the parent still applies
+    if os.getppid() != parent_pid:
+        os._exit(1)
 
 
 def _limit_memory(megabytes: int) -> None:

@@ -59,6 +59,7 @@ def nginx_site(root: Path, *, http_port: int, https_port: int, upstreams: list[i
         "unix:/run/nginx-collectif-pdfs.sock": f"unix:{root / 'nginx' / 'pdfs.sock'}",
         "/var/www/letsencrypt": str(root / "acme"),
         "/etc/nginx/snippets/": f"{DEPLOY / 'nginx'}/",
+        "/var/log/nginx/": f"{root / 'nginx'}/",
         "/srv/collectif": str(root),
     }
     for old, new in replacements.items():
@@ -74,10 +75,13 @@ def nginx_main(prefix: Path, site: Path) -> str:
         f"    {kind}_temp_path {prefix / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
     )
     user = "user root;\n" if os.geteuid() == 0 else ""
+    # The connections per worker the README's deployment steps set (Debian's
+    # default, 768, let a reconnecting slowloris from one address take them all).
     return f"""{user}worker_processes 2;
+worker_rlimit_nofile 16384;
 pid {prefix / "nginx.pid"};
 error_log {prefix / "error.log"} warn;
-events {{ worker_connections 1024; }}
+events {{ worker_connections 4096; }}
 http {{
     include {MIME_TYPES};
     default_type application/octet-stream;

@@ -12,6 +12,7 @@ from tests.stack import NGINX, nginx_main, nginx_site, self_signed_certificate
 
 PROJECT = Path(__file__).resolve().parent.parent
 README = (PROJECT / "README.md").read_text()
+DEPLOY = PROJECT / "deploy"
 
 
 @pytest.mark.skipif(not Path(NGINX).exists(), reason="nginx is not installed")
@@ -79,3 +80,18 @@ def test_try_it_names_gettext_and_check_system_asks_for_msgfmt(tmp_path):
     assert result.returncode != 0
     assert "msgfmt not found" in result.stdout
     assert "apt-get install gettext" in result.stdout
+
+
+def test_the_shipped_servers_keep_no_visitor_trace_and_limit_each_address():
+    site = (DEPLOY / "nginx" / "collectif.conf").read_text()
+    privacy = re.search(r"log_format collectif_privacy '([^']*)'", site)[1]
+    for field in ("$remote_addr", "$binary_remote_addr", "$http_user_agent", "$http_referer", "$request_uri", "$args"):
+        assert field not in privacy
+    logs = re.findall(r"^\s*access_log (.*);", site, re.MULTILINE)
+    assert logs and all(line == "off" or line.endswith(" collectif_privacy") for line in logs), logs
+    assert "limit_conn collectif_connections" in site and "limit_req zone=collectif_requests" in site
+    assert "proxy_buffer_size 16k;" in site
+    # A withdrawn page is never served stale while the cache refreshes it.
+    assert "updating" not in " ".join(re.findall(r"proxy_cache_use_stale[^;]*;", site))
+    web = (DEPLOY / "systemd" / "collectif-web.service").read_text()
+    assert "--access-logfile" not in web

@@ -4,8 +4,13 @@ in a limited child process, failures recorded, background tasks limited."""
 import datetime
 import hashlib
 import io
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -175,18 +180,20 @@ def test_admin_shows_why_a_pdf_failed(admin_client, make_tract):
     assert "this PDF failed to render: it needed more than" in html
 
 
-def test_admin_save_reports_a_failed_render_instead_of_an_error(admin_client, monkeypatch):
+def test_a_failed_render_after_an_admin_save_is_told_on_the_change_page(
+    admin_client, monkeypatch, django_capture_on_commit_callbacks
+):
     def failing(render):
-        raise pdf.RenderFailed(pdf.RenderFailed.TIME)
+        raise pdf.RenderFailed(pdf.RenderFailed.MEMORY)
 
     monkeypatch.setattr(pdf, "render_in_child", failing)
-    response = admin_client.post(
-        reverse("admin:tracts_tract_add"), tract_form(), follow=True, headers={"Accept-Language": "en"}
-    )
-    assert response.status_code == 200
-    errors = [str(m) for m in response.context["messages"] if m.level_tag == "error"]
-    assert any("was saved, but its PDF failed to render: it took longer than" in e for e in errors)
-    assert Tract.objects.filter(slug="stop-au-score").exists()
+    # The test queue renders when the save commits, as the worker does after it.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(reverse("admin:tracts_tract_add"), tract_form())
+    assert response.status_code == 302
+    tract = Tract.objects.get(slug="stop-au-score")
+    page = admin_client.get(reverse("admin:tracts_tract_change", args=[tract.pk]), headers={"Accept-Language": "en"})
+    assert "this PDF failed to render: it needed more than" in page.content.decode()
 
 
 def test_links_inside_pdfs_lead_to_the_site(settings, make_tract):
@@ -254,3 +261,47 @@ def test_the_article_admin_shows_why_a_pdf_failed(admin_client, make_article):
         reverse("admin:articles_article_change", args=[article.pk]), headers={"Accept-Language": "en"}
     ).content.decode()
     assert "this PDF failed to render: it took longer than" in html
+
+
+SLOW_RENDER = """
+import time
+import django
+django.setup()
+from publishing.pdf import render_in_child
+render_in_child(lambda: time.sleep(120))
+"""
+
+
+def running(pid: str) -> bool:
+    """Whether a process is alive (a zombie waiting for init to reap it is not)."""
+    try:
+        return ") Z " not in Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+
+
+def test_a_render_child_dies_with_its_killed_parent():
+    parent = subprocess.Popen(
+        [sys.executable, "-c", SLOW_RENDER],
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        children: list[str] = []
+        while not children and time.monotonic() < deadline:
+            time.sleep(0.2)
+            # The render child, not a helper program Python runs on the way (ctypes runs gcc).
+            children = subprocess.run(
+                ["pgrep", "-P", str(parent.pid), "python"], capture_output=True, text=True
+            ).stdout.split()
+        assert children, "the render child did not start"
+        parent.send_signal(signal.SIGKILL)  # as the out-of-memory killer would end a worker
+        parent.wait()
+        deadline = time.monotonic() + 10
+        while running(children[0]) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not running(children[0]), "the render child outlived its parent"
+    finally:
+        if parent.poll() is None:
+            parent.kill()

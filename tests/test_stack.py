@@ -53,14 +53,26 @@ def stack(tmp_path_factory):
 
 
 def request(
-    port: int, method: str, path: str, *, headers: dict | None = None, body: bytes | None = None, secure: bool = True
+    port: int,
+    method: str,
+    path: str,
+    *,
+    headers: dict | None = None,
+    body: bytes | None = None,
+    secure: bool = True,
+    source: str = "",
 ) -> tuple[int, http.client.HTTPMessage, bytes]:
+    """One request; `source`: the loopback address it comes from (another visitor than 127.0.0.1)."""
+    address = (source, 0) if source else None
     if secure:
-        connection = http.client.HTTPSConnection("localhost", port, timeout=30, context=tls_context())
+        connection = http.client.HTTPSConnection(
+            "127.0.0.1", port, timeout=30, context=tls_context(), source_address=address
+        )
     else:
-        connection = http.client.HTTPConnection("localhost", port, timeout=30)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30, source_address=address)
+    headers = {"Host": "localhost", **(headers or {})}
     try:
-        connection.request(method, path, body=body, headers=headers or {})
+        connection.request(method, path, body=body, headers=headers)
         response = connection.getresponse()
         return response.status, response.headers, response.read()
     finally:
@@ -279,3 +291,117 @@ def test_two_instances_and_two_workers_render_each_pdf_once_and_serve_it_alike(s
     assert all("Rendered" in text for text in logs.values()), "both workers should have taken renders"
     stored = {path.stem for path in Path(stack.root / "media" / "pdfs").glob("*/*.pdf")}
     assert set(rendered) <= stored
+
+
+def test_one_address_asking_too_fast_is_slowed_and_others_are_not(stack):
+    """10 requests a second after a burst of 50, per address (deploy/nginx)."""
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(lambda _: request(stack.https_port, "GET", "/fr/", source="127.0.0.2")[0], range(200)))
+    elapsed = time.monotonic() - started
+    # The burst, then what the rate allows in the time taken; the rest refused.
+    assert statuses.count(200) >= 50
+    assert statuses.count(200) <= 50 + 10 * elapsed + 5, (statuses.count(200), elapsed)
+    assert statuses.count(429) == len(statuses) - statuses.count(200)
+    assert request(stack.https_port, "GET", "/fr/", source="127.0.0.3")[0] == 200
+
+
+def test_a_reconnecting_slowloris_does_not_stop_other_visitors(stack):
+    """Thousands of connections from one address that never finish their
+    request, opened again as nginx drops them; visitors elsewhere get pages."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 8192), hard))
+    stop = threading.Event()
+    opened = [0]
+
+    def attack() -> None:
+        held: list[socket.socket] = []
+        while not stop.is_set():
+            held = [connection for connection in held if connection.fileno() != -1]
+            while len(held) < 2500 and not stop.is_set():
+                try:
+                    connection = socket.create_connection(
+                        ("127.0.0.1", stack.https_port), timeout=2, source_address=("127.0.0.4", 0)
+                    )
+                except OSError:
+                    break
+                connection.setblocking(False)
+                held.append(connection)
+                opened[0] += 1
+            for connection in held:
+                try:
+                    if connection.recv(1) == b"":  # dropped by nginx: open another
+                        connection.close()
+                except BlockingIOError:
+                    pass
+                except OSError:
+                    connection.close()
+            stop.wait(0.5)
+        for connection in held:
+            connection.close()
+
+    attacker = threading.Thread(target=attack, daemon=True)
+    attacker.start()
+    try:
+        time.sleep(3)
+        timings, statuses = [], []
+        for _ in range(20):
+            started = time.monotonic()
+            statuses.append(request(stack.https_port, "GET", "/fr/tracts/", source="127.0.0.5")[0])
+            timings.append(time.monotonic() - started)
+            time.sleep(0.5)
+    finally:
+        stop.set()
+        attacker.join(30)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    assert opened[0] >= 2500, opened
+    assert statuses == [200] * 20, statuses
+    assert max(timings) < 5, timings
+
+
+@pytest.mark.parametrize("path", ["/fr/tracts/" + "a" * 3300 + "/", "/fr/tracts?x=" + "b" * 3300])
+def test_a_long_address_gets_the_sites_answer_not_a_proxy_error(stack, path):
+    status, _headers, body = get(stack, path)
+    assert status in (301, 404), (status, body[:300])
+    assert b"Site indisponible" not in body
+
+
+def test_a_withdrawn_tract_leaves_the_proxy_cache_within_its_10_seconds(stack):
+    stack.manage(
+        "shell",
+        "-c",
+        "from tracts.models import Tract, TractVersion; "
+        "t = Tract.objects.create(slug='retire', status='published'); "
+        "TractVersion.objects.create(tract=t, language='fr', title='Bientôt retiré', body='<p>Un nom.</p>')",
+    )
+    assert get(stack, "/fr/tracts/retire/")[0] == 200  # now in nginx's cache
+    stack.manage(
+        "shell", "-c", "from tracts.models import Tract; Tract.objects.filter(slug='retire').update(status='draft')"
+    )
+    withdrawn = time.monotonic()
+    while get(stack, "/fr/tracts/retire/")[0] == 200:
+        assert time.monotonic() - withdrawn < 12, "the withdrawn tract is still served"
+        time.sleep(0.5)
+    # And never again, as the cached copy expires and is refreshed.
+    for _ in range(12):
+        assert get(stack, "/fr/tracts/retire/")[0] == 404
+        time.sleep(1)
+
+
+def test_no_log_keeps_a_visitors_address_agent_referrer_or_search(stack):
+    headers = {"User-Agent": "VisitorBrowser/9.9", "Referer": "https://referrer.example/page"}
+    for path in ("/fr/search/?q=secretsearchterm", "/fr/nothing-here/", "/fr/"):
+        request(stack.https_port, "GET", path, headers=headers, source="127.0.0.6")
+    time.sleep(1)
+    logs = {
+        path.relative_to(stack.root): path.read_text(errors="replace")
+        for folder in ("nginx", "logs")
+        for path in (stack.root / folder).glob("*.log")
+    }
+    access = logs[Path("nginx/collectif-access.log")]
+    assert "/fr/search/" in access and "/fr/nothing-here/" in access  # it logs, anonymously
+    for name, text in logs.items():
+        for trace in ("127.0.0.6", "VisitorBrowser", "referrer.example", "secretsearchterm"):
+            assert trace not in text, (name, trace)
