@@ -12,10 +12,9 @@ from django.db import models
 from django.db.models.functions import Substr
 from django.db.models.signals import post_save
 from django.dispatch import receiver
-from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from publishing.html import RichTextField, clean_article_text, clean_rich_text_fields
+from publishing.html import RichTextField, bounded_excerpt, clean_article_text, clean_rich_text_fields
 from publishing.images import IMG_TAG
 from publishing.languages import reverse_here, reverse_in, slug_from_title
 from publishing.models import Image, SiteSettings
@@ -203,7 +202,7 @@ class ArticleVersion(PrintedVersion):
         """The written excerpt, or the start of the text, ending in “…”."""
         text = self.excerpt or self.opening_text()
         text = re.sub(r"\[\^\d+\]", "", text)  # note calls mean nothing out of context
-        return Truncator(" ".join(text.split())).words(EXCERPT_WORDS, truncate="…")
+        return bounded_excerpt(text, EXCERPT_WORDS)
 
 
 @receiver(post_save, sender=SiteSettings)

@@ -184,3 +184,15 @@ def test_latin_addresses_in_arabic_contact_boxes_are_isolated(client, make_tract
     make_tract("francais", {"fr": {"title": "Non", "contact": "12 rue de l'Exemple"}})
     french = client.get("/ar/tracts/francais/").content.decode()
     assert "<bdi" not in french.split('<aside class="contact"')[1].split("</aside>")[0]
+
+
+def test_an_excerpt_is_bounded_in_characters_whatever_its_words(client, make_tract, make_article):
+    word = "x" * 400_000
+    make_tract("mot-geant", {"fr": {"subtitle": "", "body": f"<p>{word}</p>"}})
+    make_article("mot-geant", {"fr": {"body": f"<p>{word}</p>"}})
+    for url in ("/fr/", "/fr/tracts/", "/fr/articles/", "/fr/tracts/feed.rss", "/fr/articles/feed.rss"):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert len(response.content) < 100_000, (url, len(response.content))
+    page = client.get("/fr/tracts/mot-geant/").content.decode()
+    assert "x" * 301 not in page.split("<main", 1)[0]  # the page's description and og:description

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from articles.models import Article
 from publishing import pdf_store
+from publishing.html import bounded_excerpt
 from publishing.models import SiteSettings
 from tracts.models import Tract
 
@@ -62,7 +63,7 @@ class TractFeed(PublicationFeed):
         return _("The latest tracts, to read online or print.")
 
     def item_description(self, version) -> str:
-        return version.subtitle or version.search_text[:300]
+        return version.subtitle or bounded_excerpt(version.search_text, 60)
 
     def item_enclosure_url(self, version) -> str:
         return self.request.build_absolute_uri(version.get_pdf_url("a5"))
