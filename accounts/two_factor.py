@@ -1,10 +1,11 @@
 """A second factor for every staff account: passkeys, authenticator apps, recovery codes.
 
 After the password, staff prove themselves a second time (django-otp marks
-the session verified). A staff account without any factor yet gets one
-"grace" login that leads only to the page where it enrols one; nothing else
-of the admin opens until then. django-axes counts failures of both steps
-together, per address, and forgets them only after both steps succeed.
+the session verified). A staff account without any factor cannot log in
+with its password: its first factor is enrolled by a session that came
+through an invitation (accounts.invitations), and nothing else of the admin
+opens until then. django-axes counts failures of both steps together, per
+address and account, and forgets them only after both steps succeed.
 """
 
 import base64
@@ -12,11 +13,12 @@ from urllib.parse import quote, urlsplit
 
 import segno
 from axes.handlers.proxy import AxesProxyHandler
-from axes.utils import reset_request
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin import site as admin_site
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import logout
 from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -27,11 +29,17 @@ from django_otp import devices_for_user, match_token
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from django_otp_webauthn.exceptions import OTPWebAuthnApiError
+from django_otp_webauthn.exceptions import NotVerified, OTPWebAuthnApiError
 from django_otp_webauthn.helpers import WebAuthnHelper
 from django_otp_webauthn.models import WebAuthnCredential
-from django_otp_webauthn.views import CompleteCredentialAuthenticationView
+from django_otp_webauthn.views import (
+    BeginCredentialRegistrationView,
+    CompleteCredentialAuthenticationView,
+    CompleteCredentialRegistrationView,
+)
 
+from accounts.invitations import INVITED_SESSION_KEY, is_invited
+from accounts.security import forgive_failures
 from publishing.models import SiteSettings
 
 RECOVERY_CODE_COUNT = 10
@@ -66,9 +74,40 @@ class StaffSecondFactorMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
         if user.is_authenticated and user.is_staff and not user.is_verified() and not _is_exempt(request.path):
-            step = "second_factor_verify" if has_second_factor(user) else "second_factor_setup"
-            return redirect(f"{reverse(step)}?next={quote(request.get_full_path())}")
+            if has_second_factor(user):
+                return redirect(f"{reverse('second_factor_verify')}?next={quote(request.get_full_path())}")
+            if is_invited(request):
+                return redirect(f"{reverse('second_factor_setup')}?next={quote(request.get_full_path())}")
+            return redirect("second_factor_missing")
         return self.get_response(request)
+
+
+NO_FACTOR_MESSAGE = _(
+    "This account has no second factor yet, and a password alone does not open the admin. "
+    "Ask an administrator for an invitation link."
+)
+
+
+class StaffLoginForm(AdminAuthenticationForm):
+    """The admin's login form: a staff account with no second factor is refused, even with
+    the right password; its first factor comes with an invitation."""
+
+    def confirm_login_allowed(self, user) -> None:
+        super().confirm_login_allowed(user)
+        if not has_second_factor(user):
+            raise forms.ValidationError(NO_FACTOR_MESSAGE, code="no_second_factor")
+
+
+def missing(request: HttpRequest) -> HttpResponse:
+    """Where a session without any factor, nor an invitation, ends: logged out, and told what to do."""
+    user = request.user
+    if user.is_authenticated and not user.is_verified() and not has_second_factor(user) and not is_invited(request):
+        logout(request)
+    return render(
+        request,
+        "admin/second_factor/missing.html",
+        {**admin_site.each_context(request), "title": _("Ask for an invitation"), "message": NO_FACTOR_MESSAGE},
+    )
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -88,9 +127,10 @@ def second_step_failed(request: HttpRequest) -> None:
 
 def second_step_passed(request: HttpRequest, device) -> None:
     otp_login(request, device)
-    # Both steps passed: the failures of this address are forgiven (see
-    # AXES_RESET_ON_SUCCESS in settings: a password alone forgives nothing).
-    reset_request(request)
+    # Both steps passed: the failures of this address on this account are
+    # forgiven (see AXES_RESET_ON_SUCCESS in settings: a password alone
+    # forgives nothing).
+    forgive_failures(request, request.user)
 
 
 def _locked_out(request: HttpRequest) -> bool:
@@ -199,9 +239,13 @@ def _spaced(secret: str) -> str:
 def setup(request: HttpRequest) -> HttpResponse:
     """Account security: enrol an authenticator app or a passkey, and make recovery codes."""
     user = request.user
-    if has_second_factor(user) and not user.is_verified():
-        # Adding a factor needs the ones already there: no way around them.
-        return redirect(f"{reverse('second_factor_verify')}?next={quote(request.get_full_path())}")
+    if has_second_factor(user):
+        request.session.pop(INVITED_SESSION_KEY, None)  # the invitation served its purpose
+        if not user.is_verified():
+            # Adding a factor needs the ones already there: no way around them.
+            return redirect(f"{reverse('second_factor_verify')}?next={quote(request.get_full_path())}")
+    elif not is_invited(request):
+        return redirect("second_factor_missing")
     app = _app_device(user)
     form = AppCodeForm(request.POST if request.POST.get("action") == "app" else None)
     if request.method == "POST":
@@ -269,11 +313,30 @@ class PasskeySecondStepView(CompleteCredentialAuthenticationView):
             if request.user.is_authenticated:
                 second_step_failed(request)
             raise
-        reset_request(request)
+        forgive_failures(request, request.user)
         return response
 
     def get_success_url(self) -> str:
         return self.get_redirect_url() or reverse("admin:index")
+
+
+class InvitedRegistration:
+    """Passkeys are added by a session that passed the second step, or, for a first
+    factor, by one that came through an invitation (the library lets any logged-in
+    account without a factor add one)."""
+
+    def check_can_register(self) -> None:
+        super().check_can_register()
+        if not self.request.user.is_verified() and not is_invited(self.request):
+            raise NotVerified(detail=self.messages["user_not_verified"])
+
+
+class BeginPasskeyRegistrationView(InvitedRegistration, BeginCredentialRegistrationView):
+    pass
+
+
+class CompletePasskeyRegistrationView(InvitedRegistration, CompleteCredentialRegistrationView):
+    pass
 
 
 class SiteWebAuthnHelper(WebAuthnHelper):

@@ -97,7 +97,7 @@ MIDDLEWARE = [
 ]
 
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "accounts.security.ThrottledAxesBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 
@@ -215,19 +215,29 @@ PDF_RENDER_RETRY_AFTER = int(os.environ.get("PDF_RENDER_RETRY_AFTER", "600"))
 # scanners probing /admin/ find nothing.
 ADMIN_URL = os.environ.get("ADMIN_URL", "admin/").strip("/") + "/"
 
-# Password guessing on the admin: after 5 failures from an address, or on an
-# account from anywhere (a botnet, an IPv6 /64), logins wait an hour. Only
-# failures are recorded (address, a keyed hash of the user name; no user
-# agent), and only until they expire: `manage.py purge_login_records` (or its
-# task) deletes them after the cool-off. Successful logins are not logged.
+# Password guessing on the admin (accounts.security): failures lock out the
+# guesser's address on one account (LOGIN_FAILURE_LIMIT, 5), and the address
+# on every account (LOGIN_ADDRESS_FAILURE_LIMIT, 20), for an hour. Failures on
+# one account from anywhere (a botnet, an IPv6 /64) only slow its logins down
+# (LOGIN_ACCOUNT_SLOWDOWN_AFTER failures, then 1, 2, 4... up to
+# LOGIN_ACCOUNT_SLOWDOWN_MAX seconds each): an attacker can never lock an
+# organiser out. Only failures are recorded (address, a keyed hash of the user
+# name; no user agent), and only until they expire: `manage.py
+# purge_login_records` (or its task) deletes them after the cool-off.
+# Successful logins are not logged; attempts refused during a lockout are not
+# recorded either.
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("LOGIN_ADDRESS_FAILURE_LIMIT", "20"))
+LOGIN_ACCOUNT_SLOWDOWN_AFTER = int(os.environ.get("LOGIN_ACCOUNT_SLOWDOWN_AFTER", "5"))
+LOGIN_ACCOUNT_SLOWDOWN_MAX = float(os.environ.get("LOGIN_ACCOUNT_SLOWDOWN_MAX", "5"))
 AXES_COOLOFF_TIME = 1  # hours
-AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_LOCKOUT_PARAMETERS = [["ip_address"], ["username", "ip_address"]]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_USERNAME_CALLABLE = "accounts.security.login_username_digest"
 AXES_HANDLER = "accounts.security.PrivateAxesHandler"
 AXES_VERBOSE = False  # log lines name the address and the hash, not the user agent
-# A password alone forgives no failure: accounts.two_factor resets the
-# failures once both steps of a login have succeeded.
+# A password alone forgives no failure: accounts.two_factor forgives the
+# failures of the address on the account once both steps have succeeded.
 AXES_RESET_ON_SUCCESS = False
 AXES_DISABLE_ACCESS_LOG = True
 AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
@@ -248,6 +258,10 @@ OTP_WEBAUTHN_ALLOWED_ORIGINS = [
 ]
 OTP_WEBAUTHN_HELPER_CLASS = "accounts.two_factor.SiteWebAuthnHelper"
 OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = "accounts.two_factor"
+# A new organiser (or one who lost every factor) sets a password and enrols a
+# second factor through a single-use link an administrator makes
+# (accounts.invitations), valid this many hours.
+INVITATION_LIFETIME_HOURS = int(os.environ.get("INVITATION_LIFETIME_HOURS", "72"))
 # Number of reverse proxies in front of gunicorn that append to X-Forwarded-For.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 

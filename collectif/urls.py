@@ -7,7 +7,7 @@ from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 from django_otp_webauthn import views as passkey_views
 
-from accounts import two_factor
+from accounts import invitations, two_factor
 from publishing import editor, views
 from website import views as website_views
 from website.sitemap import SITEMAPS
@@ -20,12 +20,12 @@ admin.site.site_title = "collectif"
 passkey_urls = [
     path(
         "registration/begin/",
-        passkey_views.BeginCredentialRegistrationView.as_view(),
+        two_factor.BeginPasskeyRegistrationView.as_view(),
         name="credential-registration-begin",
     ),
     path(
         "registration/complete/",
-        passkey_views.CompleteCredentialRegistrationView.as_view(),
+        two_factor.CompletePasskeyRegistrationView.as_view(),
         name="credential-registration-complete",
     ),
     path(
@@ -44,6 +44,9 @@ second_factor_urls = [
     path("", two_factor.setup, name="second_factor_setup"),
     path("verify/", two_factor.verify, name="second_factor_verify"),
     path("recovery-codes/", two_factor.recovery_codes, name="second_factor_recovery_codes"),
+    path("missing/", two_factor.missing, name="second_factor_missing"),
+    path("invitation/", invitations.invitation, name="invitation"),
+    path("invitation/<str:token>/", invitations.accept, name="invitation_accept"),
     path("passkeys/", include((passkey_urls, "otp_webauthn"))),
 ]
 

@@ -84,3 +84,17 @@ def wait_for(condition, seconds: float, what: str):
             return found
         time.sleep(0.2)
     raise AssertionError(f"waited {seconds} s for {what}")
+
+
+NEW_PASSWORD = "a-new-organiser-passphrase"
+
+
+def follow_invitation(client, user, password: str = NEW_PASSWORD):
+    """What an invited organiser does: open the link, choose a password (the answer to that)."""
+    from django.urls import reverse
+
+    from accounts.models import Invitation
+
+    token = Invitation.make(user)
+    assert client.get(reverse("invitation_accept", args=[token])).status_code == 302
+    return client.post(reverse("invitation"), {"new_password1": password, "new_password2": password})

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.security import client_ip
 
@@ -21,7 +22,22 @@ PASSWORD = "a-long-organiser-passphrase"
 
 @pytest.fixture
 def organiser():
-    return get_user_model().objects.create_user("organiser", password=PASSWORD, is_staff=True)
+    return staff_account("organiser")
+
+
+def staff_account(username: str):
+    """A staff account with its second factor (without one, a password is refused)."""
+    user = get_user_model().objects.create_user(username, password=PASSWORD, is_staff=True)
+    TOTPDevice.objects.create(user=user, name="authenticator app", confirmed=True)
+    return user
+
+
+@pytest.fixture(autouse=True)
+def waits(monkeypatch) -> list[float]:
+    """The seconds logins were made to wait (recorded, not slept)."""
+    recorded = []
+    monkeypatch.setattr("accounts.security.time.sleep", recorded.append)
+    return recorded
 
 
 USER_AGENT = "Mozilla/5.0 (SecretPhone 12; Android 15) Firefox/140.0"
@@ -43,7 +59,7 @@ def test_organiser_logs_in(client, organiser):
     assert response["Location"] == reverse("admin:index")
 
 
-def test_repeated_wrong_passwords_lock_the_address_out(client, organiser, settings):
+def test_repeated_wrong_passwords_lock_the_address_out_of_the_account(client, organiser, settings):
     for _attempt in range(settings.AXES_FAILURE_LIMIT - 1):
         assert login(client, "wrong-guess").status_code == 200
     assert login(client, "wrong-guess").status_code == 429
@@ -51,18 +67,43 @@ def test_repeated_wrong_passwords_lock_the_address_out(client, organiser, settin
     locked = login(client, PASSWORD)
     assert locked.status_code == 429
     assert "Too many failed logins" in locked.content.decode()
+    # Refused during the lockout, the right password is not recorded as a failure.
+    assert AccessAttempt.objects.get().failures_since_start == settings.AXES_FAILURE_LIMIT
 
-    # Another address logging in to another account is not punished for the attacker's guesses.
-    get_user_model().objects.create_user("colleague", password=PASSWORD, is_staff=True)
-    assert login(client, PASSWORD, address="198.51.100.4", username="colleague").status_code == 302
+    # The same address on another account, or the account from another address, are not punished.
+    staff_account("colleague")
+    assert login(client, PASSWORD, username="colleague").status_code == 302
+    client.logout()
+    assert login(client, PASSWORD, address="198.51.100.4").status_code == 302
 
 
-def test_guesses_on_one_account_from_many_addresses_lock_that_account(client, organiser, settings):
+def test_an_address_guessing_on_many_accounts_is_locked_out_of_all(client, organiser, settings):
+    # Each name tried once, far under the limit of one account, up to the address's limit.
+    names = [f"guess{number}" for number in range(settings.LOGIN_ADDRESS_FAILURE_LIMIT)]
+    for name in names[:-1]:
+        assert login(client, "wrong-guess", username=name).status_code == 200
+    assert login(client, "wrong-guess", username=names[-1]).status_code == 429
+    assert login(client, PASSWORD).status_code == 429
+    assert login(client, PASSWORD, address="198.51.100.4").status_code == 302
+
+
+def test_guesses_on_one_account_from_many_addresses_only_slow_it_down(client, organiser, settings, waits):
     # A botnet, or the many addresses of one IPv6 /64: each address fails once.
-    for number in range(settings.AXES_FAILURE_LIMIT):
-        login(client, "wrong-guess", address=f"2001:db8::{number + 1}")
-    assert login(client, PASSWORD, address="198.51.100.4").status_code == 429
-    assert "or to this account" in login(client, PASSWORD, address="198.51.100.5").content.decode()
+    for number in range(settings.LOGIN_ACCOUNT_SLOWDOWN_AFTER):
+        assert login(client, "wrong-guess", address=f"2001:db8::{number + 1}").status_code == 200
+    assert waits == []
+    for number in range(4):
+        login(client, "wrong-guess", address=f"2001:db8::{number + 100}")
+    assert waits == [1, 2, 4, settings.LOGIN_ACCOUNT_SLOWDOWN_MAX]  # growing, up to a few seconds
+
+    # The organiser, from their own address, still gets in: after the same wait as a guess.
+    assert login(client, PASSWORD, address="198.51.100.4").status_code == 302
+    assert waits[-1] == settings.LOGIN_ACCOUNT_SLOWDOWN_MAX
+    # Other accounts do not wait.
+    staff_account("colleague")
+    client.logout()
+    assert login(client, PASSWORD, address="198.51.100.5", username="colleague").status_code == 302
+    assert len(waits) == 5
 
 
 def test_login_records_keep_no_user_agent_nor_clear_user_name(client, organiser, caplog):

@@ -93,6 +93,18 @@ def log_into_admin(page, url: str, username: str, password: str) -> None:
     page.wait_for_url(f"{url}/admin/")
 
 
+def accept_invitation(page, url: str, username: str, password: str = "une-phrase-de-passe-longue") -> None:
+    """A new organiser follows the link an administrator made: a password, then the enrolment page."""
+    from accounts.models import Invitation
+
+    token = Invitation.make(get_user_model().objects.get(username=username))
+    page.goto(f"{url}/admin/second-factor/invitation/{token}/")
+    page.fill("#id_new_password1", password)
+    page.fill("#id_new_password2", password)
+    page.locator(".submit-row input[type=submit]").click()
+    page.wait_for_url("**/admin/second-factor/?next=/admin/")
+
+
 def test_visitor_reads_switches_to_arabic_searches_and_downloads(visitor, demo):
     page = visitor
     page.goto(f"{demo.url}/fr/")
@@ -395,12 +407,8 @@ def test_staff_enrol_a_passkey_then_log_in_with_it(browser, demo, settings):
         },
     )
 
-    # A grace login: the password opens only the enrolment page.
-    page.goto(f"{demo.url}/admin/login/")
-    page.fill("#id_username", "nouvelle")
-    page.fill("#id_password", "une-phrase-de-passe-longue")
-    page.locator("input[type=submit]").click()
-    page.wait_for_url("**/admin/second-factor/?next=/admin/")
+    # The invitation an administrator made: a password, then the enrolment page.
+    accept_invitation(page, demo.url, "nouvelle")
     screenshot(page, "admin-2fa-enrol-fr")
     page.goto(f"{demo.url}/admin/tracts/tract/")
     page.wait_for_url("**/admin/second-factor/**")
@@ -426,14 +434,10 @@ def test_staff_enrol_a_passkey_then_log_in_with_it(browser, demo, settings):
 
 
 def test_second_factor_screens_in_arabic(browser, demo):
-    user = get_user_model().objects.create_user("jadida", password="une-phrase-de-passe-longue", is_staff=True)
+    user = get_user_model().objects.create_user("jadida", is_staff=True)
     context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="ar")
     page = context.new_page()
-    page.goto(f"{demo.url}/admin/login/")
-    page.fill("#id_username", "jadida")
-    page.fill("#id_password", "une-phrase-de-passe-longue")
-    page.locator("input[type=submit]").click()
-    page.wait_for_url("**/admin/second-factor/**")
+    accept_invitation(page, demo.url, "jadida")
     assert page.locator("html").get_attribute("dir") == "rtl"
     assert page.locator("svg").first.is_visible()  # the QR code
     screenshot(page, "admin-2fa-enrol-ar")

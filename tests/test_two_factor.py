@@ -12,6 +12,8 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from tests.helpers import NEW_PASSWORD, follow_invitation
+
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "a-long-organiser-passphrase"
@@ -50,8 +52,39 @@ def app_of(user) -> TOTPDevice:
     return TOTPDevice.objects.create(user=user, name="authenticator app", confirmed=True)
 
 
-def test_staff_without_a_second_factor_are_sent_to_enrolment(client, organiser):
-    assert log_in(client).status_code == 302
+def test_a_new_accounts_password_alone_cannot_enrol_a_second_factor(client, organiser):
+    refused = client.post(
+        reverse("admin:login"),
+        {"username": "organiser", "password": PASSWORD, "next": "/admin/"},
+        REMOTE_ADDR=ADDRESS,
+        headers={"Accept-Language": "en"},
+    )
+    assert refused.status_code == 200
+    assert "Ask an administrator for an invitation link" in refused.content.decode()
+    assert "_auth_user_id" not in client.session
+    for path in (reverse("second_factor_setup"), reverse("admin:index")):
+        assert client.get(path)["Location"].startswith(reverse("admin:login"))
+
+
+def test_a_session_without_factor_nor_invitation_enrols_nothing(client, organiser):
+    # A session that lost its factors (reset by an administrator), or got in some other way.
+    client.force_login(organiser)
+    StaticDevice.objects.all().delete()
+    assert client.get(reverse("admin:index"))["Location"] == reverse("second_factor_missing")
+    setup_url = reverse("second_factor_setup")
+    assert client.get(setup_url)["Location"] == reverse("second_factor_missing")
+    app = TOTPDevice.objects.create(user=organiser, name="authenticator app", confirmed=False)
+    client.post(setup_url, {"action": "app", "code": current_code(app)})
+    assert not TOTPDevice.objects.filter(confirmed=True).exists()
+    assert client.post(reverse("otp_webauthn:credential-registration-begin")).status_code == 403
+    page = client.get(reverse("second_factor_missing"), headers={"Accept-Language": "en"})
+    assert "Ask an administrator for an invitation link" in page.content.decode()
+    assert "_auth_user_id" not in client.session  # logged out
+
+
+def test_an_invited_organiser_is_sent_to_enrolment(client, organiser):
+    response = follow_invitation(client, organiser)
+    assert response["Location"] == f"{reverse('second_factor_setup')}?next={reverse('admin:index')}"
     for path in (reverse("admin:index"), reverse("admin:tracts_tract_changelist")):
         response = client.get(path)
         assert response.status_code == 302
@@ -62,10 +95,11 @@ def test_staff_without_a_second_factor_are_sent_to_enrolment(client, organiser):
     assert "needs a second factor" in html
     assert "<svg" in html  # the QR code
     assert 'id="passkey-registration-placeholder"' in html
+    assert client.post(reverse("otp_webauthn:credential-registration-begin")).status_code == 200
 
 
 def test_enrolment_with_an_authenticator_app_then_recovery_codes(client, organiser):
-    log_in(client)
+    follow_invitation(client, organiser)
     client.get(reverse("second_factor_setup"))
     app = TOTPDevice.objects.get(user=organiser, confirmed=False)
     setup_url = reverse("second_factor_setup")
@@ -86,6 +120,11 @@ def test_enrolment_with_an_authenticator_app_then_recovery_codes(client, organis
     # Shown once only.
     assert client.get(reverse("second_factor_recovery_codes")).status_code == 302
     assert client.get(reverse("admin:index")).status_code == 200
+
+    # From now on the new password and the app open the admin.
+    client.logout()
+    client.post(reverse("admin:login"), {"username": "organiser", "password": NEW_PASSWORD, "next": "/admin/"})
+    assert client.get(reverse("admin:index"))["Location"].startswith(reverse("second_factor_verify"))
 
 
 def test_login_with_an_authenticator_app(client, organiser):
@@ -138,6 +177,54 @@ def test_failures_of_both_steps_count_towards_the_lockout(client, organiser, set
     assert log_in(client).status_code == 429
 
 
+@pytest.fixture
+def guesses_from_a_botnet(client, organiser, settings, monkeypatch):
+    """Wrong passwords on the organiser's account, each from another address; the waits they cause."""
+    waits = []
+    monkeypatch.setattr("accounts.security.time.sleep", waits.append)
+    for number in range(settings.AXES_FAILURE_LIMIT):
+        response = client.post(
+            reverse("admin:login"),
+            {"username": "organiser", "password": "wrong-guess"},
+            REMOTE_ADDR=f"198.51.100.{number + 10}",
+        )
+        assert response.status_code == 200
+    return waits
+
+
+def test_guesses_from_many_addresses_do_not_lock_the_organiser_out(client, organiser, guesses_from_a_botnet):
+    app = app_of(organiser)
+    assert log_in(client).status_code == 302
+    assert guesses_from_a_botnet == [1]  # slowed down, not refused
+    assert second_step(client, current_code(app)).status_code == 302
+    assert client.get(reverse("admin:index")).status_code == 200
+    # The attacker's failures stay, to slow the next guesses down.
+    assert AccessAttempt.objects.count() == 5
+
+
+def test_a_passkey_completes_the_login_of_an_account_under_attack(
+    client, organiser, guesses_from_a_botnet, monkeypatch
+):
+    from django_otp_webauthn.models import WebAuthnCredential
+
+    from accounts.two_factor import SiteWebAuthnHelper
+
+    passkey = WebAuthnCredential.objects.create(
+        user=organiser, name="phone", confirmed=True, credential_id=b"id", public_key=b"key", aaguid=""
+    )
+    # The browser's signature is checked by the library; here it is taken as valid.
+    monkeypatch.setattr(SiteWebAuthnHelper, "authenticate_complete", lambda self, user, state, data: passkey)
+    assert log_in(client).status_code == 302
+    session = client.session
+    session["otp_webauthn_authentication_state"] = {"challenge": "x"}
+    session.save()
+    response = client.post(
+        reverse("otp_webauthn:credential-authentication-complete"), "{}", "application/json", REMOTE_ADDR=ADDRESS
+    )
+    assert response.status_code == 200
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
 def test_both_steps_passed_forgive_earlier_failures(client, organiser):
     app = app_of(organiser)
     log_in(client, "wrong-guess")
@@ -160,7 +247,7 @@ def test_a_factor_cannot_be_added_with_the_password_alone(client, organiser):
 
 
 def test_passkey_scripts_are_static_files_allowed_by_the_policy(client, organiser):
-    log_in(client)
+    follow_invitation(client, organiser)
     response = client.get(reverse("second_factor_setup"))
     html = response.content.decode()
     assert '<script type="module" src="/static/django_otp_webauthn/otp_webauthn_register.js">' in html
@@ -171,14 +258,20 @@ def test_passkey_scripts_are_static_files_allowed_by_the_policy(client, organise
     assert client.get(reverse("otp_webauthn:js-i18n-catalog")).status_code == 200
 
 
-def test_reset_command_sends_the_account_back_to_enrolment(client, organiser, capsys):
+def test_reset_command_removes_the_factors_and_prints_an_invitation(client, organiser, capsys, settings):
     app_of(organiser)
     StaticDevice.objects.create(user=organiser, name="recovery codes")
     call_command("reset_second_factor", "organiser")
-    assert "2 second factor(s)" in capsys.readouterr().out
+    output = capsys.readouterr().out
+    assert "2 second factor(s)" in output
     assert not TOTPDevice.objects.exists() and not StaticDevice.objects.exists()
-    log_in(client)
-    assert client.get(reverse("admin:index"))["Location"].startswith(reverse("second_factor_setup"))
+    # The password alone no longer opens anything; the printed link does.
+    assert log_in(client).status_code == 200
+    link = re.search(rf"{re.escape(settings.SITE_URL)}(/\S+)", output)[1]
+    assert client.get(link)["Location"] == reverse("invitation")
+    page = client.post(reverse("invitation"), {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    assert page["Location"].startswith(reverse("second_factor_setup"))
+    assert client.get(reverse("second_factor_setup")).status_code == 200
 
 
 def test_a_verified_session_ends_when_its_factor_is_removed(client, organiser):
@@ -224,10 +317,10 @@ def test_the_passkey_scripts_speak_the_organisers_language(client):
     assert json.dumps("Register a Passkey") in french and json.dumps("Ajouter une clé d'accès") in french
 
 
-def test_spent_recovery_codes_alone_send_the_account_to_enrolment(client, organiser):
+def test_spent_recovery_codes_alone_are_no_second_factor(client, organiser):
     StaticDevice.objects.create(user=organiser, name="recovery codes")  # every code used
-    log_in(client)
-    assert client.get(reverse("admin:index"))["Location"].startswith(reverse("second_factor_setup"))
+    assert log_in(client).status_code == 200
+    assert "_auth_user_id" not in client.session
 
 
 def test_the_admin_header_links_to_account_security(admin_client):
