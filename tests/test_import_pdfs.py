@@ -260,3 +260,15 @@ def test_a_link_to_a_pdf_outside_the_folder_is_skipped(tmp_path, pdfs):
     assert "lien.pdf: skipped, a link to a file outside the folder" in lines
     assert lines[-1] == "0 tracts created; 1 files skipped (1 outside the folder)."
     assert not Tract.objects.exists()
+
+
+def test_staff_download_the_original_from_the_admin_and_visitors_cannot(archive, client, admin_client, pdfs):
+    run(archive, "--language", "fr", "--publish")
+    tract = Tract.objects.get(slug="non-au-controle-automatise")
+    address = f"/admin/tracts/tract/{tract.pk}/archived-original.pdf"
+
+    assert address in admin_client.get(f"/admin/tracts/tract/{tract.pk}/change/").content.decode()
+    response = admin_client.get(address)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == pdfs["french"]
+    assert "private" in response["Cache-Control"] and "no-store" in response["Cache-Control"]
+    assert client.get(address).status_code == 302  # to the login page
