@@ -10,7 +10,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from markdown_it import MarkdownIt
 
-from publishing.html import clean_rich_text
+from publishing.html import MAX_NESTING_DEPTH, clean_rich_text
 from publishing.languages import is_supported, language_codes, slug_from_title
 from publishing.models import Theme
 
@@ -144,9 +144,30 @@ def take_title_heading(body: str) -> tuple[str, str]:
 
 
 def render_markdown(body: str) -> str:
-    """Markdown to HTML, not cleaned yet."""
-    renderer = MarkdownIt("commonmark", {"html": True, "typographer": False}).enable(["strikethrough", "table"])
-    return renderer.render(body)
+    """Markdown to HTML, not cleaned yet.
+
+    Past `maxNesting` levels markdown-it drops the rest of the text without a
+    word. Its limit is set just past the admin's bound (MAX_NESTING_DEPTH),
+    and a text that comes near it, beyond the bound anyway, is refused
+    instead. (An "inline" token is no element: its paragraph is counted.)
+    """
+    renderer = MarkdownIt(
+        "commonmark", {"html": True, "typographer": False, "maxNesting": MAX_NESTING_DEPTH + 2}
+    ).enable(["strikethrough", "table"])
+    tokens = renderer.parse(body)
+    if any(
+        (token.type != "inline" and token.level > MAX_NESTING_DEPTH)
+        or any(child.level > MAX_NESTING_DEPTH for child in token.children or [])
+        for token in tokens
+    ):
+        raise MarkdownImportError(
+            _(
+                "The text nests quotations or lists more than %(limit)d levels deep; at most %(limit)d are "
+                "possible. Nothing was imported."
+            )
+            % {"limit": MAX_NESTING_DEPTH}
+        )
+    return renderer.renderer.render(tokens, renderer.options, {})
 
 
 def markdown_to_html(body: str, *, article: bool = False) -> str:

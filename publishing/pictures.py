@@ -8,7 +8,7 @@ size, decoding, metadata stripped.
 """
 
 import re
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from urllib.parse import unquote
 
 from django.core.exceptions import ValidationError
@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from publishing.html import ANY_IMG_TAG, SRC_ATTRIBUTE, clean_rich_text, own_media_path
 from publishing.images import IMG_TAG, img_attributes
+from publishing.import_files import OutsideFolder, file_inside, relative_path
 from publishing.markdown import MarkdownImportError, render_markdown, replace_images
 from publishing.models import Image, ImageNotStored
 
@@ -82,16 +83,16 @@ class MarkdownPictures:
         return clean_rich_text(html, article=article)
 
     def _find(self, path: str) -> Path:
-        relative = PurePosixPath(unquote(path).replace("\\", "/"))
-        if relative.is_absolute() or ".." in relative.parts:
+        try:
+            relative_path(path)
+        except OutsideFolder:
             raise MarkdownImportError(
                 _("The picture “%(path)s” must be named from the Markdown file's folder, without “/” first or “..”.")
                 % {"path": path[:80]}
             )
         for folder in self.folders:
-            candidate = (folder / relative).resolve()  # a link leading out of the folder is not followed
-            if candidate.is_relative_to(folder) and candidate.is_file():
-                return candidate
+            if found := file_inside(folder, path):  # a link leading out of the folder is refused
+                return found
         if len(self.folders) > 1:
             raise MarkdownImportError(
                 _("The picture “%(path)s” was not found next to the Markdown file nor in “%(folder)s”.")

@@ -19,6 +19,7 @@ def pytest_configure() -> None:
 def media_root(settings, tmp_path):
     """Each test stores its files (PDFs, uploads) in its own folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     return settings.MEDIA_ROOT
 
 

@@ -98,3 +98,38 @@ def follow_invitation(client, user, password: str = NEW_PASSWORD):
     token = Invitation.make(user)
     assert client.get(reverse("invitation_accept", args=[token])).status_code == 302
     return client.post(reverse("invitation"), {"new_password1": password, "new_password2": password})
+
+
+XMP_HISTORY = """<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>
+<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/"
+  xmlns:xmpMM="http://ns.adobe.com/xap/1.0/mm/" xmlns:stEvt="http://ns.adobe.com/xap/1.0/sType/ResourceEvent#">
+<dc:creator><rdf:Seq><rdf:li>Jeanne Militante</rdf:li></rdf:Seq></dc:creator>
+<xmpMM:History><rdf:Seq><rdf:li rdf:parseType="Resource"><stEvt:action>saved</stEvt:action>
+<stEvt:softwareAgent>Word 16 on LAPTOP-JEANNE</stEvt:softwareAgent></rdf:li></rdf:Seq></xmpMM:History>
+</rdf:Description></rdf:RDF></x:xmpmeta>
+<?xpacket end="w"?>"""
+
+
+def with_personal_metadata(data: bytes) -> bytes:
+    """The PDF as an organiser's word processor leaves it: her name, her
+    machine, and an XMP packet with the document's editing history."""
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(data)) as document:
+        document.docinfo["/Author"] = "Jeanne Militante"
+        document.docinfo["/Creator"] = "Word 16 on LAPTOP-JEANNE"
+        document.docinfo["/Producer"] = "Microsoft Word pour Microsoft 365"
+        document.Root.Metadata = document.make_stream(XMP_HISTORY.encode())
+        output = io.BytesIO()
+        document.save(output)
+    return output.getvalue()
+
+
+def personal_metadata(data: bytes) -> list[str]:
+    """What a PDF says of who made it, where (document information, XMP): [] when nothing."""
+    reader = PdfReader(io.BytesIO(data))
+    found = [f"{key}: {value}" for key, value in (reader.metadata or {}).items()]
+    if reader.xmp_metadata is not None:
+        found.append("XMP packet")
+    return found + [word for word in ("Jeanne", "LAPTOP") if word.encode() in data]

@@ -121,6 +121,10 @@ def test_slug_adds_a_translation(folder):
         ("# Titre\n\n![](photo.jpg)\n", "needs a description"),
         ("---\ntitle: T\nupdated: hier\n---\nTexte", "YYYY-MM-DD"),
         ("---\ntitle: T\nauteur: X\n---\nTexte", "Unknown front matter key"),
+        ("# Titre\n\n" + "".join("  " * n + f"- point {n}\n" for n in range(200)), "more than 30 levels deep"),
+        ("# Titre\n\n" + "<blockquote>" * 1000 + "x" + "</blockquote>" * 1000, "nests elements 1000 deep"),
+        ("# Titre\n\n<table>" + ("<tr>" + "<td>x</td>" * 100 + "</tr>") * 100 + "</table>", "10000 cells"),
+        ("# Titre\n\n" + "mot " * 180_000, "the limit is 500000"),
     ],
 )
 def test_bad_files_leave_nothing_behind(folder, text, message):

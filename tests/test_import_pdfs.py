@@ -11,6 +11,7 @@ from PIL import Image as PillowImage
 from pypdf import PdfReader, PdfWriter
 
 from publishing.pdf import render_pdf
+from tests.helpers import personal_metadata, with_personal_metadata
 from tracts.archive import paragraphs_from_lines, read_pdf
 from tracts.models import Tract
 
@@ -65,7 +66,7 @@ def encrypted(data: bytes) -> bytes:
 
 @pytest.fixture(scope="module")
 def pdfs() -> dict[str, bytes]:
-    french = render_pdf(FRENCH)
+    french = with_personal_metadata(render_pdf(FRENCH))
     return {
         "french": french,
         "arabic": without_metadata(render_pdf(ARABIC)),
@@ -132,15 +133,24 @@ def test_title_date_and_text_of_each_tract(archive):
     assert scan.archived_pdf_preview  # the picture is all there is
 
 
-def test_archived_pdf_downloads_byte_for_byte_and_the_page_says_so(archive, client, pdfs):
+def test_archived_pdf_downloads_without_its_authors_metadata_and_the_page_says_so(archive, client, pdfs, settings):
     run(archive, "--language", "fr", "--publish")
     tract = Tract.objects.get(slug="non-au-controle-automatise")
 
     response = client.get("/fr/tracts/non-au-controle-automatise/archive.pdf")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    assert b"".join(response.streaming_content) == pdfs["french"]
+    served = b"".join(response.streaming_content)
+    assert "Jeanne Militante" in str(personal_metadata(pdfs["french"]))
+    assert personal_metadata(served) == []
+    assert [page.extract_text() for page in PdfReader(io.BytesIO(served)).pages] == [
+        page.extract_text() for page in PdfReader(io.BytesIO(pdfs["french"])).pages
+    ]
     assert response["ETag"] == f'"{tract.archived_pdf_checksum}"'
+    # The file as it was imported is kept for staff, outside MEDIA_ROOT (which nginx serves).
+    assert tract.archived_pdf_original.read() == pdfs["french"]
+    assert Path(tract.archived_pdf_original.path).is_relative_to(settings.PRIVATE_MEDIA_ROOT)
+    assert not Path(tract.archived_pdf_original.path).is_relative_to(settings.MEDIA_ROOT)
 
     page = client.get("/en/tracts/non-au-controle-automatise/").content.decode()
     assert "/en/tracts/non-au-controle-automatise/archive.pdf" in page
@@ -222,7 +232,7 @@ def test_ocr_recognises_the_text_of_a_scanned_tract(tmp_path):
 
     assert lines[-1] == "1 tracts created; 0 files skipped."
     tract = Tract.objects.get()
-    assert tract.archived_pdf.read() == (folder / "scan.pdf").read_bytes()  # the scan itself is kept
+    assert tract.archived_pdf_original.read() == (folder / "scan.pdf").read_bytes()  # the scan itself is kept
     assert "allocataires" in tract.versions.get().body
 
 
@@ -234,3 +244,31 @@ def test_a_scan_where_ocr_finds_nothing_is_reported(tmp_path, pdfs, monkeypatch)
     (folder / "blank.pdf").write_bytes(pdfs["scan"])
     lines = run(folder, "--language", "fr")
     assert "blank.pdf: no text found, even by OCR; imported with the picture of its first page." in lines
+
+
+def test_a_link_to_a_pdf_outside_the_folder_is_skipped(tmp_path, pdfs):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "private.pdf").write_bytes(pdfs["french"])
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    (folder / "lien.pdf").symlink_to(elsewhere / "private.pdf")
+    (folder / "dossier").symlink_to(elsewhere, target_is_directory=True)
+
+    lines = run(folder, "--language", "fr", "--publish")
+
+    assert "lien.pdf: skipped, a link to a file outside the folder" in lines
+    assert lines[-1] == "0 tracts created; 1 files skipped (1 outside the folder)."
+    assert not Tract.objects.exists()
+
+
+def test_staff_download_the_original_from_the_admin_and_visitors_cannot(archive, client, admin_client, pdfs):
+    run(archive, "--language", "fr", "--publish")
+    tract = Tract.objects.get(slug="non-au-controle-automatise")
+    address = f"/admin/tracts/tract/{tract.pk}/archived-original.pdf"
+
+    assert address in admin_client.get(f"/admin/tracts/tract/{tract.pk}/change/").content.decode()
+    response = admin_client.get(address)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == pdfs["french"]
+    assert "private" in response["Cache-Control"] and "no-store" in response["Cache-Control"]
+    assert client.get(address).status_code == 302  # to the login page

@@ -349,3 +349,54 @@ def test_a_missing_picture_exits_with_status_1_and_one_line(tmp_path):
     assert len(result.stderr.strip().splitlines()) == 1
     assert "photo.jpg\xa0» est introuvable à côté du fichier Markdown." in result.stderr
     assert "Imported" not in result.stdout
+
+
+# What an import refuses rather than keep half ---------------------------------
+
+
+def test_a_text_whose_render_times_out_is_not_imported(tmp_path, settings):
+    # A real render stopped at its time limit: the import is undone, nothing is published.
+    settings.PDF_RENDER_TIMEOUT = 0.01
+    with pytest.raises(CommandError) as refused:
+        run_import(tmp_path, GOOD, "--language", "fr", "--publish")
+    message = str(refused.value)
+    assert "\n" not in message
+    assert message.endswith("Its PDF could not be made (it took longer than 0 seconds): nothing was imported.")
+    assert not Tract.objects.exists() and not TractVersion.objects.exists() and not Theme.objects.exists()
+
+
+def test_a_replacement_that_cannot_be_printed_keeps_the_published_version(tmp_path, settings, client):
+    run_import(tmp_path, GOOD, "--language", "fr", "--publish")
+    settings.PDF_RENDER_TIMEOUT = 0.01
+    with pytest.raises(CommandError, match="nothing was imported"):
+        run_import(tmp_path, "# Autre titre\n\nAutre texte.\n", "--language", "fr", "--slug", "controle-non")
+    version = TractVersion.objects.get()
+    assert version.title == "Contrôle : non !" and version.tract.is_public
+    assert client.get("/fr/tracts/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        # markdown-it would drop everything past its limit: 191 of these 200 items.
+        ("".join("  " * level + f"- point {level}\n" for level in range(200)), "more than 30 levels deep"),
+        ("> " * 40 + "au fond", "more than 30 levels deep"),
+        ("<blockquote>" * 1000 + "au fond" + "</blockquote>" * 1000, "nests elements 1000 deep"),
+        ("mot " * 180_000, "the limit is 500000"),
+    ],
+)
+def test_a_text_beyond_the_admins_bounds_is_refused_not_cut(tmp_path, body, message):
+    with pytest.raises(CommandError) as refused:
+        run_import(tmp_path, f"# Profond\n\n{body}\n", "--language", "fr")
+    assert message in str(refused.value) and "\n" not in str(refused.value)
+    assert not Tract.objects.exists()
+
+
+def test_a_picture_that_links_outside_the_folder_is_refused(tmp_path):
+    (tmp_path / "ailleurs.jpg").write_bytes(jpeg_with_gps(800, 600))
+    folder = tmp_path / "tract"
+    folder.mkdir()
+    (folder / "carte.jpg").symlink_to(tmp_path / "ailleurs.jpg")
+    with pytest.raises(CommandError, match=r"“carte\.jpg” is a link to a file outside its folder"):
+        run_import(folder, "# Carte\n\n![Une carte](carte.jpg)\n", "--language", "fr")
+    assert not Tract.objects.exists() and not Image.objects.exists()

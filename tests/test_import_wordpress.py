@@ -8,13 +8,14 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from PIL import Image as PillowImage
+from pypdf import PdfReader
 
 from articles.models import Article, ArticleVersion, Author
 from publishing.models import Image, OldAddress, Theme
 from publishing.pdf import render_pdf
 from publishing.wordpress import convert_content, wpautop
 from tests.conftest import jpeg_with_gps
-from tests.helpers import run_manage
+from tests.helpers import personal_metadata, run_manage, with_personal_metadata
 from tracts.models import Tract
 from website.models import Page
 
@@ -26,7 +27,7 @@ TRACT_PDF_HTML = "<html><head><title>Stop au contrôle</title></head><body><h1>S
 
 @pytest.fixture(scope="module")
 def tract_pdf() -> bytes:
-    return render_pdf(TRACT_PDF_HTML)
+    return with_personal_metadata(render_pdf(TRACT_PDF_HTML))
 
 
 @pytest.fixture
@@ -149,13 +150,18 @@ def test_pictures_are_checked_and_stripped_like_uploads(imported):
     assert Image.objects.count() == 2
 
 
-def test_tract_category_and_its_pdf_attachment(imported, tract_pdf, client):
+def test_tract_category_and_its_pdf_attachment(imported, tract_pdf, client, settings):
     tract = Tract.objects.get()
     assert tract.slug == "tract-stop-au-controle"
     assert [t.name for t in tract.themes.all()] == ["Algorithmes"]
-    assert tract.archived_pdf.read() == tract_pdf
+    assert personal_metadata(tract_pdf)  # the author's name, her machine, the XMP history
     response = client.get("/fr/tracts/tract-stop-au-controle/archive.pdf")
-    assert b"".join(response.streaming_content) == tract_pdf
+    served = b"".join(response.streaming_content)
+    assert personal_metadata(served) == []
+    assert "Stop au contrôle" in PdfReader(io.BytesIO(served)).pages[0].extract_text()
+    # The original is kept for staff, outside what the web server serves.
+    assert tract.archived_pdf_original.read() == tract_pdf
+    assert Path(tract.archived_pdf_original.path).is_relative_to(settings.PRIVATE_MEDIA_ROOT)
 
 
 def test_pages_become_pages(imported):
@@ -362,3 +368,42 @@ def test_wpml_translation_groups_become_one_article(tmp_path):
     article = ArticleVersion.objects.get(wordpress_id=11).article
     assert sorted(v.language for v in article.versions.all()) == ["ar", "fr"]
     assert article.versions.get(language="fr").wordpress_id == 10
+
+
+def one_post_export(tmp_path, posts: dict[int, str]) -> Path:
+    items = "".join(
+        f"<item><title>Billet {wp_id}</title><content:encoded><![CDATA[{content}]]></content:encoded>"
+        f"<wp:post_id>{wp_id}</wp:post_id><wp:post_date>2024-02-01 10:00:00</wp:post_date>"
+        f"<wp:post_name>billet-{wp_id}</wp:post_name><wp:status>publish</wp:status>"
+        "<wp:post_type>post</wp:post_type></item>"
+        for wp_id, content in posts.items()
+    )
+    export = tmp_path / "posts.xml"
+    export.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" '
+        'xmlns:wp="http://wordpress.org/export/1.2/"><channel><title>Blog</title>'
+        f"<link>http://blog.example.org</link><wp:wxr_version>1.2</wp:wxr_version>{items}</channel></rss>",
+        encoding="utf-8",
+    )
+    return export
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        # Refusals in the organisers' language, the site's.
+        ("<blockquote>" * 1000 + "profond" + "</blockquote>" * 1000, "imbrique des éléments sur 1000 niveaux"),
+        ("<table>" + ("<tr>" + "<td>x</td>" * 100 + "</tr>") * 100 + "</table>", "Un tableau a 10000 cellules"),
+        ("<p>" + "mot " * 180_000 + "</p>", "la limite est de 500000"),
+    ],
+)
+def test_a_post_beyond_the_admins_bounds_is_refused_and_reported(tmp_path, content, message):
+    export = one_post_export(tmp_path, {7: content, 8: "<p>Un billet ordinaire.</p>"})
+    lines = run("--language", "fr", "--report", str(tmp_path / "r.txt"), export=export)
+
+    report = (tmp_path / "r.txt").read_text(encoding="utf-8")
+    refused = next(line for line in report.splitlines() if "post 7" in line)
+    assert refused.startswith("skipped  post 7 “Billet 7”: refused (") and message in refused
+    assert not ArticleVersion.objects.filter(wordpress_id=7).exists() and Article.objects.count() == 1
+    assert "Created: 1 article." in lines

@@ -8,11 +8,12 @@ import yaml
 from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from articles.models import Article, Author
 from publishing.models import Image, OldAddress, Theme
 from publishing.search import plain_text
-from tests.helpers import jpeg_with_gps
+from tests.helpers import jpeg_with_gps, run_manage
 from tests.test_import_wordpress import EXPORT, tract_pdf, uploads  # noqa: F401 (fixtures)
 from tracts.models import Tract
 from website.models import Page
@@ -228,3 +229,123 @@ def test_a_tract_picture_goes_out_beside_its_text_and_comes_back(tmp_path, make_
             f'<p>Avant.</p><figure><img src="{picture.file.url}" alt="Une banderole devant la caisse">'
             "<figcaption>Devant la CAF</figcaption></figure><p>Après.</p>"
         ) == re.sub(r">\s+<", "><", version.body)
+
+
+def crafted_folder(tmp_path, files: dict[str, str | bytes]) -> Path:
+    """An export folder as anyone could write one."""
+    folder = tmp_path / "crafted"
+    for name, content in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return folder
+
+
+def refused_import(folder: Path) -> str:
+    with translation.override("en"), pytest.raises(CommandError) as refused:
+        call_command("import_site", str(folder), stdout=io.StringIO())
+    message = str(refused.value)
+    assert len(message.splitlines()) == 1
+    assert not Tract.objects.exists() and not Article.objects.exists() and not Page.objects.exists()
+    assert not Image.objects.exists()
+    return message
+
+
+SCANNED = "---\ntitle: Scanné\nstatus: published\narchived_pdf: {path}\n---\n"
+WITH_COVER = "---\ntitle: Article\nstatus: published\ncover: {path}\n---\n\nLe texte.\n"
+
+
+@pytest.mark.parametrize("path", ["/etc/secret.pdf", "../../secret.pdf", "sous/../../secret.pdf", "lien.pdf"])
+def test_import_site_reads_no_pdf_outside_its_folder(tmp_path, tract_pdf, path):  # noqa: F811
+    secret = tmp_path / "secret.pdf"
+    secret.write_bytes(tract_pdf)
+    folder = crafted_folder(tmp_path, {"tracts/scan/fr.md": SCANNED.format(path=path)})
+    (folder / "tracts" / "scan" / "lien.pdf").symlink_to(secret)
+    if path.startswith("/"):
+        path = str(secret)
+        (folder / "tracts" / "scan" / "fr.md").write_text(SCANNED.format(path=path), encoding="utf-8")
+
+    message = refused_import(folder)
+
+    assert message.startswith(f"{folder / 'tracts' / 'scan' / 'fr.md'}: “{path}”")
+    assert "outside its folder" in message or "without “/” first or “..”" in message
+
+
+@pytest.mark.parametrize("path", ["../photo.jpg", "/tmp/photo.jpg", "lien.jpg"])
+def test_import_site_reads_no_cover_outside_its_folder(tmp_path, path):
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(jpeg_with_gps(800, 600))
+    folder = crafted_folder(tmp_path, {"articles/article/fr.md": WITH_COVER.format(path=path)})
+    (folder / "articles" / "article" / "lien.jpg").symlink_to(photo)
+
+    assert f"“{path}”" in refused_import(folder)
+
+
+def test_a_markdown_file_that_is_a_link_elsewhere_is_refused(tmp_path):
+    elsewhere = tmp_path / "elsewhere.md"
+    elsewhere.write_text("---\ntitle: Ailleurs\n---\n\nTexte.\n", encoding="utf-8")
+    folder = crafted_folder(tmp_path, {"pages/propos/en.md": "---\ntitle: About\n---\n\nText.\n"})
+    (folder / "pages" / "propos" / "fr.md").symlink_to(elsewhere)
+
+    assert "outside the folder" in refused_import(folder)
+
+
+@pytest.mark.parametrize("kind", ["tracts", "articles", "pages"])
+def test_an_unknown_language_is_refused_and_the_lists_keep_answering(tmp_path, client, kind):
+    text = "---\ntitle: Intrus\nstatus: published\n---\n\nTexte.\n"
+    folder = crafted_folder(tmp_path, {f"{kind}/intrus/zz.md": text})
+
+    assert "Unknown language “zz”" in refused_import(folder)
+    assert client.get("/fr/tracts/").status_code == 200
+
+
+@pytest.mark.parametrize("kind", ["tracts", "articles", "pages"])
+def test_a_status_the_site_does_not_know_is_refused(tmp_path, kind):
+    folder = crafted_folder(tmp_path, {f"{kind}/pirate/fr.md": "---\ntitle: Pirate\nstatus: hacked\n---\n\nTexte.\n"})
+
+    assert "'hacked' is not a valid choice" in refused_import(folder)
+
+
+NESTED_LIST = "".join("  " * level + f"- point {level}\n" for level in range(200))
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        (NESTED_LIST, "more than 30 levels deep"),
+        ("> " * 40 + "x", "more than 30 levels deep"),
+        ("<blockquote>" * 1000 + "x" + "</blockquote>" * 1000, "nests elements 1000 deep"),
+        ("<table>" + ("<tr>" + "<td>x</td>" * 100 + "</tr>") * 100 + "</table>", "10000 cells"),
+        ("mot " * 180_000, "the limit is 500000"),
+    ],
+)
+def test_a_page_beyond_the_admins_bounds_is_refused_not_cut(tmp_path, body, message):
+    folder = crafted_folder(tmp_path, {"pages/profonde/fr.md": f"---\ntitle: Profonde\n---\n\n{body}\n"})
+
+    assert message in refused_import(folder)
+
+
+def test_a_failing_file_leaves_nothing_of_the_import_behind(tmp_path, tract_pdf):  # noqa: F811
+    folder = crafted_folder(
+        tmp_path,
+        {
+            "tracts/bon/fr.md": SCANNED.format(path="archive.pdf"),
+            "tracts/bon/archive.pdf": tract_pdf,
+            "tracts/mauvais/fr.md": SCANNED.format(path="archive.pdf"),
+            "tracts/mauvais/archive.pdf": b"%PDF-1.4 not really",
+        },
+    )
+
+    assert "mauvais/fr.md: archive.pdf: damaged PDF" in refused_import(folder)
+    assert not any((tmp_path / "media").rglob("*.pdf")) and not any((tmp_path / "private").rglob("*.pdf"))
+
+
+def test_import_site_errors_are_one_line_in_french_with_exit_status_1(tmp_path):
+    folder = crafted_folder(tmp_path, {"tracts/intrus/zz.md": "---\ntitle: Intrus\n---\n\nTexte.\n"})
+    result = run_manage(tmp_path, "import_site", str(folder))
+    assert result.returncode == 1
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Langue inconnue «\u00a0zz\u00a0»" in result.stderr

@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -41,11 +41,11 @@ class TractAdmin(TranslationStatusAdminMixin, PreviewAdmin):
     search_fields = ["slug", "versions__title", "versions__subtitle"]
     date_hierarchy = "date"
     filter_horizontal = ["themes"]
-    readonly_fields = ["preview_links", "pdf_status"]
+    readonly_fields = ["preview_links", "pdf_status", "archived_original"]
     fieldsets = [
         (None, {"fields": ["slug", "date", "original_language", "themes"]}),
         (_("Publication"), {"fields": ["status", "published_at", "preview_links"]}),
-        (_("Print"), {"fields": ["show_qr_code", "legal_footer", "pdf_status"]}),
+        (_("Print"), {"fields": ["show_qr_code", "legal_footer", "pdf_status", "archived_original"]}),
     ]
 
     unsaved_message = _("Save the tract to preview it.")
@@ -217,6 +217,26 @@ class TractAdmin(TranslationStatusAdminMixin, PreviewAdmin):
                 messages.warning(request, f"{version.get_language_display()}: {picture.message()}")
         schedule_pdf_renders(tract)
 
+    @admin.display(description=_("archived PDF as imported"))
+    def archived_original(self, tract: Tract) -> str:
+        """The archived PDF as it was imported, its authors' metadata included: for staff only."""
+        if not tract.archived_pdf_original:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:tracts_tract_archived_original", args=[tract.pk]),
+            _("Download (with the metadata removed from the public copy)"),
+        )
+
+    def archived_original_file(self, request: HttpRequest, pk: int) -> FileResponse:
+        tract = Tract.objects.filter(pk=pk).first()
+        if tract is None or not tract.archived_pdf_original or not self.has_view_or_change_permission(request, tract):
+            raise PermissionDenied
+        response = FileResponse(tract.archived_pdf_original.open("rb"), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{tract.slug}-original.pdf"'
+        response["Cache-Control"] = "private, no-store"
+        return response
+
     def pdf_status_fragment(self, request: HttpRequest, pk: int) -> JsonResponse:
         """The PDF status of a tract, for the change page to follow the background renders."""
         tract = Tract.objects.for_page().filter(pk=pk).first()
@@ -228,7 +248,9 @@ class TractAdmin(TranslationStatusAdminMixin, PreviewAdmin):
     def get_urls(self):
         pages = self.admin_site.admin_view(self.pages)
         status = self.admin_site.admin_view(self.pdf_status_fragment)
+        original = self.admin_site.admin_view(self.archived_original_file)
         return [
+            path("<int:pk>/archived-original.pdf", original, name="tracts_tract_archived_original"),
             path("pages/", pages, name="tracts_tract_pages"),
             path("<int:pk>/pdf-status/", status, name="tracts_tract_pdf_status"),
             *super().get_urls(),

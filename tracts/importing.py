@@ -1,5 +1,6 @@
 """Import of one language version of a tract from a Markdown file."""
 
+from collections.abc import Callable
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -32,12 +33,14 @@ def import_tract(
     publish: bool = False,
     folder: Path | None = None,
     pictures_folder: Path | None = None,
+    before_commit: Callable[[TractVersion], None] | None = None,
 ) -> TractVersion:
     """Create a tract, or add or replace one language version of the tract `slug`.
 
     Pictures are looked for in `folder` (the Markdown file's), then in
     `pictures_folder`. Everything happens in one transaction: a file that
-    fails leaves nothing behind, no row, no uploaded picture.
+    fails leaves nothing behind, no row, no uploaded picture. `before_commit`
+    (the command's render) runs inside it: what it raises undoes the import.
     """
     check_language(language)
     document = parse_front_matter(text, FRONT_MATTER_KEYS)
@@ -75,6 +78,8 @@ def import_tract(
                 raise MarkdownImportError("; ".join(error.messages))
             version.save_imported()
             schedule_pdf_renders(tract)
+            if before_commit is not None:
+                before_commit(version)
     except BaseException:
         pictures.remove()
         raise

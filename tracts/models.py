@@ -14,6 +14,7 @@ from publishing import pdf_store
 from publishing.html import PICTURE_EDITOR_EXTENSIONS, RICH_TEXT_EDITOR_EXTENSIONS, RichTextField
 from publishing.languages import reverse_here, reverse_in
 from publishing.models import SiteSettings
+from publishing.private_files import private_storage
 from publishing.publications import PrintedVersion, Publication, PublicationQuerySet, stale_pdf_token
 from publishing.search import plain_text
 
@@ -44,6 +45,10 @@ def archived_pdf_upload_to(instance: "Tract", filename: str) -> str:
     return f"archive/{instance.slug}-{uuid.uuid4().hex[:8]}.pdf"
 
 
+def archived_original_upload_to(instance: "Tract", filename: str) -> str:
+    return f"archive-originals/{instance.slug}-{uuid.uuid4().hex[:8]}.pdf"
+
+
 def archived_preview_upload_to(instance: "Tract", filename: str) -> str:
     return f"archive/previews/{instance.slug}-{uuid.uuid4().hex[:8]}.webp"
 
@@ -68,7 +73,12 @@ class Tract(Publication):
         blank=True,
         help_text=_("The tract as it was printed. Served as it is instead of the PDFs the site renders."),
     )
+    # The checksum of the PDF as it was imported (duplicates are found by it);
+    # that original, with its authors' metadata, is kept for staff only.
     archived_pdf_checksum = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    archived_pdf_original = models.FileField(
+        storage=private_storage, upload_to=archived_original_upload_to, max_length=200, blank=True, editable=False
+    )
     archived_pdf_preview = models.FileField(
         upload_to=archived_preview_upload_to, max_length=200, blank=True, editable=False
     )

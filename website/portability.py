@@ -14,7 +14,6 @@ read, without us.
 """
 
 import datetime
-import hashlib
 import html
 import re
 import shutil
@@ -22,16 +21,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models.fields.files import FieldFile
+from django.utils.translation import gettext as _
 from markdownify import MarkdownConverter
 
 from articles.importing import import_article
 from articles.models import Article, ArticleVersion, Author
 from publishing.html import is_own_media_url
-from publishing.markdown import MarkdownImportError, markdown_to_html, parse_date
+from publishing.import_files import OutsideFolder, file_inside, is_inside
+from publishing.markdown import MarkdownImportError, check_language, parse_date, render_markdown
 from publishing.models import Image, OldAddress, Theme
-from tracts.archive import store_archived_pdf
+from tracts.archive import ArchiveError, PDFReading, read_pdf, store_archived_pdf
 from tracts.importing import import_tract
 from tracts.models import Tract, TractVersion
 from website.models import Page, PageVersion
@@ -225,45 +228,78 @@ class SiteImportError(ValueError):
 
 
 def import_site(folder: Path) -> dict[str, int]:
-    """Read a folder `export_site` wrote; publications already here (same slug) are updated."""
+    """Read a folder `export_site` wrote; publications already here (same slug) are updated.
+
+    The folder is trusted no more than a form: every file it names is looked
+    for inside it (never by "/", ".." or a link to elsewhere), every
+    publication and version goes through the admin's validation (languages,
+    statuses, bounds of the text), every PDF is read before it is kept. The
+    first file that fails stops the import, which then leaves nothing behind.
+    """
     if not folder.is_dir():
         raise SiteImportError(f"{folder}: no such folder.")
     counts = {"tracts": 0, "articles": 0, "pages": 0, "versions": 0}
-    with transaction.atomic():
-        for entry in _read_yaml(folder / "themes.yaml"):
-            theme = Theme.objects.filter(slug=entry["slug"]).first() or Theme(slug=entry["slug"])
-            theme.name, theme.translated_names = entry["name"], entry.get("names") or {}
-            theme.save()
-        for entry in _read_yaml(folder / "authors.yaml"):
-            author = Author.objects.filter(slug=entry["slug"]).first() or Author(slug=entry["slug"])
-            author.name, author.is_organisation = entry["name"], bool(entry.get("organisation"))
-            author.description = entry.get("description", "")
-            author.save()
-        for kind, reader in (("tracts", _import_tract), ("articles", _import_article), ("pages", _import_page)):
-            for target in sorted(p for p in (folder / kind).glob("*") if p.is_dir()):
-                for file in sorted(target.glob("*.md")):
-                    try:
-                        reader(target, file)
-                    except MarkdownImportError as error:
-                        raise SiteImportError(f"{file}: {error}")
-                    counts["versions"] += 1
-                counts[kind] += 1
-        # Links between publications, once all of them are here.
-        for links in sorted((folder / "articles").glob("*/links.yaml")):
-            _import_article_links(links.parent.name, _read_yaml(links) or {})
-        for entry in _read_yaml(folder / "old-addresses.yaml"):
-            if entry.get("theme"):
-                theme = Theme.objects.filter(slug=entry["theme"]).first()
-                if theme:
-                    OldAddress.remember([entry["path"]], theme, entry.get("language", ""))
-            elif entry.get("new_path"):
-                OldAddress.objects.update_or_create(path=entry["path"], defaults={"new_path": entry["new_path"]})
+    stored: list[FieldFile] = []  # files kept on disk, deleted again if the import fails
+    try:
+        with transaction.atomic():
+            _import_named(folder)
+            for kind, reader in (("tracts", _import_tract), ("articles", _import_article), ("pages", _import_page)):
+                for target in sorted(p for p in (folder / kind).glob("*") if p.is_dir()):
+                    for file in sorted(target.glob("*.md")):
+                        try:
+                            if not is_inside(folder, file):
+                                raise OutsideFolder(_("a link to a file outside the folder: copy the file there."))
+                            check_language(file.stem)
+                            reader(target, file, stored)
+                        except (MarkdownImportError, ArchiveError) as error:
+                            raise SiteImportError(f"{file}: {error}")
+                        except ValidationError as error:
+                            raise SiteImportError(f"{file}: {' '.join(error.messages)}")
+                        counts["versions"] += 1
+                    counts[kind] += 1
+            # Links between publications, once all of them are here.
+            for links in sorted((folder / "articles").glob("*/links.yaml")):
+                _import_article_links(links.parent.name, _read_yaml(links) or {})
+            for entry in _read_yaml(folder / "old-addresses.yaml"):
+                if entry.get("theme"):
+                    theme = Theme.objects.filter(slug=entry["theme"]).first()
+                    if theme:
+                        OldAddress.remember([entry["path"]], theme, entry.get("language", ""))
+                elif entry.get("new_path"):
+                    OldAddress.objects.update_or_create(path=entry["path"], defaults={"new_path": entry["new_path"]})
+    except BaseException:
+        for file in stored:
+            file.delete(save=False)
+        raise
     return counts
+
+
+def _import_named(folder: Path) -> None:
+    """Themes and authors, checked as the admin checks them."""
+    for entry in _read_yaml(folder / "themes.yaml"):
+        theme = Theme.objects.filter(slug=entry["slug"]).first() or Theme(slug=entry["slug"])
+        theme.name, theme.translated_names = entry["name"], entry.get("names") or {}
+        _validated(theme, folder / "themes.yaml").save()
+    for entry in _read_yaml(folder / "authors.yaml"):
+        author = Author.objects.filter(slug=entry["slug"]).first() or Author(slug=entry["slug"])
+        author.name, author.is_organisation = entry["name"], bool(entry.get("organisation"))
+        author.description = entry.get("description", "")
+        _validated(author, folder / "authors.yaml").save()
+
+
+def _validated(instance, file: Path):
+    try:
+        instance.full_clean(validate_unique=False)
+    except ValidationError as error:
+        raise SiteImportError(f"{file}: {' '.join(error.messages)}")
+    return instance
 
 
 def _read_yaml(path: Path) -> list[dict]:
     if not path.exists():
         return []
+    if not is_inside(path.parent, path):
+        raise SiteImportError(f"{path}: " + _("a link to a file outside the folder: copy the file there."))
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8")) or []
     except yaml.YAMLError as error:
@@ -278,6 +314,8 @@ def _split(file: Path) -> tuple[dict, str]:
         metadata = yaml.safe_load(front) or {}
     except yaml.YAMLError as error:
         raise MarkdownImportError(f"front matter is not valid YAML ({str(error).splitlines()[0]})")
+    if not isinstance(metadata, dict):
+        raise MarkdownImportError("the front matter is not a list of “key: value” lines")
     return metadata, body
 
 
@@ -287,47 +325,70 @@ def _markdown_file(metadata: dict, keys: set[str], body: str) -> str:
 
 
 def _apply_publication(publication, version, metadata: dict) -> None:
-    publication.status = metadata.get("status", publication.status)
+    """Status, dates and original language as the front matter says, validated as the admin does."""
+    publication.status = str(metadata.get("status", publication.status))
     if metadata.get("published_at"):
-        publication.published_at = datetime.datetime.fromisoformat(str(metadata["published_at"]))
+        try:
+            publication.published_at = datetime.datetime.fromisoformat(str(metadata["published_at"]))
+        except ValueError:
+            raise MarkdownImportError(
+                _("“%(key)s” must be a date written YYYY-MM-DD, not “%(value)s”.")
+                % {"key": "published_at", "value": str(metadata["published_at"])[:40]}
+            )
     if metadata.get("date") and publication.date is not None:
         publication.date = parse_date(str(metadata["date"]))
-    publication.original_language = metadata.get("original_language", publication.original_language)
+    publication.original_language = str(metadata.get("original_language", publication.original_language))
+    publication.full_clean(validate_unique=False)
     publication.save()
     OldAddress.remember(metadata.get("old_addresses") or [], version, version.language)
 
 
-def _import_tract(target: Path, file: Path) -> None:
+def _import_tract(target: Path, file: Path, stored: list[FieldFile]) -> None:
     metadata, body = _split(file)
     if body.strip():
         version = import_tract(_markdown_file(metadata, TRACT_KEYS, body), file.stem, slug=target.name, folder=target)
     else:  # a scanned tract: its archived PDF is all there is
-        tract = Tract.objects.filter(slug=target.name).first() or Tract.objects.create(slug=target.name)
+        tract = Tract.objects.filter(slug=target.name).first() or Tract(slug=target.name)
+        _validated(tract, file).save()
         version = tract.versions.filter(language=file.stem).first() or TractVersion(tract=tract, language=file.stem)
         version.title = str(metadata.get("title") or target.name)
+        version.full_clean(exclude=["tract"])
         version.save()
         tract.themes.add(*Theme.from_names([str(name) for name in metadata.get("themes") or []]))
     tract = version.tract
     tract.show_qr_code = bool(metadata.get("qr_code"))
-    archived = target / str(metadata.get("archived_pdf") or "archive.pdf")
-    if metadata.get("archived_pdf") and archived.is_file():
-        data = archived.read_bytes()
-        if tract.archived_pdf_checksum != hashlib.sha256(data).hexdigest():
-            store_archived_pdf(tract, data)
+    archived = file_inside(target, str(metadata["archived_pdf"])) if metadata.get("archived_pdf") else None
+    if archived is not None:
+        reading = _read_archived_pdf(archived)
+        if tract.archived_pdf_checksum != reading.checksum:
+            store_archived_pdf(tract, reading.data)
+            stored += [tract.archived_pdf, tract.archived_pdf_preview, tract.archived_pdf_original]
     _apply_publication(tract, version, metadata)
 
 
-def _import_article(target: Path, file: Path) -> None:
+def _read_archived_pdf(path: Path) -> PDFReading:
+    try:
+        return read_pdf(path.read_bytes())
+    except ArchiveError as error:
+        raise MarkdownImportError(f"{path.name}: {error}")
+
+
+def _import_article(target: Path, file: Path, stored: list[FieldFile]) -> None:
     metadata, body = _split(file)
     version = import_article(_markdown_file(metadata, ARTICLE_KEYS, body), file.stem, slug=target.name, folder=target)
     article = version.article
     if metadata.get("excerpt"):
-        ArticleVersion.objects.filter(pk=version.pk).update(excerpt=metadata["excerpt"])
-    if metadata.get("cover") and (target / metadata["cover"]).is_file():
-        with (target / metadata["cover"]).open("rb") as handle:
-            description = metadata.get("cover_description") or version.title
+        version.excerpt = str(metadata["excerpt"])
+        version.full_clean(exclude=["article"])
+        ArticleVersion.objects.filter(pk=version.pk).update(excerpt=version.excerpt)
+    cover = file_inside(target, str(metadata["cover"])) if metadata.get("cover") else None
+    if cover is not None:
+        with cover.open("rb") as handle:
+            description = str(metadata.get("cover_description") or version.title)
             caption = str(metadata.get("cover_caption") or "")
-            article.cover_image, _created = Image.from_file(handle, metadata["cover"], description, caption)
+            article.cover_image, created = Image.from_file(handle, cover.name, description, caption)
+        if created:
+            stored.append(article.cover_image.file)
     _apply_publication(article, version, metadata)
 
 
@@ -355,17 +416,21 @@ def _import_article_links(slug: str, links: dict) -> None:
     article.related_tracts.set([tracts[slug] for slug in related if slug in tracts])
 
 
-def _import_page(target: Path, file: Path) -> None:
+def _import_page(target: Path, file: Path, stored: list[FieldFile]) -> None:
     metadata, body = _split(file)
     page = Page.objects.filter(slug=target.name).first() or Page(slug=target.name)
     page.in_footer = bool(metadata.get("in_footer", True))
-    page.position = int(metadata.get("position") or 0)
-    page.save()
+    try:
+        page.position = int(metadata.get("position") or 0)
+    except (TypeError, ValueError):
+        raise MarkdownImportError(_("“%(key)s” must be a whole number.") % {"key": "position"})
+    _validated(page, file).save()
     version = PageVersion.objects.filter(page=page, language=file.stem).first() or PageVersion(
         page=page, language=file.stem
     )
     version.title = str(metadata.get("title") or target.name)
     version.summary = str(metadata.get("summary") or "")
-    version.body = markdown_to_html(body)
+    version.body = render_markdown(body)
+    version.full_clean(exclude=["page"])  # the admin's bounds, before the cleaning
     version.save()
     _apply_publication(page, version, metadata)

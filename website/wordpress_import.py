@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 
 from articles.models import Article, ArticleVersion, Author
+from publishing.html import check_html_bounds
 from publishing.languages import is_supported, slug_from_title
 from publishing.models import Image, OldAddress, Theme
 from publishing.redirects import normalise_path
@@ -198,6 +199,11 @@ class WordPressImport:
         try:
             with transaction.atomic():
                 versions, lines = self._import_publication(kind, original, original_language, by_language)
+        except ValidationError as error:  # refused as the admin would refuse it: said, not dropped
+            self.named.clear()
+            self.pictures.clear()
+            for item in by_language.values():
+                self.report.skip(item, f"refused ({' '.join(error.messages)[:300]})")
         except Exception as error:  # exports from anywhere: one bad post must not stop the rest
             # What the rolled-back savepoint created is gone: forget it.
             self.named.clear()
@@ -251,6 +257,7 @@ class WordPressImport:
             ).first()
             version = version or version_model(**{model._meta.model_name: publication, "language": language})
             self._fill_version(kind, version, item)
+            self._validate(version, model._meta.model_name)
             version.save()
             versions.append(version)
             self._remember(item, version, language)
@@ -263,6 +270,18 @@ class WordPressImport:
         if not self.dry_run and kind != "page" and not getattr(publication, "archived_pdf", None):
             schedule_pdf_renders(publication)
         return versions, lines
+
+    def _validate(self, version, publication_field: str) -> None:
+        """The admin's checks (bounds of the text included) before the save's cleaning.
+
+        In a dry run the pictures are not copied: the body still names them on
+        the old site, which the admin would refuse, so only its bounds are checked.
+        """
+        if self.dry_run:
+            check_html_bounds(version.body)
+            version.full_clean(exclude=[publication_field, "body"], validate_unique=False)
+        else:
+            version.full_clean(exclude=[publication_field], validate_unique=False)
 
     def _slug(self, model: type, item: WXRItem) -> str:
         slug = slug_from_title(item.post_name) or slug_from_title(item.title) or f"{item.post_type}-{item.wp_id}"

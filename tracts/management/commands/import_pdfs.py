@@ -2,7 +2,9 @@ from collections import Counter
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
+from publishing.import_files import is_inside
 from publishing.management.progress import ProgressBar
 from publishing.markdown import MarkdownImportError, check_language
 from tracts.archive import OCR_HELP, ArchiveError, import_pdf
@@ -29,6 +31,8 @@ class Command(BaseCommand):
         for done, path in enumerate(files, start=1):
             name = str(path.relative_to(folder))
             try:
+                if not is_inside(folder, path):
+                    raise ArchiveError("outside the folder", _("a link to a file outside the folder"))
                 result = import_pdf(path, language, publish=publish)
             except ArchiveError as error:
                 skipped[error.kind] += 1

@@ -6,7 +6,13 @@ from website.portability import SiteImportError, import_site
 
 
 class Command(BaseCommand):
-    help = "Read back a folder written by export_site (publications with the same slug are updated)."
+    help = (
+        "Read back a folder written by export_site (publications with the same slug are updated). "
+        "Everything is checked as the admin checks it; the first file that fails stops the import, "
+        "which then changes nothing."
+    )
+    # Errors in the site's language (LANGUAGE_CODE), the organisers'.
+    leave_locale_alone = True
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("folder", type=Path)
