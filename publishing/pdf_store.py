@@ -181,6 +181,9 @@ class PDFPlan:
     fingerprint: str
     filename: str
     render: Callable[[], bytes]
+    # PDFs this one is made of (a sheet's single copy): stored first, each
+    # under its own lock, so that whatever asks for a leaflet renders it once.
+    requires: tuple["PDFPlan", ...] = ()
 
     @property
     def storage_name(self) -> str:
@@ -194,6 +197,9 @@ def ensure_stored(plan: PDFPlan) -> bool:
     rendered again.
     """
     name = plan.storage_name
+    if not pdf.in_render_child():
+        for required in plan.requires:
+            ensure_stored(required)
     if default_storage.exists(name) and not is_intact(name):
         with render_lock(name):
             if default_storage.exists(name) and not is_intact(name):

@@ -278,3 +278,36 @@ def test_verso_is_offered_only_when_each_language_fits_one_page(client, make_tra
     response = client.get("/en/tracts/long-et-court/a5.pdf?verso=fr")
     assert response.status_code == 404
     assert "more than one page in A5" in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_leaflet_asked_for_directly_and_by_its_sheet_at_once_is_rendered_once(
+    live_server, make_tract, monkeypatch, tmp_path
+):
+    from tracts import printing
+
+    make_tract("ensemble", {"fr": {"title": "Tract demandé deux fois"}})
+    journal = tmp_path / "leaflet-renders"
+    real_render = printing._render_leaflets
+
+    def journaled(htmls, size, print_shop, languages):
+        # Renders run in child processes: each writes a line the test reads.
+        with journal.open("a") as lines:
+            lines.write(f"{size.name}\n")
+        return real_render(htmls, size, print_shop, languages)
+
+    monkeypatch.setattr(printing, "_render_leaflets", journaled)
+    statuses = []
+
+    def download(name: str) -> None:
+        with urllib.request.urlopen(f"{live_server.url}/fr/tracts/ensemble/{name}.pdf", timeout=120) as response:
+            statuses.append(response.status)
+
+    threads = [threading.Thread(target=download, args=(name,)) for name in ("a5-2up", "a5", "a5-2up", "a5")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert statuses == [200] * 4
+    assert journal.read_text().split() == ["a5"]

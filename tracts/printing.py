@@ -474,6 +474,7 @@ def tract_pdf_plan(version: TractVersion, print_format: PrintFormat, verso: Trac
             fingerprint=fingerprint,
             filename=filename,
             render=lambda: prepress.impose(pdf_store.read_stored(single), print_format.sheet),
+            requires=(single,),
         )
     if verso is None:
         return replace(leaflets[0], filename=filename)
