@@ -170,7 +170,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Every save written whole then renamed into place (publishing/files.py).
+    "default": {"BACKEND": "publishing.files.AtomicFileSystemStorage"},
     "staticfiles": {
         # STATICFILES_BACKEND: the CI's stack skips compression to save a minute.
         "BACKEND": os.environ.get("STATICFILES_BACKEND")

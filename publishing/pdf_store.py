@@ -12,7 +12,6 @@ import fcntl
 import hashlib
 import io
 import logging
-import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -21,17 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pypdfium2 as pdfium
-from django.core.files.base import ContentFile
-from django.core.files.storage import FileSystemStorage, default_storage
+from django.core.files.storage import default_storage
 from django.db import DatabaseError, connection
 
-from publishing import pdf
+from publishing import files, pdf
+from publishing.files import PARTIAL_SUFFIX
 
 logger = logging.getLogger(__name__)
-
-# Files being written carry this suffix until renamed into place; the
-# cleanup deletes those a crash left behind.
-PARTIAL_SUFFIX = ".part"
 
 # Where render locks live when the database cannot hold them (SQLite).
 LOCK_DIR = Path(tempfile.gettempdir()) / "collectif-render-locks"
@@ -39,11 +34,6 @@ LOCK_DIR = Path(tempfile.gettempdir()) / "collectif-render-locks"
 # Storage folders of rendered PDFs and of pictures of their first page.
 PDF_FOLDER = "pdfs"
 PREVIEW_FOLDER = "previews"
-
-# A stored PDF is served only if it is at least this long and its last bytes
-# hold the "%%EOF" trailer (writers may add a newline or a few bytes after it).
-MIN_PDF_SIZE = 64
-PDF_TRAILER_WINDOW = 1024
 
 
 def storage_name(fingerprint: str) -> str:
@@ -76,22 +66,16 @@ def is_intact(name: str) -> bool:
     A file cut short (a full disk, a crash before our fsync existed, a hand
     edit) is never served: it is rendered again.
     """
-    try:
-        with default_storage.open(name, "rb") as stored:
-            size = stored.size
-            if size < MIN_PDF_SIZE:
-                return False
-            stored.seek(max(0, size - PDF_TRAILER_WINDOW))
-            return b"%%EOF" in stored.read()
-    except (FileNotFoundError, OSError):
-        return False
+    return files.is_whole(name)
 
 
 def store_first_page_picture(plan: "PDFPlan", width: int = 320) -> str:
     """Draw the first page of a stored PDF as a small picture, once; returns its storage name."""
     name = first_page_picture_name(plan.fingerprint)
-    if not default_storage.exists(name):
-        _save_atomically(name, first_page_picture(read_stored(plan), width))
+    if not files.is_whole(name):
+        data = read_stored(plan)
+        # Drawn in a limited child, like the render itself.
+        files.save_atomically(name, pdf.render_in_child(lambda: first_page_picture(data, width)))
     return name
 
 
@@ -103,41 +87,6 @@ def first_page_picture(data: bytes, width: int = 320) -> bytes:
     output = io.BytesIO()
     picture.convert("RGB").save(output, "WEBP", quality=80)
     return output.getvalue()
-
-
-def _save_atomically(name: str, data: bytes) -> None:
-    storage = default_storage
-    if isinstance(storage, FileSystemStorage):
-        # Write beside the target then rename, so that a reader never sees
-        # a half-written file.
-        target = Path(storage.path(name))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=PARTIAL_SUFFIX)
-        try:
-            with os.fdopen(handle, "wb") as temporary_file:
-                temporary_file.write(data)
-                # On disk before the rename, so that a power cut cannot leave
-                # a renamed but empty file behind.
-                temporary_file.flush()
-                os.fsync(temporary_file.fileno())
-            os.chmod(temporary, 0o644)
-            os.replace(temporary, target)
-            _fsync_directory(target.parent)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-    else:
-        # Object stores (S3 and the like) make an upload visible only once whole.
-        storage.save(name, ContentFile(data))
-
-
-def _fsync_directory(path: Path) -> None:
-    """Make a rename in `path` durable."""
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 @contextmanager
@@ -226,7 +175,7 @@ def store_once(name: str, render: Callable[[], bytes]) -> bool:
     if pdf.in_render_child():
         # A PDF made of others (a sheet of leaflets) renders them inside its
         # own child process, already limited and holding the outer lock.
-        _save_atomically(name, render())
+        files.save_atomically(name, render())
         return True
     with render_lock(name):
         if default_storage.exists(name):
@@ -240,7 +189,7 @@ def store_once(name: str, render: Callable[[], bytes]) -> bool:
         except pdf.RenderFailed as error:
             pdf.record_failure(fingerprint, error)
             raise
-        _save_atomically(name, content)
+        files.save_atomically(name, content)
         return True
 
 
