@@ -22,14 +22,13 @@ import segno
 import weasyprint
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from publishing import images, pdf, pdf_store
+from publishing import files, images, pdf, pdf_store
 from publishing.images import IMG_TAG
 from publishing.models import SiteSettings
 from publishing.pdf_store import PDFPlan
@@ -195,10 +194,13 @@ def print_shop_picture(name: str) -> str:
     # The version in the name changes with the conversion, so PDFs (whose
     # hash covers this name) are rendered again with the new copies.
     cmyk_name = f"print/cmyk/{CMYK_CONVERSION_VERSION}/{stem}.jpg"
-    if not default_storage.exists(cmyk_name):
+    # A copy cut short (a full disk) is made again, never embedded.
+    if not files.is_whole(cmyk_name):
         with default_storage.open(original, "rb") as upload:
-            content = images.to_print_cmyk(upload.read(), _print_shop_profile())
-        default_storage.save(cmyk_name, ContentFile(content))
+            content = upload.read()
+        profile = _print_shop_profile()
+        # Converted in a limited child, like every decoding of a picture.
+        files.save_atomically(cmyk_name, pdf.render_in_child(lambda: images.to_print_cmyk(content, profile)))
     return cmyk_name
 
 
