@@ -273,26 +273,10 @@ class Image(models.Model):
         return default_storage.url(self.renditions.get("1200", self.file.name))
 
     def print_name(self) -> str:
-        """The stored file to print: the largest rendition, enough for 300 dpi at column width.
-
-        Checked whole before a PDF embeds it: renditions found cut short
-        are made again from the original.
-        """
-        if not self.renditions:
-            return self.file.name
-        name = self.renditions[max(self.renditions, key=int)]
-        if not files.is_whole(name):
-            self.remake_renditions()
-        return name
-
-    def remake_renditions(self) -> None:
-        """Write every rendition again, under the same names, from the stored original."""
-        with default_storage.open(self.file.name, "rb") as original:
-            content = original.read()
-        copies = images.remake_renditions(content, self.file.name.rsplit(".", 1)[-1])
-        for width, name in self.renditions.items():
-            if int(width) in copies:
-                files.save_atomically(name, copies[int(width)])
+        """The stored file to print: the largest rendition, enough for 300 dpi at column width."""
+        if self.renditions:
+            return self.renditions[max(self.renditions, key=int)]
+        return self.file.name
 
 
 class PDFRenderFailure(models.Model):
