@@ -6,6 +6,7 @@ import re
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError
 from django.db.models import Case, When
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -146,7 +147,7 @@ class WriteFailureKeepsTheForm:
     def changeform_view(self, request: HttpRequest, object_id=None, form_url="", extra_context=None) -> HttpResponse:
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
-        except (OSError, ImageNotStored) as error:
+        except (OSError, DatabaseError, ImageNotStored) as error:
             message = self.write_failure_message(error)
             if message is None or request.method != "POST":
                 raise

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import FileSystemStorage, Storage, default_storage
+from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
 # Files being written carry this suffix until renamed into place; the
@@ -36,8 +37,20 @@ PDF_TRAILER_WINDOW = 1024
 DISK_FULL_ERRORS = {errno.ENOSPC, errno.EDQUOT}
 
 
+class DiskFull(OSError):
+    """A write the disk could not hold. Its own name, so that a render's child
+    can report it and the render is not recorded as a failure of the text."""
+
+
 def is_disk_full(error: BaseException) -> bool:
-    return isinstance(error, OSError) and error.errno in DISK_FULL_ERRORS
+    """A full disk or quota, for a file write or a database that could not grow."""
+    if isinstance(error, OSError):
+        return error.errno in DISK_FULL_ERRORS
+    if isinstance(error, DatabaseError):
+        cause = error.__cause__
+        # SQLite's SQLITE_FULL, PostgreSQL's disk_full (53100).
+        return "database or disk is full" in str(error) or getattr(cause, "sqlstate", None) == "53100"
+    return False
 
 
 def disk_full_message() -> str:
@@ -75,8 +88,10 @@ def _write_temporary(target: Path, content: File | bytes, mode: int) -> Path:
             temporary_file.flush()
             os.fsync(temporary_file.fileno())
         os.chmod(temporary, mode)
-    except BaseException:
+    except BaseException as error:
         Path(temporary).unlink(missing_ok=True)
+        if is_disk_full(error) and not isinstance(error, DiskFull):
+            raise DiskFull(error.errno, error.strerror) from error
         raise
     return Path(temporary)
 

@@ -8,6 +8,7 @@ renders it once, under a lock, whatever the number of concurrent requests;
 tract's A5 is kept beside it as a small picture.
 """
 
+import errno
 import fcntl
 import hashlib
 import io
@@ -187,6 +188,9 @@ def store_once(name: str, render: Callable[[], bytes]) -> bool:
         try:
             content = pdf.render_in_child(render)
         except pdf.RenderFailed as error:
+            if error.detail.startswith(f"{files.DiskFull.__name__}:"):
+                # Not the text's fault: nothing recorded, the next request tries again.
+                raise files.DiskFull(errno.ENOSPC, error.detail) from error
             pdf.record_failure(fingerprint, error)
             raise
         files.save_atomically(name, content)
