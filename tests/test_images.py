@@ -228,16 +228,20 @@ def test_a_full_disk_leaves_nothing_half_written(full_disk):
 
 
 def test_a_full_disk_is_a_message_in_the_admin(full_disk, admin_client):
+    assert_refused_in_the_admin(admin_client, "photo.jpg", jpeg_with_gps(2000, 1000), "disk is full")
+    assert files_under("images") == [] and not Image.objects.exists()
+
+
+def assert_refused_in_the_admin(admin_client, name: str, content: bytes, message: str) -> None:
+    """The admin shows the form again, with what was typed, and the reason."""
     response = admin_client.post(
         reverse("admin:collectif_image_add"),
-        {"file": SimpleUploadedFile("photo.jpg", jpeg_with_gps(2000, 1000)), "alt_text": "Une banderole"},
+        {"file": SimpleUploadedFile(name, content), "alt_text": "Une banderole"},
         headers={"Accept-Language": "en"},
     )
-    # The form again, with what was typed, and the reason.
     assert response.status_code == 200
-    assert "disk is full" in response.content.decode()
+    assert message in response.content.decode()
     assert response.context["adminform"].form["alt_text"].value() == "Une banderole"
-    assert files_under("images") == [] and not Image.objects.exists()
 
 
 def test_the_admin_says_an_animation_became_a_still_picture(admin_client):
@@ -288,14 +292,7 @@ def test_a_long_panorama_is_still_accepted():
 
 
 def test_a_thin_picture_is_a_form_error_in_the_admin_and_a_json_error_in_the_editor(admin_client):
-    response = admin_client.post(
-        reverse("admin:collectif_image_add"),
-        {"file": SimpleUploadedFile("strip.png", png(20000, 1)), "alt_text": "Une bande"},
-        headers={"Accept-Language": "en"},
-    )
-    assert response.status_code == 200
-    assert "too thin to show" in response.content.decode()
-    assert response.context["adminform"].form["alt_text"].value() == "Une bande"
+    assert_refused_in_the_admin(admin_client, "strip.png", png(20000, 1), "too thin to show")
 
     response = admin_client.post(
         reverse("collectif_editor:upload"),
