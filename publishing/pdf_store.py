@@ -224,6 +224,20 @@ def _stored_files(folder: str) -> Iterator[str]:
         yield from (f"{folder}/{subfolder}/{name}" for name in default_storage.listdir(f"{folder}/{subfolder}")[1])
 
 
+# Other folders the site writes to, where a crash may leave a half-written file.
+PARTIAL_FOLDERS = ("images", "print")
+
+
+def _partial_files(folders: tuple[str, ...]) -> Iterator[str]:
+    """Files still carrying the temporary suffix under these folders, at any depth."""
+    for folder in folders:
+        if not default_storage.exists(folder):
+            continue
+        subfolders, names = default_storage.listdir(folder)
+        yield from (f"{folder}/{name}" for name in names if name.endswith(PARTIAL_SUFFIX))
+        yield from _partial_files(tuple(f"{folder}/{subfolder}" for subfolder in subfolders))
+
+
 def delete_unreferenced(grace_seconds: int, *, dry_run: bool = False) -> CleanupReport:
     """Delete stored PDFs and previews that no current version uses, and files
     a crash left half-written; files younger than `grace_seconds` are kept (a
@@ -231,6 +245,12 @@ def delete_unreferenced(grace_seconds: int, *, dry_run: bool = False) -> Cleanup
     referenced = set().union(*(references() for references in _pdf_references))
     cutoff = time.time() - grace_seconds
     report = CleanupReport()
+    for name in _partial_files(PARTIAL_FOLDERS):
+        # What a killed process was writing (pictures, CMYK copies).
+        if default_storage.get_modified_time(name).timestamp() <= cutoff:
+            if not dry_run:
+                default_storage.delete(name)
+            report.deleted += 1
     for folder in (PDF_FOLDER, PREVIEW_FOLDER):
         for name in _stored_files(folder):
             stem = name.rsplit("/", 1)[-1].split(".", 1)[0]

@@ -258,3 +258,20 @@ def test_an_admin_save_the_disk_cannot_hold_keeps_the_form(admin_client, monkeyp
     assert "Le disque du serveur est plein" in page
     assert "Un titre tapé avec soin" in page and "أوقفوا التنقيط" in page  # what was typed is still there
     assert not Tract.objects.exists() and not TractVersion.objects.exists()
+
+
+def test_the_cleanup_deletes_what_a_killed_process_left_half_written(media_root):
+    import time
+
+    from publishing.pdf_store import delete_unreferenced
+
+    old, young = media_root / "images" / "r" / "tmpkilled.part", media_root / "print" / "cmyk" / "v1" / "tmpnow.part"
+    for path in (old, young):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"\xff\xd8 half a picture")
+    an_hour_ago = time.time() - 3600
+    os.utime(old, (an_hour_ago, an_hour_ago))
+
+    report = delete_unreferenced(grace_seconds=600)
+
+    assert not old.exists() and young.exists() and report.deleted == 1
