@@ -3,7 +3,8 @@
 No free PDF/X-4 validator exists in the package registries, so the rules a
 prepress operator applies to a print-shop file (PDF/X-4, ISO 15930-7) and the
 machine-checkable basics of a tagged PDF (PDF/UA-1) are checked here with
-pikepdf, which parses content streams. Each rule yields readable problems;
+pikepdf, which parses content streams; every embedded picture is decoded
+to the last pixel, whatever the profile. Each rule yields readable problems;
 an empty list means the file passes. `manage.py preflight FILE…` runs it.
 """
 
