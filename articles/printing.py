@@ -1,6 +1,7 @@
 """The printable A4 PDF of an article."""
 
 from publishing import pdf, pdf_store
+from publishing.pictures import ensure_whole_renditions
 
 from .models import ArticleVersion
 from .text import render_body
@@ -28,8 +29,13 @@ def article_pdf_plan(version: ArticleVersion) -> pdf_store.PDFPlan:
     return pdf_store.PDFPlan(
         fingerprint=pdf.fingerprint("article", html),
         filename=article_pdf_filename(version),
-        render=lambda: pdf.render_pdf(html, variant=pdf.ACCESSIBLE_VARIANT),
+        render=lambda: _render(html),
     )
+
+
+def _render(html: str) -> bytes:
+    ensure_whole_renditions(html)  # a picture cut short is made again, never embedded
+    return pdf.render_pdf(html, variant=pdf.ACCESSIBLE_VARIANT)
 
 
 def current_fingerprint(version: ArticleVersion) -> str:

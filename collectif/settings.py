@@ -174,7 +174,8 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 # authors' metadata): outside MEDIA_ROOT, which nginx serves as it is.
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", BASE_DIR / "var" / "private"))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Every save written whole then renamed into place (publishing/files.py).
+    "default": {"BACKEND": "publishing.files.AtomicFileSystemStorage"},
     "staticfiles": {
         # STATICFILES_BACKEND: the CI's stack skips compression to save a minute.
         "BACKEND": os.environ.get("STATICFILES_BACKEND")

@@ -1,12 +1,13 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from .admin_tools import WriteFailureKeepsTheForm
 from .models import Image, ImageNotStored, OldAddress, PDFRenderFailure, SiteSettings, Theme
 
 
@@ -73,20 +74,15 @@ class ThemeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Image)
-class ImageAdmin(admin.ModelAdmin):
+class ImageAdmin(WriteFailureKeepsTheForm, admin.ModelAdmin):
     list_display = ["thumbnail", "alt_text", "caption", "size", "uploaded_at"]
     search_fields = ["alt_text", "caption", "credit"]
     readonly_fields = ["thumbnail", "address", "size"]
     fields = ["file", "alt_text", "caption", "credit", "thumbnail", "address", "size"]
 
-    def changeform_view(self, request: HttpRequest, object_id=None, form_url="", extra_context=None) -> HttpResponse:
-        # A picture that could not be written (a full disk) left nothing
-        # behind and its row was rolled back: say so instead of an error page.
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ImageNotStored as error:
-            self.message_user(request, str(error), messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
+    def write_failure_message(self, error: Exception) -> str | None:
+        # Nothing of the picture was kept (Image.save removes what it wrote).
+        return str(error) if isinstance(error, ImageNotStored) else super().write_failure_message(error)
 
     def save_model(self, request: HttpRequest, obj: Image, form, change: bool) -> None:
         super().save_model(request, obj, form, change)

@@ -6,6 +6,7 @@ import re
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError
 from django.db.models import Case, When
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,8 +16,9 @@ from django.utils import translation
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from publishing import files
 from publishing.languages import is_supported, language_choices, language_codes, slug_from_title
-from publishing.models import PDFRenderFailure
+from publishing.models import ImageNotStored, PDFRenderFailure
 from publishing.views import stored_pdf_response
 
 
@@ -132,7 +134,43 @@ class PublicationForm(forms.ModelForm):
         return titles.get(original) or next(iter(titles.values()), "")
 
 
-class PublicationAdmin(admin.ModelAdmin):
+class WriteFailureKeepsTheForm:
+    """A save the disk could not hold (full, over quota) shows the form again,
+    filled in, with a message in the organiser's language: never an error
+    page, never a lost edit. The admin's transaction has rolled the rows
+    back, and no write leaves a partial file (publishing/files.py)."""
+
+    def write_failure_message(self, error: Exception) -> str | None:
+        """What to tell the organiser about `error`, or None for an error that is a bug."""
+        return files.disk_full_message() if files.is_disk_full(error) else None
+
+    def changeform_view(self, request: HttpRequest, object_id=None, form_url="", extra_context=None) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (OSError, DatabaseError, ImageNotStored) as error:
+            message = self.write_failure_message(error)
+            if message is None or request.method != "POST":
+                raise
+        # The same POST once more, refused by the form itself: it is shown
+        # with what was typed (an upload is decoded once, see models._cleaned).
+        request._collectif_write_failure = message
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request: HttpRequest, obj=None, change: bool = False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        message = getattr(request, "_collectif_write_failure", None)
+        if message is None:
+            return form
+
+        class NotWritten(form):
+            def clean(self) -> dict:
+                super().clean()
+                raise ValidationError(message)
+
+        return NotWritten
+
+
+class PublicationAdmin(WriteFailureKeepsTheForm, admin.ModelAdmin):
     """What the admins of tracts, articles and pages share: their versions, listed by language."""
 
     form = PublicationForm

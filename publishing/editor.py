@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import JavaScriptCatalog
 
 from publishing.languages import slug_from_title
-from publishing.models import Image
+from publishing.models import Image, ImageNotStored
 
 # How the admin titles each version's block ("Version arabe" in French).
 VERSION_TITLES = {
@@ -72,7 +72,11 @@ def upload_picture(request: HttpRequest) -> JsonResponse:
     form = PictureUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return JsonResponse({"errors": {field: list(errors) for field, errors in form.errors.items()}}, status=400)
-    image = Image.existing_copy(form.cleaned_data["file"]) or form.save()
+    try:
+        image = Image.existing_copy(form.cleaned_data["file"]) or form.save()
+    except ImageNotStored as error:
+        # A full disk: nothing was kept, and the dialog keeps what was typed.
+        return JsonResponse({"errors": {"file": [str(error)]}}, status=507)
     return JsonResponse(picture_data(image), status=201)
 
 

@@ -15,17 +15,29 @@ import io
 import re
 import uuid
 import warnings
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from html import escape
+from typing import TypeVar
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile, File
+from django.core.files.base import File
 from django.utils.translation import gettext as _
 from PIL import Image as PillowImage
 from PIL import ImageCms, ImageFile, ImageMath, ImageOps, UnidentifiedImageError
 
+from publishing import pdf
+
+T = TypeVar("T")
+
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_PIXELS = 50_000_000  # a 50-megapixel photo; more is a decompression bomb
+# Pillow's own guard, set on purpose: it warns above our limit and refuses
+# twice as much before decoding anything, whoever opens a picture
+# (Django's ImageField, WeasyPrint, the preflight).
+PillowImage.MAX_IMAGE_PIXELS = MAX_PIXELS
+# Longest side over shortest side: a 20000 × 1 strip has no smaller copies.
+MAX_ASPECT_RATIO = 20
 RENDITION_WIDTHS = (480, 800, 1200, 1600)
 # Pillow's format name -> (stored format, file extension).
 ALLOWED_FORMATS = {
@@ -44,6 +56,7 @@ class CleanImage:
     width: int
     height: int
     first_frame_only: bool = False  # an animation reduced to its first frame
+    renditions: dict[int, bytes] = field(default_factory=dict)  # width -> smaller copy, same format
 
 
 def _bomb_error() -> ValidationError:
@@ -56,19 +69,26 @@ def _bomb_error() -> ValidationError:
     )
 
 
-def _open(file: File) -> PillowImage.Image:
-    """Open an upload after checking its size, type and pixel count, without decoding it yet."""
+def _read_upload(file: File) -> bytes:
+    """The upload's bytes, after checking its size (nothing is decoded here, in the web process)."""
     if file.size and file.size > MAX_UPLOAD_BYTES:
         raise ValidationError(
             _("This file is %(size)d MB; the limit is %(limit)d MB.")
             % {"size": file.size // (1024 * 1024), "limit": MAX_UPLOAD_BYTES // (1024 * 1024)}
         )
     file.seek(0)
+    data = file.read()
+    file.seek(0)
+    return data
+
+
+def _open(data: bytes) -> PillowImage.Image:
+    """Open a picture after checking its type, pixel count and shape, without decoding it yet."""
     try:
         with warnings.catch_warnings():
             # Between Pillow's warning and error thresholds: our own limit below says it better.
             warnings.simplefilter("ignore", PillowImage.DecompressionBombWarning)
-            picture = PillowImage.open(file)
+            picture = PillowImage.open(io.BytesIO(data))
     except PillowImage.DecompressionBombError:
         raise _bomb_error()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
@@ -82,12 +102,20 @@ def _open(file: File) -> PillowImage.Image:
             _("This image is %(width)d × %(height)d pixels; the limit is %(limit)d megapixels.")
             % {"width": picture.width, "height": picture.height, "limit": MAX_PIXELS // 1_000_000}
         )
+    if max(picture.size) > MAX_ASPECT_RATIO * min(picture.size):
+        # Its smaller copies would be less than a pixel thin.
+        raise ValidationError(
+            _(
+                "This image is %(width)d × %(height)d pixels: one side is more than %(ratio)d times the other, "
+                "too thin to show. Crop it and upload it again."
+            )
+            % {"width": picture.width, "height": picture.height, "ratio": MAX_ASPECT_RATIO}
+        )
     return picture
 
 
-def check_image(file: File) -> None:
-    """Raise a ValidationError, in the organiser's language, for anything but a sound image."""
-    picture = _open(file)
+def _decode_strictly(picture: PillowImage.Image) -> None:
+    """Decode every pixel, refusing a truncated or damaged file and an unreadable colour profile."""
     # WeasyPrint tells Pillow to accept truncated images, for the whole
     # process; an upload is checked strictly all the same.
     lenient = ImageFile.LOAD_TRUNCATED_IMAGES
@@ -102,7 +130,6 @@ def check_image(file: File) -> None:
         raise ValidationError(_("This image is damaged or truncated and cannot be read."))
     finally:
         ImageFile.LOAD_TRUNCATED_IMAGES = lenient
-        file.seek(0)
     profile = picture.info.get("icc_profile")
     if profile:
         try:
@@ -116,6 +143,52 @@ def check_image(file: File) -> None:
             )
 
 
+@dataclass
+class _Refusal:
+    """A ValidationError's messages, handed back by the child process that decoded the picture."""
+
+    messages: list[str]
+
+
+def _yield_to_the_oom_killer() -> None:
+    # Should the machine run out of memory anyway, the kernel kills this
+    # child first, never a web worker.
+    try:
+        with open("/proc/self/oom_score_adj", "w") as score:
+            score.write("1000")
+    except OSError:
+        pass
+
+
+def in_limited_child(work: Callable[[], T]) -> T:
+    """Run picture work (decoding, converting) in a forked child under the render limits.
+
+    A picture can take far more memory decoded than as a file (a 214 kB PNG
+    of 50 megapixels needs 200 MB per copy): a web worker never decodes
+    one. `work` gets bytes from its closure and must not use the database;
+    its ValidationError comes back as one, and so does a child that ran out
+    of memory or time.
+    """
+
+    def guarded() -> object:
+        _yield_to_the_oom_killer()
+        try:
+            return work()
+        except ValidationError as error:
+            return _Refusal(error.messages)
+
+    try:
+        outcome = pdf.render_in_child(guarded)
+    except pdf.RenderFailed as error:
+        raise ValidationError(
+            _("This image cannot be read within the server's limits (%(reason)s): save it with fewer pixels.")
+            % {"reason": error.message}
+        )
+    if isinstance(outcome, _Refusal):
+        raise ValidationError(outcome.messages)
+    return outcome
+
+
 def _to_srgb(picture: PillowImage.Image) -> PillowImage.Image:
     """Convert to plain sRGB, so that no camera or device profile is kept."""
     profile = picture.info.get("icc_profile")
@@ -125,31 +198,50 @@ def _to_srgb(picture: PillowImage.Image) -> PillowImage.Image:
             output_mode = "RGBA" if picture.mode == "RGBA" else "RGB"
             picture = ImageCms.profileToProfile(picture, source, ImageCms.createProfile("sRGB"), outputMode=output_mode)
         except (OSError, ImageCms.PyCMSError):
-            pass  # checked by check_image; here only as a last resort: keep the pixels as they are
+            pass  # checked by _decode_strictly; here only as a last resort: keep the pixels as they are
     if picture.mode not in {"RGB", "RGBA", "L", "LA"}:
         picture = picture.convert("RGBA" if "A" in picture.getbands() or "transparency" in picture.info else "RGB")
     return picture
 
 
-def clean_image(file: File) -> CleanImage:
-    """The upload decoded and saved anew: upright, sRGB, and no metadata at all."""
-    check_image(file)
-    picture = _open(file)
+def _clean(data: bytes) -> CleanImage:
+    """Decode, check and save anew (in the child process): upright, sRGB, no metadata, with renditions."""
+    picture = _open(data)
     stored_format, extension = ALLOWED_FORMATS[picture.format]
     # The primary picture of an MPO, the first frame of an animation.
     animated = getattr(picture, "is_animated", False) and picture.format != "MPO"
     picture.seek(0)
+    _decode_strictly(picture)
     picture = ImageOps.exif_transpose(picture)  # apply the orientation before the EXIF goes
     picture = _to_srgb(picture)
     if stored_format == "JPEG" and picture.mode != "RGB":
         picture = picture.convert("RGB")
-    output = io.BytesIO()
     # A new image object carries no info dict: nothing of the original's
     # metadata can slip through the save.
     fresh = PillowImage.new(picture.mode, picture.size)
     fresh.paste(picture)
+    del picture
+    output = io.BytesIO()
     _save(fresh, output, stored_format)
-    return CleanImage(output.getvalue(), extension, fresh.width, fresh.height, first_frame_only=animated)
+    return CleanImage(
+        output.getvalue(),
+        extension,
+        fresh.width,
+        fresh.height,
+        first_frame_only=animated,
+        renditions=_rendition_bytes(fresh, stored_format),
+    )
+
+
+def clean_image(file: File) -> CleanImage:
+    """The upload decoded and saved anew, in a limited child process; ValidationError if refused."""
+    data = _read_upload(file)
+    return in_limited_child(lambda: _clean(data))
+
+
+def check_image(file: File) -> None:
+    """Raise a ValidationError, in the organiser's language, for anything but a sound image."""
+    clean_image(file)
 
 
 def _save(picture: PillowImage.Image, output: io.BytesIO, stored_format: str) -> None:
@@ -166,19 +258,23 @@ def random_name(extension: str) -> str:
     return f"images/{uuid.uuid4().hex}.{extension}"
 
 
-def renditions(content: bytes, extension: str, stem: str) -> dict[str, ContentFile]:
+def _rendition_bytes(picture: PillowImage.Image, stored_format: str) -> dict[int, bytes]:
     """Smaller copies for `srcset`, one per width narrower than the original."""
-    picture = PillowImage.open(io.BytesIO(content))
-    stored_format = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP"}[extension]
     copies = {}
     for width in RENDITION_WIDTHS:
         if width >= picture.width:
             break
-        height = round(picture.height * width / picture.width)
+        height = max(1, round(picture.height * width / picture.width))
         output = io.BytesIO()
         _save(picture.resize((width, height), PillowImage.Resampling.LANCZOS), output, stored_format)
-        copies[str(width)] = ContentFile(output.getvalue(), name=f"{stem}-{width}.{extension}")
+        copies[width] = output.getvalue()
     return copies
+
+
+def remake_renditions(content: bytes, extension: str) -> dict[int, bytes]:
+    """The renditions of a stored (already cleaned) picture, made again in a limited child."""
+    stored_format = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP"}[extension]
+    return in_limited_child(lambda: _rendition_bytes(PillowImage.open(io.BytesIO(content)), stored_format))
 
 
 @dataclass(frozen=True)

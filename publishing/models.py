@@ -1,6 +1,5 @@
 """Models both apps share: site-wide settings, themes and images."""
 
-import errno
 import hashlib
 import os
 
@@ -13,7 +12,7 @@ from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from publishing import images
+from publishing import files, images
 from publishing.languages import reverse_here, slug_from_title
 from publishing.redirects import normalise_path
 
@@ -126,10 +125,13 @@ def image_upload_to(instance: "Image", filename: str) -> str:
 
 def _cleaned(file) -> images.CleanImage:
     """The upload cleaned once, however many times it is asked for (check, copy lookup, save)."""
-    cleaned = getattr(file, "_collectif_cleaned", None)
+    # Kept on the upload itself, which a model's FieldFile wraps: the form's
+    # check, the editor's copy lookup and the save share one decoding.
+    upload = getattr(file, "_file", None) or file
+    cleaned = getattr(upload, "_collectif_cleaned", None)
     if cleaned is None:
         cleaned = images.clean_image(file)
-        file._collectif_cleaned = cleaned
+        upload._collectif_cleaned = cleaned
     return cleaned
 
 
@@ -147,7 +149,7 @@ class ImageNotStored(Exception):
         super().__init__(
             _("The picture could not be stored (%(reason)s); nothing of it was kept. Tell whoever runs the site.")
             % {"reason": reason}
-            if error.errno != errno.ENOSPC
+            if not files.is_disk_full(error)
             else _(
                 "The server's disk is full: the picture was not stored, and nothing of it was kept. "
                 "Tell whoever runs the site."
@@ -211,8 +213,8 @@ class Image(models.Model):
             name = _store(images.random_name(clean.extension), ContentFile(clean.content), written)
             stem = name.rsplit(".", 1)[0].replace("images/", "images/r/", 1)
             renditions = {
-                width: _store(copy.name, copy, written)
-                for width, copy in images.renditions(clean.content, clean.extension, stem).items()
+                str(width): _store(f"{stem}-{width}.{clean.extension}", ContentFile(copy), written)
+                for width, copy in clean.renditions.items()
             }
             self.file.name = name
             self.file._committed = True
@@ -232,7 +234,7 @@ class Image(models.Model):
     def clean(self) -> None:
         if self.file and not getattr(self.file, "_committed", True):
             try:
-                images.check_image(self.file)
+                _cleaned(self.file)  # decoded once, in a limited child; the save reuses it
             except ValidationError as error:
                 raise ValidationError({"file": error.messages})
 

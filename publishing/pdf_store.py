@@ -8,11 +8,11 @@ renders it once, under a lock, whatever the number of concurrent requests;
 tract's A5 is kept beside it as a small picture.
 """
 
+import errno
 import fcntl
 import hashlib
 import io
 import logging
-import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -21,17 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pypdfium2 as pdfium
-from django.core.files.base import ContentFile
-from django.core.files.storage import FileSystemStorage, default_storage
+from django.core.files.storage import default_storage
 from django.db import DatabaseError, connection
 
-from publishing import pdf
+from publishing import files, pdf
+from publishing.files import PARTIAL_SUFFIX
 
 logger = logging.getLogger(__name__)
-
-# Files being written carry this suffix until renamed into place; the
-# cleanup deletes those a crash left behind.
-PARTIAL_SUFFIX = ".part"
 
 # Where render locks live when the database cannot hold them (SQLite).
 LOCK_DIR = Path(tempfile.gettempdir()) / "collectif-render-locks"
@@ -39,11 +35,6 @@ LOCK_DIR = Path(tempfile.gettempdir()) / "collectif-render-locks"
 # Storage folders of rendered PDFs and of pictures of their first page.
 PDF_FOLDER = "pdfs"
 PREVIEW_FOLDER = "previews"
-
-# A stored PDF is served only if it is at least this long and its last bytes
-# hold the "%%EOF" trailer (writers may add a newline or a few bytes after it).
-MIN_PDF_SIZE = 64
-PDF_TRAILER_WINDOW = 1024
 
 
 def storage_name(fingerprint: str) -> str:
@@ -76,22 +67,16 @@ def is_intact(name: str) -> bool:
     A file cut short (a full disk, a crash before our fsync existed, a hand
     edit) is never served: it is rendered again.
     """
-    try:
-        with default_storage.open(name, "rb") as stored:
-            size = stored.size
-            if size < MIN_PDF_SIZE:
-                return False
-            stored.seek(max(0, size - PDF_TRAILER_WINDOW))
-            return b"%%EOF" in stored.read()
-    except (FileNotFoundError, OSError):
-        return False
+    return files.is_whole(name)
 
 
 def store_first_page_picture(plan: "PDFPlan", width: int = 320) -> str:
     """Draw the first page of a stored PDF as a small picture, once; returns its storage name."""
     name = first_page_picture_name(plan.fingerprint)
-    if not default_storage.exists(name):
-        _save_atomically(name, first_page_picture(read_stored(plan), width))
+    if not files.is_whole(name):
+        data = read_stored(plan)
+        # Drawn in a limited child, like the render itself.
+        files.save_atomically(name, pdf.render_in_child(lambda: first_page_picture(data, width)))
     return name
 
 
@@ -103,41 +88,6 @@ def first_page_picture(data: bytes, width: int = 320) -> bytes:
     output = io.BytesIO()
     picture.convert("RGB").save(output, "WEBP", quality=80)
     return output.getvalue()
-
-
-def _save_atomically(name: str, data: bytes) -> None:
-    storage = default_storage
-    if isinstance(storage, FileSystemStorage):
-        # Write beside the target then rename, so that a reader never sees
-        # a half-written file.
-        target = Path(storage.path(name))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=PARTIAL_SUFFIX)
-        try:
-            with os.fdopen(handle, "wb") as temporary_file:
-                temporary_file.write(data)
-                # On disk before the rename, so that a power cut cannot leave
-                # a renamed but empty file behind.
-                temporary_file.flush()
-                os.fsync(temporary_file.fileno())
-            os.chmod(temporary, 0o644)
-            os.replace(temporary, target)
-            _fsync_directory(target.parent)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-    else:
-        # Object stores (S3 and the like) make an upload visible only once whole.
-        storage.save(name, ContentFile(data))
-
-
-def _fsync_directory(path: Path) -> None:
-    """Make a rename in `path` durable."""
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 @contextmanager
@@ -232,7 +182,7 @@ def store_once(name: str, render: Callable[[], bytes]) -> bool:
     if pdf.in_render_child():
         # A PDF made of others (a sheet of leaflets) renders them inside its
         # own child process, already limited and holding the outer lock.
-        _save_atomically(name, render())
+        files.save_atomically(name, render())
         return True
     with render_lock(name):
         if default_storage.exists(name):
@@ -244,9 +194,12 @@ def store_once(name: str, render: Callable[[], bytes]) -> bool:
         try:
             content = pdf.render_in_child(render)
         except pdf.RenderFailed as error:
+            if error.detail.startswith(f"{files.DiskFull.__name__}:"):
+                # Not the text's fault: nothing recorded, the next request tries again.
+                raise files.DiskFull(errno.ENOSPC, error.detail) from error
             pdf.record_failure(fingerprint, error)
             raise
-        _save_atomically(name, content)
+        files.save_atomically(name, content)
         return True
 
 
@@ -277,6 +230,20 @@ def _stored_files(folder: str) -> Iterator[str]:
         yield from (f"{folder}/{subfolder}/{name}" for name in default_storage.listdir(f"{folder}/{subfolder}")[1])
 
 
+# Other folders the site writes to, where a crash may leave a half-written file.
+PARTIAL_FOLDERS = ("images", "print")
+
+
+def _partial_files(folders: tuple[str, ...]) -> Iterator[str]:
+    """Files still carrying the temporary suffix under these folders, at any depth."""
+    for folder in folders:
+        if not default_storage.exists(folder):
+            continue
+        subfolders, names = default_storage.listdir(folder)
+        yield from (f"{folder}/{name}" for name in names if name.endswith(PARTIAL_SUFFIX))
+        yield from _partial_files(tuple(f"{folder}/{subfolder}" for subfolder in subfolders))
+
+
 def delete_unreferenced(grace_seconds: int, *, dry_run: bool = False) -> CleanupReport:
     """Delete stored PDFs and previews that no current version uses, and files
     a crash left half-written; files younger than `grace_seconds` are kept (a
@@ -284,6 +251,12 @@ def delete_unreferenced(grace_seconds: int, *, dry_run: bool = False) -> Cleanup
     referenced = set().union(*(references() for references in _pdf_references))
     cutoff = time.time() - grace_seconds
     report = CleanupReport()
+    for name in _partial_files(PARTIAL_FOLDERS):
+        # What a killed process was writing (pictures, CMYK copies).
+        if default_storage.get_modified_time(name).timestamp() <= cutoff:
+            if not dry_run:
+                default_storage.delete(name)
+            report.deleted += 1
     for folder in (PDF_FOLDER, PREVIEW_FOLDER):
         for name in _stored_files(folder):
             stem = name.rsplit("/", 1)[-1].split(".", 1)[0]

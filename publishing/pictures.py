@@ -16,6 +16,7 @@ from django.core.files.storage import default_storage
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
+from publishing import files, images
 from publishing.html import ANY_IMG_TAG, SRC_ATTRIBUTE, clean_rich_text, own_media_path
 from publishing.images import IMG_TAG, img_attributes
 from publishing.import_files import OutsideFolder, file_inside, relative_path
@@ -24,6 +25,45 @@ from publishing.models import Image, ImageNotStored
 
 # What a picture of the text takes on a page: the column on a phone, 40rem at most.
 BODY_IMAGE_SIZES = "(min-width: 44rem) 40rem, 100vw"
+
+RENDITION_NAME = re.compile(r"images/r/(?P<stem>.+)-(?P<width>\d+)\.(?P<extension>\w+)")
+
+
+def original_upload_name(name: str) -> str:
+    """The stored original of a picture named by one of its renditions (images/r/<stem>-<width>.<ext>)."""
+    if match := RENDITION_NAME.fullmatch(name):
+        original = f"images/{match['stem']}.{match['extension']}"
+        if default_storage.exists(original):
+            return original
+    return name
+
+
+def stored_names(html: str) -> list[str]:
+    """The storage names of the pictures an HTML document shows from our media."""
+    return [
+        match["src"].removeprefix(default_storage.base_url)
+        for match in IMG_TAG.finditer(html)
+        if match["src"].startswith(default_storage.base_url)
+    ]
+
+
+def ensure_whole_renditions(html: str) -> None:
+    """Make again, from its original, each rendition `html` shows that is not whole.
+
+    A PDF render calls it first (in its child, the database out of reach):
+    a copy cut short by a full disk is never embedded.
+    """
+    for name in stored_names(html):
+        match = RENDITION_NAME.fullmatch(name)
+        if match is None or files.is_whole(name):
+            continue
+        original = original_upload_name(name)
+        if original == name:
+            continue  # no original left to make it from: the render shows what there is
+        with default_storage.open(original, "rb") as stored:
+            copies = images.remake_renditions(stored.read(), match["extension"])
+        if int(match["width"]) in copies:
+            files.save_atomically(name, copies[int(match["width"])])
 
 
 def responsive_images(body_html: str, *, print_version: bool = False) -> str:

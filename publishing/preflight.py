@@ -3,7 +3,8 @@
 No free PDF/X-4 validator exists in the package registries, so the rules a
 prepress operator applies to a print-shop file (PDF/X-4, ISO 15930-7) and the
 machine-checkable basics of a tagged PDF (PDF/UA-1) are checked here with
-pikepdf, which parses content streams. Each rule yields readable problems;
+pikepdf, which parses content streams; every embedded picture is decoded
+to the last pixel, whatever the profile. Each rule yields readable problems;
 an empty list means the file passes. `manage.py preflight FILE…` runs it.
 """
 
@@ -14,7 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pikepdf
-from pikepdf import Array, Dictionary, Matrix, Name, Pdf, Stream
+from pikepdf import Array, Dictionary, Matrix, Name, Pdf, PdfImage, Stream
+from PIL import ImageFile
 
 MIN_PDFX_VERSION = (1, 6)
 MAX_TOTAL_INK = 3.0  # 300 % summed over the four inks
@@ -351,6 +353,30 @@ def check_print_shop(pdf: Pdf) -> list[str]:
     return problems
 
 
+def check_images(pdf: Pdf) -> list[str]:
+    """Every embedded picture decodes completely: a JPEG stream cut short (a
+    copy written on a full disk, say) prints half a picture, and a RIP's
+    preflight says nothing of it."""
+    problems = []
+    # WeasyPrint lets Pillow accept truncated pictures, for the whole process.
+    lenient = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        for obj in pdf.objects:
+            if not (isinstance(obj, Stream) and obj.get(Name.Subtype) == Name.Image):
+                continue
+            try:
+                PdfImage(obj).as_pil_image().load()
+            except NotImplementedError:
+                continue  # a kind of picture Pillow cannot draw (JBIG2…): not ours to judge
+            except Exception as error:  # pikepdf, zlib and Pillow each raise their own
+                number, _generation = obj.objgen
+                problems.append(f"image (object {number}) does not decode completely: {str(error)[:120]}")
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = lenient
+    return problems
+
+
 def is_print_shop_file(pdf: Pdf) -> bool:
     return any(i.get(Name.S) == Name.GTS_PDFX for i in pdf.Root.get(Name.OutputIntents, []))
 
@@ -365,4 +391,4 @@ def preflight(data: bytes, profile: str = "auto") -> list[str]:
         if profile == "auto":
             profile = "print-shop" if is_print_shop_file(pdf) else "tagged"
         checks = {"print-shop": check_print_shop, "tagged": check_tagged, "metadata": check_metadata}
-        return checks[profile](pdf)
+        return checks[profile](pdf) + check_images(pdf)

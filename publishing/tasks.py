@@ -7,6 +7,7 @@ Our tasks stop themselves after TASK_TIME_LIMIT seconds, so a task marked as
 running for longer than that has lost its worker and can be queued again.
 """
 
+import logging
 import signal
 import threading
 from collections.abc import Iterator
@@ -20,7 +21,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django_tasks import TaskResultStatus, task
 
+from publishing import files
 from publishing.pdf import RenderFailed, retrying_time_outs
+
+logger = logging.getLogger(__name__)
 
 
 class TaskTimeLimitExceeded(Exception):
@@ -109,6 +113,12 @@ def render_pdfs(model_label: str, pk: int, attempt: int = 0) -> int:
                 render()
             except RenderFailed as failure:
                 timed_out += failure.reason == RenderFailed.TIME
+                continue
+            except OSError as error:
+                if not files.is_disk_full(error):
+                    raise
+                # Nothing half-written was kept; the next save or download renders it.
+                logger.error("Disk full: a PDF of %s %s was not stored", model_label, pk)
                 continue
             made += 1
     if timed_out and attempt < TIME_OUT_RETRIES and render_pdfs.get_backend().supports_defer:

@@ -133,3 +133,39 @@ def personal_metadata(data: bytes) -> list[str]:
     if reader.xmp_metadata is not None:
         found.append("XMP packet")
     return found + [word for word in ("Jeanne", "LAPTOP") if word.encode() in data]
+
+
+def assert_every_file_whole(root: Path) -> int:
+    """Every file under `root` decodes completely (pictures with Pillow, strictly; PDFs with pypdf and
+    each embedded picture), and none is left half-written; returns how many were checked."""
+    from PIL import Image as PillowImage
+    from PIL import ImageFile
+
+    from publishing.files import PARTIAL_SUFFIX
+    from publishing.preflight import check_images
+
+    checked = 0
+    lenient = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False  # WeasyPrint sets it for the whole process
+    try:
+        for path in Path(root).rglob("*"):
+            if not path.is_file() or path.name.endswith(".lock"):
+                continue
+            assert not path.name.endswith(PARTIAL_SUFFIX), f"half-written file left: {path}"
+            data = path.read_bytes()
+            assert data, f"empty file: {path}"
+            if path.suffix in (".jpg", ".png", ".webp"):
+                with PillowImage.open(io.BytesIO(data)) as picture:
+                    picture.load()
+            elif path.suffix == ".pdf":
+                reader = PdfReader(io.BytesIO(data), strict=True)
+                for page in reader.pages:
+                    page.extract_text()
+                import pikepdf
+
+                with pikepdf.Pdf.open(io.BytesIO(data)) as document:
+                    assert check_images(document) == [], path
+            checked += 1
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = lenient
+    return checked

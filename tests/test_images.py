@@ -15,7 +15,7 @@ from PIL import Image as PillowImage
 
 from publishing.images import MAX_PIXELS, check_image
 from publishing.models import Image, ImageNotStored
-from tests.helpers import jpeg_with_gps
+from tests.helpers import assert_every_file_whole, jpeg_with_gps
 
 pytestmark = pytest.mark.django_db
 
@@ -228,15 +228,20 @@ def test_a_full_disk_leaves_nothing_half_written(full_disk):
 
 
 def test_a_full_disk_is_a_message_in_the_admin(full_disk, admin_client):
+    assert_refused_in_the_admin(admin_client, "photo.jpg", jpeg_with_gps(2000, 1000), "disk is full")
+    assert files_under("images") == [] and not Image.objects.exists()
+
+
+def assert_refused_in_the_admin(admin_client, name: str, content: bytes, message: str) -> None:
+    """The admin shows the form again, with what was typed, and the reason."""
     response = admin_client.post(
         reverse("admin:collectif_image_add"),
-        {"file": SimpleUploadedFile("photo.jpg", jpeg_with_gps(2000, 1000)), "alt_text": "Une banderole"},
-        follow=True,
+        {"file": SimpleUploadedFile(name, content), "alt_text": "Une banderole"},
         headers={"Accept-Language": "en"},
     )
     assert response.status_code == 200
-    assert "disk is full" in " ".join(str(m) for m in response.context["messages"])
-    assert files_under("images") == [] and not Image.objects.exists()
+    assert message in response.content.decode()
+    assert response.context["adminform"].form["alt_text"].value() == "Une banderole"
 
 
 def test_the_admin_says_an_animation_became_a_still_picture(admin_client):
@@ -268,3 +273,81 @@ def test_only_the_hash_of_the_cleaned_file_is_kept():
     assert image.checksum != hashlib.sha256(original).hexdigest()
     # The same photo uploaded again is still recognised.
     assert Image.existing_copy(ContentFile(original, name="again.jpg")) == image
+
+
+def test_pillow_refuses_bombs_at_our_limit_whoever_opens_a_picture():
+    assert PillowImage.MAX_IMAGE_PIXELS == MAX_PIXELS
+
+
+@pytest.mark.parametrize("size", [(20000, 1), (1, 20000), (4200, 200)])
+def test_a_picture_too_thin_for_its_renditions_is_refused(size):
+    with pytest.raises(ValidationError, match="too thin to show"):
+        upload(png(*size), name="strip.png")
+    assert not Image.objects.exists() and files_under("images") == []
+
+
+def test_a_long_panorama_is_still_accepted():
+    image = upload(png(4000, 200), name="panorama.png")
+    assert image.renditions and stored(image, image.renditions["480"]).size == (480, 24)
+
+
+def test_a_thin_picture_is_a_form_error_in_the_admin_and_a_json_error_in_the_editor(admin_client):
+    assert_refused_in_the_admin(admin_client, "strip.png", png(20000, 1), "too thin to show")
+
+    response = admin_client.post(
+        reverse("collectif_editor:upload"),
+        {"file": SimpleUploadedFile("strip.png", png(20000, 1)), "alt_text": "Une bande"},
+        headers={"Accept-Language": "fr"},
+    )
+    assert response.status_code == 400
+    assert "trop fin pour être montré" in " ".join(response.json()["errors"]["file"])
+    assert not Image.objects.exists()
+
+
+def big_png(width: int = 7000, height: int = 6000) -> bytes:
+    """A small file (a few hundred kB) that decodes to `width` × `height` × 3 bytes."""
+    output = io.BytesIO()
+    PillowImage.new("RGB", (width, height), (120, 30, 30)).save(output, "PNG")
+    return output.getvalue()
+
+
+def test_pictures_are_decoded_in_a_child_under_the_memory_limit(settings):
+    # 42 megapixels, inside the pixel limit: 126 MB decoded, over this limit.
+    settings.PDF_RENDER_MEMORY_MB = 40
+    content = big_png()
+    assert len(content) < 1_000_000
+    with pytest.raises(ValidationError, match="cannot be read within the server's limits"):
+        upload(content, name="huge.png")
+    # The test process (a web worker) decoded nothing and is still here.
+    assert not Image.objects.exists() and files_under("images") == []
+
+
+def test_decoding_happens_in_the_child_and_never_in_the_web_process(monkeypatch):
+    from publishing import pdf
+
+    children = []
+    real = pdf.render_in_child
+    monkeypatch.setattr(pdf, "render_in_child", lambda work: children.append(work) or real(work))
+    image = upload(jpeg_with_gps(1200, 800))
+    assert len(children) == 1  # one decoding for the form's check, the copy lookup and the save
+    assert image.renditions
+
+
+def test_a_rendition_cut_short_is_made_again_before_a_pdf_embeds_it(make_article):
+    from articles.printing import ensure_article_pdf
+    from publishing.files import is_whole
+
+    image = upload(jpeg_with_gps(1800, 1000))
+    largest = image.print_name()
+    path = default_storage.path(largest)
+    with open(path, "rb") as whole:
+        content = whole.read()
+    with open(path, "wb") as cut:
+        cut.write(content[: len(content) // 2])  # as a full disk left it before writes were atomic
+    assert not is_whole(largest)
+
+    article = make_article("photo", {"fr": {"body": f'<figure><img src="{image.file.url}" alt="x"></figure>'}})
+    ensure_article_pdf(article.versions.get())
+
+    assert is_whole(largest)
+    assert assert_every_file_whole(default_storage.path("")) >= 6  # the rendition decodes completely

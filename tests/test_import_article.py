@@ -167,9 +167,15 @@ def bomb_png() -> bytes:
     return output.getvalue()
 
 
+def thin_png() -> bytes:
+    output = io.BytesIO()
+    PillowImage.new("RGB", (20000, 1), (200, 10, 10)).save(output, "PNG")
+    return output.getvalue()
+
+
 @pytest.mark.parametrize(
     "content, message",
-    [(bad_profile_jpeg, "colour profile is damaged"), (bomb_png, "decompression bomb")],
+    [(bad_profile_jpeg, "colour profile is damaged"), (bomb_png, "decompression bomb"), (thin_png, "too thin")],
 )
 def test_picture_errors_are_one_line_and_leave_nothing(folder, content, message):
     (folder / "photo.jpg").write_bytes(content())

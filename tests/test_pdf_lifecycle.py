@@ -11,7 +11,7 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 
 from articles.printing import ensure_article_pdf
-from publishing import pdf_store
+from publishing import files, pdf_store
 from publishing.models import SiteSettings
 from tracts import printing
 from tracts import views as tract_views
@@ -213,9 +213,9 @@ def test_a_damaged_stored_file_is_rendered_again_before_being_served(client, mak
 
 def test_is_intact_refuses_empty_truncated_and_non_pdf_files():
     for name, content in (("pdfs/aa/empty.pdf", b""), ("pdfs/aa/cut.pdf", b"%PDF-1.7\n" + b"x" * 5000)):
-        pdf_store._save_atomically(name, content)
+        files.save_atomically(name, content)
         assert not pdf_store.is_intact(name)
-    pdf_store._save_atomically("pdfs/aa/whole.pdf", b"%PDF-1.7\n" + b"x" * 100 + b"\n%%EOF\n")
+    files.save_atomically("pdfs/aa/whole.pdf", b"%PDF-1.7\n" + b"x" * 100 + b"\n%%EOF\n")
     assert pdf_store.is_intact("pdfs/aa/whole.pdf")
     assert not pdf_store.is_intact("pdfs/aa/missing.pdf")
 
@@ -235,7 +235,7 @@ def test_cleanup_deletes_only_unreferenced_and_old_files(client, make_tract, mak
     orphan_part.parent.mkdir(parents=True, exist_ok=True)
     orphan_part.write_bytes(b"%PDF-half")
     young_orphan = "pdfs/cd/" + "c" * 20 + ".pdf"
-    pdf_store._save_atomically(young_orphan, b"%PDF-1.7 %%EOF")
+    files.save_atomically(young_orphan, b"%PDF-1.7 %%EOF")
     an_hour_ago = time.time() - 7200
     for path in (
         default_storage.path(superseded),

@@ -188,3 +188,54 @@ def test_command_prints_one_line_per_problem_and_fails(pro_pdf, tmp_path):
     with pytest.raises(CommandError, match="1 of 2 files fail"):
         call_command("preflight", str(good), str(bad), stdout=output)
     assert f"{bad}: total ink 400 % (limit 300 %)" in output.getvalue().splitlines()
+
+
+def add_jpeg(pdf: Pdf, jpeg: bytes, width: int, height: int) -> None:
+    image = pdf.make_stream(
+        jpeg,
+        Type=Name.XObject,
+        Subtype=Name.Image,
+        Width=width,
+        Height=height,
+        ColorSpace=Name.DeviceCMYK,
+        BitsPerComponent=8,
+        Filter=Name.DCTDecode,
+    )
+    name = pdf.pages[0].add_resource(image, Name.XObject, prefix="Photo")
+    add_content(pdf, f"q 72 0 0 72 20 20 cm {name} Do Q".encode())
+
+
+def cmyk_jpeg(width: int = 600, height: int = 400) -> bytes:
+    from PIL import Image as PillowImage
+
+    output = io.BytesIO()
+    gradient = PillowImage.linear_gradient("L").resize((width, height))
+    PillowImage.merge("CMYK", [gradient, gradient.rotate(90), gradient, gradient]).save(output, "JPEG", quality=90)
+    return output.getvalue()
+
+
+def test_preflight_fails_an_embedded_jpeg_cut_short(pro_pdf, tmp_path):
+    jpeg = cmyk_jpeg()
+    whole = broken(pro_pdf, lambda pdf: add_jpeg(pdf, jpeg, 600, 400))
+    assert preflight(whole) == []
+    # The copy a full disk left: its bottom half missing, no end marker.
+    cut = broken(pro_pdf, lambda pdf: add_jpeg(pdf, jpeg[: len(jpeg) // 2], 600, 400))
+    problems = preflight(cut)
+    assert len(problems) == 1 and "does not decode completely" in problems[0]
+    assert any("does not decode completely" in problem for problem in preflight(cut, "tagged"))
+
+    path = tmp_path / "cut.pdf"
+    path.write_bytes(cut)
+    output = io.StringIO()
+    with pytest.raises(CommandError, match="1 of 1 files fail"):
+        call_command("preflight", str(path), stdout=output)
+    assert "does not decode completely" in output.getvalue()
+
+
+def test_preflight_fails_a_flate_picture_cut_short(pro_pdf):
+    def cut_image(pdf: Pdf) -> None:
+        add_image(pdf, width=700, height=700, colour_space=Name.DeviceCMYK, components=4)
+        image = next(obj for obj in pdf.objects if isinstance(obj, pikepdf.Stream) and obj.get("/Width") == 700)
+        image.write(image.read_raw_bytes()[:200], filter=Name.FlateDecode)
+
+    assert any("does not decode completely" in problem for problem in preflight(broken(pro_pdf, cut_image)))

@@ -22,18 +22,17 @@ import segno
 import weasyprint
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from publishing import images, pdf, pdf_store
+from publishing import files, images, pdf, pdf_store
 from publishing.images import IMG_TAG
 from publishing.models import SiteSettings
 from publishing.pdf_store import PDFPlan
-from publishing.pictures import responsive_images
+from publishing.pictures import ensure_whole_renditions, original_upload_name, responsive_images, stored_names
 
 from . import prepress
 from .models import FIRST_PAGE_PICTURE_FORMAT, Tract, TractPDF, TractVersion
@@ -179,27 +178,41 @@ def _print_shop_profile() -> bytes:
         return profile.read()
 
 
-def original_upload_name(name: str) -> str:
-    """The stored original of a picture named by one of its renditions (images/r/<stem>-<width>.<ext>)."""
-    if name.startswith("images/r/"):
-        original = re.sub(r"-\d+(\.\w+)$", r"\1", name.replace("images/r/", "images/", 1))
-        if default_storage.exists(original):
-            return original
-    return name
+CMYK_FOLDER = f"print/cmyk/{CMYK_CONVERSION_VERSION}/"
 
 
 def print_shop_picture(name: str) -> str:
-    """The storage name of the CMYK copy of the picture `name` (its original upload), made once."""
-    original = original_upload_name(name)
-    stem = original.removeprefix("images/").rsplit(".", 1)[0]
+    """The storage name of the CMYK copy of the picture `name` (its original upload).
+
+    Only named here, so that working out a PDF's fingerprint writes nothing;
+    the render makes the copy (`ensure_print_shop_copies`).
+    """
+    stem = original_upload_name(name).removeprefix("images/").rsplit(".", 1)[0]
     # The version in the name changes with the conversion, so PDFs (whose
     # hash covers this name) are rendered again with the new copies.
-    cmyk_name = f"print/cmyk/{CMYK_CONVERSION_VERSION}/{stem}.jpg"
-    if not default_storage.exists(cmyk_name):
-        with default_storage.open(original, "rb") as upload:
-            content = images.to_print_cmyk(upload.read(), _print_shop_profile())
-        default_storage.save(cmyk_name, ContentFile(content))
-    return cmyk_name
+    return f"{CMYK_FOLDER}{stem}.jpg"
+
+
+def ensure_print_shop_copies(html: str) -> None:
+    """Make each CMYK copy `html` shows, once; a copy that is not whole (cut
+    short by a full disk) is made again, never embedded. Runs in the render's child."""
+    for name in stored_names(html):
+        if not name.startswith(CMYK_FOLDER) or files.is_whole(name):
+            continue
+        stem = name.removeprefix(CMYK_FOLDER).rsplit(".", 1)[0]
+        originals = [f"images/{stem}.{extension}" for extension in ("jpg", "png", "webp")]
+        original = next((candidate for candidate in originals if default_storage.exists(candidate)), None)
+        if original is not None:
+            files.save_atomically(name, _converted_to_cmyk(original))
+
+
+def _converted_to_cmyk(original: str) -> bytes:
+    with default_storage.open(original, "rb") as upload:
+        content = upload.read()
+    profile = _print_shop_profile()
+    # Converted in a limited child, like every decoding of a picture (run
+    # at once when the render's own child calls it).
+    return pdf.render_in_child(lambda: images.to_print_cmyk(content, profile))
 
 
 def _media_name(src: str) -> str | None:
@@ -335,6 +348,10 @@ def _render_leaflets(htmls: list[str], size: LeafletSize, print_shop: bool, lang
 
     One font configuration for all: one subset per font, one ICC profile.
     """
+    for html in htmls:
+        ensure_whole_renditions(html)
+        if print_shop:
+            ensure_print_shop_copies(html)
     variant = PRINT_SHOP_VARIANT if print_shop else pdf.ACCESSIBLE_VARIANT
     font_config = weasyprint.text.fonts.FontConfiguration()
     documents = [fit_leaflet(html, size, variant=variant, font_config=font_config) for html in htmls]
