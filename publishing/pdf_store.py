@@ -73,10 +73,13 @@ def is_intact(name: str) -> bool:
 def store_first_page_picture(plan: "PDFPlan", width: int = 320) -> str:
     """Draw the first page of a stored PDF as a small picture, once; returns its storage name."""
     name = first_page_picture_name(plan.fingerprint)
-    if not files.is_whole(name):
-        data = read_stored(plan)
-        # Drawn in a limited child, like the render itself.
-        files.save_atomically(name, pdf.render_in_child(lambda: first_page_picture(data, width)))
+    if files.is_whole(name):
+        return name
+    with render_lock(name):  # concurrent first downloads draw it once
+        if not files.is_whole(name):
+            data = read_stored(plan)
+            # Drawn in a limited child, like the render itself.
+            files.save_atomically(name, pdf.render_in_child(lambda: first_page_picture(data, width)))
     return name
 
 
