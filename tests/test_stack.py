@@ -405,3 +405,36 @@ def test_no_log_keeps_a_visitors_address_agent_referrer_or_search(stack):
     for name, text in logs.items():
         for trace in ("127.0.0.6", "VisitorBrowser", "referrer.example", "secretsearchterm"):
             assert trace not in text, (name, trace)
+
+
+def test_visitors_asking_for_unmade_pdfs_leave_the_site_answering(stack):
+    """Nine first requests for PDFs nobody has made yet go to the render queue:
+    no web worker renders, and a page asked meanwhile answers in under a second."""
+    stack.manage(
+        "shell",
+        "-c",
+        "from tracts.models import Tract, TractVersion\n"
+        "for n in range(9):\n"
+        "    t = Tract.objects.create(slug=f'jamais-fait-{n}', status='published')\n"
+        "    TractVersion.objects.create(tract=t, language='fr', title=f'Jamais fait {n}', "
+        "body='<p>' + 'Un texte assez long pour un vrai rendu. ' * 60 + '</p>')",
+    )
+    get(stack, "/fr/articles/")  # in the cache before: what is timed is the site's answer under load
+
+    def first_request(number: int) -> tuple[int, float]:
+        started = time.monotonic()
+        status = request(stack.https_port, "GET", f"/fr/tracts/jamais-fait-{number}/a5-pro.pdf", source="127.0.0.7")[0]
+        return status, time.monotonic() - started
+
+    with ThreadPoolExecutor(max_workers=9) as pool:
+        asked = [pool.submit(first_request, number) for number in range(9)]
+        time.sleep(0.3)
+        timings = []
+        for _ in range(5):
+            started = time.monotonic()
+            assert request(stack.https_port, "GET", "/fr/tracts/", source="127.0.0.8")[0] == 200
+            timings.append(time.monotonic() - started)
+            time.sleep(0.2)
+        answers = [future.result() for future in asked]
+    assert max(timings) < 1, timings
+    assert all(status in (302, 503) and seconds < 5 for status, seconds in answers), answers
