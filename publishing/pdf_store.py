@@ -5,7 +5,9 @@ The small API the apps, views and feeds use: a `PDFPlan` says what a PDF is
 renders it once, under a lock, whatever the number of concurrent requests;
 `storage_name()` says where it is; `delete_stored()` and
 `delete_unreferenced()` remove what is no longer used. The first page of a
-tract's A5 is kept beside it as a small picture.
+tract's A5 is kept beside it as a small picture, in the same folder: both
+are served only through the site's views, which decide who may have them
+(`PDFOwner`), never straight from the media folder.
 """
 
 import fcntl
@@ -24,6 +26,7 @@ import pypdfium2 as pdfium
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import DatabaseError, connection
+from django.urls import reverse
 
 from publishing import pdf
 
@@ -36,9 +39,11 @@ PARTIAL_SUFFIX = ".part"
 # Where render locks live when the database cannot hold them (SQLite).
 LOCK_DIR = Path(tempfile.gettempdir()) / "collectif-render-locks"
 
-# Storage folders of rendered PDFs and of pictures of their first page.
+# Storage folder of rendered PDFs and of pictures of their first page
+# (nginx refuses /media/pdfs/: only the site's answers send these files).
 PDF_FOLDER = "pdfs"
-PREVIEW_FOLDER = "previews"
+# Where pictures of first pages used to be, public under /media/: the cleanup empties it.
+LEGACY_PREVIEW_FOLDER = "previews"
 
 # A stored PDF is served only if it is at least this long and its last bytes
 # hold the "%%EOF" trailer (writers may add a newline or a few bytes after it).
@@ -61,13 +66,14 @@ def stored_size(fingerprint: str) -> int | None:
     return default_storage.size(name) if default_storage.exists(name) else None
 
 
-def first_page_picture_url(fingerprint: str) -> str:
-    return default_storage.url(first_page_picture_name(fingerprint))
+def first_page_picture_url(fingerprint: str, stem: str) -> str:
+    """The address of the picture of the first page of the PDF `/pdf/<fingerprint>/<stem>.pdf`."""
+    return reverse("first_page_picture", kwargs={"fingerprint": fingerprint, "stem": stem})
 
 
 def first_page_picture_name(fingerprint: str) -> str:
     """Where the picture of the first page of the PDF with this fingerprint is stored."""
-    return f"{PREVIEW_FOLDER}/{fingerprint[:2]}/{fingerprint}.webp"
+    return f"{PDF_FOLDER}/{fingerprint[:2]}/{fingerprint}.webp"
 
 
 def is_intact(name: str) -> bool:
@@ -87,11 +93,13 @@ def is_intact(name: str) -> bool:
         return False
 
 
-def store_first_page_picture(plan: "PDFPlan", width: int = 320) -> str:
-    """Draw the first page of a stored PDF as a small picture, once; returns its storage name."""
-    name = first_page_picture_name(plan.fingerprint)
+def store_first_page_picture(fingerprint: str, width: int = 320) -> str:
+    """Draw the first page of the stored PDF with this fingerprint as a small
+    picture, once (a few milliseconds); returns its storage name."""
+    name = first_page_picture_name(fingerprint)
     if not default_storage.exists(name):
-        _save_atomically(name, first_page_picture(read_stored(plan), width))
+        with default_storage.open(storage_name(fingerprint), "rb") as stored:
+            _save_atomically(name, first_page_picture(stored.read(), width))
     return name
 
 
@@ -278,10 +286,11 @@ def delete_unreferenced(grace_seconds: int, *, dry_run: bool = False) -> Cleanup
     referenced = set().union(*(references() for references in _pdf_references))
     cutoff = time.time() - grace_seconds
     report = CleanupReport()
-    for folder in (PDF_FOLDER, PREVIEW_FOLDER):
+    for folder in (PDF_FOLDER, LEGACY_PREVIEW_FOLDER):
         for name in _stored_files(folder):
             stem = name.rsplit("/", 1)[-1].split(".", 1)[0]
-            if stem in referenced and not name.endswith(PARTIAL_SUFFIX):
+            in_use = stem in referenced and folder == PDF_FOLDER
+            if in_use and not name.endswith(PARTIAL_SUFFIX):
                 report.kept += 1
                 continue
             try:
@@ -306,3 +315,34 @@ def delete_stored(fingerprints: set[str]) -> None:
                 default_storage.delete(name)
             except OSError:
                 logger.warning("Could not delete %s", name)
+
+
+@dataclass(frozen=True)
+class PDFOwner:
+    """What a stored PDF's address names: one PDF of a language version, as it is now.
+
+    Apps register a resolver (`register_pdf_owner_resolver`) that reads a
+    stored PDF's file name (`<slug>-<lang>….pdf`) back into this; the views
+    and the render queue find it with `pdf_owner()`.
+    """
+
+    is_public: bool
+    filename: str
+    current_fingerprint: Callable[[], str]
+    ensure_stored: Callable[[], PDFPlan]
+    # Whether a picture of its first page is kept beside it (a tract's A5).
+    has_first_page_picture: bool = False
+
+
+PDFOwnerResolver = Callable[[str], PDFOwner | None]
+_pdf_owner_resolvers: list[PDFOwnerResolver] = []
+
+
+def register_pdf_owner_resolver(resolver: PDFOwnerResolver) -> None:
+    if resolver not in _pdf_owner_resolvers:
+        _pdf_owner_resolvers.append(resolver)
+
+
+def pdf_owner(stem: str) -> PDFOwner | None:
+    """The version and format a stored PDF's file name (without `.pdf`) names, if any."""
+    return next((found for resolve in _pdf_owner_resolvers if (found := resolve(stem))), None)

@@ -34,6 +34,14 @@ def fingerprint_of(address: str) -> str:
     return FILE_ADDRESS.fullmatch(address)["fingerprint"]
 
 
+def rendered(tract: Tract) -> Tract:
+    """The tract once the worker has made its A5 leaflets, as after a save
+    (bilingual sheets are offered only once each side is known to fit a page)."""
+    for version in tract.all_versions():
+        ensure_tract_pdf(version, PRINT_FORMATS["a5"])
+    return tract
+
+
 def test_the_stable_address_is_one_lookup_once_the_fingerprint_is_kept(client, make_tract, django_assert_num_queries):
     make_tract("non-au-score")
     first = stored_address(client, "/fr/tracts/non-au-score/a5.pdf")
@@ -127,13 +135,13 @@ def test_a_draft_pdf_is_for_staff_only_and_never_cached(client, admin_client, ma
     plan = ensure_tract_pdf(tract.versions.get(), PRINT_FORMATS["a5"])
     address = f"/pdf/{plan.fingerprint}/brouillon-fr-a5.pdf"
 
-    assert client.get(address).status_code == 410
+    assert client.get(address).status_code == 404
     response = admin_client.get(address)
     assert response.status_code == 200
     assert response["Cache-Control"] == "private, no-store"
 
 
-def test_a_withdrawn_tract_answers_410_and_its_files_are_deleted(
+def test_a_withdrawn_tract_answers_404_and_its_files_are_deleted(
     client, make_tract, django_capture_on_commit_callbacks
 ):
     tract = make_tract("retire", {"fr": {}, "en": {}})
@@ -145,7 +153,7 @@ def test_a_withdrawn_tract_answers_410_and_its_files_are_deleted(
         tract.status = Tract.Status.DRAFT
         tract.save()
 
-    assert client.get(address).status_code == 410
+    assert client.get(address).status_code == 404
     assert client.get("/fr/tracts/retire/a5.pdf").status_code == 404
     assert not default_storage.exists(name)
 
@@ -166,7 +174,7 @@ def test_a_deleted_tract_answers_404_and_its_files_are_deleted(client, make_trac
 
 
 def test_verso_only_where_bilingual_sheets_are_offered(client, make_tract, monkeypatch):
-    make_tract("bilingue", {"fr": {}, "ar": {"title": "نص"}})
+    rendered(make_tract("bilingue", {"fr": {}, "ar": {"title": "نص"}}))
     address = stored_address(client, "/fr/tracts/bilingue/a5.pdf?verso=ar")
     assert address.endswith("/bilingue-fr-ar-a5.pdf")
     assert client.get(address).status_code == 200
@@ -221,7 +229,7 @@ def test_is_intact_refuses_empty_truncated_and_non_pdf_files():
 
 
 def test_cleanup_deletes_only_unreferenced_and_old_files(client, make_tract, make_article, media_root):
-    make_tract("garde", {"fr": {}, "en": {}})
+    rendered(make_tract("garde", {"fr": {}, "en": {}}))
     current = stored_address(client, "/fr/tracts/garde/a5.pdf")
     bilingual = stored_address(client, "/fr/tracts/garde/a5.pdf?verso=en")
     article_plan = ensure_article_pdf(make_article("analyse").versions.get())
@@ -275,7 +283,7 @@ def test_article_pdf_lifecycle(client, make_article, django_capture_on_commit_ca
     with django_capture_on_commit_callbacks(execute=True):
         article.status = article.Status.DRAFT
         article.save()
-    assert client.get(response["Location"]).status_code == 410
+    assert client.get(response["Location"]).status_code == 404
 
 
 def test_pages_say_which_browser_features_are_off(client, make_tract):
