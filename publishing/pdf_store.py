@@ -282,19 +282,20 @@ def _stored_files(folder: str) -> Iterator[str]:
 def delete_unreferenced(grace_seconds: int, *, dry_run: bool = False) -> CleanupReport:
     """Delete stored PDFs and previews that no current version uses, and files
     a crash left half-written; files younger than `grace_seconds` are kept (a
-    render may be storing them for an edit being saved)."""
+    render may be storing them for an edit being saved). The pictures of the
+    old public folder all go: nothing writes there any more."""
     referenced = set().union(*(references() for references in _pdf_references))
     cutoff = time.time() - grace_seconds
     report = CleanupReport()
     for folder in (PDF_FOLDER, LEGACY_PREVIEW_FOLDER):
+        legacy = folder == LEGACY_PREVIEW_FOLDER
         for name in _stored_files(folder):
             stem = name.rsplit("/", 1)[-1].split(".", 1)[0]
-            in_use = stem in referenced and folder == PDF_FOLDER
-            if in_use and not name.endswith(PARTIAL_SUFFIX):
+            if stem in referenced and not legacy and not name.endswith(PARTIAL_SUFFIX):
                 report.kept += 1
                 continue
             try:
-                if default_storage.get_modified_time(name).timestamp() > cutoff:
+                if not legacy and default_storage.get_modified_time(name).timestamp() > cutoff:
                     report.kept += 1
                     continue
                 size = default_storage.size(name)

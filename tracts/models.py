@@ -92,6 +92,9 @@ class Tract(Publication):
     def get_archived_pdf_url(self) -> str:
         return reverse("tracts:archived_pdf", kwargs={"slug": self.slug})
 
+    def get_archived_preview_url(self) -> str:
+        return reverse("tracts:archived_preview", kwargs={"slug": self.slug})
+
     def pdf_renders(self) -> list[Callable[[], object]]:
         from .printing import PRINT_FORMATS, ensure_tract_pdf  # printing imports this module
 

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from publishing.access import may_see_private
+from publishing.access import may_have, may_see_private
 from publishing.models import Theme
 from publishing.pdf_store import PDFOwner
 from publishing.pictures import responsive_images
@@ -240,17 +240,37 @@ def stored_pdf_owner(stem: str) -> PDFOwner | None:
     return None
 
 
-def archived_pdf(request: HttpRequest, slug: str) -> HttpResponse:
-    """The PDF of a tract printed before this site, byte for byte as it was imported."""
-    tract = get_object_or_404(Tract.objects.published(), slug=slug)
-    if not tract.archived_pdf:
+def _archived_tract(request: HttpRequest, slug: str) -> Tract:
+    """A tract with an archived PDF, if this request may have its files (a
+    draft's only for verified staff: the one rule of `publishing.access`)."""
+    tract = Tract.objects.filter(slug=slug).first()
+    if tract is None or not tract.archived_pdf or not may_have(request, is_public=tract.is_public):
         raise NotFoundForVisitor(_("This tract has no archived PDF."))
-    etag = f'"{tract.archived_pdf_checksum}"'
+    return tract
+
+
+def _archived_file_response(request: HttpRequest, tract: Tract, field, content_type: str, filename: str):
+    picture = content_type != "application/pdf"
+    etag = f'"{tract.archived_pdf_checksum}{"-picture" if picture else ""}"'
     if tract.archived_pdf_checksum and etag in request.headers.get("If-None-Match", ""):
         response = HttpResponseNotModified()
     else:
-        response = FileResponse(tract.archived_pdf.open("rb"), content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="{tract.slug}.pdf"'
+        response = FileResponse(field.open("rb"), content_type=content_type)
+        response["Content-Disposition"] = f'inline; filename="{filename}"'
     response["ETag"] = etag
-    response["Cache-Control"] = "public, max-age=3600"
+    response["Cache-Control"] = "public, max-age=3600" if tract.is_public else "private, no-store"
     return response
+
+
+def archived_pdf(request: HttpRequest, slug: str) -> HttpResponse:
+    """The PDF of a tract printed before this site, byte for byte as it was imported."""
+    tract = _archived_tract(request, slug)
+    return _archived_file_response(request, tract, tract.archived_pdf, "application/pdf", f"{tract.slug}.pdf")
+
+
+def archived_preview(request: HttpRequest, slug: str) -> HttpResponse:
+    """The picture of the archived PDF's first page (served by the site, like the PDF)."""
+    tract = _archived_tract(request, slug)
+    if not tract.archived_pdf_preview:
+        raise NotFoundForVisitor(_("This tract has no archived PDF."))
+    return _archived_file_response(request, tract, tract.archived_pdf_preview, "image/webp", f"{tract.slug}.webp")
