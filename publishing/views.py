@@ -154,7 +154,7 @@ def queue_missing_pdf(request: HttpRequest, fingerprint: str, filename: str) -> 
     if pdf_store.is_intact(name):  # a queue that runs tasks at once (tests, development)
         return None
     _raise_recorded_failure(fingerprint)
-    # A full queue: come back a little later.
+    # When the queue is full, the visitor comes back a little later.
     refresh = settings.PDF_BEING_MADE_REFRESH * (1 if queued else 3)
     context = {
         "refresh": refresh,
