@@ -476,3 +476,27 @@ def test_the_cleanup_empties_the_old_public_folder_of_pictures(media_root):
     legacy.write_bytes(b"RIFF")
     call_command("cleanup_pdfs", "--grace", "3600")
     assert not legacy.exists()
+
+
+def test_the_database_queue_holds_each_visitors_render_once_and_a_bounded_number(client, make_tract, settings):
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    from publishing.tasks import render_pdf_file
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.PDF_VISITOR_RENDERS_IN_FLIGHT = 2
+    assert isinstance(render_pdf_file.get_backend(), DatabaseBackend)
+    make_tract("file-d-attente")
+    for path in (
+        "/fr/tracts/file-d-attente/a4.pdf",
+        "/fr/tracts/file-d-attente/a4.pdf",
+        "/fr/tracts/file-d-attente/a6.pdf",
+    ):
+        assert client.get(path).status_code == 503
+    assert client.get("/fr/tracts/file-d-attente/a5-pro.pdf")["Retry-After"] == "15"
+    queued = DBTaskResult.objects.filter(task_path=render_pdf_file.module_path)
+    assert sorted(row["args"][0] for row in queued.values_list("args_kwargs", flat=True)) == [
+        "file-d-attente-fr-a4",
+        "file-d-attente-fr-a6",
+    ]
