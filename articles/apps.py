@@ -8,7 +8,7 @@ class ArticlesConfig(AppConfig):
 
     def ready(self) -> None:
         from publishing import pdf_store
-        from publishing.views import register_pdf_owner_resolver
+        from publishing.pdf_store import register_pdf_owner_resolver
 
         from .printing import referenced_pdf_fingerprints
         from .views import stored_pdf_owner

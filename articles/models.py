@@ -114,6 +114,11 @@ class Article(Publication):
 
         return [partial(ensure_article_pdf, version) for version in self.all_versions()]
 
+    def pdf_fingerprints_in_use(self) -> set[str]:
+        from .printing import current_fingerprint
+
+        return {current_fingerprint(version) for version in self.all_versions()}
+
 
 class ArticleVersion(PrintedVersion):
     """The article written in one language."""

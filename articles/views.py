@@ -6,8 +6,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
+from publishing.pdf_store import PDFOwner
 from publishing.views import (
-    PDFOwner,
     filter_by_theme,
     page_of_cards,
     publication_page_context,
@@ -98,9 +98,7 @@ def pdf(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect_to_original_pdf(
             request, article, lambda original: original.get_pdf_url(), missing=_("This article has no text yet.")
         )
-    return redirect_to_current_pdf(
-        current_fingerprint(version), article_pdf_filename(version), lambda: ensure_article_pdf(version)
-    )
+    return redirect_to_current_pdf(request, current_fingerprint(version), article_pdf_filename(version))
 
 
 def stored_pdf_owner(stem: str) -> PDFOwner | None:

@@ -85,9 +85,20 @@ def fetch(stack: Stack, path: str, timeout: float = 30) -> tuple[int, dict, byte
         connection.close()
 
 
+def fetch_made(stack: Stack, path: str, timeout: int = 120):
+    """A stable PDF address once the workers have made its file (until then
+    visitors get the page that says it is being made, a 503)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        status, headers, body = fetch(stack, path)
+        if status != 503 or time.monotonic() > deadline:
+            return status, headers, body
+        time.sleep(1)
+
+
 def load_run(stack: Stack, duration: int, connections: int) -> None:
     manifest = json.loads((stack.root / "static" / "staticfiles.json").read_text())["paths"]
-    status, headers, _body = fetch(stack, "/fr/tracts/non-au-score/a5.pdf")
+    status, headers, _body = fetch_made(stack, "/fr/tracts/non-au-score/a5.pdf")
     assert status == 302, status
     stored = headers["Location"]
     status, _headers, pdf_body = fetch(stack, stored)
@@ -247,7 +258,7 @@ class Relay(threading.Thread):
 
 def fault_run(stack: Stack, relay: Relay) -> None:
     print("\nFault run (a visitor asks for a page, a stable PDF address and a stored PDF every 100 ms)\n")
-    _status, headers, _body = fetch(stack, "/fr/tracts/non-au-score/a5.pdf")
+    _status, headers, _body = fetch_made(stack, "/fr/tracts/non-au-score/a5.pdf")
     stored = headers["Location"]
     visitor_paths = ["/fr/tracts/", "/fr/tracts/non-au-score/a5.pdf", stored]
 

@@ -210,10 +210,19 @@ WORKER_DATABASE_PATIENCE = int(os.environ.get("WORKER_DATABASE_PATIENCE", "600")
 # Every PDF render runs in a child process under these limits (memory it may
 # add to the web process, seconds; below gunicorn's 30 s timeout). A failed
 # render is tried again only after PDF_RENDER_RETRY_AFTER seconds, when its
-# inputs change, or by `manage.py render_pdfs`.
+# inputs change, or by `manage.py render_pdfs`; one that ran out of time only
+# by the worker, never by a web process.
 PDF_RENDER_MEMORY_MB = int(os.environ.get("PDF_RENDER_MEMORY_MB", "768"))
 PDF_RENDER_TIMEOUT = int(os.environ.get("PDF_RENDER_TIMEOUT", "20"))
 PDF_RENDER_RETRY_AFTER = int(os.environ.get("PDF_RENDER_RETRY_AFTER", "600"))
+# Visitors never wait on a render: a missing PDF they ask for is queued (at
+# most this many such renders waiting at once) and they get a page that
+# reloads itself after PDF_BEING_MADE_REFRESH seconds.
+PDF_VISITOR_RENDERS_IN_FLIGHT = int(os.environ.get("PDF_VISITOR_RENDERS_IN_FLIGHT", "8"))
+PDF_BEING_MADE_REFRESH = int(os.environ.get("PDF_BEING_MADE_REFRESH", "5"))
+# After an edit, the files of the text as it was stop being served at once
+# and are deleted this many seconds later (a download under way may finish).
+PDF_OUTDATED_GRACE_SECONDS = int(os.environ.get("PDF_OUTDATED_GRACE_SECONDS", "300"))
 
 # The admin lives at a path that can be changed per deployment, so that
 # scanners probing /admin/ find nothing.

@@ -56,6 +56,7 @@ urlpatterns = [
     path(f"{settings.ADMIN_URL}editor/", editor.urls()),
     path(settings.ADMIN_URL, admin.site.urls),
     path("pdf/<str:fingerprint>/<slug:stem>.pdf", views.pdf_file, name="pdf_file"),
+    path("pdf/<str:fingerprint>/<slug:stem>.webp", views.first_page_picture, name="first_page_picture"),
     path("robots.txt", website_views.robots_txt, name="robots_txt"),
     # An index of sections, each in pages of PublicationSitemap.limit addresses.
     path("sitemap.xml", sitemaps.index, {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap_section"}, name="sitemap"),

@@ -17,6 +17,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from publishing import files
+from publishing.access import may_see_private
 from publishing.languages import is_supported, language_choices, language_codes, slug_from_title
 from publishing.models import ImageNotStored, PDFRenderFailure
 from publishing.views import stored_pdf_response
@@ -267,6 +268,8 @@ class PreviewAdmin(PublicationAdmin):
         ]
 
     def publication_for_preview(self, request: HttpRequest, pk: int):
+        if not may_see_private(request):  # the rule of every private file, whatever the admin's guards
+            raise Http404
         publication = get_object_or_404(self.model.objects.for_page(), pk=pk)
         if not self.has_view_permission(request, publication):
             raise PermissionDenied

@@ -45,6 +45,7 @@ from django.contrib.staticfiles import finders
 from django.core.files.storage import default_storage
 from django.db import connections
 from django.db.backends.signals import connection_created
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -289,13 +290,16 @@ def retrying_time_outs() -> Iterator[None]:
 
 def recent_failure(fingerprint: str):
     """The record of this PDF's failed render, unless it is old enough to try
-    again, or a time-out the worker is trying again."""
+    again. A time-out is tried again only by the worker (with its back-off),
+    never by a web process, however old."""
     from publishing.models import PDFRenderFailure
 
     since = timezone.now() - timedelta(seconds=settings.PDF_RENDER_RETRY_AFTER)
-    failures = PDFRenderFailure.objects.filter(fingerprint=fingerprint, failed_at__gte=since)
+    failures = PDFRenderFailure.objects.filter(fingerprint=fingerprint)
     if _retrying_time_outs.get():
-        failures = failures.exclude(reason=RenderFailed.TIME)
+        failures = failures.filter(failed_at__gte=since).exclude(reason=RenderFailed.TIME)
+    else:
+        failures = failures.filter(Q(failed_at__gte=since) | Q(reason=RenderFailed.TIME))
     return failures.first()
 
 

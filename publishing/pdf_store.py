@@ -5,7 +5,9 @@ The small API the apps, views and feeds use: a `PDFPlan` says what a PDF is
 renders it once, under a lock, whatever the number of concurrent requests;
 `storage_name()` says where it is; `delete_stored()` and
 `delete_unreferenced()` remove what is no longer used. The first page of a
-tract's A5 is kept beside it as a small picture.
+tract's A5 is kept beside it as a small picture, in the same folder: both
+are served only through the site's views, which decide who may have them
+(`PDFOwner`), never straight from the media folder.
 """
 
 import errno
@@ -23,6 +25,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, connection
+from django.urls import reverse
 
 from publishing import files, pdf
 from publishing.files import PARTIAL_SUFFIX
@@ -32,9 +35,11 @@ logger = logging.getLogger(__name__)
 # Where render locks live when the database cannot hold them (SQLite).
 LOCK_DIR = Path(tempfile.gettempdir()) / "collectif-render-locks"
 
-# Storage folders of rendered PDFs and of pictures of their first page.
+# Storage folder of rendered PDFs and of pictures of their first page
+# (nginx refuses /media/pdfs/: only the site's answers send these files).
 PDF_FOLDER = "pdfs"
-PREVIEW_FOLDER = "previews"
+# Where pictures of first pages used to be, public under /media/: the cleanup empties it.
+LEGACY_PREVIEW_FOLDER = "previews"
 
 
 def storage_name(fingerprint: str) -> str:
@@ -52,13 +57,14 @@ def stored_size(fingerprint: str) -> int | None:
     return default_storage.size(name) if default_storage.exists(name) else None
 
 
-def first_page_picture_url(fingerprint: str) -> str:
-    return default_storage.url(first_page_picture_name(fingerprint))
+def first_page_picture_url(fingerprint: str, stem: str) -> str:
+    """The address of the picture of the first page of the PDF `/pdf/<fingerprint>/<stem>.pdf`."""
+    return reverse("first_page_picture", kwargs={"fingerprint": fingerprint, "stem": stem})
 
 
 def first_page_picture_name(fingerprint: str) -> str:
     """Where the picture of the first page of the PDF with this fingerprint is stored."""
-    return f"{PREVIEW_FOLDER}/{fingerprint[:2]}/{fingerprint}.webp"
+    return f"{PDF_FOLDER}/{fingerprint[:2]}/{fingerprint}.webp"
 
 
 def is_intact(name: str) -> bool:
@@ -70,14 +76,16 @@ def is_intact(name: str) -> bool:
     return files.is_whole(name)
 
 
-def store_first_page_picture(plan: "PDFPlan", width: int = 320) -> str:
-    """Draw the first page of a stored PDF as a small picture, once; returns its storage name."""
-    name = first_page_picture_name(plan.fingerprint)
+def store_first_page_picture(fingerprint: str, width: int = 320) -> str:
+    """Draw the first page of the stored PDF with this fingerprint as a small
+    picture, once; returns its storage name."""
+    name = first_page_picture_name(fingerprint)
     if files.is_whole(name):
         return name
     with render_lock(name):  # concurrent first downloads draw it once
         if not files.is_whole(name):
-            data = read_stored(plan)
+            with default_storage.open(storage_name(fingerprint), "rb") as stored:
+                data = stored.read()
             # Drawn in a limited child, like the render itself.
             files.save_atomically(name, pdf.render_in_child(lambda: first_page_picture(data, width)))
     return name
@@ -250,7 +258,8 @@ def _partial_files(folders: tuple[str, ...]) -> Iterator[str]:
 def delete_unreferenced(grace_seconds: int, *, dry_run: bool = False) -> CleanupReport:
     """Delete stored PDFs and previews that no current version uses, and files
     a crash left half-written; files younger than `grace_seconds` are kept (a
-    render may be storing them for an edit being saved)."""
+    render may be storing them for an edit being saved). The pictures of the
+    old public folder all go: nothing writes there any more."""
     referenced = set().union(*(references() for references in _pdf_references))
     cutoff = time.time() - grace_seconds
     report = CleanupReport()
@@ -260,14 +269,15 @@ def delete_unreferenced(grace_seconds: int, *, dry_run: bool = False) -> Cleanup
             if not dry_run:
                 default_storage.delete(name)
             report.deleted += 1
-    for folder in (PDF_FOLDER, PREVIEW_FOLDER):
+    for folder in (PDF_FOLDER, LEGACY_PREVIEW_FOLDER):
+        legacy = folder == LEGACY_PREVIEW_FOLDER
         for name in _stored_files(folder):
             stem = name.rsplit("/", 1)[-1].split(".", 1)[0]
-            if stem in referenced and not name.endswith(PARTIAL_SUFFIX):
+            if stem in referenced and not legacy and not name.endswith(PARTIAL_SUFFIX):
                 report.kept += 1
                 continue
             try:
-                if default_storage.get_modified_time(name).timestamp() > cutoff:
+                if not legacy and default_storage.get_modified_time(name).timestamp() > cutoff:
                     report.kept += 1
                     continue
                 size = default_storage.size(name)
@@ -288,3 +298,34 @@ def delete_stored(fingerprints: set[str]) -> None:
                 default_storage.delete(name)
             except OSError:
                 logger.warning("Could not delete %s", name)
+
+
+@dataclass(frozen=True)
+class PDFOwner:
+    """What a stored PDF's address names: one PDF of a language version, as it is now.
+
+    Apps register a resolver (`register_pdf_owner_resolver`) that reads a
+    stored PDF's file name (`<slug>-<lang>….pdf`) back into this; the views
+    and the render queue find it with `pdf_owner()`.
+    """
+
+    is_public: bool
+    filename: str
+    current_fingerprint: Callable[[], str]
+    ensure_stored: Callable[[], PDFPlan]
+    # Whether a picture of its first page is kept beside it (a tract's A5).
+    has_first_page_picture: bool = False
+
+
+PDFOwnerResolver = Callable[[str], PDFOwner | None]
+_pdf_owner_resolvers: list[PDFOwnerResolver] = []
+
+
+def register_pdf_owner_resolver(resolver: PDFOwnerResolver) -> None:
+    if resolver not in _pdf_owner_resolvers:
+        _pdf_owner_resolvers.append(resolver)
+
+
+def pdf_owner(stem: str) -> PDFOwner | None:
+    """The version and format a stored PDF's file name (without `.pdf`) names, if any."""
+    return next((found for resolve in _pdf_owner_resolvers if (found := resolve(stem))), None)

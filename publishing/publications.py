@@ -15,7 +15,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import connections, models, transaction
 from django.db.models import Exists, F, OuterRef, Subquery
-from django.db.models.signals import post_delete
+from django.db.models.signals import post_delete, pre_delete
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -163,6 +163,7 @@ class Publication(models.Model):
     def save(self, *args, **kwargs) -> None:
         printed = issubclass(self._meta.get_field("versions").related_model, PrintedVersion)
         was_public = printed and bool(self.pk) and type(self).objects.published().filter(pk=self.pk).exists()
+        stored_before = self.kept_pdf_fingerprints() if printed and self.pk else set()
         super().save(*args, **kwargs)
         if not printed:
             return
@@ -170,8 +171,28 @@ class Publication(models.Model):
         # printed too: its versions' PDF fingerprints are out of date.
         self.versions.update(pdf_environment=stale_pdf_token())
         if was_public and not self.is_public:
-            # Withdrawn: its files answer 410 from now on, and go.
-            delete_pdfs_on_commit(self.versions.all())
+            # Withdrawn: its files are no longer served from now on, and go,
+            # bilingual sheets included.
+            delete_pdfs_on_commit(stored_before)
+        else:
+            schedule_outdated_pdf_cleanup(self, stored_before)
+
+    def versions_in_database(self) -> list:
+        """Its versions as the database has them now (not a prefetched list)."""
+        versions = self._meta.get_field("versions")
+        return list(versions.related_model.objects.filter(**{versions.field.name: self.pk}))
+
+    def kept_pdf_fingerprints(self, versions: list | None = None) -> set[str]:
+        """Every stored file the fingerprints `versions` keep may name, current
+        or not (default: its versions in the database); apps whose files combine
+        several versions (a tract's bilingual sheets) add those."""
+        versions = self.versions_in_database() if versions is None else versions
+        return {fingerprint for version in versions for fingerprint in version.pdf_fingerprints.values()}
+
+    def pdf_fingerprints_in_use(self) -> set[str]:
+        """Every file its versions may be served from now (each app says how
+        its fingerprints are computed again when out of date)."""
+        return set()
 
     def publish_now(self) -> None:
         """Published from now on; one already published keeps its earlier time."""
@@ -384,8 +405,14 @@ class PrintedVersion(LanguageVersion):
         abstract = True
 
     def save(self, *args, **kwargs) -> None:
+        publication = self.publication if self.pk else None
+        stored_before = publication.kept_pdf_fingerprints() if publication else set()
         self.pdf_environment = stale_pdf_token()
         super().save(*args, **kwargs)
+        if publication:
+            # The files of the text as it was stop being served now (their
+            # fingerprints are no longer current) and go after a grace.
+            schedule_outdated_pdf_cleanup(publication, stored_before)
 
     def current_pdf_fingerprints(self) -> dict[str, str] | None:
         """The kept fingerprints, or None when an edit or a new environment outdated them."""
@@ -407,17 +434,27 @@ class PrintedVersion(LanguageVersion):
         return fingerprints
 
 
-def delete_pdfs_on_commit(versions) -> None:
-    """Delete the stored PDFs these versions keep fingerprints of, once the change is committed."""
-    fingerprints = {fingerprint for version in versions for fingerprint in version.pdf_fingerprints.values()}
+def delete_pdfs_on_commit(fingerprints: set[str]) -> None:
+    """Delete the stored files with these fingerprints once the change is committed."""
     if fingerprints:
         transaction.on_commit(lambda: pdf_store.delete_stored(fingerprints))
 
 
-@receiver(post_delete)
+def schedule_outdated_pdf_cleanup(publication, fingerprints: set[str]) -> None:
+    from publishing.tasks import schedule_outdated_pdf_cleanup as schedule  # tasks load the models
+
+    schedule(publication, fingerprints)
+
+
+@receiver(pre_delete)
 def delete_pdfs_of_deleted_version(sender, instance, **kwargs) -> None:
+    """A deleted version's files go once the deletion is committed, with the
+    files it shares with the others (a tract's bilingual sheets)."""
     if isinstance(instance, PrintedVersion):
-        delete_pdfs_on_commit([instance])
+        publication = instance.publication
+        versions = publication.versions_in_database()
+        others = [version for version in versions if version.pk != instance.pk]
+        delete_pdfs_on_commit(publication.kept_pdf_fingerprints(versions) - publication.kept_pdf_fingerprints(others))
 
 
 def stale_pdf_token() -> str:

@@ -20,8 +20,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django_tasks import TaskResultStatus, task
+from django_tasks.base import Task
 
-from publishing import files
+from publishing import files, pdf_store
 from publishing.pdf import RenderFailed, retrying_time_outs
 
 logger = logging.getLogger(__name__)
@@ -99,6 +100,13 @@ def worker_delay() -> timedelta | None:
 TIME_OUT_RETRIES = 4
 
 
+def _try_again_later(retried: Task, attempt: int, *args) -> None:
+    """Queue `retried` again after 1, 2, 4, 8 minutes (its last argument is the attempt)."""
+    if attempt < TIME_OUT_RETRIES and retried.get_backend().supports_defer:
+        run_after = timezone.now() + timedelta(minutes=2**attempt)
+        retried.using(run_after=run_after).enqueue(*args, attempt + 1)
+
+
 @task()
 def render_pdfs(model_label: str, pk: int, attempt: int = 0) -> int:
     """Store every PDF of a tract or an article (its `pdf_renders()`); returns how
@@ -121,12 +129,86 @@ def render_pdfs(model_label: str, pk: int, attempt: int = 0) -> int:
                 logger.error("Disk full: a PDF of %s %s was not stored", model_label, pk)
                 continue
             made += 1
-    if timed_out and attempt < TIME_OUT_RETRIES and render_pdfs.get_backend().supports_defer:
-        run_after = timezone.now() + timedelta(minutes=2**attempt)
-        render_pdfs.using(run_after=run_after).enqueue(model_label, pk, attempt + 1)
+    if timed_out:
+        _try_again_later(render_pdfs, attempt, model_label, pk)
     return made
 
 
 def schedule_pdf_renders(publication) -> None:
     """Queue the renders once the transaction that changed `publication` is committed."""
     transaction.on_commit(lambda: render_pdfs.enqueue(publication._meta.label, publication.pk))
+
+
+@task()
+def render_pdf_file(stem: str, fingerprint: str, attempt: int = 0) -> bool:
+    """Store the PDF `/pdf/<fingerprint>/<stem>.pdf` a visitor asked for, if it
+    is still the current file of its version; True when it is stored. One that
+    ran out of time is tried again later, here, never by a web process."""
+    with time_limit(), retrying_time_outs():
+        owner = pdf_store.pdf_owner(stem)
+        if owner is None or owner.current_fingerprint() != fingerprint:
+            return False
+        try:
+            owner.ensure_stored()
+        except RenderFailed as failure:
+            if failure.reason == RenderFailed.TIME:
+                _try_again_later(render_pdf_file, attempt, stem, fingerprint)
+            return False
+    return True
+
+
+def _waiting_file_renders() -> list[tuple[str, str]]:
+    """(stem, fingerprint) of the visitors' renders queued or running."""
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    backend = render_pdf_file.get_backend()
+    waiting = (TaskResultStatus.READY, TaskResultStatus.RUNNING)
+    if isinstance(backend, DatabaseBackend):
+        rows = DBTaskResult.objects.filter(task_path=render_pdf_file.module_path, status__in=waiting)
+        return [tuple(row["args"][:2]) for row in rows.values_list("args_kwargs", flat=True)]
+    # The test queue keeps what it was given; the immediate one has run it already.
+    results = getattr(backend, "results", [])
+    return [tuple(r.args[:2]) for r in results if r.task.func is render_pdf_file.func and r.status in waiting]
+
+
+def queue_pdf_render(stem: str, fingerprint: str) -> bool:
+    """Queue the render of a missing PDF a visitor asked for, once, and only
+    while fewer than PDF_VISITOR_RENDERS_IN_FLIGHT wait; False when the queue
+    is full (the visitor is asked to come back a little later all the same)."""
+    waiting = _waiting_file_renders()
+    if (stem, fingerprint) in waiting:
+        return True
+    if len(waiting) >= settings.PDF_VISITOR_RENDERS_IN_FLIGHT:
+        return False
+    render_pdf_file.enqueue(stem, fingerprint)
+    return True
+
+
+@task()
+def delete_outdated_pdfs(model_label: str, pk: int, fingerprints: list[str]) -> int:
+    """Delete the files among `fingerprints` that the publication no longer
+    uses (all of them if it is gone); returns how many names were let go."""
+    publication = apps.get_model(model_label).objects.for_page().filter(pk=pk).first()
+    in_use = publication.pdf_fingerprints_in_use() if publication else set()
+    outdated = set(fingerprints) - in_use
+    pdf_store.delete_stored(outdated)
+    return len(outdated)
+
+
+def schedule_outdated_pdf_cleanup(publication, fingerprints: set[str]) -> None:
+    """Once the edit is committed and PDF_OUTDATED_GRACE_SECONDS have passed,
+    delete those of `fingerprints` (the files before the edit) it made outdated.
+    They are no longer served from the moment of the edit (publishing.views)."""
+    if not fingerprints or publication.pk is None:
+        return
+    label, pk, names = publication._meta.label, publication.pk, sorted(fingerprints)
+
+    def enqueue() -> None:
+        cleanup = delete_outdated_pdfs
+        if cleanup.get_backend().supports_defer:
+            run_after = timezone.now() + timedelta(seconds=settings.PDF_OUTDATED_GRACE_SECONDS)
+            cleanup = cleanup.using(run_after=run_after)
+        cleanup.enqueue(label, pk, names)
+
+    transaction.on_commit(enqueue)

@@ -1,6 +1,5 @@
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,9 +20,11 @@ from django.template import loader
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from publishing import pdf_store
+from publishing import pdf, pdf_store
+from publishing.access import may_have
 from publishing.languages import native_name
 from publishing.models import Theme
+from publishing.tasks import queue_pdf_render
 
 STORED_PDF_FINGERPRINT = re.compile(r"[0-9a-f]{20}")
 
@@ -32,32 +33,25 @@ class NotFoundForVisitor(Http404):
     """A 404 whose message is written for the visitor and shown on the page."""
 
 
-def gone(request: HttpRequest, message: str) -> HttpResponse:
-    """410: what was here was withdrawn on purpose (caches drop it)."""
-    template = loader.get_template("404.html")
-    return HttpResponse(template.render({"message": message, "title": _("Withdrawn")}, request), status=410)
-
-
-def stored_pdf_response(request: HttpRequest, fingerprint: str, filename: str, *, public: bool = True) -> HttpResponse:
-    """Serve the stored PDF with this fingerprint under a readable file name.
+def stored_file_response(
+    request: HttpRequest, name: str, etag: str, content_type: str, filename: str, *, public: bool
+) -> HttpResponse:
+    """Serve the stored file `name` (a PDF or the picture of its first page) under a readable name.
 
     Behind nginx (`PDF_ACCEL_REDIRECT` set), nginx sends the file itself, with
     `Range` and `sendfile`; the application only says which file.
     """
-    name = pdf_store.storage_name(fingerprint)
-    if not default_storage.exists(name):
-        raise NotFoundForVisitor(_("This PDF is no longer available; go back to the tract to get the current one."))
-    quoted_fingerprint = f'"{fingerprint}"'
-    if quoted_fingerprint in request.headers.get("If-None-Match", ""):
+    quoted_etag = f'"{etag}"'
+    if quoted_etag in request.headers.get("If-None-Match", ""):
         response = HttpResponseNotModified()
     elif settings.PDF_ACCEL_REDIRECT:
-        response = HttpResponse(content_type="application/pdf")
+        response = HttpResponse(content_type=content_type)
         response["X-Accel-Redirect"] = settings.PDF_ACCEL_REDIRECT + name.removeprefix(f"{pdf_store.PDF_FOLDER}/")
     else:
-        response = FileResponse(default_storage.open(name, "rb"), content_type="application/pdf")
+        response = FileResponse(default_storage.open(name, "rb"), content_type=content_type)
     if response.status_code == 200:
         response["Content-Disposition"] = f'inline; filename="{filename}"'
-    response["ETag"] = quoted_fingerprint
+    response["ETag"] = quoted_etag
     # The address names the exact content: caches and CDNs may keep it forever.
     response["Cache-Control"] = "public, max-age=31536000, immutable" if public else "private, no-store"
     # One file whatever the visitor's browser language (see LanguageNeutralMiddleware).
@@ -65,52 +59,70 @@ def stored_pdf_response(request: HttpRequest, fingerprint: str, filename: str, *
     return response
 
 
-@dataclass(frozen=True)
-class PDFOwner:
-    """What a stored PDF's address names: one PDF of a language version, as it is now.
+def stored_pdf_response(request: HttpRequest, fingerprint: str, filename: str, *, public: bool = True) -> HttpResponse:
+    """Serve the stored PDF with this fingerprint under a readable file name."""
+    name = pdf_store.storage_name(fingerprint)
+    if not default_storage.exists(name):
+        raise NotFoundForVisitor(_("This PDF is no longer available; go back to the tract to get the current one."))
+    return stored_file_response(request, name, fingerprint, "application/pdf", filename, public=public)
 
-    Apps register a resolver (`register_pdf_owner_resolver`) that reads a
-    stored PDF's file name (`<slug>-<lang>….pdf`, see `pdf_file`) back into this.
+
+def no_such_pdf() -> NotFoundForVisitor:
+    """The one answer for a PDF that does not exist, is a draft's or was withdrawn."""
+    return NotFoundForVisitor(_("This PDF does not exist."))
+
+
+def stored_file_owner(request: HttpRequest, fingerprint: str, stem: str) -> pdf_store.PDFOwner:
+    """What `/pdf/<fingerprint>/<stem>.…` is the file of, if this request may have it.
+
+    The access rule of every stored file: a public version's files for
+    everyone, the others only for verified staff (`may_see_private`). A
+    stranger gets the same 404 for a draft, a withdrawn and a non-existent
+    publication, so that no answer confirms a draft.
     """
-
-    is_public: bool
-    filename: str
-    current_fingerprint: Callable[[], str]
-    ensure_stored: Callable[[], pdf_store.PDFPlan]
-
-
-PDFOwnerResolver = Callable[[str], PDFOwner | None]
-_pdf_owner_resolvers: list[PDFOwnerResolver] = []
-
-
-def register_pdf_owner_resolver(resolver: PDFOwnerResolver) -> None:
-    if resolver not in _pdf_owner_resolvers:
-        _pdf_owner_resolvers.append(resolver)
+    if not STORED_PDF_FINGERPRINT.fullmatch(fingerprint):
+        raise no_such_pdf()
+    owner = pdf_store.pdf_owner(stem)
+    if owner is None or not may_have(request, is_public=owner.is_public):
+        raise no_such_pdf()
+    return owner
 
 
 def pdf_file(request: HttpRequest, fingerprint: str, stem: str) -> HttpResponse:
     """A stored PDF: `/pdf/<fingerprint>/<file name>.pdf`.
 
-    Served only while it is the current file of its version, and to visitors
-    only while that version is public (staff see drafts, never cached); an
-    older fingerprint redirects to the current file; a withdrawn publication
-    answers 410, a deleted one 404. A damaged file is rendered again first.
+    Served only while it is the current file of its version (an older
+    fingerprint redirects to the current file, never serves the old one), to
+    whom `stored_file_owner` lets have it. A missing or damaged file is
+    queued for rendering, never rendered here.
     """
-    if not STORED_PDF_FINGERPRINT.fullmatch(fingerprint):
-        raise NotFoundForVisitor(_("This PDF does not exist."))
-    owner = next((found for resolve in _pdf_owner_resolvers if (found := resolve(stem))), None)
-    if owner is None:
-        raise NotFoundForVisitor(_("This PDF does not exist."))
-    if not owner.is_public and not getattr(request.user, "is_staff", False):
-        return gone(request, _("This document has been withdrawn."))
+    owner = stored_file_owner(request, fingerprint, stem)
     current = owner.current_fingerprint()
     if current != fingerprint:
         return redirect_to_stored_pdf(current, owner.filename)
-    if not pdf_store.is_intact(pdf_store.storage_name(fingerprint)):
-        current = owner.ensure_stored().fingerprint
-        if current != fingerprint:
-            return redirect_to_stored_pdf(current, owner.filename)
+    being_made = queue_missing_pdf(request, fingerprint, owner.filename)
+    if being_made is not None:
+        return being_made
     return stored_pdf_response(request, fingerprint, owner.filename, public=owner.is_public)
+
+
+def first_page_picture(request: HttpRequest, fingerprint: str, stem: str) -> HttpResponse:
+    """The picture of a stored PDF's first page: `/pdf/<fingerprint>/<file name>.webp`,
+    under the same rule as the PDF itself (a draft's only for verified staff)."""
+    owner = stored_file_owner(request, fingerprint, stem)
+    if not owner.has_first_page_picture:
+        raise no_such_pdf()
+    current = owner.current_fingerprint()
+    if current != fingerprint:
+        response = HttpResponseRedirect(pdf_store.first_page_picture_url(current, stem))
+        response["Cache-Control"] = "public, max-age=60" if owner.is_public else "private, no-store"
+        return response
+    if not pdf_store.is_intact(pdf_store.storage_name(fingerprint)):
+        raise no_such_pdf()  # pages show the picture only once the PDF is rendered
+    name = pdf_store.store_first_page_picture(fingerprint)
+    return stored_file_response(
+        request, name, f"{fingerprint}-picture", "image/webp", f"{stem}.webp", public=owner.is_public
+    )
 
 
 def redirect_to_stored_pdf(fingerprint: str, filename: str) -> HttpResponseRedirect:
@@ -120,6 +132,37 @@ def redirect_to_stored_pdf(fingerprint: str, filename: str) -> HttpResponseRedir
     )
     # Short: after an edit, the stable address points to the new file within a minute.
     response["Cache-Control"] = "public, max-age=60"
+    return response
+
+
+def _raise_recorded_failure(fingerprint: str) -> None:
+    failure = pdf.recent_failure(fingerprint)
+    if failure is not None:
+        # Answered with a page that says so (website.middleware).
+        raise pdf.RenderFailed(failure.reason, failure.detail)
+
+
+def queue_missing_pdf(request: HttpRequest, fingerprint: str, filename: str) -> HttpResponse | None:
+    """None when the PDF with this fingerprint is stored, whole; otherwise its
+    render is queued (a web process never renders for a visitor) and the
+    answer is a small page saying it is being made, which reloads itself."""
+    name = pdf_store.storage_name(fingerprint)
+    if pdf_store.is_intact(name):
+        return None
+    _raise_recorded_failure(fingerprint)
+    queued = queue_pdf_render(filename.removesuffix(".pdf"), fingerprint)
+    if pdf_store.is_intact(name):  # a queue that runs tasks at once (tests, development)
+        return None
+    _raise_recorded_failure(fingerprint)
+    # When the queue is full, the visitor comes back a little later.
+    refresh = settings.PDF_BEING_MADE_REFRESH * (1 if queued else 3)
+    context = {
+        "refresh": refresh,
+        "page_url": request.path.rsplit("/", 1)[0] + "/" if request.resolver_match.namespaces else "",
+    }
+    response = HttpResponse(loader.get_template("pdf_being_made.html").render(context, request), status=503)
+    response["Retry-After"] = str(refresh)
+    response["Cache-Control"] = "no-store"
     return response
 
 
@@ -145,11 +188,13 @@ def page_of_cards(request: HttpRequest, publications: models.QuerySet, per_page:
     return page, list(publications.filter(pk__in=page.object_list))
 
 
-def redirect_to_current_pdf(fingerprint: str, filename: str, ensure_stored: Callable[[], pdf_store.PDFPlan]):
+def redirect_to_current_pdf(request: HttpRequest, fingerprint: str, filename: str) -> HttpResponse:
     """The stable address's answer: a redirect to the stored file with this
-    fingerprint, rendered first (`ensure_stored`) if it is not stored yet."""
+    fingerprint, or, while it is not stored yet, the page saying it is being made."""
     if not pdf_store.is_stored(fingerprint):
-        fingerprint = ensure_stored().fingerprint
+        being_made = queue_missing_pdf(request, fingerprint, filename)
+        if being_made is not None:
+            return being_made
     return redirect_to_stored_pdf(fingerprint, filename)
 
 

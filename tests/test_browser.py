@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from tracts.models import Tract
+from tracts.printing import PRINT_FORMATS, ensure_tract_pdf
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -43,7 +44,7 @@ def browser():
 
 @pytest.fixture
 def demo(live_server, task_queue):
-    # The demo's PDF renders stay queued: pages render a PDF when it is asked for.
+    # The demo's PDF renders stay queued (no worker): a PDF asked for is queued too.
     for command in ("load_demo_tracts", "load_demo_articles", "load_demo_pages"):
         call_command(command, verbosity=0)
     return live_server
@@ -138,14 +139,21 @@ def test_visitor_reads_switches_to_arabic_searches_and_downloads(visitor, demo):
     button = page.locator("a.download-button").first
     box = button.bounding_box()
     assert button.is_visible() and box["y"] + box["height"] <= 844
-    with page.expect_download() as download_info:
-        button.click()
-    download = download_info.value
-    assert download.suggested_filename == "non-au-score-fr-a5.pdf"
-    assert Path(download.path()).read_bytes().startswith(b"%PDF")
+    # Not made yet (no worker here): a page says it is being made, and gives
+    # the file by itself once the queue has made it.
+    button.click()
+    assert page.locator("h1").inner_text() == "Ce PDF est en cours de fabrication"
+    ensure_tract_pdf(Tract.objects.for_page().get(slug="non-au-score").version("fr"), PRINT_FORMATS["a5"])  # the worker
+    # The page reloads itself and the browser shows the PDF.
+    page.wait_for_url("**/pdf/*/non-au-score-fr-a5.pdf", timeout=20_000)
+    response = page.request.get(page.url)
+    assert response.headers["content-disposition"] == 'inline; filename="non-au-score-fr-a5.pdf"'
+    assert response.body().startswith(b"%PDF")
 
     assert page.context.cookies() == []
-    foreign = [url for url in page.requests if not url.startswith((demo.url, "data:"))]
+    # The browser's own PDF viewer loads its parts from inside the browser.
+    internal = (demo.url, "data:", "chrome://", "chrome-extension://")
+    foreign = [url for url in page.requests if not url.startswith(internal)]
     assert foreign == []
 
 

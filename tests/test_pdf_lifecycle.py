@@ -2,6 +2,7 @@
 stable addresses, old fingerprints, drafts, withdrawn and deleted tracts,
 bilingual sheets, damaged files, cleanup."""
 
+import datetime
 import os
 import re
 import time
@@ -9,6 +10,7 @@ import time
 import pytest
 from django.core.files.storage import default_storage
 from django.core.management import call_command
+from django.utils import timezone
 
 from articles.printing import ensure_article_pdf
 from publishing import files, pdf_store
@@ -32,6 +34,14 @@ def stored_address(client, path: str) -> str:
 
 def fingerprint_of(address: str) -> str:
     return FILE_ADDRESS.fullmatch(address)["fingerprint"]
+
+
+def rendered(tract: Tract) -> Tract:
+    """The tract once the worker has made its A5 leaflets, as after a save
+    (bilingual sheets are offered only once each side is known to fit a page)."""
+    for version in tract.all_versions():
+        ensure_tract_pdf(version, PRINT_FORMATS["a5"])
+    return tract
 
 
 def test_the_stable_address_is_one_lookup_once_the_fingerprint_is_kept(client, make_tract, django_assert_num_queries):
@@ -127,13 +137,13 @@ def test_a_draft_pdf_is_for_staff_only_and_never_cached(client, admin_client, ma
     plan = ensure_tract_pdf(tract.versions.get(), PRINT_FORMATS["a5"])
     address = f"/pdf/{plan.fingerprint}/brouillon-fr-a5.pdf"
 
-    assert client.get(address).status_code == 410
+    assert client.get(address).status_code == 404
     response = admin_client.get(address)
     assert response.status_code == 200
     assert response["Cache-Control"] == "private, no-store"
 
 
-def test_a_withdrawn_tract_answers_410_and_its_files_are_deleted(
+def test_a_withdrawn_tract_answers_404_and_its_files_are_deleted(
     client, make_tract, django_capture_on_commit_callbacks
 ):
     tract = make_tract("retire", {"fr": {}, "en": {}})
@@ -145,7 +155,7 @@ def test_a_withdrawn_tract_answers_410_and_its_files_are_deleted(
         tract.status = Tract.Status.DRAFT
         tract.save()
 
-    assert client.get(address).status_code == 410
+    assert client.get(address).status_code == 404
     assert client.get("/fr/tracts/retire/a5.pdf").status_code == 404
     assert not default_storage.exists(name)
 
@@ -166,7 +176,7 @@ def test_a_deleted_tract_answers_404_and_its_files_are_deleted(client, make_trac
 
 
 def test_verso_only_where_bilingual_sheets_are_offered(client, make_tract, monkeypatch):
-    make_tract("bilingue", {"fr": {}, "ar": {"title": "نص"}})
+    rendered(make_tract("bilingue", {"fr": {}, "ar": {"title": "نص"}}))
     address = stored_address(client, "/fr/tracts/bilingue/a5.pdf?verso=ar")
     assert address.endswith("/bilingue-fr-ar-a5.pdf")
     assert client.get(address).status_code == 200
@@ -221,7 +231,7 @@ def test_is_intact_refuses_empty_truncated_and_non_pdf_files():
 
 
 def test_cleanup_deletes_only_unreferenced_and_old_files(client, make_tract, make_article, media_root):
-    make_tract("garde", {"fr": {}, "en": {}})
+    rendered(make_tract("garde", {"fr": {}, "en": {}}))
     current = stored_address(client, "/fr/tracts/garde/a5.pdf")
     bilingual = stored_address(client, "/fr/tracts/garde/a5.pdf?verso=en")
     article_plan = ensure_article_pdf(make_article("analyse").versions.get())
@@ -275,7 +285,7 @@ def test_article_pdf_lifecycle(client, make_article, django_capture_on_commit_ca
     with django_capture_on_commit_callbacks(execute=True):
         article.status = article.Status.DRAFT
         article.save()
-    assert client.get(response["Location"]).status_code == 410
+    assert client.get(response["Location"]).status_code == 404
 
 
 def test_pages_say_which_browser_features_are_off(client, make_tract):
@@ -283,3 +293,210 @@ def test_pages_say_which_browser_features_are_off(client, make_tract):
     for path in ("/fr/", "/fr/tracts/non-au-score/"):
         policy = client.get(path)["Permissions-Policy"]
         assert "camera=()" in policy and "geolocation=()" in policy and "microphone=()" in policy
+
+
+def test_an_edit_stops_serving_the_old_files_at_once_and_deletes_them_after_a_grace(
+    client, make_tract, task_queue, django_capture_on_commit_callbacks, settings
+):
+    from publishing.tasks import delete_outdated_pdfs
+
+    tract = rendered(make_tract("corrige", {"fr": {"body": "<p>Mme Dupont, 12 rue X.</p>"}, "en": {}}))
+    old_a5 = pdf_fingerprints_now(tract, "fr")["a5"]
+    old_sheet = current_fingerprint(tract.version("fr"), PRINT_FORMATS["a5"], tract.version("en"))
+    ensure_tract_pdf(tract.version("fr"), PRINT_FORMATS["a5"], tract.version("en"))
+    old_files = [
+        pdf_store.storage_name(old_a5),
+        pdf_store.first_page_picture_name(old_a5),
+        pdf_store.storage_name(old_sheet),
+    ]
+    assert all(default_storage.exists(name) for name in old_files)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        version = TractVersion.objects.get(language="fr")
+        version.body = "<p>Sans le nom.</p>"
+        version.save()
+
+    # Not served from now on: the PDF and its picture lead to the current ones.
+    for address in (f"/pdf/{old_a5}/corrige-fr-a5.pdf", f"/pdf/{old_a5}/corrige-fr-a5.webp"):
+        response = client.get(address)
+        assert response.status_code == 302 and old_a5 not in response["Location"], address
+    # Deleted a few minutes later by the queue.
+    (cleanup,) = [result for result in task_queue.results if result.task.func is delete_outdated_pdfs.func]
+    assert cleanup.task.run_after is not None
+    assert 60 <= (cleanup.task.run_after - timezone.now()).total_seconds() <= settings.PDF_OUTDATED_GRACE_SECONDS
+    new = rendered(Tract.objects.for_page().get())
+    new_a5 = pdf_fingerprints_now(new, "fr")["a5"]
+    delete_outdated_pdfs.call(*cleanup.args)
+    assert not any(default_storage.exists(name) for name in old_files)
+    assert default_storage.exists(pdf_store.storage_name(new_a5))
+    assert default_storage.exists(pdf_store.first_page_picture_name(new_a5))
+    assert default_storage.exists(pdf_store.storage_name(pdf_fingerprints_now(new, "en")["a5"]))
+
+
+def test_an_edit_undone_within_the_grace_keeps_its_files(make_tract, task_queue, django_capture_on_commit_callbacks):
+    from publishing.tasks import delete_outdated_pdfs
+
+    tract = rendered(make_tract("hesitant"))
+    first = pdf_fingerprints_now(tract, "fr")["a5"]
+    for body in ("<p>Autre chose.</p>", "<p>Un texte court pour le tract.</p>"):
+        with django_capture_on_commit_callbacks(execute=True):
+            version = TractVersion.objects.get()
+            version.body = body
+            version.save()
+    assert pdf_fingerprints_now(Tract.objects.for_page().get(), "fr")["a5"] == first
+    for result in task_queue.results:
+        if result.task.func is delete_outdated_pdfs.func:
+            delete_outdated_pdfs.call(*result.args)
+    assert default_storage.exists(pdf_store.storage_name(first))
+
+
+def test_withdrawing_or_deleting_deletes_every_file_bilingual_sheets_included(
+    client, make_tract, django_capture_on_commit_callbacks
+):
+    tract = rendered(make_tract("deux", {"fr": {}, "en": {}}))
+    sheet = fingerprint_of(stored_address(client, "/fr/tracts/deux/a5-2up.pdf?verso=en"))
+    files = [pdf_store.storage_name(sheet)] + [
+        pdf_store.storage_name(fingerprint) for fingerprint in pdf_fingerprints_now(tract, "fr").values()
+    ]
+    assert default_storage.exists(files[0])
+    with django_capture_on_commit_callbacks(execute=True):
+        tract.status = Tract.Status.DRAFT
+        tract.save()
+    assert not any(default_storage.exists(name) for name in files)
+
+    # A deleted version takes its sheets with the other language, not that language's own files.
+    tract.status = Tract.Status.PUBLISHED
+    tract.save()
+    rendered(Tract.objects.for_page().get())
+    sheet = fingerprint_of(stored_address(client, "/fr/tracts/deux/a5.pdf?verso=en"))
+    english = pdf_store.storage_name(pdf_fingerprints_now(Tract.objects.for_page().get(), "en")["a5"])
+    with django_capture_on_commit_callbacks(execute=True):
+        TractVersion.objects.get(language="fr").delete()
+    assert not default_storage.exists(pdf_store.storage_name(sheet))
+    assert default_storage.exists(english)
+
+
+def test_a_visitors_missing_pdf_is_queued_and_they_get_a_page_that_reloads(client, make_tract, task_queue):
+    from publishing.tasks import render_pdf_file
+
+    make_tract("nouveau", {"fr": {}, "en": {}})
+    started = time.monotonic()
+    response = client.get("/en/tracts/nouveau/a4.pdf")
+    assert time.monotonic() - started < 2
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert response["Cache-Control"] == "no-store"
+    assert not response.cookies
+    html = response.content.decode()
+    assert '<meta http-equiv="refresh" content="5">' in html
+    assert "This PDF is being made" in html and 'href="/en/tracts/nouveau/"' in html
+    (queued,) = task_queue.results
+    assert queued.task.func is render_pdf_file.func and queued.args[0] == "nouveau-en-a4"
+
+    # Asked again: still one render queued; in French, the page in French.
+    assert "Ce PDF est en cours de fabrication" in client.get("/fr/tracts/nouveau/a4.pdf").content.decode()
+    client.get("/en/tracts/nouveau/a4.pdf")
+    assert [result.args[0] for result in task_queue.results] == ["nouveau-en-a4", "nouveau-fr-a4"]
+
+    # The worker makes it: the next request gets the file.
+    assert render_pdf_file.call(*queued.args) is True
+    address = stored_address(client, "/en/tracts/nouveau/a4.pdf")
+    response = client.get(address)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+
+
+def test_visitors_renders_in_flight_are_bounded(client, make_tract, task_queue, settings):
+    settings.PDF_VISITOR_RENDERS_IN_FLIGHT = 2
+    make_tract("foule")
+    for name in ("a4", "a6", "a5-pro"):
+        response = client.get(f"/fr/tracts/foule/{name}.pdf")
+        assert response.status_code == 503
+    assert len(task_queue.results) == 2
+    assert response["Retry-After"] == "15"  # the queue is full: come back a little later
+
+
+def test_a_file_address_never_renders_in_the_web_process(client, make_tract, task_queue, monkeypatch):
+    from publishing import pdf
+
+    make_tract("abime")
+    address = stored_address_after_render(client, "/fr/tracts/abime/a5.pdf")
+    path = default_storage.path(pdf_store.storage_name(fingerprint_of(address)))
+    with open(path, "wb") as stored:
+        stored.write(b"")
+    renders = []
+    monkeypatch.setattr(pdf, "render_in_child", lambda render: renders.append(render))
+    response = client.get(address)
+    assert response.status_code == 503 and renders == []
+    assert len(task_queue.results) == 1
+
+
+def test_a_timed_out_render_is_never_tried_again_by_a_web_process(client, make_tract, task_queue, monkeypatch):
+    from publishing import pdf
+    from publishing.models import PDFRenderFailure
+    from publishing.tasks import render_pdf_file
+
+    make_tract("lent")
+    version = TractVersion.objects.get()
+    fingerprint = current_fingerprint(version, PRINT_FORMATS["a5"])
+    long_ago = timezone.now() - datetime.timedelta(days=1)
+    PDFRenderFailure.objects.create(fingerprint=fingerprint, reason="time", failed_at=long_ago)
+    renders = []
+    real_render = pdf.render_in_child
+    monkeypatch.setattr(pdf, "render_in_child", lambda render: renders.append(1) or real_render(render))
+
+    response = client.get("/fr/tracts/lent/a5.pdf")
+    assert response.status_code == 503 and "Ce PDF ne peut pas être fabriqué" in response.content.decode()
+    assert renders == [] and task_queue.results == []
+    # The worker tries it again (it made it, this time).
+    assert render_pdf_file.call("lent-fr-a5", fingerprint) is True
+    assert renders == [1]
+
+
+def pdf_fingerprints_now(tract: Tract, language: str) -> dict[str, str]:
+    return printing.pdf_fingerprints(tract.version(language))
+
+
+def stored_address_after_render(client, path: str) -> str:
+    """The file address of a PDF, once the queue (held by `task_queue`) has made it."""
+    from publishing.tasks import render_pdf_file
+
+    client.get(path)
+    from django_tasks import default_task_backend
+
+    for result in default_task_backend.results:
+        render_pdf_file.call(*result.args)
+    default_task_backend.clear()
+    return stored_address(client, path)
+
+
+def test_the_cleanup_empties_the_old_public_folder_of_pictures(media_root):
+    legacy = media_root / pdf_store.LEGACY_PREVIEW_FOLDER / "ab" / ("a" * 20 + ".webp")
+    legacy.parent.mkdir(parents=True)
+    legacy.write_bytes(b"RIFF")
+    call_command("cleanup_pdfs", "--grace", "3600")
+    assert not legacy.exists()
+
+
+def test_the_database_queue_holds_each_visitors_render_once_and_a_bounded_number(client, make_tract, settings):
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    from publishing.tasks import render_pdf_file
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.PDF_VISITOR_RENDERS_IN_FLIGHT = 2
+    assert isinstance(render_pdf_file.get_backend(), DatabaseBackend)
+    make_tract("file-d-attente")
+    for path in (
+        "/fr/tracts/file-d-attente/a4.pdf",
+        "/fr/tracts/file-d-attente/a4.pdf",
+        "/fr/tracts/file-d-attente/a6.pdf",
+    ):
+        assert client.get(path).status_code == 503
+    assert client.get("/fr/tracts/file-d-attente/a5-pro.pdf")["Retry-After"] == "15"
+    queued = DBTaskResult.objects.filter(task_path=render_pdf_file.module_path)
+    assert sorted(row["args"][0] for row in queued.values_list("args_kwargs", flat=True)) == [
+        "file-d-attente-fr-a4",
+        "file-d-attente-fr-a6",
+    ]

@@ -38,6 +38,10 @@ def bilingual(make_tract):
             "ar": {"title": "لا للتنقيط", "body": "<p>نص المنشور بالعربية.</p>"},
         },
     )
+    # Rendered as the worker does after a save: bilingual sheets are offered
+    # only once each side is known to fit one page.
+    for version in tract.all_versions():
+        ensure_tract_pdf(version, PRINT_FORMATS["a5"])
     return tract.version("fr"), tract.version("ar")
 
 

@@ -127,7 +127,7 @@ def test_a_recursion_error_in_the_renderer_is_a_recorded_failure():
     assert "RecursionError" in failed.value.detail
 
 
-def test_a_failure_is_not_retried_by_every_request_but_later_and_by_render_pdfs(settings, monkeypatch, make_tract):
+def test_a_time_out_is_retried_only_by_the_worker_other_failures_later(settings, monkeypatch, make_tract):
     tract = make_tract("echec")
     plan = tract_pdf_plan(tract.all_versions()[0], PRINT_FORMATS["a5"])
     PDFRenderFailure.objects.create(fingerprint=plan.fingerprint, reason="time", failed_at=timezone.now())
@@ -140,12 +140,27 @@ def test_a_failure_is_not_retried_by_every_request_but_later_and_by_render_pdfs(
             pdf_store.ensure_stored(plan)
     assert renders == []
 
-    # After the delay, one more try (which succeeds here and is stored).
+    # After the delay, a time-out is still never tried again by a web process…
     PDFRenderFailure.objects.update(
         failed_at=timezone.now() - datetime.timedelta(seconds=settings.PDF_RENDER_RETRY_AFTER)
     )
-    assert pdf_store.ensure_stored(plan) is True
+    with pytest.raises(pdf.RenderFailed):
+        pdf_store.ensure_stored(plan)
+    assert renders == []
+    # …only by the worker (which succeeds here and stores it).
+    with pdf.retrying_time_outs():
+        assert pdf_store.ensure_stored(plan) is True
     assert renders == [1]
+
+    # Another failure is tried again by anyone after the delay.
+    other = tract_pdf_plan(tract.all_versions()[0], PRINT_FORMATS["a6"])
+    PDFRenderFailure.objects.create(fingerprint=other.fingerprint, reason="crash", failed_at=timezone.now())
+    with pytest.raises(pdf.RenderFailed):
+        pdf_store.ensure_stored(other)
+    PDFRenderFailure.objects.filter(fingerprint=other.fingerprint).update(
+        failed_at=timezone.now() - datetime.timedelta(seconds=settings.PDF_RENDER_RETRY_AFTER)
+    )
+    assert pdf_store.ensure_stored(other) is True
 
     PDFRenderFailure.objects.create(fingerprint="c" * 20, reason="crash", failed_at=timezone.now())
     call_command("render_pdfs", stdout=None)

@@ -108,10 +108,10 @@ def test_tract_page_shows_the_version_with_alternates_and_downloads(client, make
     assert "<h1>Non au score</h1>" in html and "Corps du tract." in html and "Le mardi" in html
     assert '<link rel="alternate" hreflang="fr" href="http://testserver/fr/tracts/non-au-score/">' in html
     assert '<link rel="alternate" hreflang="en" href="http://testserver/en/tracts/non-au-score/">' in html
-    assert 'href="/fr/tracts/non-au-score/a5.pdf" download>' in html
-    assert 'href="/fr/tracts/non-au-score/a5-2up.pdf" download>' in html
-    assert 'href="/fr/tracts/non-au-score/a5-pro.pdf" download>' in html
-    assert 'href="/fr/tracts/non-au-score/a5-2up.pdf?verso=en" download>' in html
+    assert 'href="/fr/tracts/non-au-score/a5.pdf">' in html
+    assert 'href="/fr/tracts/non-au-score/a5-2up.pdf">' in html
+    assert 'href="/fr/tracts/non-au-score/a5-pro.pdf">' in html
+    assert 'href="/fr/tracts/non-au-score/a5-2up.pdf?verso=en">' in html
     assert "pas encore été traduit" not in html
 
 

@@ -37,7 +37,7 @@ def test_home_shows_the_latest_tracts_with_first_page_pictures_articles_themes_a
 
     assert "Non au score" in html and "Brouillon" not in html and "Une analyse" in html
     assert "Un collectif contre le score." in html
-    assert 'class="first-page small" src="/media/previews/' in html
+    assert re.search(r'class="first-page small" src="/pdf/[0-9a-f]{20}/score-fr-a5\.webp"', html)
     assert 'href="/fr/themes/algorithmes/"' in html
     assert '<a href="/fr/pages/a-propos/">Qui sommes-nous</a>' in html  # footer
     arabic = client.get("/ar/").content.decode()

@@ -102,6 +102,9 @@ class Tract(Publication):
     def get_archived_pdf_url(self) -> str:
         return reverse("tracts:archived_pdf", kwargs={"slug": self.slug})
 
+    def get_archived_preview_url(self) -> str:
+        return reverse("tracts:archived_preview", kwargs={"slug": self.slug})
+
     def pdf_renders(self) -> list[Callable[[], object]]:
         from .printing import PRINT_FORMATS, ensure_tract_pdf  # printing imports this module
 
@@ -110,6 +113,17 @@ class Tract(Publication):
             for version in self.all_versions()
             for print_format in PRINT_FORMATS.values()
         ]
+
+    def kept_pdf_fingerprints(self, versions: list | None = None) -> set[str]:
+        from .printing import files_named_by  # printing imports this module
+
+        versions = self.versions_in_database() if versions is None else versions
+        return files_named_by(versions, lambda version: version.pdf_fingerprints)
+
+    def pdf_fingerprints_in_use(self) -> set[str]:
+        from .printing import files_named_by, pdf_fingerprints
+
+        return files_named_by(self.all_versions(), pdf_fingerprints)
 
     def get_legal_footer(self, site_settings: SiteSettings | None = None) -> str:
         return self.legal_footer or (site_settings or SiteSettings.load()).legal_footer
@@ -175,5 +189,9 @@ class TractPDF(models.Model):
         return f"{self.version} {self.print_format}"
 
     def first_page_picture_url(self) -> str:
-        """The picture of the first page, stored with the A5 record (see printing)."""
-        return pdf_store.first_page_picture_url(self.fingerprint)
+        """The address of the picture of the first page, stored with the A5
+        record (see printing); served under the same rule as the PDF."""
+        from .printing import PRINT_FORMATS, tract_pdf_filename  # printing imports this module
+
+        stem = tract_pdf_filename(self.version, PRINT_FORMATS[self.print_format]).removesuffix(".pdf")
+        return pdf_store.first_page_picture_url(self.fingerprint, stem)

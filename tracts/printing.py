@@ -540,7 +540,7 @@ def ensure_tract_pdf(version: TractVersion, print_format: PrintFormat, verso: Tr
             words_beyond(rendered, MAX_LEAFLET_PAGES, footer) // copies_per_sheet if pages > MAX_LEAFLET_PAGES else 0
         )
         if print_format.name == FIRST_PAGE_PICTURE_FORMAT:
-            pdf_store.store_first_page_picture(plan)
+            pdf_store.store_first_page_picture(plan.fingerprint)
         # An upsert: concurrent downloads of a new PDF all record it.
         TractPDF.objects.bulk_create(
             [
@@ -624,11 +624,12 @@ def current_records(versions: list[TractVersion], format_names: list[str], **con
     rendered costs nothing here."""
     by_pk = {version.pk: version for version in versions}
     records = TractPDF.objects.filter(version__in=versions, print_format__in=format_names, **conditions)
-    return [
-        record
-        for record in records
-        if record.fingerprint == current_fingerprint(by_pk[record.version_id], PRINT_FORMATS[record.print_format])
-    ]
+    current = []
+    for record in records:
+        record.version = by_pk[record.version_id]  # known already: no query to read it
+        if record.fingerprint == current_fingerprint(record.version, PRINT_FORMATS[record.print_format]):
+            current.append(record)
+    return current
 
 
 def recorded_overflows(versions: list[TractVersion]) -> list[Overflow]:
@@ -656,6 +657,21 @@ def fits_one_page(version: TractVersion, format_name: str) -> bool:
     """Render (once) the single copy of `version` in this format and tell whether it is one page."""
     plan = ensure_tract_pdf(version, PRINT_FORMATS[format_name])
     return TractPDF.objects.get(version=version, print_format=format_name, fingerprint=plan.fingerprint).page_count == 1
+
+
+def files_named_by(versions: list[TractVersion], fingerprints_of) -> set[str]:
+    """Every file these versions' fingerprints (`fingerprints_of(version)`:
+    format or leaflet → fingerprint) name: their own, and the bilingual
+    sheet of every pair, offered or not."""
+    kept = {version.pk: fingerprints_of(version) for version in versions}
+    names = {fingerprint for fingerprints in kept.values() for fingerprint in fingerprints.values()}
+    for front_pk, front in kept.items():
+        for back_pk, back in kept.items():
+            for name in BILINGUAL_FORMATS if front_pk != back_pk else ():
+                key = _leaflet_key(PRINT_FORMATS[name])
+                if key in front and key in back:
+                    names.add(_format_fingerprint(PRINT_FORMATS[name], [front[key], back[key]]))
+    return names
 
 
 def referenced_pdf_fingerprints() -> set[str]:

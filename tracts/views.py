@@ -7,11 +7,12 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from publishing.access import may_have, may_see_private
 from publishing.models import Theme
+from publishing.pdf_store import PDFOwner
 from publishing.pictures import responsive_images
 from publishing.views import (
     NotFoundForVisitor,
-    PDFOwner,
     filter_by_theme,
     page_of_cards,
     publication_page_context,
@@ -27,8 +28,8 @@ from .printing import (
     bilingual_fits,
     bilingual_offered,
     current_fingerprint,
+    current_records,
     ensure_tract_pdf,
-    fits_one_page,
     recorded_overflows,
     tract_pdf_filename,
 )
@@ -118,6 +119,7 @@ def render_tract_page(
     first_page = TractPDF.objects.filter(version=version, print_format=FIRST_PAGE_PICTURE_FORMAT).first()
     share_image = None
     if first_page:
+        first_page.version = version  # known already: no query to read it
         share_image = {
             "url": request.build_absolute_uri(first_page.first_page_picture_url()),
             "width": PREVIEW_WIDTH,
@@ -136,7 +138,7 @@ def render_tract_page(
             "share_image": share_image,
             "downloads": download_links(version, pdf_url),
             # Staff see what overflows its sheet before they print it.
-            "overflows": recorded_overflows([version]) if request.user.is_staff else [],
+            "overflows": recorded_overflows([version]) if may_see_private(request) else [],
         },
     )
 
@@ -162,9 +164,11 @@ def resolve_pdf_request(tract: Tract, version: TractVersion, print_format: str, 
             raise NotFoundForVisitor(_("Choose another language than the front's for the back of the sheet."))
         if chosen_format.name not in BILINGUAL_FORMATS:
             raise NotFoundForVisitor(_("This print format is not offered with another language on the back."))
+        # Known from the renders of the current texts: nothing is rendered here.
         single_copy = chosen_format.size.name
+        longer = {record.version_id for record in current_records([version, verso], [single_copy], page_count__gt=1)}
         for side in (version, verso):
-            if not fits_one_page(side, single_copy):
+            if side.pk in longer:
                 raise NotFoundForVisitor(
                     _(
                         "The %(language)s text takes more than one page in %(format)s, so it cannot share "
@@ -196,9 +200,7 @@ def pdf(request: HttpRequest, slug: str, print_format: str) -> HttpResponse:
         )
     chosen_format, verso = resolve_pdf_request(version.tract, version, print_format, request.GET.get("verso"))
     return redirect_to_current_pdf(
-        current_fingerprint(version, chosen_format, verso),
-        tract_pdf_filename(version, chosen_format, verso),
-        lambda: ensure_tract_pdf(version, chosen_format, verso),
+        request, current_fingerprint(version, chosen_format, verso), tract_pdf_filename(version, chosen_format, verso)
     )
 
 
@@ -233,21 +235,42 @@ def stored_pdf_owner(stem: str) -> PDFOwner | None:
             filename=tract_pdf_filename(version, print_format, verso),
             current_fingerprint=lambda v=version, s=verso: current_fingerprint(v, print_format, s),
             ensure_stored=lambda v=version, s=verso: ensure_tract_pdf(v, print_format, s),
+            has_first_page_picture=verso is None and print_format.name == FIRST_PAGE_PICTURE_FORMAT,
         )
     return None
 
 
-def archived_pdf(request: HttpRequest, slug: str) -> HttpResponse:
-    """The PDF of a tract printed before this site, byte for byte as it was imported."""
-    tract = get_object_or_404(Tract.objects.published(), slug=slug)
-    if not tract.archived_pdf:
+def _archived_tract(request: HttpRequest, slug: str) -> Tract:
+    """A tract with an archived PDF, if this request may have its files (a
+    draft's only for verified staff: the one rule of `publishing.access`)."""
+    tract = Tract.objects.filter(slug=slug).first()
+    if tract is None or not tract.archived_pdf or not may_have(request, is_public=tract.is_public):
         raise NotFoundForVisitor(_("This tract has no archived PDF."))
-    etag = f'"{tract.archived_pdf_checksum}"'
+    return tract
+
+
+def _archived_file_response(request: HttpRequest, tract: Tract, field, content_type: str, filename: str):
+    picture = content_type != "application/pdf"
+    etag = f'"{tract.archived_pdf_checksum}{"-picture" if picture else ""}"'
     if tract.archived_pdf_checksum and etag in request.headers.get("If-None-Match", ""):
         response = HttpResponseNotModified()
     else:
-        response = FileResponse(tract.archived_pdf.open("rb"), content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="{tract.slug}.pdf"'
+        response = FileResponse(field.open("rb"), content_type=content_type)
+        response["Content-Disposition"] = f'inline; filename="{filename}"'
     response["ETag"] = etag
-    response["Cache-Control"] = "public, max-age=3600"
+    response["Cache-Control"] = "public, max-age=3600" if tract.is_public else "private, no-store"
     return response
+
+
+def archived_pdf(request: HttpRequest, slug: str) -> HttpResponse:
+    """The PDF of a tract printed before this site, byte for byte as it was imported."""
+    tract = _archived_tract(request, slug)
+    return _archived_file_response(request, tract, tract.archived_pdf, "application/pdf", f"{tract.slug}.pdf")
+
+
+def archived_preview(request: HttpRequest, slug: str) -> HttpResponse:
+    """The picture of the archived PDF's first page (served by the site, like the PDF)."""
+    tract = _archived_tract(request, slug)
+    if not tract.archived_pdf_preview:
+        raise NotFoundForVisitor(_("This tract has no archived PDF."))
+    return _archived_file_response(request, tract, tract.archived_pdf_preview, "image/webp", f"{tract.slug}.webp")

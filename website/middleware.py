@@ -29,7 +29,7 @@ from publishing.pdf import RenderFailed
 # The public site: read-only pages, feeds and files. The admin (and any
 # other form a later feature adds under its own name) is left alone.
 PUBLIC_NAMESPACES = {"website", "tracts", "articles"}
-PUBLIC_URL_NAMES = {"pdf_file", "sitemap", "robots_txt"}
+PUBLIC_URL_NAMES = {"pdf_file", "first_page_picture", "sitemap", "robots_txt"}
 SAFE_METHODS = ("GET", "HEAD")
 ALLOWED_METHODS = "GET, HEAD, OPTIONS"
 
