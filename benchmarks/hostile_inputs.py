@@ -118,10 +118,29 @@ def hostile_renders(tally: Tally, client, admin) -> list[float]:
                 response = client.get(url)
                 times.append(time.perf_counter() - started)
                 tally.answer("hostile stored text → PDF", f"{label} {attempt}", response.status_code)
+                # The visitor was told the PDF is being made: the worker makes it now.
+                render_times.extend(run_queued_tasks())
             tally.answer("hostile stored text → PDF", "home after", client.get("/fr/").status_code)
         status = admin.get(f"/admin/tracts/tract/{tract.pk}/change/").status_code
         tally.answer("hostile stored text → PDF", "admin status page", status)
     return times
+
+
+# How long each queued render took in the worker (filled by hostile_renders).
+render_times: list[float] = []
+
+
+def run_queued_tasks() -> list[float]:
+    """Run what the pages queued (the run's queue keeps tasks), as the worker would; their durations."""
+    from django_tasks import default_task_backend
+
+    durations = []
+    while default_task_backend.results:
+        result = default_task_backend.results.pop(0)
+        started = time.perf_counter()
+        result.task.call(*result.args, **result.kwargs)
+        durations.append(time.perf_counter() - started)
+    return durations
 
 
 def odd_requests(tally: Tally, client) -> None:
@@ -370,7 +389,8 @@ def second_round(tally: Tally, client, workdir: Path) -> None:
 
     # Five wrong passwords from five addresses do not lock the organiser out.
     victim = get_user_model().objects.create_user("victim", password="the-victims-own-passphrase", is_staff=True)
-    StaticDevice.objects.create(user=victim, name="recovery codes")  # an enrolled organiser
+    recovery = StaticDevice.objects.create(user=victim, name="recovery codes")  # an enrolled organiser
+    recovery.token_set.create(token="12345678")
     attacker = Client(raise_request_exception=False)
     for number in range(5):
         attacker.post(
@@ -450,8 +470,9 @@ def main() -> None:
         for line in tally.lost_edits:
             print(f"  {line}")
         print(
-            f"hostile PDF requests: longest {max(times):.1f} s (limit {settings.PDF_RENDER_TIMEOUT} s), "
-            f"a repeated request {min(times) * 1000:.0f} ms"
+            f"hostile PDF requests: longest {max(times):.1f} s, a repeated request {min(times) * 1000:.0f} ms; "
+            f"their renders in the worker: longest {max(render_times, default=0):.1f} s "
+            f"(limit {settings.PDF_RENDER_TIMEOUT} s per render)"
         )
         children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         print(
