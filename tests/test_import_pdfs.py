@@ -275,3 +275,26 @@ def test_staff_download_the_original_from_the_admin_and_visitors_cannot(archive,
     assert response.status_code == 200 and b"".join(response.streaming_content) == pdfs["french"]
     assert "private" in response["Cache-Control"] and "no-store" in response["Cache-Control"]
     assert client.get(address).status_code == 302  # to the login page
+
+
+def test_archived_pdfs_stored_before_the_cleaning_are_cleaned_once(archive, pdfs):
+    from django.core.files.base import ContentFile
+
+    run(archive, "--language", "fr", "--publish")
+    tract = Tract.objects.get(slug="non-au-controle-automatise")
+    # As an earlier version left it: the file as imported, served, and no original kept.
+    tract.archived_pdf_original.delete(save=False)
+    tract.archived_pdf.save("archive.pdf", ContentFile(pdfs["french"]), save=True)
+    old = tract.archived_pdf.path
+
+    out = io.StringIO()
+    call_command("clean_archived_pdfs", stdout=out)
+    assert "1 archived PDF(s) cleaned." in out.getvalue()
+    tract.refresh_from_db()
+    assert personal_metadata(tract.archived_pdf.read()) == []
+    assert tract.archived_pdf_original.read() == pdfs["french"]
+    assert not Path(old).exists()
+
+    out = io.StringIO()
+    call_command("clean_archived_pdfs", stdout=out)  # a second run has nothing to do
+    assert "0 archived PDF(s) cleaned." in out.getvalue()
