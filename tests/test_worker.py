@@ -121,17 +121,21 @@ def fails_on_its_content() -> None:
     raise ValueError("a bad tract")
 
 
-def run_once(result_id) -> DBTaskResult:
-    worker = Worker(
+def a_worker(worker_id: str = "") -> Worker:
+    return Worker(
         queue_names=["default"],
         interval=0,
         batch=True,
         backend_name="default",
         startup_delay=False,
         max_tasks=None,
-        worker_id=machine_worker_id(),
+        worker_id=worker_id or machine_worker_id(),
         excluded_queue_names=[],
     )
+
+
+def run_once(result_id) -> DBTaskResult:
+    worker = a_worker()
     claimed = DBTaskResult.objects.get(pk=result_id)
     claimed.claim(worker.worker_id)
     worker.run_task(claimed)
@@ -158,16 +162,7 @@ def test_a_task_that_failed_on_its_content_stays_failed(database_queue):
 @pytest.mark.django_db
 def test_only_tasks_of_dead_workers_are_queued_again(database_queue):
     alive_id = machine_worker_id()
-    alive = Worker(
-        queue_names=["default"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id=alive_id,
-        excluded_queue_names=[],
-    )
+    alive = a_worker(alive_id)
     from publishing.worker import hold_worker_lock
 
     lock = hold_worker_lock(alive.worker_id)
