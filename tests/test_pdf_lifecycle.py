@@ -450,7 +450,7 @@ def test_a_timed_out_render_is_never_tried_again_by_a_web_process(client, make_t
     assert renders == [] and task_queue.results == []
     # The worker tries it again (it made it, this time).
     assert render_pdf_file.call("lent-fr-a5", fingerprint) is True
-    assert renders == [1]
+    assert renders == [1, 1]  # the leaflet, then its first page drawn as a picture
 
 
 def pdf_fingerprints_now(tract: Tract, language: str) -> dict[str, str]:
