@@ -259,6 +259,10 @@ AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 # Second factor for staff (accounts.two_factor): authenticator apps (TOTP),
 # recovery codes and passkeys, the latter only after the password.
 OTP_TOTP_ISSUER = os.environ.get("OTP_ISSUER", "collectif")
+# An authenticator app's secret is shown once, to its owner, at enrolment
+# (accounts/two_factor.py); the admin never shows it again, to anyone (its
+# page for it also answered a 500 for a device that does not exist).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 # A passkey belongs to one domain: SITE_URL's (browsers refuse IP addresses,
 # so a laptop uses http://localhost:PORT/ for passkeys).

@@ -326,3 +326,14 @@ def test_spent_recovery_codes_alone_are_no_second_factor(client, organiser):
 def test_the_admin_header_links_to_account_security(admin_client):
     html = admin_client.get(reverse("admin:index"), headers={"Accept-Language": "en"}).content.decode()
     assert f'<a href="{reverse("second_factor_setup")}">Account security</a>' in html
+
+
+def test_the_admin_never_shows_an_authenticator_apps_secret(admin_client, admin_user):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=admin_user, name="phone")
+    for pk in (device.pk, device.pk + 1000):
+        for view in ("config", "qrcode"):
+            response = admin_client.get(f"/admin/otp_totp/totpdevice/{pk}/{view}/")
+            assert response.status_code == 403
+            assert device.key not in response.content.decode()
