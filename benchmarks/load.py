@@ -50,8 +50,18 @@ WRK_LATENCY = re.compile(r"^\s+(50|75|90|99)%\s+([\d.]+)(us|ms|s)\s*$", re.MULTI
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
-def wrk(url: str, *, duration: int, connections: int, threads: int = 2, headers: dict | None = None) -> dict:
+def wrk(
+    url: str,
+    *,
+    duration: int,
+    connections: int,
+    threads: int = 2,
+    headers: dict | None = None,
+    script: str | None = None,
+) -> dict:
+    """wrk's figures for `url`; `script`: a Lua script's path (each request made by it)."""
     options = [item for name, value in (headers or {}).items() for item in ("-H", f"{name}: {value}")]
+    options += ["-s", script] if script else []
     output = subprocess.run(
         ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s", *options, url],
         capture_output=True,
@@ -68,7 +78,7 @@ def wrk(url: str, *, duration: int, connections: int, threads: int = 2, headers:
     return {"rps": requests_per_second, **latencies, "errors": errors}
 
 
-def fetch(stack: Stack, path: str, timeout: float = 30) -> tuple[int, dict, bytes]:
+def fetch(stack: Stack, path: str, timeout: float = 30, method: str = "GET") -> tuple[int, dict, bytes]:
     """One HTTPS request through nginx, without following redirects."""
     import http.client
 
@@ -76,7 +86,7 @@ def fetch(stack: Stack, path: str, timeout: float = 30) -> tuple[int, dict, byte
 
     connection = http.client.HTTPSConnection("localhost", stack.https_port, timeout=timeout, context=tls_context())
     try:
-        connection.request("GET", path)
+        connection.request(method, path)
         response = connection.getresponse()
         return response.status, dict(response.headers), response.read()
     except OSError as error:
