@@ -77,6 +77,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Pages get an ETag of their content and answer a matching If-None-Match
+    # with a 304 (share crawlers and browsers coming back); no-store ones are left alone.
+    "django.middleware.http.ConditionalGetMiddleware",
     "website.middleware.NulBytesMiddleware",
     "website.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

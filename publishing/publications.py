@@ -212,6 +212,11 @@ class Publication(models.Model):
         background renders of `publishing.tasks.render_pdfs`)."""
         return []
 
+    def first_pdf_renders(self) -> list[Callable[[], object]]:
+        """Those of `pdf_renders()` a shared link asks for first (its share
+        picture, its leaflet): rendered ahead of the others (`render_first_pdfs`)."""
+        return self.pdf_renders()
+
     def language_links(self) -> list[dict[str, str]]:
         """Its versions as a card links them (address, language, direction, name
         in itself), as plain values: a template reads a dict's keys several

@@ -95,6 +95,12 @@ def worker_delay() -> timedelta | None:
     return now - (enqueued_at if run_after == never else max(enqueued_at, run_after))
 
 
+# What a shared link asks for first jumps the queue (the database queue runs
+# higher priorities first; django_tasks' default is 0).
+FIRST_RENDERS_PRIORITY = 50
+# A publication scheduled for later is rendered again this long before its time.
+RENDER_AHEAD = timedelta(minutes=5)
+
 # A render that ran out of time (a loaded machine) is tried again this many
 # times, after 1, 2, 4 and 8 minutes.
 TIME_OUT_RETRIES = 4
@@ -107,16 +113,14 @@ def _try_again_later(retried: Task, attempt: int, *args) -> None:
         retried.using(run_after=run_after).enqueue(*args, attempt + 1)
 
 
-@task()
-def render_pdfs(model_label: str, pk: int, attempt: int = 0) -> int:
-    """Store every PDF of a tract or an article (its `pdf_renders()`); returns how
-    many were made. One that fails is recorded (the admin shows it) and the
-    others are made all the same; one that ran out of time is tried again later."""
+def _render_all(model_label: str, pk: int, which: str) -> tuple[int, int]:
+    """Store the PDFs `publication.<which>()` lists; returns (made, timed out).
+    One that fails is recorded (the admin shows it) and the others are made all the same."""
     model = apps.get_model(model_label)
     made = timed_out = 0
     with time_limit(), retrying_time_outs():
         publication = model.objects.for_page().filter(pk=pk).first()
-        for render in publication.pdf_renders() if publication else []:
+        for render in getattr(publication, which)() if publication else []:
             try:
                 render()
             except RenderFailed as failure:
@@ -129,14 +133,47 @@ def render_pdfs(model_label: str, pk: int, attempt: int = 0) -> int:
                 logger.error("Disk full: a PDF of %s %s was not stored", model_label, pk)
                 continue
             made += 1
+    return made, timed_out
+
+
+@task()
+def render_pdfs(model_label: str, pk: int, attempt: int = 0) -> int:
+    """Store every PDF of a tract or an article (its `pdf_renders()`, the A5
+    leaflets first); returns how many were made. One that ran out of time is tried again later."""
+    made, timed_out = _render_all(model_label, pk, "pdf_renders")
     if timed_out:
         _try_again_later(render_pdfs, attempt, model_label, pk)
     return made
 
 
+@task(priority=FIRST_RENDERS_PRIORITY)
+def render_first_pdfs(model_label: str, pk: int, attempt: int = 0) -> int:
+    """Store what a shared link asks for first (`first_pdf_renders()`: a
+    tract's A5 leaflets and their first-page pictures), ahead of other renders."""
+    made, timed_out = _render_all(model_label, pk, "first_pdf_renders")
+    if timed_out:
+        _try_again_later(render_first_pdfs, attempt, model_label, pk)
+    return made
+
+
 def schedule_pdf_renders(publication) -> None:
-    """Queue the renders once the transaction that changed `publication` is committed."""
-    transaction.on_commit(lambda: render_pdfs.enqueue(publication._meta.label, publication.pk))
+    """Queue the renders once the transaction that changed `publication` is
+    committed: its A5 and share picture first, then the rest; and, for a
+    publication scheduled for later, both again RENDER_AHEAD before its time,
+    so that its files are stored (whatever changed since) when it becomes public."""
+    label, pk = publication._meta.label, publication.pk
+    ahead = None
+    if publication.status == publication.Status.PUBLISHED and publication.published_at:
+        ahead = publication.published_at - RENDER_AHEAD
+
+    def enqueue() -> None:
+        render_first_pdfs.enqueue(label, pk)
+        render_pdfs.enqueue(label, pk)
+        if ahead is not None and ahead > timezone.now() and render_pdfs.get_backend().supports_defer:
+            render_first_pdfs.using(run_after=ahead).enqueue(label, pk)
+            render_pdfs.using(run_after=ahead).enqueue(label, pk)
+
+    transaction.on_commit(enqueue)
 
 
 @task()

@@ -176,7 +176,8 @@ def test_exit_code_is_1_and_the_error_is_one_line(tmp_path):
 def test_import_queues_the_pdf_renders(tmp_path, task_queue, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         run_import(tmp_path, GOOD, "--language", "fr")
-    assert [result.args for result in task_queue.results] == [["tracts.Tract", Tract.objects.get().pk]]
+    # The A5 and its share picture, then every format.
+    assert [result.args for result in task_queue.results] == [["tracts.Tract", Tract.objects.get().pk]] * 2
 
 
 YAML_FROM_A_PAD = """---

@@ -1,9 +1,12 @@
+import datetime
 import io
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
-from publishing.tasks import render_pdfs, schedule_pdf_renders
+from publishing import pdf_store
+from publishing.tasks import FIRST_RENDERS_PRIORITY, render_first_pdfs, render_pdfs, schedule_pdf_renders
 from tracts.models import TractPDF
 from tracts.printing import PRINT_FORMATS, tract_pdf_plan
 
@@ -35,9 +38,75 @@ def test_renders_are_queued_after_the_commit(make_tract, task_queue, django_capt
 
     for callback in callbacks:
         callback()
-    assert len(task_queue.results) == 1
-    assert task_queue.results[0].args == ["tracts.Tract", tract.pk]
-    assert task_queue.results[0].task.func.__name__ == "render_pdfs"
+    first, every = task_queue.results
+    assert first.args == every.args == ["tracts.Tract", tract.pk]
+    assert (first.task.func, every.task.func) == (render_first_pdfs.func, render_pdfs.func)
+    assert first.task.priority == FIRST_RENDERS_PRIORITY > every.task.priority
+    assert first.task.run_after is None and every.task.run_after is None  # published already: nothing ahead
+
+
+def test_a_scheduled_publication_is_rendered_again_five_minutes_before_its_time(
+    make_tract, task_queue, django_capture_on_commit_callbacks
+):
+    at = timezone.now() + datetime.timedelta(days=2)
+    tract = make_tract("programme", published_at=at)
+    with django_capture_on_commit_callbacks(execute=True):
+        schedule_pdf_renders(tract)
+
+    now_first, now_every, ahead_first, ahead_every = task_queue.results
+    assert now_first.task.run_after is None and now_every.task.run_after is None
+    assert ahead_first.task.func is render_first_pdfs.func and ahead_every.task.func is render_pdfs.func
+    assert ahead_first.task.run_after == ahead_every.task.run_after == at - datetime.timedelta(minutes=5)
+    assert ahead_first.task.priority == FIRST_RENDERS_PRIORITY
+
+
+def test_a_publication_due_within_five_minutes_or_a_draft_is_rendered_once(
+    make_tract, task_queue, django_capture_on_commit_callbacks
+):
+    soon = make_tract("bientot", published_at=timezone.now() + datetime.timedelta(minutes=3))
+    draft = make_tract("brouillon", status="draft", published_at=timezone.now() + datetime.timedelta(days=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        schedule_pdf_renders(soon)
+        schedule_pdf_renders(draft)
+    assert [result.task.run_after for result in task_queue.results] == [None] * 4
+
+
+def test_the_worker_takes_the_a5_and_its_picture_first(make_tract, settings, django_capture_on_commit_callbacks):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    at = timezone.now() + datetime.timedelta(hours=1)
+    tract = make_tract("a-la-une", {"fr": {}, "en": {}}, published_at=at)
+    with django_capture_on_commit_callbacks(execute=True):
+        schedule_pdf_renders(tract)
+
+    # What db_worker picks next, in its order: the A5 task, then the rest; the
+    # renders ahead of the publication wait for their time.
+    due = list(DBTaskResult.objects.ready())
+    assert [row.task_path.rsplit(".", 1)[1] for row in due] == ["render_first_pdfs", "render_pdfs"]
+    ahead = DBTaskResult.objects.exclude(pk__in=[row.pk for row in due])
+    assert {row.run_after for row in ahead} == {at - datetime.timedelta(minutes=5)}
+
+    assert render_first_pdfs.call("tracts.Tract", tract.pk) == 2
+    assert set(TractPDF.objects.filter(version__tract=tract).values_list("print_format", flat=True)) == {"a5"}
+    for version in tract.all_versions():
+        fingerprint = tract_pdf_plan(version, PRINT_FORMATS["a5"]).fingerprint
+        assert pdf_store.is_intact(pdf_store.first_page_picture_name(fingerprint))
+
+
+def test_the_immediate_queue_of_tests_renders_a_scheduled_publication_without_deferring(
+    make_tract, django_capture_on_commit_callbacks
+):
+    tract = make_tract("immediat", published_at=timezone.now() + datetime.timedelta(days=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        schedule_pdf_renders(tract)
+    assert TractPDF.objects.filter(version__tract=tract).count() == len(PRINT_FORMATS)
+
+
+def test_every_render_starts_with_the_a5_leaflets(make_tract):
+    tract = make_tract("ordre", {"fr": {}, "en": {}, "ar": {}})
+    formats = [render.args[1].name for render in tract.pdf_renders()]
+    assert formats[:3] == ["a5"] * 3 and "a5" not in formats[3:]
 
 
 def test_render_pdfs_command_renders_published_tracts_or_all(make_tract):

@@ -500,3 +500,29 @@ def test_the_database_queue_holds_each_visitors_render_once_and_a_bounded_number
         "file-d-attente-fr-a4",
         "file-d-attente-fr-a6",
     ]
+
+
+def test_share_pictures_are_cached_for_ever_and_sent_by_nginx(client, make_tract, settings):
+    tract = rendered(make_tract("a-partager"))
+    picture = tract.versions.get().pdfs.get(print_format="a5").first_page_picture_url()
+    page = client.get("/fr/tracts/a-partager/").content.decode()
+    assert f'<meta property="og:image" content="http://testserver{picture}">' in page
+
+    response = client.get(picture)
+    assert response.status_code == 200 and response["Content-Type"] == "image/webp"
+    assert response["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert client.get(picture, headers={"If-None-Match": response["ETag"]}).status_code == 304
+
+    settings.PDF_ACCEL_REDIRECT = "/_stored-pdfs/"
+    fingerprint = picture.split("/")[2]
+    response = client.get(picture)
+    assert response["X-Accel-Redirect"] == f"/_stored-pdfs/{fingerprint[:2]}/{fingerprint}.webp"
+    assert response.content == b"" and response["Cache-Control"] == "public, max-age=31536000, immutable"
+
+
+def test_a_drafts_picture_is_for_staff_only_and_never_cached(client, admin_client, make_tract):
+    tract = rendered(make_tract("brouillon-image", status=Tract.Status.DRAFT))
+    picture = tract.versions.get().pdfs.get(print_format="a5").first_page_picture_url()
+    assert client.get(picture).status_code == 404
+    response = admin_client.get(picture)
+    assert response.status_code == 200 and response["Cache-Control"] == "private, no-store"

@@ -157,7 +157,9 @@ def test_saving_renders_nothing_and_queues_the_renders(admin_client, task_queue,
     tract = Tract.objects.get(slug="stop-au-score")
     # Fitting and overflow checks are the worker's: none ran in the request.
     assert not TractPDF.objects.exists()
-    assert [result.args for result in task_queue.results] == [["tracts.Tract", tract.pk]]
+    # The A5 and its share picture first, then every format.
+    queued = [(result.task.func.__name__, result.args) for result in task_queue.results]
+    assert queued == [("render_first_pdfs", ["tracts.Tract", tract.pk]), ("render_pdfs", ["tracts.Tract", tract.pk])]
 
 
 def test_the_change_page_follows_the_renders_and_tells_an_overflow(admin_client, django_capture_on_commit_callbacks):
@@ -239,4 +241,5 @@ def test_render_action_queues_the_selected_tracts(
         )
 
     assert response.status_code == 200
-    assert sorted(result.args[1] for result in task_queue.results) == [first.pk, second.pk]
+    # Each: its A5 and share picture, then every format.
+    assert sorted(result.args[1] for result in task_queue.results) == [first.pk, first.pk, second.pk, second.pk]

@@ -206,3 +206,26 @@ def test_root_redirects_to_the_visitors_language(client):
 def test_favicon_is_our_own(client):
     response = client.get("/favicon.ico")
     assert response.status_code == 301 and response["Location"] == "/static/favicon.svg"
+
+
+def test_a_tract_page_answers_conditional_and_head_requests(client, make_tract):
+    make_tract("en-cache", {"fr": {"title": "Gardé en cache"}})
+    response = client.get("/fr/tracts/en-cache/")
+    assert response.status_code == 200 and response["ETag"]
+
+    again = client.get("/fr/tracts/en-cache/", headers={"If-None-Match": response["ETag"]})
+    assert again.status_code == 304 and again.content == b""
+    assert again["ETag"] == response["ETag"]
+    assert client.get("/fr/tracts/en-cache/", headers={"If-None-Match": '"autre"'}).status_code == 200
+
+    head = client.head("/fr/tracts/en-cache/")
+    assert head.status_code == 200 and head.content == b"" and head["Content-Type"] == response["Content-Type"]
+    # Another language is another page, with its own tag.
+    assert client.get("/en/tracts/en-cache/")["ETag"] != response["ETag"]
+
+
+def test_the_being_made_page_gets_no_tag(client, make_tract, task_queue):
+    # no-store: a browser coming back must ask again, never be told "not modified".
+    make_tract("pas-encore")
+    response = client.get("/fr/tracts/pas-encore/a5.pdf")
+    assert response.status_code == 503 and "ETag" not in response

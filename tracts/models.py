@@ -108,11 +108,20 @@ class Tract(Publication):
     def pdf_renders(self) -> list[Callable[[], object]]:
         from .printing import PRINT_FORMATS, ensure_tract_pdf  # printing imports this module
 
+        # Format by format, the A5 leaflet first (PRINT_FORMATS' order): the share
+        # picture of every language is ready before the rest.
         return [
             partial(ensure_tract_pdf, version, print_format)
-            for version in self.all_versions()
             for print_format in PRINT_FORMATS.values()
+            for version in self.all_versions()
         ]
+
+    def first_pdf_renders(self) -> list[Callable[[], object]]:
+        from .printing import PRINT_FORMATS, ensure_tract_pdf  # printing imports this module
+
+        # The A5 leaflet, whose render also draws the first-page (share) picture.
+        a5 = PRINT_FORMATS[FIRST_PAGE_PICTURE_FORMAT]
+        return [partial(ensure_tract_pdf, version, a5) for version in self.all_versions()]
 
     def kept_pdf_fingerprints(self, versions: list | None = None) -> set[str]:
         from .printing import files_named_by  # printing imports this module
