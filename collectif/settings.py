@@ -78,6 +78,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "website.middleware.NulBytesMiddleware",
+    "website.middleware.SharedCacheMiddleware",
     "website.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "publishing.redirects.OldAddressMiddleware",
