@@ -81,6 +81,7 @@ MIDDLEWARE = [
     # with a 304 (share crawlers and browsers coming back); no-store ones are left alone.
     "django.middleware.http.ConditionalGetMiddleware",
     "website.middleware.NulBytesMiddleware",
+    "website.middleware.SharedCacheMiddleware",
     "website.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "publishing.redirects.OldAddressMiddleware",

@@ -95,3 +95,24 @@ def test_the_shipped_servers_keep_no_visitor_trace_and_limit_each_address():
     assert "updating" not in " ".join(re.findall(r"proxy_cache_use_stale[^;]*;", site))
     web = (DEPLOY / "systemd" / "collectif-web.service").read_text()
     assert "--access-logfile" not in web
+
+
+def test_nginx_passes_on_exactly_the_query_parameters_the_site_reads():
+    from website.caching import SITE_PARAMETERS, is_tracking
+
+    site = (DEPLOY / "nginx" / "collectif.conf").read_text()
+    one_map = r'^map \$arg_(\w+) \$collectif_arg_(\w+) \{ "" ""; default "&(\w+)=\$arg_(\w+)"; \}$'
+    mapped = re.findall(one_map, site, re.M)
+    assert all(len(set(names)) == 1 for names in mapped), mapped
+    assert [names[0] for names in mapped] == list(SITE_PARAMETERS)
+    [joined] = re.findall(r'^\s+"" "((?:\$collectif_arg_\w+)+)";$', site, re.M)
+    assert joined == "".join(f"$collectif_arg_{name}" for name in SITE_PARAMETERS)
+    assert not [name for name in SITE_PARAMETERS if is_tracking(name)]
+    # What the public views read is in the list (the admin's own views read more, with their session).
+    public_code = ("website/views.py", "website/feeds.py", "tracts/views.py", "articles/views.py")
+    public_code += ("publishing/views.py",)
+    read = set()
+    for name in public_code:
+        code = (PROJECT / name).read_text() if (PROJECT / name).exists() else ""
+        read |= set(re.findall(r'GET\.get\("(\w+)"', code))
+    assert read and read <= set(SITE_PARAMETERS), read - set(SITE_PARAMETERS)

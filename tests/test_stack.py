@@ -456,3 +456,43 @@ def test_visitors_asking_for_unmade_pdfs_leave_the_site_answering(stack):
         answers = [future.result() for future in asked]
     assert max(timings) < 1, timings
     assert all(status in (302, 503) and seconds < 5 for status, seconds in answers), answers
+
+
+def test_tagged_links_to_a_page_share_one_cache_entry_and_never_reach_the_site(stack):
+    stack.manage(
+        "shell",
+        "-c",
+        "from tracts.models import Tract, TractVersion; "
+        "t = Tract.objects.create(slug='partage', status='published'); "
+        "TractVersion.objects.create(tract=t, language='fr', title='Partagé partout', body='<p>Un lien.</p>')",
+    )
+    tags = [
+        "fbclid=a1",
+        "utm_source=x&utm_medium=y",
+        "gclid=b2",
+        "fbclid=a3&utm_campaign=z",
+        "msclkid=c4",
+        "igshid=d5&mc_cid=e6&mc_eid=f7",
+        "ref=g8",
+        "_ga=h9&yclid=i10",
+        "twclid=j11&dclid=k12",
+        "utm_content=l13&utm_term=m14&fbclid=n15",
+    ]
+    answers = [get(stack, f"/fr/tracts/partage/?{tag}") for tag in tags] + [get(stack, "/fr/tracts/partage/")]
+    assert [status for status, _headers, _body in answers] == [200] * 11
+    # The first asks the site; the others, and the clean address, are the same copy.
+    assert [headers["X-Cache-Status"] for _status, headers, _body in answers] == ["MISS"] + ["HIT"] * 10
+    _status, headers, body = answers[0]
+    assert headers["Cache-Control"] == "public, max-age=60, s-maxage=10, stale-if-error=86400"
+    assert "Cookie" not in headers.get("Vary", "")
+    html = body.decode()
+    assert re.search(r'<link rel="canonical" href="https://[^"?]+/fr/tracts/partage/">', html)
+    assert re.search(r'<meta property="og:url" content="https://[^"?]+/fr/tracts/partage/">', html)
+    assert "fbclid" not in html and "utm_" not in html
+
+    # What the site reads still makes different pages.
+    searches = [
+        get(stack, path) for path in ("/fr/search/?q=lien&fbclid=1", "/fr/search/?q=partout", "/fr/search/?q=lien")
+    ]
+    assert [headers["X-Cache-Status"] for _status, headers, _body in searches] == ["MISS", "MISS", "HIT"]
+    assert "partout" in searches[1][2].decode() and searches[0][2] != searches[1][2]

@@ -18,13 +18,16 @@ from functools import lru_cache
 from csp.constants import UNSAFE_INLINE
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.template import loader
 from django.urls import ResolverMatch
 from django.utils import translation
+from django.utils.cache import patch_cache_control
 from django_prose_editor.widgets import importmap as prose_editor_importmap
 
 from publishing.pdf import RenderFailed
+
+from .caching import PUBLIC_CACHE_CONTROL, without_tracking
 
 # The public site: read-only pages, feeds and files. The admin (and any
 # other form a later feature adds under its own name) is left alone.
@@ -58,6 +61,16 @@ def site_page(request: HttpRequest, template: str, status: int, context: dict | 
     """A page in the site's layout with this status (no database query beyond the layout's)."""
     html = loader.get_template(template).render(context or {}, request)
     return HttpResponse(html, status=status)
+
+
+def remove_from_vary(response: HttpResponse, name: str) -> None:
+    """Drop one header name (lower case) from the response's `Vary`."""
+    vary = [field.strip() for field in response.get("Vary", "").split(",") if field.strip()]
+    kept = [field for field in vary if field.lower() != name]
+    if kept:
+        response["Vary"] = ", ".join(kept)
+    else:
+        del response["Vary"]
 
 
 class NulBytesMiddleware:
@@ -157,10 +170,40 @@ class LanguageNeutralMiddleware:
         response = self.get_response(request)
         if getattr(response, "language_neutral", False):
             del response["Content-Language"]
-            vary = [field.strip() for field in response.get("Vary", "").split(",") if field.strip()]
-            kept = [field for field in vary if field.lower() != "accept-language"]
-            if kept:
-                response["Vary"] = ", ".join(kept)
-            else:
-                del response["Vary"]
+            remove_from_vary(response, "accept-language")
+        return response
+
+
+class SharedCacheMiddleware:
+    """Place right after NulBytesMiddleware, before anything reads the query.
+
+    On the way in, tracking parameters (website/caching.py) are dropped, so
+    that no view, redirect or log sees them. On the way out, a public page
+    says what a shared cache may do with it (PUBLIC_CACHE_CONTROL), with no
+    `Vary: Cookie`: visitors get no cookie. Never for staff (their session
+    cookie: `private`), an answer that sets a cookie, or one that already
+    says how it may be kept (PDFs, failed renders)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        query = request.META.get("QUERY_STRING", "")
+        cleaned = without_tracking(query)
+        if cleaned != query:
+            request.META["QUERY_STRING"] = cleaned
+            request.GET = QueryDict(cleaned)
+        response = self.get_response(request)
+        if (
+            request.method not in SAFE_METHODS
+            or not is_public_view(request.resolver_match)
+            or response.has_header("Cache-Control")
+            or response.cookies
+        ):
+            return response
+        if settings.SESSION_COOKIE_NAME in request.COOKIES:
+            patch_cache_control(response, private=True)
+            return response
+        response["Cache-Control"] = PUBLIC_CACHE_CONTROL
+        remove_from_vary(response, "cookie")
         return response
