@@ -4,8 +4,9 @@
 
 Works in a throw-away SQLite database and media folder. Imports a realistic
 tract (the French sample about scoring), then prints medians of:
+- the warm-up of the renderer, once per process before its first render;
 - the cold render of each format (nothing stored beforehand), fitting and
-  tagging included;
+  tagging included, in a child forked from the warmed process;
 - fitting: the A5 leaflet rendered as before fitting existed (one layout at
   full size, untagged) against the fitted render, for the sample and for a
   longer text that needs the bisection (one page only at a smaller size);
@@ -182,6 +183,10 @@ def main() -> None:
         sample = (PROJECT / "tracts" / "demo" / "non-au-score.fr.md").read_text(encoding="utf-8")
         version = import_tract(sample, "fr", slug="bench", publish=True)
 
+        # Once per process, before its first render child (`pdf.warm_renderer`): timed on its own.
+        started = time.perf_counter()
+        pdf.warm_renderer()
+        print(f"Renderer warm-up, once per process (ms)\n  {(time.perf_counter() - started) * 1000:15.0f}")
         print(f"Cold render, median of {arguments.runs} (ms)")
         for name, value in cold_renders(version, arguments.runs).items():
             print(f"  {name:<8} {value:7.0f}")

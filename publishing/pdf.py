@@ -173,6 +173,55 @@ def render_pdf(html: str, *, variant: str | None = None) -> bytes:
     return write_pdf(lay_out(html, variant=variant), variant=variant)
 
 
+# What a render child is forked from decides how much it starts with: a
+# parent that has never rendered hands every child a cold WeasyPrint (fonts
+# to load, the layout machinery to import, the print-shop profile to
+# compress), which cost more than laying the leaflet out. So the parent lays
+# out one small document of ours, once, before its first fork: Latin and
+# Arabic in our fonts, the tract stylesheet and the print-shop output intent.
+# Built here, not from a version, so that warming never reads the database.
+WARM_UP_DOCUMENT = """<!DOCTYPE html>
+<html lang="fr"><head><meta charset="utf-8"><title>Échauffement</title>
+<link rel="stylesheet" href="/static/print/tract.css">
+<style>
+  @page { size: 148mm 210mm; margin: 11mm; bleed: 3mm; }
+  @color-profile device-cmyk { src: url("/static/print/icc/ISOcoated_v2_eci.icc"); components: C, M, Y, K; }
+</style></head>
+<body class="a5 print-shop">
+  <div class="kicker"><span>Collectif</span><span>1 janvier 2026</span></div>
+  <h1>Non au score</h1><p class="subtitle">Un tract pour <em>chauffer</em> le moteur.</p>
+  <div class="body"><p>Les allocataires sont <strong>notés</strong> en secret.</p>
+  <p lang="ar" dir="rtl">لا للتنقيط <strong>السري</strong> للمستفيدين.</p>
+  <ul><li>Un point</li></ul><blockquote><p>Une citation.</p></blockquote></div>
+  <div class="legal">Ne pas jeter sur la voie publique.</div>
+</body></html>"""
+WARM_UP_VARIANT = "pdf/x-4"
+
+_warm_lock = threading.Lock()
+_warmed = False
+
+
+def warm_renderer() -> None:
+    """Render the warm-up document in this process, once (a second call does nothing).
+
+    Called before the first render child is forked (never at import time, so
+    that processes and tests that render nothing pay nothing). Threads wait
+    for the first one's warm-up, so none forks a child halfway through it.
+    A failed warm-up is logged and not tried again: renders then start cold.
+    """
+    global _warmed
+    if _warmed:
+        return
+    with _warm_lock:
+        if _warmed:
+            return
+        try:
+            render_pdf(WARM_UP_DOCUMENT, variant=WARM_UP_VARIANT)
+        except Exception:
+            logger.exception("The PDF renderer could not be warmed up; renders start cold")
+        _warmed = True
+
+
 def online_address(version) -> str:
     """Where a language version is read online, as its PDF prints it (absolute)."""
     return settings.SITE_URL + version.get_absolute_url()
@@ -364,6 +413,7 @@ def render_in_child(render: Callable[[], T]) -> T:
     """
     if _in_render_child:
         return render()
+    warm_renderer()
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(

@@ -25,6 +25,7 @@ from articles.models import ArticleVersion
 from publishing import pdf, pdf_store
 from publishing.html import MAX_SPAN, check_html_bounds, clean_article_text
 from publishing.models import PDFRenderFailure
+from publishing.preflight import preflight
 from publishing.tasks import TaskTimeLimitExceeded, requeue_interrupted_tasks, time_limit
 from tests.test_article_admin import article_form
 from tests.test_tract_admin import tract_form
@@ -320,3 +321,33 @@ def test_a_render_child_dies_with_its_killed_parent():
     finally:
         if parent.poll() is None:
             parent.kill()
+
+
+class ProfilesCompressedAlready(dict):
+    """The parent's compressed profiles, after warming: a render that compresses one again fails."""
+
+    def __setitem__(self, key, value):
+        raise AssertionError("the print-shop profile was compressed again")
+
+
+def test_a_warmed_parent_hands_its_children_the_compressed_profile(monkeypatch, make_tract, django_assert_num_queries):
+    monkeypatch.setattr(pdf, "_warmed", False)
+    monkeypatch.setattr(pdf, "_compressed_profiles", {})
+    warm_ups = []
+    real_render = pdf.render_pdf
+    monkeypatch.setattr(pdf, "render_pdf", lambda html, **options: warm_ups.append(1) or real_render(html, **options))
+    with django_assert_num_queries(0):  # the warm-up reads our static files, never the database
+        threads = [threading.Thread(target=pdf.warm_renderer) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        pdf.warm_renderer()
+    assert warm_ups == [1]
+    assert len(pdf._compressed_profiles) == 1  # the print-shop profile, compressed in this process
+
+    monkeypatch.setattr(pdf, "_compressed_profiles", ProfilesCompressedAlready(pdf._compressed_profiles))
+    tract = make_tract("chaud")
+    data = pdf_store.read_stored(tract_pdf_plan(tract.all_versions()[0], PRINT_FORMATS["a5-pro"]))
+    assert warm_ups == [1]  # the render in a child did not warm anything again
+    assert preflight(data) == []  # PDF/X-4, its output intent embedding the one profile
