@@ -20,6 +20,7 @@ from publishing import files
 from publishing.access import may_see_private
 from publishing.languages import is_supported, language_choices, language_codes, slug_from_title
 from publishing.models import ImageNotStored, PDFRenderFailure
+from publishing.tasks import hold_until_first_renders
 from publishing.views import stored_pdf_response
 
 
@@ -201,6 +202,15 @@ class PreviewAdmin(PublicationAdmin):
 
     preview_pdf_route = "<int:pk>/preview/<str:language>/document.pdf"
     unsaved_message: str  # shown instead of the links before the first save
+
+    def save_model(self, request: HttpRequest, publication, form, change: bool) -> None:
+        was_public = change and type(publication).objects.filter(pk=publication.pk).published().exists()
+        if hold_until_first_renders(publication, was_public):
+            self.message_user(
+                request,
+                _("It will be public in a few seconds, once its PDF and share picture are ready."),
+            )
+        super().save_model(request, publication, form, change)
 
     def render_preview(self, request: HttpRequest, publication) -> HttpResponse:
         raise NotImplementedError

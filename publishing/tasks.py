@@ -156,6 +156,32 @@ def render_first_pdfs(model_label: str, pk: int, attempt: int = 0) -> int:
     return made
 
 
+# A publication published "now" in the admin becomes public this much later,
+# so that the worker stores its A5 and share picture first (render_first_pdfs
+# is queued first, at a higher priority): a link shared at once never starts
+# with a visitor waiting on a render.
+PUBLISH_AFTER_FIRST_RENDERS = timedelta(seconds=20)
+# An earlier time is a date given on purpose (an old tract put online), not "now".
+PUBLISHED_NOW = timedelta(minutes=10)
+
+
+def hold_until_first_renders(publication, was_public: bool) -> bool:
+    """Set a publication this save makes public "now" to become public a few
+    seconds later, when a worker is there to render it first; True when held."""
+    from django_tasks_db.backend import DatabaseBackend
+
+    now = timezone.now()
+    published_now = (
+        publication.status == publication.Status.PUBLISHED
+        and publication.published_at is not None
+        and now - PUBLISHED_NOW <= publication.published_at <= now
+    )
+    if was_public or not published_now or not isinstance(render_first_pdfs.get_backend(), DatabaseBackend):
+        return False
+    publication.published_at = now + PUBLISH_AFTER_FIRST_RENDERS
+    return True
+
+
 def schedule_pdf_renders(publication) -> None:
     """Queue the renders once the transaction that changed `publication` is
     committed: its A5 and share picture first, then the rest; and, for a

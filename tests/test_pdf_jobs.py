@@ -123,3 +123,47 @@ def test_render_pdfs_command_renders_published_tracts_or_all(make_tract):
     call_command("render_pdfs", "--all", stdout=out)
     assert f"{2 * len(PRINT_FORMATS)} PDFs ready." in out.getvalue()
     assert TractPDF.objects.filter(version__tract__slug="brouillon").count() == len(PRINT_FORMATS)
+
+
+def test_a_tract_published_now_becomes_public_once_the_worker_made_its_first_pdfs(
+    admin_client, settings, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    from publishing.tasks import PUBLISH_AFTER_FIRST_RENDERS
+    from tests.test_tract_admin import tract_form
+    from tracts.models import Tract
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    now = timezone.localtime()
+    form = tract_form(published_at_0=now.strftime("%Y-%m-%d"), published_at_1=now.strftime("%H:%M:%S"))
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = admin_client.post("/admin/tracts/tract/add/", form, headers={"Accept-Language": "en"})
+    assert response.status_code == 302
+    tract = Tract.objects.get(slug="stop-au-score")
+    # Not public yet: its A5 and share picture come first, then it is.
+    assert not tract.is_public
+    assert tract.published_at - timezone.now() <= PUBLISH_AFTER_FIRST_RENDERS
+    assert tract.published_at > timezone.now()
+    for callback in callbacks:
+        callback()
+    first = DBTaskResult.objects.order_by("-priority", "enqueued_at").first()
+    assert first.task_path == render_first_pdfs.module_path
+    assert DBTaskResult.objects.filter(task_path=render_pdfs.module_path).exists()
+    assert not Tract.objects.published().filter(pk=tract.pk).exists()
+    # Once the worker has made them, the time comes and the tract is public.
+    render_first_pdfs.call("tracts.Tract", tract.pk)
+    Tract.objects.filter(pk=tract.pk).update(published_at=timezone.now())
+    assert Tract.objects.published().filter(pk=tract.pk).exists()
+
+
+def test_an_old_date_or_a_republished_tract_is_not_held(admin_client, settings, make_tract):
+    from publishing.tasks import hold_until_first_renders
+    from tracts.models import Tract
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    backdated = make_tract("ancien")  # published an hour ago: a date given on purpose
+    assert hold_until_first_renders(backdated, was_public=False) is False
+    fresh = Tract(slug="frais", status="published", published_at=timezone.now())
+    assert hold_until_first_renders(fresh, was_public=True) is False
+    assert hold_until_first_renders(fresh, was_public=False) is True
