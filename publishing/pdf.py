@@ -23,7 +23,9 @@ import mimetypes
 import multiprocessing
 import os
 import resource
+import shutil
 import signal
+import tempfile
 import threading
 import weakref
 import zlib
@@ -460,6 +462,12 @@ def _child_main(render: Callable[[], bytes], sender, receiver, parent_pid: int) 
     for wrapper in connections.all():
         wrapper.connection = None
         wrapper.connect = _refuse_connection
+    # WeasyPrint keeps a font folder in the temporary directory and removes it
+    # when its objects are finalised, which a child ending with os._exit never
+    # does: 18,712 folders of 4.2 MB filled a disk. The child's temporary files
+    # go in a folder of its own, removed before it ends.
+    own_temp = tempfile.mkdtemp(prefix="collectif-render-")
+    tempfile.tempdir = own_temp
     _limit_memory(settings.PDF_RENDER_MEMORY_MB)
     try:
         result = ("ok", render())
@@ -467,6 +475,8 @@ def _child_main(render: Callable[[], bytes], sender, receiver, parent_pid: int) 
         result = (RenderFailed.MEMORY, "")
     except BaseException as error:  # everything is reported to the parent
         result = (RenderFailed.ERROR, f"{type(error).__name__}: {str(error)[:150]}")
+    finally:
+        shutil.rmtree(own_temp, ignore_errors=True)
     try:
         sender.send(result)
     except MemoryError:

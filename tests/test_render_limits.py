@@ -351,3 +351,15 @@ def test_a_warmed_parent_hands_its_children_the_compressed_profile(monkeypatch, 
     data = pdf_store.read_stored(tract_pdf_plan(tract.all_versions()[0], PRINT_FORMATS["a5-pro"]))
     assert warm_ups == [1]  # the render in a child did not warm anything again
     assert preflight(data) == []  # PDF/X-4, its output intent embedding the one profile
+
+
+def test_a_render_child_leaves_no_temporary_files(tmp_path, monkeypatch, make_tract):
+    import tempfile as temporary
+
+    pdf.warm_renderer()  # the parent's own fonts folder, kept for its life
+    temporary_folder = tmp_path / "temporary"
+    temporary_folder.mkdir()
+    monkeypatch.setattr(temporary, "tempdir", str(temporary_folder))
+    tract = make_tract("sans-traces", {"fr": {}})
+    pdf_store.ensure_stored(tract_pdf_plan(tract.all_versions()[0], PRINT_FORMATS["a5-pro"]))
+    assert list(temporary_folder.iterdir()) == []
