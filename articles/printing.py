@@ -1,6 +1,8 @@
 """The printable A4 PDF of an article."""
 
-from publishing import pdf, pdf_store
+from publishing import pdf
+from publishing.models import SiteSettings
+from publishing.pdf import store
 from publishing.pictures import ensure_whole_renditions
 
 from .models import ArticleVersion
@@ -12,7 +14,10 @@ def article_print_html(version: ArticleVersion) -> str:
     article = version.article
     body, notes = render_body(version.body, version.notes, print_version=True)
     return pdf.print_document(
-        "articles/print/article.html", version, {"article": article, "body": body, "notes": notes}
+        "articles/print/article.html",
+        version,
+        {"article": article, "body": body, "notes": notes},
+        SiteSettings.load(),
     )
 
 
@@ -24,9 +29,9 @@ def article_pdf_filename(version: ArticleVersion) -> str:
     return f"{version.article.slug}-{version.language}.pdf"
 
 
-def article_pdf_plan(version: ArticleVersion) -> pdf_store.PDFPlan:
+def article_pdf_plan(version: ArticleVersion) -> store.PDFPlan:
     html = article_print_html(version)
-    return pdf_store.PDFPlan(
+    return store.PDFPlan(
         fingerprint=pdf.fingerprint("article", html),
         filename=article_pdf_filename(version),
         render=lambda: _render(html),
@@ -46,10 +51,10 @@ def current_fingerprint(version: ArticleVersion) -> str:
     return version.keep_pdf_fingerprints({ARTICLE_FORMAT: article_pdf_plan(version).fingerprint})[ARTICLE_FORMAT]
 
 
-def ensure_article_pdf(version: ArticleVersion) -> pdf_store.PDFPlan:
+def ensure_article_pdf(version: ArticleVersion) -> store.PDFPlan:
     """Make sure the article's PDF is stored (rendering it at most once)."""
     plan = article_pdf_plan(version)
-    pdf_store.ensure_stored(plan)
+    store.ensure_stored(plan)
     if version.current_pdf_fingerprints() is None:
         version.keep_pdf_fingerprints({ARTICLE_FORMAT: plan.fingerprint})
     return plan

@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
-from publishing.pdf_store import PDFOwner
+from publishing.pdf.store import PDFOwner
 from publishing.views import (
     filter_by_theme,
     page_of_cards,

@@ -27,6 +27,7 @@ from PIL import Image as PillowImage
 from PIL import ImageCms, ImageFile, ImageMath, ImageOps, UnidentifiedImageError
 
 from publishing import pdf
+from publishing.pdf import sandbox
 
 T = TypeVar("T")
 
@@ -178,7 +179,7 @@ def in_limited_child(work: Callable[[], T]) -> T:
             return _Refusal(error.messages)
 
     try:
-        outcome = pdf.render_in_child(guarded)
+        outcome = sandbox.render_in_child(guarded)
     except pdf.RenderFailed as error:
         raise ValidationError(
             _("This image cannot be read within the server's limits (%(reason)s): save it with fewer pixels.")

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from publishing import files, images
 from publishing.languages import reverse_here, slug_from_title
+from publishing.pdf.sandbox import failure_message
 from publishing.redirects import normalise_path
 
 
@@ -300,8 +301,6 @@ class PDFRenderFailure(models.Model):
 
     @property
     def message(self) -> str:
-        from publishing.pdf import failure_message
-
         return failure_message(self.reason, self.detail)
 
 

@@ -20,10 +20,11 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from publishing import pdf, pdf_store
+from publishing import pdf
 from publishing.html import RichTextField, check_html_bounds, clean_rich_text_fields
 from publishing.languages import in_language_order, language_choices, native_name, open_graph_locale, text_direction
 from publishing.models import Theme
+from publishing.pdf import store
 from publishing.search import config_for, index_version, unindex_version
 
 # The order of tracts and articles everywhere: lists, feeds, the admin.
@@ -442,7 +443,7 @@ class PrintedVersion(LanguageVersion):
 def delete_pdfs_on_commit(fingerprints: set[str]) -> None:
     """Delete the stored files with these fingerprints once the change is committed."""
     if fingerprints:
-        transaction.on_commit(lambda: pdf_store.delete_stored(fingerprints))
+        transaction.on_commit(lambda: store.delete_stored(fingerprints))
 
 
 def schedule_outdated_pdf_cleanup(publication, fingerprints: set[str]) -> None:

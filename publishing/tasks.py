@@ -22,8 +22,8 @@ from django.utils import timezone
 from django_tasks import TaskResultStatus, task
 from django_tasks.base import Task
 
-from publishing import files, pdf_store
-from publishing.pdf import RenderFailed, retrying_time_outs
+from publishing import files
+from publishing.pdf import RenderFailed, retrying_time_outs, store
 
 logger = logging.getLogger(__name__)
 
@@ -208,7 +208,7 @@ def render_pdf_file(stem: str, fingerprint: str, attempt: int = 0) -> bool:
     is still the current file of its version; True when it is stored. One that
     ran out of time is tried again later, here, never by a web process."""
     with time_limit(), retrying_time_outs():
-        owner = pdf_store.pdf_owner(stem)
+        owner = store.pdf_owner(stem)
         if owner is None or owner.current_fingerprint() != fingerprint:
             return False
         try:
@@ -255,7 +255,7 @@ def delete_outdated_pdfs(model_label: str, pk: int, fingerprints: list[str]) -> 
     publication = apps.get_model(model_label).objects.for_page().filter(pk=pk).first()
     in_use = publication.pdf_fingerprints_in_use() if publication else set()
     outdated = set(fingerprints) - in_use
-    pdf_store.delete_stored(outdated)
+    store.delete_stored(outdated)
     return len(outdated)
 
 

@@ -15,7 +15,7 @@ from django.utils import translation
 
 from publishing import pdf
 from publishing.models import Image
-from publishing.preflight import check_metadata, preflight
+from publishing.pdf.preflight import check_metadata, preflight
 from tests.helpers import jpeg_with_gps
 from tracts.models import Tract, TractPDF
 from tracts.printing import (

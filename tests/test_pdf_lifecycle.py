@@ -13,8 +13,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from articles.printing import ensure_article_pdf
-from publishing import files, pdf_store
+from publishing import files
 from publishing.models import SiteSettings
+from publishing.pdf import sandbox, store
 from tracts import printing
 from tracts import views as tract_views
 from tracts.models import Tract, TractVersion
@@ -148,7 +149,7 @@ def test_a_withdrawn_tract_answers_404_and_its_files_are_deleted(
 ):
     tract = make_tract("retire", {"fr": {}, "en": {}})
     address = stored_address(client, "/fr/tracts/retire/a5.pdf")
-    name = pdf_store.storage_name(fingerprint_of(address))
+    name = store.storage_name(fingerprint_of(address))
     assert default_storage.exists(name)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -163,8 +164,8 @@ def test_a_withdrawn_tract_answers_404_and_its_files_are_deleted(
 def test_a_deleted_tract_answers_404_and_its_files_are_deleted(client, make_tract, django_capture_on_commit_callbacks):
     tract = make_tract("supprime")
     address = stored_address(client, "/fr/tracts/supprime/a5.pdf")
-    name = pdf_store.storage_name(fingerprint_of(address))
-    preview = pdf_store.first_page_picture_name(fingerprint_of(address))
+    name = store.storage_name(fingerprint_of(address))
+    preview = store.first_page_picture_name(fingerprint_of(address))
     assert default_storage.exists(preview)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -207,14 +208,14 @@ def test_the_fallback_passes_on_only_the_back_side_language_encoded_anew(client,
 def test_a_damaged_stored_file_is_rendered_again_before_being_served(client, make_tract):
     make_tract("abime")
     address = stored_address(client, "/fr/tracts/abime/a5.pdf")
-    path = default_storage.path(pdf_store.storage_name(fingerprint_of(address)))
+    path = default_storage.path(store.storage_name(fingerprint_of(address)))
     with open(path, "rb") as stored:
         whole = stored.read()
 
     for damage in (b"", whole[: len(whole) // 2]):
         with open(path, "wb") as stored:
             stored.write(damage)
-        assert not pdf_store.is_intact(pdf_store.storage_name(fingerprint_of(address)))
+        assert not store.is_intact(store.storage_name(fingerprint_of(address)))
         response = client.get(address)
         assert response.status_code == 200
         served = b"".join(response.streaming_content)
@@ -224,10 +225,10 @@ def test_a_damaged_stored_file_is_rendered_again_before_being_served(client, mak
 def test_is_intact_refuses_empty_truncated_and_non_pdf_files():
     for name, content in (("pdfs/aa/empty.pdf", b""), ("pdfs/aa/cut.pdf", b"%PDF-1.7\n" + b"x" * 5000)):
         files.save_atomically(name, content)
-        assert not pdf_store.is_intact(name)
+        assert not store.is_intact(name)
     files.save_atomically("pdfs/aa/whole.pdf", b"%PDF-1.7\n" + b"x" * 100 + b"\n%%EOF\n")
-    assert pdf_store.is_intact("pdfs/aa/whole.pdf")
-    assert not pdf_store.is_intact("pdfs/aa/missing.pdf")
+    assert store.is_intact("pdfs/aa/whole.pdf")
+    assert not store.is_intact("pdfs/aa/missing.pdf")
 
 
 def test_cleanup_deletes_only_unreferenced_and_old_files(client, make_tract, make_article, media_root):
@@ -238,7 +239,7 @@ def test_cleanup_deletes_only_unreferenced_and_old_files(client, make_tract, mak
     version = TractVersion.objects.get(language="fr")
     version.title = "Titre corrigé"
     version.save()
-    superseded = pdf_store.storage_name(fingerprint_of(current))
+    superseded = store.storage_name(fingerprint_of(current))
     new = stored_address(client, "/fr/tracts/garde/a5.pdf")
 
     orphan_part = media_root / "pdfs" / "ab" / "tmpcrash.part"
@@ -250,23 +251,23 @@ def test_cleanup_deletes_only_unreferenced_and_old_files(client, make_tract, mak
     for path in (
         default_storage.path(superseded),
         orphan_part,
-        default_storage.path(pdf_store.first_page_picture_name(fingerprint_of(current))),
+        default_storage.path(store.first_page_picture_name(fingerprint_of(current))),
     ):
         os.utime(path, (an_hour_ago, an_hour_ago))
 
     call_command("cleanup_pdfs", "--grace", "3600")
 
     assert not default_storage.exists(superseded)
-    assert not default_storage.exists(pdf_store.first_page_picture_name(fingerprint_of(current)))
+    assert not default_storage.exists(store.first_page_picture_name(fingerprint_of(current)))
     assert not orphan_part.exists()
     assert default_storage.exists(young_orphan)
     for kept in (
-        pdf_store.storage_name(fingerprint_of(new)),
-        pdf_store.storage_name(fingerprint_of(bilingual)),
+        store.storage_name(fingerprint_of(new)),
+        store.storage_name(fingerprint_of(bilingual)),
         article_plan.storage_name,
     ):
         assert default_storage.exists(kept), kept
-    assert default_storage.exists(pdf_store.first_page_picture_name(fingerprint_of(new)))
+    assert default_storage.exists(store.first_page_picture_name(fingerprint_of(new)))
     assert current_fingerprint(TractVersion.objects.get(language="fr"), PRINT_FORMATS["a5"]) == fingerprint_of(new)
 
 
@@ -305,9 +306,9 @@ def test_an_edit_stops_serving_the_old_files_at_once_and_deletes_them_after_a_gr
     old_sheet = current_fingerprint(tract.version("fr"), PRINT_FORMATS["a5"], tract.version("en"))
     ensure_tract_pdf(tract.version("fr"), PRINT_FORMATS["a5"], tract.version("en"))
     old_files = [
-        pdf_store.storage_name(old_a5),
-        pdf_store.first_page_picture_name(old_a5),
-        pdf_store.storage_name(old_sheet),
+        store.storage_name(old_a5),
+        store.first_page_picture_name(old_a5),
+        store.storage_name(old_sheet),
     ]
     assert all(default_storage.exists(name) for name in old_files)
 
@@ -328,9 +329,9 @@ def test_an_edit_stops_serving_the_old_files_at_once_and_deletes_them_after_a_gr
     new_a5 = pdf_fingerprints_now(new, "fr")["a5"]
     delete_outdated_pdfs.call(*cleanup.args)
     assert not any(default_storage.exists(name) for name in old_files)
-    assert default_storage.exists(pdf_store.storage_name(new_a5))
-    assert default_storage.exists(pdf_store.first_page_picture_name(new_a5))
-    assert default_storage.exists(pdf_store.storage_name(pdf_fingerprints_now(new, "en")["a5"]))
+    assert default_storage.exists(store.storage_name(new_a5))
+    assert default_storage.exists(store.first_page_picture_name(new_a5))
+    assert default_storage.exists(store.storage_name(pdf_fingerprints_now(new, "en")["a5"]))
 
 
 def test_an_edit_undone_within_the_grace_keeps_its_files(make_tract, task_queue, django_capture_on_commit_callbacks):
@@ -347,7 +348,7 @@ def test_an_edit_undone_within_the_grace_keeps_its_files(make_tract, task_queue,
     for result in task_queue.results:
         if result.task.func is delete_outdated_pdfs.func:
             delete_outdated_pdfs.call(*result.args)
-    assert default_storage.exists(pdf_store.storage_name(first))
+    assert default_storage.exists(store.storage_name(first))
 
 
 def test_withdrawing_or_deleting_deletes_every_file_bilingual_sheets_included(
@@ -355,8 +356,8 @@ def test_withdrawing_or_deleting_deletes_every_file_bilingual_sheets_included(
 ):
     tract = rendered(make_tract("deux", {"fr": {}, "en": {}}))
     sheet = fingerprint_of(stored_address(client, "/fr/tracts/deux/a5-2up.pdf?verso=en"))
-    files = [pdf_store.storage_name(sheet)] + [
-        pdf_store.storage_name(fingerprint) for fingerprint in pdf_fingerprints_now(tract, "fr").values()
+    files = [store.storage_name(sheet)] + [
+        store.storage_name(fingerprint) for fingerprint in pdf_fingerprints_now(tract, "fr").values()
     ]
     assert default_storage.exists(files[0])
     with django_capture_on_commit_callbacks(execute=True):
@@ -369,10 +370,10 @@ def test_withdrawing_or_deleting_deletes_every_file_bilingual_sheets_included(
     tract.save()
     rendered(Tract.objects.for_page().get())
     sheet = fingerprint_of(stored_address(client, "/fr/tracts/deux/a5.pdf?verso=en"))
-    english = pdf_store.storage_name(pdf_fingerprints_now(Tract.objects.for_page().get(), "en")["a5"])
+    english = store.storage_name(pdf_fingerprints_now(Tract.objects.for_page().get(), "en")["a5"])
     with django_capture_on_commit_callbacks(execute=True):
         TractVersion.objects.get(language="fr").delete()
-    assert not default_storage.exists(pdf_store.storage_name(sheet))
+    assert not default_storage.exists(store.storage_name(sheet))
     assert default_storage.exists(english)
 
 
@@ -417,22 +418,20 @@ def test_visitors_renders_in_flight_are_bounded(client, make_tract, task_queue, 
 
 
 def test_a_file_address_never_renders_in_the_web_process(client, make_tract, task_queue, monkeypatch):
-    from publishing import pdf
 
     make_tract("abime")
     address = stored_address_after_render(client, "/fr/tracts/abime/a5.pdf")
-    path = default_storage.path(pdf_store.storage_name(fingerprint_of(address)))
+    path = default_storage.path(store.storage_name(fingerprint_of(address)))
     with open(path, "wb") as stored:
         stored.write(b"")
     renders = []
-    monkeypatch.setattr(pdf, "render_in_child", lambda render: renders.append(render))
+    monkeypatch.setattr(sandbox, "render_in_child", lambda render: renders.append(render))
     response = client.get(address)
     assert response.status_code == 503 and renders == []
     assert len(task_queue.results) == 1
 
 
 def test_a_timed_out_render_is_never_tried_again_by_a_web_process(client, make_tract, task_queue, monkeypatch):
-    from publishing import pdf
     from publishing.models import PDFRenderFailure
     from publishing.tasks import render_pdf_file
 
@@ -442,8 +441,8 @@ def test_a_timed_out_render_is_never_tried_again_by_a_web_process(client, make_t
     long_ago = timezone.now() - datetime.timedelta(days=1)
     PDFRenderFailure.objects.create(fingerprint=fingerprint, reason="time", failed_at=long_ago)
     renders = []
-    real_render = pdf.render_in_child
-    monkeypatch.setattr(pdf, "render_in_child", lambda render: renders.append(1) or real_render(render))
+    real_render = sandbox.render_in_child
+    monkeypatch.setattr(sandbox, "render_in_child", lambda render: renders.append(1) or real_render(render))
 
     response = client.get("/fr/tracts/lent/a5.pdf")
     assert response.status_code == 503 and "Ce PDF ne peut pas être fabriqué" in response.content.decode()
@@ -471,7 +470,7 @@ def stored_address_after_render(client, path: str) -> str:
 
 
 def test_the_cleanup_empties_the_old_public_folder_of_pictures(media_root):
-    legacy = media_root / pdf_store.LEGACY_PREVIEW_FOLDER / "ab" / ("a" * 20 + ".webp")
+    legacy = media_root / store.LEGACY_PREVIEW_FOLDER / "ab" / ("a" * 20 + ".webp")
     legacy.parent.mkdir(parents=True)
     legacy.write_bytes(b"RIFF")
     call_command("cleanup_pdfs", "--grace", "3600")

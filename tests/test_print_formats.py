@@ -6,8 +6,8 @@ import pikepdf
 import pytest
 from django.core.files.storage import default_storage
 
-from publishing import pdf
-from publishing.preflight import preflight
+from publishing.pdf import sandbox
+from publishing.pdf.preflight import preflight
 from tests.helpers import MM, read_pdf
 from tracts.printing import BILINGUAL_FORMATS, PRINT_FORMATS, ensure_tract_pdf, leaflet_html
 
@@ -207,13 +207,13 @@ def test_each_format_downloads(client, bilingual):
 def test_concurrent_downloads_render_once(live_server, make_tract, monkeypatch):
     make_tract("populaire", {"fr": {"title": "Tract populaire"}})
     renders = []
-    real_render = pdf.render_in_child  # each render runs in a child process: count them where they start
+    real_render = sandbox.render_in_child  # each render runs in a child process: count them where they start
 
     def counting_render(render):
         renders.append(render)
         return real_render(render)
 
-    monkeypatch.setattr(pdf, "render_in_child", counting_render)
+    monkeypatch.setattr(sandbox, "render_in_child", counting_render)
     bodies, errors = [], []
 
     def download():

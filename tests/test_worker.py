@@ -17,6 +17,7 @@ from django_tasks_db.models import DBTaskResult
 
 from publishing import pdf
 from publishing.models import PDFRenderFailure
+from publishing.pdf import sandbox, store
 from publishing.tasks import render_pdfs
 from publishing.worker import MAX_DATABASE_RETRIES, Worker, machine_worker_id, requeue_tasks_of_dead_workers
 from tracts.models import TractPDF
@@ -184,7 +185,7 @@ def test_a_render_that_ran_out_of_time_is_tried_again_by_the_worker(make_tract, 
     def too_slow(render):
         raise pdf.RenderFailed(pdf.RenderFailed.TIME)
 
-    monkeypatch.setattr(pdf, "render_in_child", too_slow)
+    monkeypatch.setattr(sandbox, "render_in_child", too_slow)
     assert render_pdfs.call("tracts.Tract", tract.pk) == 0
     retry = DBTaskResult.objects.get(status=TaskResultStatus.READY)
     assert retry.args_kwargs["args"] == ["tracts.Tract", tract.pk, 1]
@@ -192,9 +193,9 @@ def test_a_render_that_ran_out_of_time_is_tried_again_by_the_worker(make_tract, 
     failure = PDFRenderFailure.objects.first()
     assert failure.reason == pdf.RenderFailed.TIME
     # Visitors are answered from the record; the worker tries again.
-    assert pdf.recent_failure(failure.fingerprint) is not None
+    assert store.recent_failure(failure.fingerprint) is not None
     with pdf.retrying_time_outs():
-        assert pdf.recent_failure(failure.fingerprint) is None
+        assert store.recent_failure(failure.fingerprint) is None
 
     monkeypatch.undo()
     assert render_pdfs.call("tracts.Tract", tract.pk, 1) == len(PRINT_FORMATS)

@@ -7,11 +7,11 @@ class TractsConfig(AppConfig):
     verbose_name = _("Tracts")
 
     def ready(self) -> None:
-        from publishing import pdf_store
-        from publishing.pdf_store import register_pdf_owner_resolver
+        from publishing.pdf import store
+        from publishing.pdf.store import register_pdf_owner_resolver
 
         from .printing import referenced_pdf_fingerprints
         from .views import stored_pdf_owner
 
         register_pdf_owner_resolver(stored_pdf_owner)
-        pdf_store.register_pdf_references(referenced_pdf_fingerprints)
+        store.register_pdf_references(referenced_pdf_fingerprints)

@@ -26,7 +26,7 @@ from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
 from publishing.languages import slug_from_title
-from publishing.pdf_store import first_page_picture
+from publishing.pdf.store import first_page_picture
 
 from .models import Tract, TractVersion
 

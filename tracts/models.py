@@ -10,10 +10,10 @@ from django.dispatch import receiver
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-from publishing import pdf_store
 from publishing.html import PICTURE_EDITOR_EXTENSIONS, RICH_TEXT_EDITOR_EXTENSIONS, RichTextField
 from publishing.languages import reverse_here, reverse_in
 from publishing.models import SiteSettings
+from publishing.pdf import store
 from publishing.private_files import private_storage
 from publishing.publications import PrintedVersion, Publication, PublicationQuerySet, stale_pdf_token
 from publishing.search import plain_text
@@ -203,4 +203,4 @@ class TractPDF(models.Model):
         from .printing import PRINT_FORMATS, tract_pdf_filename  # printing imports this module
 
         stem = tract_pdf_filename(self.version, PRINT_FORMATS[self.print_format]).removesuffix(".pdf")
-        return pdf_store.first_page_picture_url(self.fingerprint, stem)
+        return store.first_page_picture_url(self.fingerprint, stem)

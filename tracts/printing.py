@@ -28,10 +28,11 @@ from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from publishing import files, images, pdf, pdf_store
+from publishing import files, images, pdf
 from publishing.images import IMG_TAG
 from publishing.models import SiteSettings
-from publishing.pdf_store import PDFPlan
+from publishing.pdf import sandbox, store
+from publishing.pdf.store import PDFPlan
 from publishing.pictures import ensure_whole_renditions, original_upload_name, responsive_images, stored_names
 
 from . import prepress
@@ -212,7 +213,7 @@ def _converted_to_cmyk(original: str) -> bytes:
     profile = _print_shop_profile()
     # Converted in a limited child, like every decoding of a picture (run
     # at once when the render's own child calls it).
-    return pdf.render_in_child(lambda: images.to_print_cmyk(content, profile))
+    return sandbox.render_in_child(lambda: images.to_print_cmyk(content, profile))
 
 
 def _media_name(src: str) -> str | None:
@@ -490,7 +491,7 @@ def tract_pdf_plan(version: TractVersion, print_format: PrintFormat, verso: Trac
         return PDFPlan(
             fingerprint=fingerprint,
             filename=filename,
-            render=lambda: prepress.impose(pdf_store.read_stored(single), print_format.sheet),
+            render=lambda: prepress.impose(store.read_stored(single), print_format.sheet),
             requires=(single,),
         )
     if verso is None:
@@ -523,7 +524,7 @@ def ensure_tract_pdf(version: TractVersion, print_format: PrintFormat, verso: Tr
     The version keeps its fingerprints up to date.
     """
     plan = tract_pdf_plan(version, print_format, verso)
-    pdf_store.ensure_stored(plan)
+    store.ensure_stored(plan)
     if verso is None and version.current_pdf_fingerprints() is None:
         version.keep_pdf_fingerprints(compute_pdf_fingerprints(version))
     if (
@@ -532,7 +533,7 @@ def ensure_tract_pdf(version: TractVersion, print_format: PrintFormat, verso: Tr
             version=version, print_format=print_format.name, fingerprint=plan.fingerprint
         ).exists()
     ):
-        rendered = pdf_store.read_stored(plan)
+        rendered = store.read_stored(plan)
         pages = prepress.page_count(rendered)
         copies_per_sheet = print_format.sheet.columns * print_format.sheet.rows if print_format.sheet else 1
         footer = version.tract.get_legal_footer() + " " + pdf.online_address(version)
@@ -540,7 +541,7 @@ def ensure_tract_pdf(version: TractVersion, print_format: PrintFormat, verso: Tr
             words_beyond(rendered, MAX_LEAFLET_PAGES, footer) // copies_per_sheet if pages > MAX_LEAFLET_PAGES else 0
         )
         if print_format.name == FIRST_PAGE_PICTURE_FORMAT:
-            pdf_store.store_first_page_picture(plan.fingerprint)
+            store.store_first_page_picture(plan.fingerprint)
         # An upsert: concurrent downloads of a new PDF all record it.
         TractPDF.objects.bulk_create(
             [
@@ -563,7 +564,7 @@ def ensure_tract_pdf(version: TractVersion, print_format: PrintFormat, verso: Tr
 @lru_cache(maxsize=64)
 def _fitted_page_count(html: str, size: LeafletSize) -> int:
     # Laid out under the render limits, as a render is (RenderFailed).
-    return pdf.render_in_child(lambda: len(fit_leaflet(html, size).pages))
+    return sandbox.render_in_child(lambda: len(fit_leaflet(html, size).pages))
 
 
 def leaflet_page_counts(version: TractVersion) -> list[tuple[PrintFormat, int]]:

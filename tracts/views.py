@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from publishing.access import may_have, may_see_private
 from publishing.models import Theme
-from publishing.pdf_store import PDFOwner
+from publishing.pdf.store import PDFOwner
 from publishing.pictures import responsive_images
 from publishing.views import (
     NotFoundForVisitor,

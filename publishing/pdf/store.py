@@ -20,15 +20,22 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pypdfium2 as pdfium
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, connection
+from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
-from publishing import files, pdf
+from publishing import files
 from publishing.files import PARTIAL_SUFFIX
+from publishing.models import PDFRenderFailure
+from publishing.pdf import sandbox
+from publishing.pdf.sandbox import RenderFailed, in_render_child, retrying_time_outs_active
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +94,7 @@ def store_first_page_picture(fingerprint: str, width: int = 320) -> str:
             with default_storage.open(storage_name(fingerprint), "rb") as stored:
                 data = stored.read()
             # Drawn in a limited child, like the render itself.
-            files.save_atomically(name, pdf.render_in_child(lambda: first_page_picture(data, width)))
+            files.save_atomically(name, sandbox.render_in_child(lambda: first_page_picture(data, width)))
     return name
 
 
@@ -99,6 +106,27 @@ def first_page_picture(data: bytes, width: int = 320) -> bytes:
     output = io.BytesIO()
     picture.convert("RGB").save(output, "WEBP", quality=80)
     return output.getvalue()
+
+
+def recent_failure(fingerprint: str):
+    """The record of this PDF's failed render, unless it is old enough to try
+    again. A time-out is tried again only by the worker (with its back-off),
+    never by a web process, however old."""
+    since = timezone.now() - timedelta(seconds=settings.PDF_RENDER_RETRY_AFTER)
+    failures = PDFRenderFailure.objects.filter(fingerprint=fingerprint)
+    if retrying_time_outs_active():
+        failures = failures.filter(failed_at__gte=since).exclude(reason=RenderFailed.TIME)
+    else:
+        failures = failures.filter(Q(failed_at__gte=since) | Q(reason=RenderFailed.TIME))
+    return failures.first()
+
+
+def record_failure(fingerprint: str, error: RenderFailed) -> None:
+    logger.warning("PDF %s failed to render: %s", fingerprint, error)
+    PDFRenderFailure.objects.update_or_create(
+        fingerprint=fingerprint,
+        defaults={"reason": error.reason, "detail": error.detail[:200], "failed_at": timezone.now()},
+    )
 
 
 @contextmanager
@@ -158,7 +186,7 @@ def ensure_stored(plan: PDFPlan) -> bool:
     rendered again.
     """
     name = plan.storage_name
-    if not pdf.in_render_child():
+    if not in_render_child():
         for required in plan.requires:
             ensure_stored(required)
     if default_storage.exists(name) and not is_intact(name):
@@ -190,7 +218,7 @@ def store_once(name: str, render: Callable[[], bytes]) -> bool:
     """
     if default_storage.exists(name):
         return False
-    if pdf.in_render_child():
+    if in_render_child():
         # A PDF made of others (a sheet of leaflets) renders them inside its
         # own child process, already limited and holding the outer lock.
         files.save_atomically(name, render())
@@ -199,16 +227,16 @@ def store_once(name: str, render: Callable[[], bytes]) -> bool:
         if default_storage.exists(name):
             return False
         fingerprint = Path(name).stem
-        failure = pdf.recent_failure(fingerprint)
+        failure = recent_failure(fingerprint)
         if failure is not None:
-            raise pdf.RenderFailed(failure.reason, failure.detail)
+            raise RenderFailed(failure.reason, failure.detail)
         try:
-            content = pdf.render_in_child(render)
-        except pdf.RenderFailed as error:
+            content = sandbox.render_in_child(render)
+        except RenderFailed as error:
             if error.detail.startswith(f"{files.DiskFull.__name__}:"):
                 # Not the text's fault: nothing recorded, the next request tries again.
                 raise files.DiskFull(errno.ENOSPC, error.detail) from error
-            pdf.record_failure(fingerprint, error)
+            record_failure(fingerprint, error)
             raise
         files.save_atomically(name, content)
         return True
