@@ -2,8 +2,6 @@
 
 import math
 import re
-from collections.abc import Callable
-from functools import partial
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
@@ -109,16 +107,6 @@ class Article(Publication):
     def get_absolute_url(self) -> str:
         return reverse_here("articles:detail", slug=self.slug)
 
-    def pdf_renders(self) -> list[Callable[[], object]]:
-        from .printing import ensure_article_pdf  # printing imports this module
-
-        return [partial(ensure_article_pdf, version) for version in self.all_versions()]
-
-    def pdf_fingerprints_in_use(self) -> set[str]:
-        from .printing import current_fingerprint
-
-        return {current_fingerprint(version) for version in self.all_versions()}
-
 
 class ArticleVersion(PrintedVersion):
     """The article written in one language."""
@@ -146,7 +134,7 @@ class ArticleVersion(PrintedVersion):
     # A card's excerpt is made of the start of the body when none is
     # written: cards load that start (`body_start`), not the whole body.
     not_on_cards = (*PrintedVersion.not_on_cards, "notes", "body")
-    stored_pdf_owners = "articles.printing.stored_pdf_owners"
+    pdf_hook = "articles.printing.ArticlePDFs"
     printed_fields = ("language", "title", "standfirst", "body", "notes")
     publication_printed_fields = ("slug", "date", "updated_on")
 

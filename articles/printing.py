@@ -1,5 +1,6 @@
 """The printable A4 PDF of an article."""
 
+from collections.abc import Callable
 from functools import partial
 
 from publishing import pdf
@@ -7,7 +8,7 @@ from publishing.models import SiteSettings
 from publishing.pdf import store
 from publishing.pictures import ensure_whole_renditions
 
-from .models import ArticleVersion
+from .models import Article, ArticleVersion
 from .text import render_body
 
 
@@ -63,18 +64,26 @@ def ensure_article_pdf(version: ArticleVersion) -> store.PDFPlan:
     return plan
 
 
-def stored_pdf_owners(sources: list[store.PDFSource]) -> dict[store.PDFSource, store.PDFOwner]:
-    """What each stored article PDF is now (the hook `ArticleVersion.stored_pdf_owners` names)."""
-    versions = ArticleVersion.objects.filter(pk__in={s.version_id for s in sources}).select_related("article")
-    versions = versions.in_bulk()
-    return {
-        source: store.PDFOwner(
-            source=source,
-            is_public=version.article.is_public,
-            filename=article_pdf_filename(version),
-            current_fingerprint=partial(current_fingerprint, version),
-            ensure_stored=partial(ensure_article_pdf, version),
-        )
-        for source in sources
-        if (version := versions.get(source.version_id)) is not None and source.print_format == ARTICLE_FORMAT
-    }
+class ArticlePDFs(store.PublicationPDFs):
+    """The articles' PDF hook (`ArticleVersion.pdf_hook`): one A4 PDF per version."""
+
+    def owners(self, sources: list[store.PDFSource]) -> dict[store.PDFSource, store.PDFOwner]:
+        versions = ArticleVersion.objects.filter(pk__in={s.version_id for s in sources}).select_related("article")
+        versions = versions.in_bulk()
+        return {
+            source: store.PDFOwner(
+                source=source,
+                is_public=version.article.is_public,
+                filename=article_pdf_filename(version),
+                current_fingerprint=partial(current_fingerprint, version),
+                ensure_stored=partial(ensure_article_pdf, version),
+            )
+            for source in sources
+            if (version := versions.get(source.version_id)) is not None and source.print_format == ARTICLE_FORMAT
+        }
+
+    def renders(self, article: Article) -> list[Callable[[], object]]:
+        return [partial(ensure_article_pdf, version) for version in article.all_versions()]
+
+    def fingerprints_in_use(self, article: Article) -> set[str]:
+        return {current_fingerprint(version) for version in article.all_versions()}

@@ -183,17 +183,19 @@ class Publication(models.Model):
         versions = self._meta.get_field("versions")
         return list(versions.related_model.objects.filter(**{versions.field.name: self.pk}))
 
+    def pdfs(self) -> store.PublicationPDFs:
+        """What this kind of publication says about its PDFs (its app's hook)."""
+        return store.pdfs_of_kind(self._meta.get_field("versions").related_model._meta.label)
+
     def kept_pdf_fingerprints(self, versions: list | None = None) -> set[str]:
         """Every stored file the fingerprints `versions` keep may name, current
-        or not (default: its versions in the database); apps whose files combine
-        several versions (a tract's bilingual sheets) add those."""
+        or not (default: its versions in the database)."""
         versions = self.versions_in_database() if versions is None else versions
-        return {fingerprint for version in versions for fingerprint in version.pdf_fingerprints.values()}
+        return self.pdfs().kept_fingerprints(self, versions)
 
     def pdf_fingerprints_in_use(self) -> set[str]:
-        """Every file its versions may be served from now (each app says how
-        its fingerprints are computed again when out of date)."""
-        return set()
+        """Every file its versions may be served from now."""
+        return self.pdfs().fingerprints_in_use(self)
 
     def publish_now(self) -> None:
         """Published from now on; one already published keeps its earlier time."""
@@ -211,12 +213,12 @@ class Publication(models.Model):
     def pdf_renders(self) -> list[Callable[[], object]]:
         """Each PDF this publication offers, as a call that stores it (for the
         background renders of `publishing.tasks.render_pdfs`)."""
-        return []
+        return self.pdfs().renders(self)
 
     def first_pdf_renders(self) -> list[Callable[[], object]]:
         """Those of `pdf_renders()` a shared link asks for first (its share
         picture, its leaflet): rendered ahead of the others (`render_first_pdfs`)."""
-        return self.pdf_renders()
+        return self.pdfs().first_renders(self)
 
     def language_links(self) -> list[dict[str, str]]:
         """Its versions as a card links them (address, language, direction, name
@@ -407,9 +409,9 @@ class PrintedVersion(LanguageVersion):
 
     not_on_cards = (*LanguageVersion.not_on_cards, "pdf_fingerprints")
 
-    # The dotted path of the app's function that answers for this kind's
-    # stored PDFs (`publishing.pdf.store.PDFOwnersHook`).
-    stored_pdf_owners: str = ""
+    # The dotted path of the app's hook for this kind's PDFs
+    # (a `publishing.pdf.store.PublicationPDFs`).
+    pdf_hook: str = ""
     # The fields of the version and of its publication that are printed: the
     # kept fingerprints hold a digest of them, so that a change made without
     # save() (a queryset update, a data migration) still outdates them.

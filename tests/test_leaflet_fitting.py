@@ -21,12 +21,12 @@ from tracts.models import Tract, TractPDF
 from tracts.printing import (
     A5,
     PRINT_FORMATS,
-    _fitted_html,
     ensure_tract_pdf,
     leaflet_html,
     overflows,
     small_pictures,
 )
+from tracts.printing.leaflet import _fitted_html
 
 from .test_tract_admin import tract_form
 

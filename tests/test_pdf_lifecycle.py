@@ -192,7 +192,7 @@ def test_verso_only_where_bilingual_sheets_are_offered(client, make_tract, monke
     def arabic_too_long(versions):
         return {version.language for version in versions} - {"ar"}
 
-    monkeypatch.setattr(printing, "bilingual_fits", arabic_too_long)
+    monkeypatch.setattr(printing.render, "bilingual_fits", arabic_too_long)
     monkeypatch.setattr(tract_views, "bilingual_fits", arabic_too_long)
     assert client.get("/fr/tracts/bilingue/a5.pdf?verso=ar").status_code == 404
     assert "?verso=ar" not in client.get("/fr/tracts/bilingue/").content.decode()
@@ -560,7 +560,7 @@ def test_the_store_records_what_each_file_is(client, make_tract, media_root):
         None,
         "a6-4up",
     )
-    assert record.filename == "fiche-fr-a6-4up.pdf" and record.page_count == 2
+    assert record.filename == "fiche-fr-a6-4up.pdf" and record.page_count == 1  # one side of copies
     assert record.size == default_storage.size(store.storage_name(record.fingerprint))
     # The sheet's single copy, stored first, has its own record.
     assert StoredPDF.objects.of_version(french).filter(print_format="a6").exists()

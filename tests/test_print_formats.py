@@ -288,11 +288,11 @@ def test_verso_is_offered_only_when_each_language_fits_one_page(client, make_tra
 def test_a_leaflet_asked_for_directly_and_by_its_sheet_at_once_is_rendered_once(
     live_server, make_tract, monkeypatch, tmp_path
 ):
-    from tracts import printing
+    from tracts.printing import plans as printing
 
     make_tract("ensemble", {"fr": {"title": "Tract demandé deux fois"}})
     journal = tmp_path / "leaflet-renders"
-    real_render = printing._render_leaflets
+    real_render = printing.render_leaflets
 
     def journaled(htmls, size, print_shop, languages):
         # Renders run in child processes: each writes a line the test reads.
@@ -300,7 +300,7 @@ def test_a_leaflet_asked_for_directly_and_by_its_sheet_at_once_is_rendered_once(
             lines.write(f"{size.name}\n")
         return real_render(htmls, size, print_shop, languages)
 
-    monkeypatch.setattr(printing, "_render_leaflets", journaled)
+    monkeypatch.setattr(printing, "render_leaflets", journaled)
     statuses = []
 
     def download(name: str) -> None:

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -416,11 +417,39 @@ class PDFOwner:
     has_first_page_picture: bool = False
 
 
-# Each kind of printed version names, as `stored_pdf_owners` on its model, the
-# function of its app that answers for its stored PDFs:
-#     stored_pdf_owners(sources: list[PDFSource]) -> dict[PDFSource, PDFOwner]
-# (a source whose version is gone, or whose back side is no longer offered, is left out).
-PDFOwnersHook = Callable[[list[PDFSource]], dict[PDFSource, PDFOwner]]
+class PublicationPDFs:
+    """What one kind of printed publication says about its PDFs: the one hook
+    of each kind, a subclass in its app's printing code, named by the
+    `pdf_hook` attribute of its version model ("tracts.printing.TractPDFs")."""
+
+    def owners(self, sources: list[PDFSource]) -> dict[PDFSource, PDFOwner]:
+        """What each stored file is now (a source whose version is gone, or
+        whose back side is no longer offered, is left out)."""
+        raise NotImplementedError
+
+    def renders(self, publication: models.Model) -> list[Callable[[], object]]:
+        """Each PDF the publication offers, as a call that stores it (`render_pdfs`)."""
+        return []
+
+    def first_renders(self, publication: models.Model) -> list[Callable[[], object]]:
+        """Those of `renders()` a shared link asks for first (`render_first_pdfs`)."""
+        return self.renders(publication)
+
+    def kept_fingerprints(self, publication: models.Model, versions: list) -> set[str]:
+        """Every stored file the fingerprints these versions keep may name, current or not."""
+        return {fingerprint for version in versions for fingerprint in version.pdf_fingerprints.values()}
+
+    def fingerprints_in_use(self, publication: models.Model) -> set[str]:
+        """Every file its versions may be served from now."""
+        return set()
+
+
+@cache
+def pdfs_of_kind(kind: str) -> PublicationPDFs:
+    """The hook of a kind of version ("tracts.TractVersion"); a kind that is
+    not printed has none, and the base class says it has no PDFs."""
+    path = getattr(apps.get_model(kind), "pdf_hook", "")
+    return import_string(path)() if path else PublicationPDFs()
 
 
 def pdf_owners(sources: list[PDFSource]) -> dict[PDFSource, PDFOwner]:
@@ -428,10 +457,10 @@ def pdf_owners(sources: list[PDFSource]) -> dict[PDFSource, PDFOwner]:
     owners: dict[PDFSource, PDFOwner] = {}
     for kind in {source.kind for source in sources}:
         try:
-            hook: PDFOwnersHook = import_string(apps.get_model(kind).stored_pdf_owners)
+            pdfs = pdfs_of_kind(kind)
         except LookupError:
             continue  # an app since removed: its files are no one's
-        owners |= hook([source for source in sources if source.kind == kind])
+        owners |= pdfs.owners([source for source in sources if source.kind == kind])
     return owners
 
 
