@@ -154,6 +154,11 @@ def site_settings_changed(**kwargs) -> None:
     TractVersion.objects.update(pdf_environment=stale_pdf_token())
 
 
+class TractPDFQuerySet(models.QuerySet):
+    def of_versions(self, versions: list, format_names: list[str]) -> "TractPDFQuerySet":
+        return self.filter(version__in=versions, print_format__in=format_names)
+
+
 class TractPDF(models.Model):
     """The last render of a language version in one print format (for the admin's status)."""
 
@@ -163,6 +168,8 @@ class TractPDF(models.Model):
     page_count = models.PositiveSmallIntegerField()
     words_over = models.PositiveIntegerField(default=0)  # printed past the second page
     rendered_at = models.DateTimeField()
+
+    objects = TractPDFQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("rendered PDF")

@@ -163,9 +163,8 @@ def current_records(versions: list[TractVersion], format_names: list[str], **con
     Fingerprints are looked up only for the records found: a version never
     rendered costs nothing here."""
     by_pk = {version.pk: version for version in versions}
-    records = TractPDF.objects.filter(version__in=versions, print_format__in=format_names, **conditions)
     current = []
-    for record in records:
+    for record in TractPDF.objects.of_versions(versions, format_names).filter(**conditions):
         record.version = by_pk[record.version_id]  # known already: no query to read it
         if record.fingerprint == current_fingerprint(record.version, PRINT_FORMATS[record.print_format]):
             current.append(record)
@@ -175,17 +174,15 @@ def current_records(versions: list[TractVersion], format_names: list[str], **con
 def recorded_overflows(versions: list[TractVersion]) -> list[Overflow]:
     """Overflows already known from renders of the current texts (no render here)."""
     single_copies = [name for name, print_format in PRINT_FORMATS.items() if print_format.sheet is None]
-    by_pk = {version.pk: version for version in versions}
     return [
-        Overflow(by_pk[record.version_id], record.print_format, record.page_count, record.words_over)
+        Overflow(record.version, record.print_format, record.page_count, record.words_over)
         for record in current_records(versions, single_copies, page_count__gt=MAX_LEAFLET_PAGES)
     ]
 
 
 def one_page_versions(versions: list[TractVersion], format_name: str) -> set[str]:
     """Languages whose current text is known to fit one page of this format (from recorded renders)."""
-    by_pk = {version.pk: version for version in versions}
-    return {by_pk[record.version_id].language for record in current_records(versions, [format_name], page_count=1)}
+    return {record.version.language for record in current_records(versions, [format_name], page_count=1)}
 
 
 def bilingual_fits(versions: list[TractVersion]) -> set[str]:
