@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy as _
 
 from publishing import files, images
 from publishing.languages import reverse_here, slug_from_title
+from publishing.old_addresses import normalise_path
 from publishing.pdf.sandbox import failure_message
-from publishing.redirects import normalise_path
 
 
 class SiteSettings(models.Model):

@@ -26,6 +26,7 @@ from publishing.languages import in_language_order, language_choices, native_nam
 from publishing.models import Theme
 from publishing.pdf import store
 from publishing.search import config_for, index_version, unindex_version
+from publishing.tasks import schedule_outdated_pdf_cleanup as schedule_cleanup_task
 
 # The order of tracts and articles everywhere: lists, feeds, the admin.
 NEWEST_FIRST = ["-date", "-published_at", "-pk"]
@@ -471,9 +472,7 @@ def delete_pdfs_on_commit(fingerprints: set[str]) -> None:
 
 
 def schedule_outdated_pdf_cleanup(publication, fingerprints: set[str]) -> None:
-    from publishing.tasks import schedule_outdated_pdf_cleanup as schedule  # tasks load the models
-
-    schedule(publication, fingerprints)
+    schedule_cleanup_task(publication, fingerprints)
 
 
 @receiver(pre_delete)

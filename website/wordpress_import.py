@@ -23,7 +23,7 @@ from articles.models import Article, ArticleVersion, Author
 from publishing.html import check_html_bounds
 from publishing.languages import is_supported, slug_from_title
 from publishing.models import Image, OldAddress, Theme
-from publishing.redirects import normalise_path
+from publishing.old_addresses import normalise_path
 from publishing.tasks import schedule_pdf_renders
 from publishing.wordpress import (
     WXRExport,
