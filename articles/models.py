@@ -13,8 +13,7 @@ from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
 from publishing.html import RichTextField, bounded_excerpt, clean_article_text, clean_rich_text_fields
-from publishing.html_text import plain_text
-from publishing.images import IMG_TAG
+from publishing.html_text import IMG_TAG, plain_text
 from publishing.languages import reverse_here, reverse_in, slug_from_title
 from publishing.models import Image, SiteSettings
 from publishing.publications import PrintedVersion, Publication, PublicationQuerySet, stale_pdf_token

@@ -12,7 +12,6 @@ page.
 """
 
 import io
-import re
 import uuid
 import warnings
 from collections.abc import Callable
@@ -290,9 +289,6 @@ def img_attributes(sources: list[Rendition], *, width: int, height: int, sizes: 
     return (
         f'srcset="{srcset}" sizes="{escape(sizes)}" width="{width}" height="{height}" loading="lazy" decoding="async"'
     )
-
-
-IMG_TAG = re.compile(r'<img src="(?P<src>[^"]+)"(?P<rest>[^>]*)>')
 
 
 # Ink limit of CMYK pictures for print shops: 300 % summed over the four inks.

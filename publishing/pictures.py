@@ -17,8 +17,9 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from publishing import files, images
-from publishing.html import ANY_IMG_TAG, SRC_ATTRIBUTE, clean_rich_text, own_media_path
-from publishing.images import IMG_TAG, img_attributes
+from publishing.html import SRC_ATTRIBUTE, clean_rich_text, own_media_path
+from publishing.html_text import ANY_IMG_TAG, IMG_TAG
+from publishing.images import img_attributes
 from publishing.import_files import OutsideFolder, file_inside, relative_path
 from publishing.markdown import MarkdownImportError, render_markdown, replace_images
 from publishing.models import Image, ImageNotStored

@@ -4,7 +4,8 @@ import pytest
 from django.urls import reverse
 
 from articles.models import Article
-from publishing.translation_sync import marked_changes, text_blocks
+from publishing.html_text import text_blocks
+from publishing.translation_sync import marked_changes
 from tracts.importing import import_tract
 from tracts.models import Tract, TractVersion
 

@@ -12,7 +12,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from publishing import images, pdf
-from publishing.images import IMG_TAG
+from publishing.html_text import IMG_TAG
 from publishing.models import SiteSettings
 from publishing.pictures import ensure_whole_renditions, original_upload_name, responsive_images
 from tracts import prepress

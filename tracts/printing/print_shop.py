@@ -8,7 +8,7 @@ from django.contrib.staticfiles import finders
 from django.core.files.storage import default_storage
 
 from publishing import files, images
-from publishing.images import IMG_TAG
+from publishing.html_text import IMG_TAG
 from publishing.pdf import sandbox
 from publishing.pictures import original_upload_name, stored_names
 from tracts.printing.formats import CMYK_CONVERSION_VERSION, PRINT_SHOP_PROFILE
