@@ -36,6 +36,7 @@ from tracts.printing.plans import (
 )
 from tracts.printing.print_shop import print_shop_picture
 from tracts.printing.render import (
+    Overflow,
     TractPDFs,
     bilingual_fits,
     bilingual_offered,
@@ -52,6 +53,7 @@ __all__ = [
     "MAX_LEAFLET_PAGES",
     "PICTURE_SHARE_OF_PAGE",
     "PRINT_FORMATS",
+    "Overflow",
     "PrintFormat",
     "TractPDFs",
     "bilingual_fits",
