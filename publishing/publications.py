@@ -210,7 +210,7 @@ class Publication(models.Model):
         """Its versions as the database has them now (not a prefetched list)."""
         return list(self.version_model()._default_manager.filter(**{self.version_link().name: self.pk}))
 
-    def pdfs(self) -> store.PublicationPDFs:
+    def pdfs(self) -> store.PublicationPDFs[Any]:
         """What this kind of publication says about its PDFs (its app's hook)."""
         return store.pdfs_of_kind(self.version_model()._meta.label)
 

@@ -27,7 +27,8 @@ class Command(BaseCommand):
             raise CommandError(f"{folder}: no such folder.")
         files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
         progress = ProgressBar(self.stdout, len(files))
-        created, skipped, ocr_skipped, without_text, problems = [], Counter(), [], [], []
+        skipped: Counter[str] = Counter()
+        created, ocr_skipped, without_text, problems = [], [], [], []
         for done, path in enumerate(files, start=1):
             name = str(path.relative_to(folder))
             try:
