@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from articles.models import Article
 from publishing.translation_sync import marked_changes, text_blocks
-from tracts.importing import import_tract
+from moving.kinds.tracts import import_tract
 from tracts.models import Tract, TractVersion
 
 pytestmark = pytest.mark.django_db

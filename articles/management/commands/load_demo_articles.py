@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from articles.importing import import_article
+from moving.kinds.articles import import_article
 from articles.models import Article
 from publishing.demo import load_demo_files, name_demo_themes
 

@@ -4,10 +4,11 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from publishing.import_files import is_inside
+from moving.archive import OCR_HELP, ArchiveError
+from moving.files import is_inside
+from moving.kinds.tracts import import_pdf
+from moving.markdown import MarkdownImportError, check_language
 from publishing.management.progress import ProgressBar
-from publishing.markdown import MarkdownImportError, check_language
-from tracts.archive import OCR_HELP, ArchiveError, import_pdf
 
 
 class Command(BaseCommand):

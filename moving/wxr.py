@@ -4,7 +4,7 @@ A WXR file has no formal specification: it is what WordPress's exporter
 writes (namespaces `http(s)://wordpress.org/export/1.0|1.1|1.2/`, all seen
 in real files). It is parsed with defusedxml and any DTD is refused: an
 export never needs one, and entity expansion is a known attack.
-Nothing here touches the database; `website.wordpress_import` does.
+Nothing here touches the database; `moving.wordpress` does.
 """
 
 import datetime

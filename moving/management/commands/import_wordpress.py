@@ -3,10 +3,10 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from moving.wordpress import WordPressImport
+from moving.wxr import WXRError, parse_wxr
 from publishing.languages import is_supported, language_codes
 from publishing.management.progress import ProgressBar
-from publishing.wordpress import WXRError, parse_wxr
-from website.wordpress_import import WordPressImport
 
 
 class Command(BaseCommand):
