@@ -49,8 +49,8 @@ django.setup()
 from django.core.files.storage import default_storage  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
-from publishing import pdf  # noqa: E402
 from moving.kinds.tracts import import_tract  # noqa: E402
+from publishing import pdf  # noqa: E402
 from tracts.printing import (  # noqa: E402
     A5,
     PRINT_FORMATS,

@@ -10,9 +10,9 @@ from django.utils import translation
 from PIL import Image as PillowImage
 from pypdf import PdfReader, PdfWriter
 
+from moving.archive import paragraphs_from_lines, read_pdf
 from publishing.pdf import render_pdf
 from tests.helpers import personal_metadata, with_personal_metadata
-from moving.archive import paragraphs_from_lines, read_pdf
 from tracts.models import Tract
 
 pytestmark = pytest.mark.django_db

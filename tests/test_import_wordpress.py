@@ -11,9 +11,9 @@ from PIL import Image as PillowImage
 from pypdf import PdfReader
 
 from articles.models import Article, ArticleVersion, Author
+from moving.wxr import convert_content, wpautop
 from publishing.models import Image, OldAddress, Theme
 from publishing.pdf import render_pdf
-from moving.wxr import convert_content, wpautop
 from tests.conftest import jpeg_with_gps
 from tests.helpers import personal_metadata, run_manage, with_personal_metadata
 from tracts.models import Tract

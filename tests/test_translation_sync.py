@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 
 from articles.models import Article
-from publishing.translation_sync import marked_changes, text_blocks
 from moving.kinds.tracts import import_tract
+from publishing.translation_sync import marked_changes, text_blocks
 from tracts.models import Tract, TractVersion
 
 pytestmark = pytest.mark.django_db
