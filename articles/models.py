@@ -15,11 +15,11 @@ from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
 from publishing.html import RichTextField, bounded_excerpt, clean_article_text, clean_rich_text_fields
+from publishing.html_text import plain_text
 from publishing.images import IMG_TAG
 from publishing.languages import reverse_here, reverse_in, slug_from_title
 from publishing.models import Image, SiteSettings
 from publishing.publications import PrintedVersion, Publication, PublicationQuerySet, stale_pdf_token
-from publishing.search import plain_text
 
 WORDS_PER_MINUTE = 220
 EXCERPT_WORDS = 40
@@ -146,6 +146,9 @@ class ArticleVersion(PrintedVersion):
     # A card's excerpt is made of the start of the body when none is
     # written: cards load that start (`body_start`), not the whole body.
     not_on_cards = (*PrintedVersion.not_on_cards, "notes", "body")
+    stored_pdf_owners = "articles.printing.stored_pdf_owners"
+    printed_fields = ("language", "title", "standfirst", "body", "notes")
+    publication_printed_fields = ("slug", "date", "updated_on")
 
     class Meta:
         ordering = ["article", "language"]

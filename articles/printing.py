@@ -1,5 +1,7 @@
 """The printable A4 PDF of an article."""
 
+from functools import partial
+
 from publishing import pdf
 from publishing.models import SiteSettings
 from publishing.pdf import store
@@ -35,6 +37,7 @@ def article_pdf_plan(version: ArticleVersion) -> store.PDFPlan:
         fingerprint=pdf.fingerprint("article", html),
         filename=article_pdf_filename(version),
         render=lambda: _render(html),
+        source=store.PDFSource.of(version, ARTICLE_FORMAT),
     )
 
 
@@ -60,9 +63,18 @@ def ensure_article_pdf(version: ArticleVersion) -> store.PDFPlan:
     return plan
 
 
-def referenced_pdf_fingerprints() -> set[str]:
-    """The current PDF of every article version (drafts included: staff preview them)."""
+def stored_pdf_owners(sources: list[store.PDFSource]) -> dict[store.PDFSource, store.PDFOwner]:
+    """What each stored article PDF is now (the hook `ArticleVersion.stored_pdf_owners` names)."""
+    versions = ArticleVersion.objects.filter(pk__in={s.version_id for s in sources}).select_related("article")
+    versions = versions.in_bulk()
     return {
-        current_fingerprint(version)
-        for version in ArticleVersion.objects.select_related("article").order_by("pk").iterator(chunk_size=200)
+        source: store.PDFOwner(
+            source=source,
+            is_public=version.article.is_public,
+            filename=article_pdf_filename(version),
+            current_fingerprint=partial(current_fingerprint, version),
+            ensure_stored=partial(ensure_article_pdf, version),
+        )
+        for source in sources
+        if (version := versions.get(source.version_id)) is not None and source.print_format == ARTICLE_FORMAT
     }

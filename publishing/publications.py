@@ -407,6 +407,15 @@ class PrintedVersion(LanguageVersion):
 
     not_on_cards = (*LanguageVersion.not_on_cards, "pdf_fingerprints")
 
+    # The dotted path of the app's function that answers for this kind's
+    # stored PDFs (`publishing.pdf.store.PDFOwnersHook`).
+    stored_pdf_owners: str = ""
+    # The fields of the version and of its publication that are printed: the
+    # kept fingerprints hold a digest of them, so that a change made without
+    # save() (a queryset update, a data migration) still outdates them.
+    printed_fields: tuple[str, ...] = ()
+    publication_printed_fields: tuple[str, ...] = ()
+
     class Meta:
         abstract = True
 
@@ -420,9 +429,22 @@ class PrintedVersion(LanguageVersion):
             # fingerprints are no longer current) and go after a grace.
             schedule_outdated_pdf_cleanup(publication, stored_before)
 
+    def pdf_environment_now(self) -> str:
+        """What the kept fingerprints are valid for: the render environment
+        and the printed fields as they are on this row and its publication's."""
+        publication = self.publication
+        digest = hashlib.sha256()
+        for value in [getattr(self, name) for name in self.printed_fields] + [
+            getattr(publication, name) for name in self.publication_printed_fields
+        ]:
+            digest.update(str(value).encode())
+            digest.update(b"\x00")
+        return f"{pdf.render_environment()}-{digest.hexdigest()[:16]}"
+
     def current_pdf_fingerprints(self) -> dict[str, str] | None:
-        """The kept fingerprints, or None when an edit or a new environment outdated them."""
-        if self.pdf_environment == pdf.render_environment() and self.pdf_fingerprints:
+        """The kept fingerprints, or None when an edit, a new environment or a
+        printed field changed behind the model's back outdated them."""
+        if self.pdf_fingerprints and self.pdf_environment == self.pdf_environment_now():
             return self.pdf_fingerprints
         return None
 
@@ -432,7 +454,7 @@ class PrintedVersion(LanguageVersion):
         The update only applies if the row still holds the token read with
         this instance: an edit saved during the computation wins.
         """
-        environment = pdf.render_environment()
+        environment = self.pdf_environment_now()
         type(self).objects.filter(pk=self.pk, pdf_environment=self.pdf_environment).update(
             pdf_fingerprints=fingerprints, pdf_environment=environment
         )

@@ -74,7 +74,8 @@ def no_such_pdf() -> NotFoundForVisitor:
 
 
 def stored_file_owner(request: HttpRequest, fingerprint: str, stem: str) -> store.PDFOwner:
-    """What `/pdf/<fingerprint>/<stem>.…` is the file of, if this request may have it.
+    """What `/pdf/<fingerprint>/<stem>.…` is the file of (its record in the
+    store), if this request may have it.
 
     The access rule of every stored file: a public version's files for
     everyone, the others only for verified staff (`may_see_private`). A
@@ -83,7 +84,7 @@ def stored_file_owner(request: HttpRequest, fingerprint: str, stem: str) -> stor
     """
     if not STORED_PDF_FINGERPRINT.fullmatch(fingerprint):
         raise no_such_pdf()
-    owner = store.pdf_owner(stem)
+    owner = store.pdf_owner(fingerprint, stem)
     if owner is None or not may_have(request, is_public=owner.is_public):
         raise no_such_pdf()
     return owner
@@ -99,9 +100,10 @@ def pdf_file(request: HttpRequest, fingerprint: str, stem: str) -> HttpResponse:
     """
     owner = stored_file_owner(request, fingerprint, stem)
     current = owner.current_fingerprint()
-    if current != fingerprint:
+    if current != fingerprint or stem != owner.filename.removesuffix(".pdf"):  # edited, or renamed
+        store.expect(current, owner)
         return redirect_to_stored_pdf(current, owner.filename)
-    being_made = queue_missing_pdf(request, fingerprint, owner.filename)
+    being_made = queue_missing_pdf(request, fingerprint, owner.source)
     if being_made is not None:
         return being_made
     return stored_pdf_response(request, fingerprint, owner.filename, public=owner.is_public)
@@ -114,8 +116,9 @@ def first_page_picture(request: HttpRequest, fingerprint: str, stem: str) -> Htt
     if not owner.has_first_page_picture:
         raise no_such_pdf()
     current = owner.current_fingerprint()
-    if current != fingerprint:
-        response = HttpResponseRedirect(store.first_page_picture_url(current, stem))
+    if current != fingerprint or stem != owner.filename.removesuffix(".pdf"):
+        store.expect(current, owner)
+        response = HttpResponseRedirect(store.first_page_picture_url(current, owner.filename.removesuffix(".pdf")))
         response["Cache-Control"] = "public, max-age=60" if owner.is_public else "private, no-store"
         return response
     if not store.is_intact(store.storage_name(fingerprint)):
@@ -143,7 +146,7 @@ def _raise_recorded_failure(fingerprint: str) -> None:
         raise pdf.RenderFailed(failure.reason, failure.detail)
 
 
-def queue_missing_pdf(request: HttpRequest, fingerprint: str, filename: str) -> HttpResponse | None:
+def queue_missing_pdf(request: HttpRequest, fingerprint: str, source: store.PDFSource) -> HttpResponse | None:
     """None when the PDF with this fingerprint is stored, whole; otherwise its
     render is queued (a web process never renders for a visitor) and the
     answer is a small page saying it is being made, which reloads itself."""
@@ -151,7 +154,7 @@ def queue_missing_pdf(request: HttpRequest, fingerprint: str, filename: str) -> 
     if store.is_intact(name):
         return None
     _raise_recorded_failure(fingerprint)
-    queued = queue_pdf_render(filename.removesuffix(".pdf"), fingerprint)
+    queued = queue_pdf_render(fingerprint, source)
     if store.is_intact(name):  # a queue that runs tasks at once (tests, development)
         return None
     _raise_recorded_failure(fingerprint)
@@ -189,11 +192,14 @@ def page_of_cards(request: HttpRequest, publications: models.QuerySet, per_page:
     return page, list(publications.filter(pk__in=page.object_list))
 
 
-def redirect_to_current_pdf(request: HttpRequest, fingerprint: str, filename: str) -> HttpResponse:
+def redirect_to_current_pdf(
+    request: HttpRequest, fingerprint: str, filename: str, source: store.PDFSource
+) -> HttpResponse:
     """The stable address's answer: a redirect to the stored file with this
-    fingerprint, or, while it is not stored yet, the page saying it is being made."""
+    fingerprint (the PDF of `source`), or, while it is not stored yet, the
+    page saying it is being made."""
     if not store.is_stored(fingerprint):
-        being_made = queue_missing_pdf(request, fingerprint, filename)
+        being_made = queue_missing_pdf(request, fingerprint, source)
         if being_made is not None:
             return being_made
     return redirect_to_stored_pdf(fingerprint, filename)

@@ -380,7 +380,8 @@ def test_withdrawing_or_deleting_deletes_every_file_bilingual_sheets_included(
 def test_a_visitors_missing_pdf_is_queued_and_they_get_a_page_that_reloads(client, make_tract, task_queue):
     from publishing.tasks import render_pdf_file
 
-    make_tract("nouveau", {"fr": {}, "en": {}})
+    tract = make_tract("nouveau", {"fr": {}, "en": {}})
+    version, version_fr = tract.version("en"), tract.version("fr")
     started = time.monotonic()
     response = client.get("/en/tracts/nouveau/a4.pdf")
     assert time.monotonic() - started < 2
@@ -392,12 +393,13 @@ def test_a_visitors_missing_pdf_is_queued_and_they_get_a_page_that_reloads(clien
     assert '<meta http-equiv="refresh" content="5">' in html
     assert "This PDF is being made" in html and 'href="/en/tracts/nouveau/"' in html
     (queued,) = task_queue.results
-    assert queued.task.func is render_pdf_file.func and queued.args[0] == "nouveau-en-a4"
+    assert queued.task.func is render_pdf_file.func
+    assert queued.args[1:] == ["tracts.TractVersion", version.pk, "a4", None]
 
     # Asked again: still one render queued; in French, the page in French.
     assert "Ce PDF est en cours de fabrication" in client.get("/fr/tracts/nouveau/a4.pdf").content.decode()
     client.get("/en/tracts/nouveau/a4.pdf")
-    assert [result.args[0] for result in task_queue.results] == ["nouveau-en-a4", "nouveau-fr-a4"]
+    assert [result.args[2] for result in task_queue.results] == [version.pk, version_fr.pk]
 
     # The worker makes it: the next request gets the file.
     assert render_pdf_file.call(*queued.args) is True
@@ -448,7 +450,7 @@ def test_a_timed_out_render_is_never_tried_again_by_a_web_process(client, make_t
     assert response.status_code == 503 and "Ce PDF ne peut pas être fabriqué" in response.content.decode()
     assert renders == [] and task_queue.results == []
     # The worker tries it again (it made it, this time).
-    assert render_pdf_file.call("lent-fr-a5", fingerprint) is True
+    assert render_pdf_file.call(fingerprint, "tracts.TractVersion", version.pk, "a5", None) is True
     assert renders == [1, 1]  # the leaflet, then its first page drawn as a picture
 
 
@@ -495,10 +497,7 @@ def test_the_database_queue_holds_each_visitors_render_once_and_a_bounded_number
         assert client.get(path).status_code == 503
     assert client.get("/fr/tracts/file-d-attente/a5-pro.pdf")["Retry-After"] == "15"
     queued = DBTaskResult.objects.filter(task_path=render_pdf_file.module_path)
-    assert sorted(row["args"][0] for row in queued.values_list("args_kwargs", flat=True)) == [
-        "file-d-attente-fr-a4",
-        "file-d-attente-fr-a6",
-    ]
+    assert sorted(row["args"][3] for row in queued.values_list("args_kwargs", flat=True)) == ["a4", "a6"]
 
 
 def test_share_pictures_are_cached_for_ever_and_sent_by_nginx(client, make_tract, settings):
@@ -525,3 +524,54 @@ def test_a_drafts_picture_is_for_staff_only_and_never_cached(client, admin_clien
     assert client.get(picture).status_code == 404
     response = admin_client.get(picture)
     assert response.status_code == 200 and response["Cache-Control"] == "private, no-store"
+
+
+def test_kept_fingerprints_gone_stale_heal_on_the_next_request(client, make_tract):
+    """A printed field changed without save() (a queryset update, a data
+    migration) leaves the version's kept fingerprints stale: the stable
+    address then takes one redirect to the new PDF, never a loop."""
+    tract = make_tract("sans-qr", show_qr_code=True)
+    before = stored_address(client, "/fr/tracts/sans-qr/a5.pdf")
+    Tract.objects.filter(pk=tract.pk).update(show_qr_code=False)
+
+    response = client.get("/fr/tracts/sans-qr/a5.pdf")
+    assert response.status_code == 302
+    after = response["Location"]
+    assert after != before
+    served = client.get(after)
+    assert served.status_code == 200, served.status_code
+    assert b"".join(served.streaming_content).startswith(b"%PDF")
+    version = TractVersion.objects.get()
+    assert fingerprint_of(after) == ensure_tract_pdf(version, PRINT_FORMATS["a5"]).fingerprint
+    # The old file's address now leads to the new one, in one step.
+    assert client.get(before)["Location"] == after
+
+
+def test_the_store_records_what_each_file_is(client, make_tract, media_root):
+    from publishing.models import StoredPDF
+
+    tract = rendered(make_tract("fiche", {"fr": {}, "en": {}}))
+    french = tract.version("fr")
+    address = stored_address(client, "/fr/tracts/fiche/a6-4up.pdf")
+    record = StoredPDF.objects.get(fingerprint=fingerprint_of(address))
+    assert (record.kind, record.version_id, record.verso_id, record.print_format) == (
+        "tracts.TractVersion",
+        french.pk,
+        None,
+        "a6-4up",
+    )
+    assert record.filename == "fiche-fr-a6-4up.pdf" and record.page_count == 2
+    assert record.size == default_storage.size(store.storage_name(record.fingerprint))
+    # The sheet's single copy, stored first, has its own record.
+    assert StoredPDF.objects.of_version(french).filter(print_format="a6").exists()
+
+    bilingual = stored_address(client, "/fr/tracts/fiche/a5-2up.pdf?verso=en")
+    record = StoredPDF.objects.get(fingerprint=fingerprint_of(bilingual))
+    assert (record.verso_id, record.filename) == (tract.version("en").pk, "fiche-fr-en-a5-2up.pdf")
+
+    # A file the store holds with no record is no one's: not served, and cleaned up.
+    StoredPDF.objects.filter(fingerprint=fingerprint_of(address)).delete()
+    assert client.get(address).status_code == 404
+    report = store.delete_unreferenced(grace_seconds=0)
+    assert report.deleted >= 1
+    assert not default_storage.exists(store.storage_name(fingerprint_of(address)))

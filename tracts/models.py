@@ -11,12 +11,12 @@ from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from publishing.html import PICTURE_EDITOR_EXTENSIONS, RICH_TEXT_EDITOR_EXTENSIONS, RichTextField
+from publishing.html_text import plain_text
 from publishing.languages import reverse_here, reverse_in
 from publishing.models import SiteSettings
 from publishing.pdf import store
 from publishing.private_files import private_storage
 from publishing.publications import PrintedVersion, Publication, PublicationQuerySet, stale_pdf_token
-from publishing.search import plain_text
 
 # The tract's editor has the articles' picture button, and tells how many
 # pages each print format will take.
@@ -148,6 +148,9 @@ class TractVersion(PrintedVersion):
 
     translated_fields = ("title", "subtitle", "body", "contact")
     not_on_cards = (*PrintedVersion.not_on_cards, "body", "contact")
+    stored_pdf_owners = "tracts.printing.stored_pdf_owners"
+    printed_fields = ("language", "title", "subtitle", "body", "contact")
+    publication_printed_fields = ("slug", "date", "show_qr_code", "legal_footer")
 
     class Meta:
         ordering = ["tract", "language"]

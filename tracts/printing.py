@@ -13,7 +13,7 @@ hash still names the result.
 import io
 import re
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 from urllib.parse import quote
 
 import pikepdf
@@ -32,11 +32,11 @@ from publishing import files, images, pdf
 from publishing.images import IMG_TAG
 from publishing.models import SiteSettings
 from publishing.pdf import sandbox, store
-from publishing.pdf.store import PDFPlan
+from publishing.pdf.store import PDFOwner, PDFPlan, PDFSource
 from publishing.pictures import ensure_whole_renditions, original_upload_name, responsive_images, stored_names
 
 from . import prepress
-from .models import FIRST_PAGE_PICTURE_FORMAT, Tract, TractPDF, TractVersion
+from .models import FIRST_PAGE_PICTURE_FORMAT, TractPDF, TractVersion
 from .prepress import OutputCondition, Sheet
 
 
@@ -481,6 +481,7 @@ def tract_pdf_plan(version: TractVersion, print_format: PrintFormat, verso: Trac
     versions keep: made from the fingerprints of the leaflets it holds.
     """
     filename = tract_pdf_filename(version, print_format, verso)
+    source = PDFSource.of(version, print_format.name, verso)
     size, print_shop = print_format.size, print_format.print_shop
     versions = [v for v in (version, verso) if v]
     leaflets = [_leaflet_plan(v, size, print_shop) for v in versions]
@@ -492,16 +493,18 @@ def tract_pdf_plan(version: TractVersion, print_format: PrintFormat, verso: Trac
             fingerprint=fingerprint,
             filename=filename,
             render=lambda: prepress.impose(store.read_stored(single), print_format.sheet),
+            source=source,
             requires=(single,),
         )
     if verso is None:
-        return replace(leaflets[0], filename=filename)
+        return replace(leaflets[0], filename=filename, source=source)
     # Both sides laid out in one pass: one set of font subsets, one profile.
     htmls = [leaflet_html(v, size, print_shop=print_shop) for v in versions]
     return PDFPlan(
         fingerprint=fingerprint,
         filename=filename,
         render=lambda: _render_leaflets(htmls, size, print_shop, [v.language for v in versions]),
+        source=source,
     )
 
 
@@ -675,21 +678,25 @@ def files_named_by(versions: list[TractVersion], fingerprints_of) -> set[str]:
     return names
 
 
-def referenced_pdf_fingerprints() -> set[str]:
-    """Every file a tract version may be served from now: its formats, its
-    leaflets (sheets are made from them) and its bilingual sheets.
-
-    Drafts included (staff preview them); out-of-date fingerprints are
-    computed again, and kept.
-    """
-    referenced: set[str] = set()
-    for tract in Tract.objects.prefetch_related("versions").order_by("pk").iterator(chunk_size=100):
-        versions = tract.all_versions()
-        one_page = bilingual_fits(versions)
-        for version in versions:
-            referenced.update(pdf_fingerprints(version).values())
-            for verso in versions:
-                for name in BILINGUAL_FORMATS:
-                    if bilingual_offered(version, verso, PRINT_FORMATS[name], one_page):
-                        referenced.add(current_fingerprint(version, PRINT_FORMATS[name], verso))
-    return referenced
+def stored_pdf_owners(sources: list[PDFSource]) -> dict[PDFSource, PDFOwner]:
+    """What each stored tract PDF is now (the hook `TractVersion.stored_pdf_owners`
+    names): a back side no longer offered, or a version gone, is left out."""
+    ids = {source.version_id for source in sources} | {source.verso_id for source in sources if source.verso_id}
+    versions = TractVersion.objects.filter(pk__in=ids).select_related("tract").in_bulk()
+    owners = {}
+    for source in sources:
+        version, verso = versions.get(source.version_id), versions.get(source.verso_id)
+        print_format = PRINT_FORMATS.get(source.print_format)
+        if version is None or print_format is None or (source.verso_id and verso is None):
+            continue
+        if verso is not None and not bilingual_offered(version, verso, print_format):
+            continue
+        owners[source] = PDFOwner(
+            source=source,
+            is_public=version.tract.is_public,
+            filename=tract_pdf_filename(version, print_format, verso),
+            current_fingerprint=partial(current_fingerprint, version, print_format, verso),
+            ensure_stored=partial(ensure_tract_pdf, version, print_format, verso),
+            has_first_page_picture=verso is None and print_format.name == FIRST_PAGE_PICTURE_FORMAT,
+        )
+    return owners

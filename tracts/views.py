@@ -1,7 +1,5 @@
-import re
 from collections.abc import Callable
 
-from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, render
 from django.utils.safestring import mark_safe
@@ -9,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from publishing.access import may_have, may_see_private
 from publishing.models import Theme
-from publishing.pdf.store import PDFOwner
+from publishing.pdf.store import PDFSource
 from publishing.pictures import responsive_images
 from publishing.views import (
     NotFoundForVisitor,
@@ -29,7 +27,6 @@ from .printing import (
     bilingual_offered,
     current_fingerprint,
     current_records,
-    ensure_tract_pdf,
     recorded_overflows,
     tract_pdf_filename,
 )
@@ -200,44 +197,11 @@ def pdf(request: HttpRequest, slug: str, print_format: str) -> HttpResponse:
         )
     chosen_format, verso = resolve_pdf_request(version.tract, version, print_format, request.GET.get("verso"))
     return redirect_to_current_pdf(
-        request, current_fingerprint(version, chosen_format, verso), tract_pdf_filename(version, chosen_format, verso)
+        request,
+        current_fingerprint(version, chosen_format, verso),
+        tract_pdf_filename(version, chosen_format, verso),
+        PDFSource.of(version, chosen_format.name, verso),
     )
-
-
-def _language_codes() -> str:
-    return "|".join(re.escape(code) for code, _name in settings.LANGUAGES)
-
-
-def stored_pdf_owner(stem: str) -> PDFOwner | None:
-    """Read a stored PDF's file name, `<slug>-<lang>[-<back lang>]-<format>`, back
-    into the version and format it is the PDF of (see tract_pdf_filename)."""
-    formats = "|".join(re.escape(name) for name in sorted(PRINT_FORMATS, key=len, reverse=True))
-    languages = _language_codes()
-    pattern = rf"(?P<slug>.+?)-(?P<front>{languages})(?:-(?P<back>{languages}))?-(?P<format>{formats})"
-    match = re.fullmatch(pattern, stem)
-    if match is None:
-        return None
-    # A slug may itself end like a language ("x-en"): try both readings.
-    readings = [(match["slug"], match["front"], match["back"])]
-    if match["back"]:
-        readings.append((f"{match['slug']}-{match['front']}", match["back"], None))
-    slugs = {slug for slug, _front, _back in readings}
-    candidates = TractVersion.objects.filter(tract__slug__in=slugs).select_related("tract")
-    versions = {(v.tract.slug, v.language): v for v in candidates}
-    print_format = PRINT_FORMATS[match["format"]]
-    for slug, front, back in readings:
-        version = versions.get((slug, front))
-        verso = versions.get((slug, back)) if back else None
-        if version is None or (back and (verso is None or not bilingual_offered(version, verso, print_format))):
-            continue
-        return PDFOwner(
-            is_public=version.tract.is_public,
-            filename=tract_pdf_filename(version, print_format, verso),
-            current_fingerprint=lambda v=version, s=verso: current_fingerprint(v, print_format, s),
-            ensure_stored=lambda v=version, s=verso: ensure_tract_pdf(v, print_format, s),
-            has_first_page_picture=verso is None and print_format.name == FIRST_PAGE_PICTURE_FORMAT,
-        )
-    return None
 
 
 def _archived_tract(request: HttpRequest, slug: str) -> Tract:

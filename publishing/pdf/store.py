@@ -1,13 +1,14 @@
 """Where rendered PDFs are kept: one file per fingerprint, rendered once.
 
 The small API the apps, views and feeds use: a `PDFPlan` says what a PDF is
-(its fingerprint, its download name, how to render it); `ensure_stored()`
-renders it once, under a lock, whatever the number of concurrent requests;
-`storage_name()` says where it is; `delete_stored()` and
-`delete_unreferenced()` remove what is no longer used. The first page of a
-tract's A5 is kept beside it as a small picture, in the same folder: both
-are served only through the site's views, which decide who may have them
-(`PDFOwner`), never straight from the media folder.
+(its fingerprint, its download name, how to render it, its `PDFSource`);
+`ensure_stored()` renders it once, under a lock, whatever the number of
+concurrent requests, and writes its `StoredPDF` record; `storage_name()`
+says where it is; `delete_stored()` and `delete_unreferenced()` remove what
+is no longer used. The first page of a tract's A5 is kept beside it as a
+small picture, in the same folder: both are served only through the site's
+views, which ask the record's kind who may have them (`pdf_owner()`), never
+straight from the media folder.
 """
 
 import errno
@@ -24,16 +25,18 @@ from datetime import timedelta
 from pathlib import Path
 
 import pypdfium2 as pdfium
+from django.apps import apps
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from publishing import files
 from publishing.files import PARTIAL_SUFFIX
-from publishing.models import PDFRenderFailure
+from publishing.models import PDFRenderFailure, StoredPDF
 from publishing.pdf import sandbox
 from publishing.pdf.sandbox import RenderFailed, in_render_child, retrying_time_outs_active
 
@@ -164,12 +167,33 @@ def render_lock(name: str) -> Iterator[None]:
 
 
 @dataclass(frozen=True)
+class PDFSource:
+    """What a stored PDF is the PDF of: a language version (by its model's
+    label and id), in one print format, with another version on the back."""
+
+    kind: str
+    version_id: int
+    print_format: str
+    verso_id: int | None = None
+
+    @classmethod
+    def of(cls, version: models.Model, print_format: str, verso: models.Model | None = None) -> "PDFSource":
+        return cls(version._meta.label, version.pk, print_format, verso.pk if verso else None)
+
+    @classmethod
+    def of_record(cls, record: StoredPDF) -> "PDFSource":
+        return cls(record.kind, record.version_id, record.print_format, record.verso_id)
+
+
+@dataclass(frozen=True)
 class PDFPlan:
-    """A PDF as it will be stored: its fingerprint, its download name and how to make it."""
+    """A PDF as it will be stored: its fingerprint, its download name, how to
+    make it, and what it is the PDF of (recorded with the file)."""
 
     fingerprint: str
     filename: str
     render: Callable[[], bytes]
+    source: PDFSource | None = None
     # PDFs this one is made of (a sheet's single copy): stored first, each
     # under its own lock, so that whatever asks for a leaflet renders it once.
     requires: tuple["PDFPlan", ...] = ()
@@ -198,7 +222,39 @@ def ensure_stored(plan: PDFPlan) -> bool:
     rendered = store_once(name, plan.render)
     if rendered:
         logger.info("Rendered %s (%s) in %.0f ms", name, plan.filename, (time.monotonic() - started) * 1000)
+    if plan.source is not None and not in_render_child():
+        record_stored(plan, fresh=rendered)
     return rendered
+
+
+def record_stored(plan: PDFPlan, *, fresh: bool) -> StoredPDF:
+    """The store's record of a stored file: written with the file, or for a
+    file stored before records existed."""
+    record = StoredPDF.objects.filter(fingerprint=plan.fingerprint).first()
+    if record is not None and record.size and not fresh:
+        return record
+    with default_storage.open(plan.storage_name, "rb") as stored:
+        data = stored.read()
+    source = plan.source
+    # An upsert: concurrent stores of one file write the same record.
+    StoredPDF.objects.bulk_create(
+        [
+            StoredPDF(
+                fingerprint=plan.fingerprint,
+                kind=source.kind,
+                version_id=source.version_id,
+                verso_id=source.verso_id,
+                print_format=source.print_format,
+                filename=plan.filename,
+                page_count=len(pdfium.PdfDocument(data)),
+                size=len(data),
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["fingerprint"],
+        update_fields=["kind", "version_id", "verso_id", "print_format", "filename", "page_count", "size"],
+    )
+    return StoredPDF.objects.get(fingerprint=plan.fingerprint)
 
 
 def read_stored(plan: PDFPlan) -> bytes:
@@ -242,16 +298,6 @@ def store_once(name: str, render: Callable[[], bytes]) -> bool:
         return True
 
 
-# Callables that give the fingerprints of every PDF still in use; each app
-# registers its own (AppConfig.ready), and the cleanup keeps what they name.
-_pdf_references: list[Callable[[], set[str]]] = []
-
-
-def register_pdf_references(references: Callable[[], set[str]]) -> None:
-    if references not in _pdf_references:
-        _pdf_references.append(references)
-
-
 @dataclass
 class CleanupReport:
     kept: int = 0
@@ -288,7 +334,7 @@ def delete_unreferenced(grace_seconds: int, *, dry_run: bool = False) -> Cleanup
     a crash left half-written; files younger than `grace_seconds` are kept (a
     render may be storing them for an edit being saved). The pictures of the
     old public folder all go: nothing writes there any more."""
-    referenced = set().union(*(references() for references in _pdf_references))
+    referenced = current_fingerprints()
     cutoff = time.time() - grace_seconds
     report = CleanupReport()
     for name in _partial_files(PARTIAL_FOLDERS):
@@ -313,9 +359,35 @@ def delete_unreferenced(grace_seconds: int, *, dry_run: bool = False) -> Cleanup
                 continue
             if not dry_run:
                 default_storage.delete(name)
+                StoredPDF.objects.filter(fingerprint=stem).delete()
             report.deleted += 1
             report.deleted_bytes += size
     return report
+
+
+def current_fingerprints() -> set[str]:
+    """The fingerprints of the stored files that are still what their record
+    names: the current PDF of a version (drafts included: staff preview them).
+    Asked of each kind's hook in batches."""
+    current: set[str] = set()
+    fields = ("fingerprint", "kind", "version_id", "print_format", "verso_id")
+    records = StoredPDF.objects.order_by("pk").values_list(*fields)
+    batch: list[tuple[str, PDFSource]] = []
+    for fingerprint, *source in records.iterator(chunk_size=500):
+        batch.append((fingerprint, PDFSource(*source)))
+        if len(batch) == 500:
+            current |= _still_current(batch)
+            batch = []
+    return current | _still_current(batch)
+
+
+def _still_current(batch: list[tuple[str, PDFSource]]) -> set[str]:
+    owners = pdf_owners([source for _fingerprint, source in batch])
+    return {
+        fingerprint
+        for fingerprint, source in batch
+        if (owner := owners.get(source)) is not None and owner.current_fingerprint() == fingerprint
+    }
 
 
 def delete_stored(fingerprints: set[str]) -> None:
@@ -326,17 +398,16 @@ def delete_stored(fingerprints: set[str]) -> None:
                 default_storage.delete(name)
             except OSError:
                 logger.warning("Could not delete %s", name)
+    StoredPDF.objects.filter(fingerprint__in=fingerprints).delete()
 
 
 @dataclass(frozen=True)
 class PDFOwner:
-    """What a stored PDF's address names: one PDF of a language version, as it is now.
+    """What a stored PDF is the PDF of, as it is now: who may have it, its
+    download name, its current fingerprint (a text edited since has a new
+    one) and how to store that one."""
 
-    Apps register a resolver (`register_pdf_owner_resolver`) that reads a
-    stored PDF's file name (`<slug>-<lang>….pdf`) back into this; the views
-    and the render queue find it with `pdf_owner()`.
-    """
-
+    source: PDFSource
     is_public: bool
     filename: str
     current_fingerprint: Callable[[], str]
@@ -345,15 +416,47 @@ class PDFOwner:
     has_first_page_picture: bool = False
 
 
-PDFOwnerResolver = Callable[[str], PDFOwner | None]
-_pdf_owner_resolvers: list[PDFOwnerResolver] = []
+# Each kind of printed version names, as `stored_pdf_owners` on its model, the
+# function of its app that answers for its stored PDFs:
+#     stored_pdf_owners(sources: list[PDFSource]) -> dict[PDFSource, PDFOwner]
+# (a source whose version is gone, or whose back side is no longer offered, is left out).
+PDFOwnersHook = Callable[[list[PDFSource]], dict[PDFSource, PDFOwner]]
 
 
-def register_pdf_owner_resolver(resolver: PDFOwnerResolver) -> None:
-    if resolver not in _pdf_owner_resolvers:
-        _pdf_owner_resolvers.append(resolver)
+def pdf_owners(sources: list[PDFSource]) -> dict[PDFSource, PDFOwner]:
+    """What each of these sources is now, asked of its kind's hook (one call per kind)."""
+    owners: dict[PDFSource, PDFOwner] = {}
+    for kind in {source.kind for source in sources}:
+        try:
+            hook: PDFOwnersHook = import_string(apps.get_model(kind).stored_pdf_owners)
+        except LookupError:
+            continue  # an app since removed: its files are no one's
+        owners |= hook([source for source in sources if source.kind == kind])
+    return owners
 
 
-def pdf_owner(stem: str) -> PDFOwner | None:
-    """The version and format a stored PDF's file name (without `.pdf`) names, if any."""
-    return next((found for resolve in _pdf_owner_resolvers if (found := resolve(stem))), None)
+def expect(fingerprint: str, owner: PDFOwner) -> None:
+    """Record the file `owner` is current as before it is stored (its size
+    0), so that its address, given out now, names it; the store completes
+    the record when it stores the file."""
+    source = owner.source
+    StoredPDF.objects.get_or_create(
+        fingerprint=fingerprint,
+        defaults={
+            "kind": source.kind,
+            "version_id": source.version_id,
+            "verso_id": source.verso_id,
+            "print_format": source.print_format,
+            "filename": owner.filename,
+        },
+    )
+
+
+def pdf_owner(fingerprint: str, stem: str) -> PDFOwner | None:
+    """What the stored PDF with this fingerprint, stored as `<stem>.pdf`, is
+    the PDF of, from its record (a name that is not the record's names nothing)."""
+    record = StoredPDF.objects.filter(fingerprint=fingerprint).first()
+    if record is None or record.filename.removesuffix(".pdf") != stem:
+        return None
+    source = PDFSource.of_record(record)
+    return pdf_owners([source]).get(source)
