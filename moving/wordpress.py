@@ -165,6 +165,27 @@ class WordPressImport:
         return self.report
 
     def import_group(self, group: list[WXRItem]) -> None:
+        """Import one group of translations in its own savepoint; a failure is reported and skipped."""
+        by_language = self._by_language(group)
+        if not by_language:
+            return
+        original_language = self.default_language if self.default_language in by_language else next(iter(by_language))
+        original = by_language[original_language]
+        try:
+            with transaction.atomic():
+                versions, lines = self._import_publication(
+                    self.adapter_for(original), original, original_language, by_language
+                )
+        except ValidationError as error:  # refused as the admin would refuse it: said, not dropped
+            self._skip_rolled_back(by_language, f"refused ({' '.join(error.messages)[:300]})")
+        except Exception as error:  # exports from anywhere: one bad post must not stop the rest
+            self._skip_rolled_back(by_language, f"broken item ({str(error)[:120] or type(error).__name__})")
+        else:
+            self.imported_versions += versions
+            self.report.lines += lines
+
+    def _by_language(self, group: list[WXRItem]) -> dict[str, WXRItem]:
+        """One item per language of the site; the others are reported."""
         by_language: dict[str, WXRItem] = {}
         for item in group:
             language = self.language_of(item)
@@ -174,28 +195,14 @@ class WordPressImport:
                 self.report.skip(item, "second version in the same language")
             else:
                 by_language[language] = item
-        if not by_language:
-            return
-        original_language = self.default_language if self.default_language in by_language else next(iter(by_language))
-        original = by_language[original_language]
-        adapter = self.adapter_for(original)
-        try:
-            with transaction.atomic():
-                versions, lines = self._import_publication(adapter, original, original_language, by_language)
-        except ValidationError as error:  # refused as the admin would refuse it: said, not dropped
-            self.known.clear()
-            self.pictures.clear()
-            for item in by_language.values():
-                self.report.skip(item, f"refused ({' '.join(error.messages)[:300]})")
-        except Exception as error:  # exports from anywhere: one bad post must not stop the rest
-            # What the rolled-back savepoint created is gone: forget it.
-            self.known.clear()
-            self.pictures.clear()
-            for item in by_language.values():
-                self.report.skip(item, f"broken item ({str(error)[:120] or type(error).__name__})")
-        else:
-            self.imported_versions += versions
-            self.report.lines += lines
+        return by_language
+
+    def _skip_rolled_back(self, items: dict[str, WXRItem], reason: str) -> None:
+        # What the rolled-back savepoint created is gone: forget it.
+        self.known.clear()
+        self.pictures.clear()
+        for item in items.values():
+            self.report.skip(item, reason)
 
     def _import_publication(
         self, adapter: PublicationAdapter, original: WXRItem, original_language: str, items: dict

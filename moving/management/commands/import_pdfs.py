@@ -1,10 +1,11 @@
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from moving.archive import OCR_HELP, ArchiveError
+from moving.archive import OCR_HELP, ArchiveError, ArchiveResult
 from moving.files import is_inside
 from moving.kinds.tracts import import_pdf
 from moving.markdown import MarkdownImportError, check_language
@@ -28,32 +29,52 @@ class Command(BaseCommand):
             raise CommandError(f"{folder}: no such folder.")
         files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
         progress = ProgressBar(self.stdout, len(files))
-        created, skipped, ocr_skipped, without_text, problems = [], Counter(), [], [], []
+        report = FolderReport()
         for done, path in enumerate(files, start=1):
             name = str(path.relative_to(folder))
             try:
                 if not is_inside(folder, path):
                     raise ArchiveError("outside the folder", _("a link to a file outside the folder"))
-                result = import_pdf(path, language, publish=publish)
+                report.imported(name, import_pdf(path, language, publish=publish))
             except ArchiveError as error:
-                skipped[error.kind] += 1
-                problems.append(f"{name}: skipped, {error}")
+                report.skip(error.kind, f"{name}: skipped, {error}")
             except OSError as error:
-                skipped["unreadable"] += 1
-                problems.append(f"{name}: skipped, cannot be read ({error.strerror})")
-            else:
-                created.append(result.tract)
-                if result.ocr_skipped:
-                    ocr_skipped.append(name)
-                elif result.without_text:
-                    without_text.append(name)
+                report.skip("unreadable", f"{name}: skipped, cannot be read ({error.strerror})")
             progress.step(done, name)
-        for line in problems:
+        for line in report.lines():
             self.stdout.write(line)
-        for name in ocr_skipped:
-            self.stdout.write(f"{name}: no text in the PDF and OCR skipped; to recognise it, {OCR_HELP}.")
-        for name in without_text:
-            self.stdout.write(f"{name}: no text found, even by OCR; imported with the picture of its first page.")
-        summary = ", ".join(f"{count} {reason}" for reason, count in sorted(skipped.items()))
+
+
+@dataclass
+class FolderReport:
+    """What became of each file, told once the progress bar is done."""
+
+    created: int = 0
+    skipped: Counter = field(default_factory=Counter)  # why -> how many
+    problems: list[str] = field(default_factory=list)
+    ocr_skipped: list[str] = field(default_factory=list)
+    without_text: list[str] = field(default_factory=list)
+
+    def imported(self, name: str, result: ArchiveResult) -> None:
+        self.created += 1
+        if result.ocr_skipped:
+            self.ocr_skipped.append(name)
+        elif result.without_text:
+            self.without_text.append(name)
+
+    def skip(self, kind: str, problem: str) -> None:
+        self.skipped[kind] += 1
+        self.problems.append(problem)
+
+    def lines(self) -> list[str]:
+        summary = ", ".join(f"{count} {reason}" for reason, count in sorted(self.skipped.items()))
         details = f" ({summary})" if summary else ""
-        self.stdout.write(f"{len(created)} tracts created; {sum(skipped.values())} files skipped{details}.")
+        return [
+            *self.problems,
+            *(f"{name}: no text in the PDF and OCR skipped; to recognise it, {OCR_HELP}." for name in self.ocr_skipped),
+            *(
+                f"{name}: no text found, even by OCR; imported with the picture of its first page."
+                for name in self.without_text
+            ),
+            f"{self.created} tracts created; {sum(self.skipped.values())} files skipped{details}.",
+        ]
