@@ -4,6 +4,8 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from django.db import models
+
 from articles.models import Article, ArticleVersion, Author
 from moving.adapter import Adapter, PublicationAdapter, WordPressSource
 from moving.files import file_inside
@@ -51,7 +53,7 @@ class ArticleAdapter(PublicationAdapter):
     rich_text_article = True
     excerpt_field = "excerpt"
 
-    def exported(self):
+    def exported(self) -> models.QuerySet:
         return (
             super()
             .exported()

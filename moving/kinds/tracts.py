@@ -1,8 +1,9 @@
 """Tracts moving in and out: Markdown files, scanned PDFs, WordPress posts of a category."""
 
+from collections.abc import Iterable
 from pathlib import Path
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,7 +34,7 @@ class TractAdapter(PublicationAdapter):
     model, version_model = Tract, TractVersion
     front_matter_keys = {"title", "subtitle", "date", "themes", "contact", "footer"}
 
-    def exported(self):
+    def exported(self) -> models.QuerySet:
         return super().exported().prefetch_related("themes")
 
     def version_metadata(self, tract: Tract, version: TractVersion) -> dict:
@@ -84,7 +85,9 @@ class TractAdapter(PublicationAdapter):
             item.post_type == "post" and bool(category) and any(t.slug == category for t in item.terms_of("category"))
         )
 
-    def wordpress_extras(self, tract: Tract, original: WXRItem, items, source: WordPressSource) -> None:
+    def wordpress_extras(
+        self, tract: Tract, original: WXRItem, items: Iterable[WXRItem], source: WordPressSource
+    ) -> None:
         """The PDF attached to a tract post becomes the tract's archived PDF."""
         reading = source.archived_pdf(original)
         if reading is not None and keep_archived_pdf(tract, reading):
