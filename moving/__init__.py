@@ -11,7 +11,7 @@ script; keep them):
     import_pdfs        a folder of printed tracts       moving/archive.py, kinds/tracts.py
 
 Shared pieces: `markdown.py` (front matter, Markdown to HTML and back),
-`pictures.py` (`![description](photo.jpg)` brought in), `files.py` (a path
+`pictures.py` (`![description](photo.jpg)` brought in), `paths.py` (a path
 written in a file never leads out of its folder).
 
 One adapter per kind

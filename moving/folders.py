@@ -22,8 +22,8 @@ from django.db import models
 from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
 
-from moving.files import OutsideFolder, is_inside
 from moving.markdown import MarkdownImportError, check_language, front_matter, split_exported
+from moving.paths import OutsideFolder, is_inside
 from publishing.html import is_own_media_url
 from tracts.archive import ArchiveError
 

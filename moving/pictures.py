@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
-from moving.files import OutsideFolder, file_inside, relative_path
 from moving.markdown import MarkdownImportError, render_markdown, replace_images
+from moving.paths import OutsideFolder, file_inside, relative_path
 from publishing.html import ANY_IMG_TAG, SRC_ATTRIBUTE, clean_rich_text, own_media_path
 from publishing.models import Image, ImageNotStored
 

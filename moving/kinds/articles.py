@@ -8,7 +8,6 @@ from django.db import models
 
 from articles.models import Article, ArticleVersion, Author
 from moving.adapter import Adapter, PublicationAdapter, WordPressSource
-from moving.files import file_inside
 from moving.folders import ExportFolder, ImportFolder
 from moving.markdown import (
     checked_length,
@@ -19,6 +18,7 @@ from moving.markdown import (
     split_list,
     with_front_matter,
 )
+from moving.paths import file_inside
 from moving.wxr import WXRItem
 from publishing.models import Image
 from tracts.models import Tract

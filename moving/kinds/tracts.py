@@ -19,9 +19,9 @@ from moving.archive import (
     read_pdf,
     title_of,
 )
-from moving.files import file_inside
 from moving.folders import ExportFolder, ImportFolder
 from moving.markdown import MarkdownImportError, checked_length, with_front_matter
+from moving.paths import file_inside
 from moving.wxr import WXRItem
 from publishing.languages import slug_from_title
 from publishing.models import Theme

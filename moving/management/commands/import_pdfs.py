@@ -6,9 +6,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from moving.archive import OCR_HELP, ArchiveError, ArchiveResult
-from moving.files import is_inside
 from moving.kinds.tracts import import_pdf
 from moving.markdown import MarkdownImportError, check_language
+from moving.paths import is_inside
 from publishing.management.progress import ProgressBar
 
 
