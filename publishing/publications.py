@@ -284,7 +284,7 @@ class LanguageVersion(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     # Plain text of the version (search index, excerpts) and, on PostgreSQL,
     # its text search configuration and its vectors built with it
-    # (GIN-indexed by migrations). See publishing/search.py.
+    # (GIN-indexed by migrations). See publishing/search/.
     search_text = models.TextField(default="", editable=False)
     search_config = models.CharField(max_length=40, default="simple", editable=False)
     search_vector = SearchVectorField(null=True, editable=False)

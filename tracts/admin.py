@@ -257,16 +257,16 @@ class TractAdmin(TranslationStatusAdminMixin, PreviewAdmin):  # type: ignore[mis
             *super().get_urls(),
         ]
 
-    def preview_pdf_url(self, tract: Tract, version: TractVersion, print_format: str = "a5") -> str:
-        return reverse("admin:tracts_tract_preview_pdf", args=[tract.pk, version.language, print_format])
+    def preview_pdf_url(self, tract: Tract, version: TractVersion, format_name: str = "a5") -> str:
+        return reverse("admin:tracts_tract_preview_pdf", args=[tract.pk, version.language, format_name])
 
     def render_preview(self, request: HttpRequest, tract: Tract) -> HttpResponse:
         return render_tract_page(
             request,
             tract,
             preview=True,
-            pdf_url=lambda version, print_format, verso: (
-                self.preview_pdf_url(tract, version, print_format) + (f"?verso={verso}" if verso else "")
+            pdf_url=lambda version, format_name, verso: (
+                self.preview_pdf_url(tract, version, format_name) + (f"?verso={verso}" if verso else "")
             ),
             page_url=lambda version: reverse("admin:tracts_tract_preview", args=[tract.pk, version.language]),
         )
@@ -275,6 +275,6 @@ class TractAdmin(TranslationStatusAdminMixin, PreviewAdmin):  # type: ignore[mis
         self, request: HttpRequest, tract: Tract, version: TractVersion, /, **url_arguments: str
     ) -> PDFPlan:
         """The PDF of `url_arguments["print_format"]` (see `preview_pdf_route`)."""
-        print_format = url_arguments["print_format"]
-        chosen_format, verso = resolve_pdf_request(tract, version, print_format, request.GET.get("verso"))
-        return ensure_tract_pdf(version, chosen_format, verso)
+        # The address names the format; resolved, it is a PrintFormat.
+        resolved, verso = resolve_pdf_request(tract, version, url_arguments["print_format"], request.GET.get("verso"))
+        return ensure_tract_pdf(version, resolved, verso)

@@ -148,8 +148,8 @@ class TractVersion(PrintedVersion):
         languages = f"{self.language}-{verso.language}" if verso else self.language
         return f"{self.tract.slug}-{languages}-{print_format}.pdf"
 
-    def get_pdf_url(self, print_format: str = "a5") -> str:
-        return reverse_in(self.language, "tracts:pdf", slug=self.tract.slug, print_format=print_format)
+    def get_pdf_url(self, format_name: str = "a5") -> str:
+        return reverse_in(self.language, "tracts:pdf", slug=self.tract.slug, print_format=format_name)
 
 
 @receiver(post_save, sender=SiteSettings)

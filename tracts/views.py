@@ -96,8 +96,8 @@ def download_links(version: TractVersion, pdf_url: PDFURL) -> dict[str, list[dic
     }
 
 
-def public_pdf_url(version: TractVersion, print_format: str, verso: str | None) -> str:
-    url = version.get_pdf_url(print_format)
+def public_pdf_url(version: TractVersion, format_name: str, verso: str | None) -> str:
+    url = version.get_pdf_url(format_name)
     return f"{url}?verso={verso}" if verso else url
 
 
@@ -148,12 +148,13 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def resolve_pdf_request(
-    tract: Tract, version: TractVersion, print_format: str, verso_language: str | None
+    tract: Tract, version: TractVersion, format_name: str, verso_language: str | None
 ) -> tuple[PrintFormat, TractVersion | None]:
-    """The format and back-side version asked for, or a 404 that says what is wrong."""
-    if print_format not in PRINT_FORMATS:
-        raise NotFoundForVisitor(_("There is no “%(format)s” print format.") % {"format": print_format[:20]})
-    chosen_format = PRINT_FORMATS[print_format]
+    """The format named in an address and the back-side version asked for, or
+    a 404 that says what is wrong."""
+    if format_name not in PRINT_FORMATS:
+        raise NotFoundForVisitor(_("There is no “%(format)s” print format.") % {"format": format_name[:20]})
+    print_format = PRINT_FORMATS[format_name]
     verso = None
     if verso_language:
         verso = tract.version(verso_language[:10])
@@ -163,10 +164,10 @@ def resolve_pdf_request(
             )
         if verso == version:
             raise NotFoundForVisitor(_("Choose another language than the front's for the back of the sheet."))
-        if chosen_format.name not in BILINGUAL_FORMATS:
+        if print_format.name not in BILINGUAL_FORMATS:
             raise NotFoundForVisitor(_("This print format is not offered with another language on the back."))
         # Known from the renders of the current texts: nothing is rendered here.
-        single_copy = chosen_format.size.name
+        single_copy = print_format.size.name
         longer = {record.version_id for record in current_records([version, verso], [single_copy], page_count__gt=1)}
         for side in (version, verso):
             if side.pk in longer:
@@ -177,9 +178,9 @@ def resolve_pdf_request(
                     )
                     % {"language": side.get_language_display(), "format": single_copy.upper()}
                 )
-        if not bilingual_offered(version, verso, chosen_format):
+        if not bilingual_offered(version, verso, print_format):
             raise NotFoundForVisitor(_("This print format is not offered with another language on the back."))
-    return chosen_format, verso
+    return print_format, verso
 
 
 def pdf(request: HttpRequest, slug: str, print_format: str) -> HttpResponse:
@@ -200,18 +201,20 @@ def pdf(request: HttpRequest, slug: str, print_format: str) -> HttpResponse:
             missing=_("This tract has no text yet."),
             parameters=("verso",),
         )
-    chosen_format, verso = resolve_pdf_request(version.tract, version, print_format, request.GET.get("verso"))
+    # The address names the format (a str); resolved, it is a PrintFormat.
+    resolved, verso = resolve_pdf_request(version.tract, version, print_format, request.GET.get("verso"))
     return redirect_to_current_pdf(
         request,
-        current_fingerprint(version, chosen_format, verso),
-        tract_pdf_filename(version, chosen_format, verso),
-        PDFSource.of(version, chosen_format.name, verso),
+        current_fingerprint(version, resolved, verso),
+        tract_pdf_filename(version, resolved, verso),
+        PDFSource.of(version, resolved.name, verso),
     )
 
 
 def _archived_tract(request: HttpRequest, slug: str) -> Tract:
-    """A tract with an archived PDF, if this request may have its files (a
-    draft's only for verified staff: the one rule of `publishing.access`)."""
+    """
+    A tract with an archived PDF, if this request may have its files (a
+        draft's only for verified staff: the one rule of `publishing.access`)."""
     tract = Tract.objects.filter(slug=slug).first()
     if tract is None or not tract.archived_pdf or not may_have(request, is_public=tract.is_public):
         raise NotFoundForVisitor(_("This tract has no archived PDF."))

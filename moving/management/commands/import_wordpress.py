@@ -1,12 +1,13 @@
+from collections.abc import Callable
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from moving.wordpress import WordPressImport
+from moving.wxr import WXRError, WXRExport, parse_wxr
 from publishing.languages import is_supported, language_codes
 from publishing.management.progress import ProgressBar
-from publishing.wordpress import WXRError, parse_wxr
-from website.wordpress_import import WordPressImport
 
 
 class Command(BaseCommand):
@@ -25,27 +26,11 @@ class Command(BaseCommand):
             raise CommandError(f"Unknown language “{language[:20]}” (available: {', '.join(language_codes())}).")
         if uploads and not uploads.is_dir():
             raise CommandError(f"{uploads}: no such folder.")
-        try:
-            data = export.read_bytes()
-        except FileNotFoundError:
-            raise CommandError(f"{export}: no such file.")
-        except OSError as error:
-            raise CommandError(f"{export}: cannot be read ({error.strerror}).")
-        try:
-            parsed = parse_wxr(data)
-        except WXRError as error:
-            raise CommandError(f"{export}: {error}.")
+        parsed = self.read_export(export)
         importer = WordPressImport(
             parsed, uploads=uploads, language=language, tracts_category=tracts_category, dry_run=dry_run
         )
-        bar = None
-
-        def progress(done: int, total: int, label: str) -> None:
-            nonlocal bar
-            bar = bar or ProgressBar(self.stdout, total)
-            bar.step(done, label)
-
-        result = importer.run(progress=progress)
+        result = importer.run(progress=self.progress_bar())
         summary = result.summary()
         if dry_run:
             summary.insert(0, "Dry run: nothing was changed. This is what the import would do:")
@@ -58,3 +43,27 @@ class Command(BaseCommand):
         for line in summary:
             self.stdout.write(line)
         self.stdout.write(f"Report: {report}")
+
+    @staticmethod
+    def read_export(export: Path) -> WXRExport:
+        try:
+            data = export.read_bytes()
+        except FileNotFoundError:
+            raise CommandError(f"{export}: no such file.")
+        except OSError as error:
+            raise CommandError(f"{export}: cannot be read ({error.strerror}).")
+        try:
+            return parse_wxr(data)
+        except WXRError as error:
+            raise CommandError(f"{export}: {error}.")
+
+    def progress_bar(self) -> Callable[[int, int, str], None]:
+        """A progress bar drawn once the import knows how many groups it has."""
+        bar = None
+
+        def progress(done: int, total: int, label: str) -> None:
+            nonlocal bar
+            bar = bar or ProgressBar(self.stdout, total)
+            bar.step(done, label)
+
+        return progress

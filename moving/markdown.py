@@ -1,6 +1,8 @@
-"""Markdown files as organisers write them on pads and in text editors."""
+"""Markdown files as organisers write them on pads and in text editors,
+and as an exported site writes them (front matter, then the text)."""
 
 import datetime
+import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -9,6 +11,7 @@ import yaml
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from markdown_it import MarkdownIt
+from markdownify import MarkdownConverter
 
 from publishing.html import MAX_NESTING_DEPTH, clean_rich_text
 from publishing.languages import is_supported, language_codes, slug_from_title
@@ -274,3 +277,56 @@ def named_themes(metadata: dict[str, str]) -> list[Theme]:
     """The themes of the `themes:` line, created when new."""
     names = [checked_length(name, Theme, "name") for name in split_list(metadata.get("themes", ""))]
     return Theme.from_names(names)
+
+
+# Writing and reading exported files -------------------------------------------
+
+FIGURE = re.compile(r"<figure>\s*(<img\b[^>]*>)\s*(?:<figcaption>(.*?)</figcaption>)?\s*</figure>", re.S | re.I)
+
+
+class _Converter(MarkdownConverter):
+    """Markdown for what Markdown has; underline, sub- and superscript kept as HTML (the imports accept it)."""
+
+    def convert_u(self, el, text, parent_tags):
+        return f"<u>{text}</u>"
+
+    def convert_sub(self, el, text, parent_tags):
+        return f"<sub>{text}</sub>"
+
+    def convert_sup(self, el, text, parent_tags):
+        return f"<sup>{text}</sup>"
+
+
+def html_to_markdown(body: str) -> str:
+    # A figure becomes ![description](picture "caption"), as the Markdown imports read it.
+    body = FIGURE.sub(lambda m: _with_title(m[1], m[2] or ""), body)
+    return _Converter(heading_style="ATX", bullets="-").convert(body).strip() + "\n"
+
+
+def _with_title(img: str, caption: str) -> str:
+    caption = html.unescape(re.sub(r"<[^>]+>", "", caption)).replace('"', "”")
+    return f'<p>{img[:-1].rstrip("/")} title="{html.escape(caption)}"></p>' if caption else f"<p>{img}</p>"
+
+
+def front_matter(metadata: dict) -> str:
+    """The metadata between `---` lines, empty values left out."""
+    data = {key: value for key, value in metadata.items() if value not in ("", None, [])}
+    return "---\n" + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000) + "---\n\n"
+
+
+def split_exported(text: str) -> tuple[dict, str]:
+    """The front matter (strict YAML, as an export writes it) and the body of an exported file."""
+    _start, _dashes, rest = text.partition("---\n")
+    front, _dashes, body = rest.partition("\n---\n")
+    try:
+        metadata = yaml.safe_load(front) or {}
+    except yaml.YAMLError as error:
+        raise MarkdownImportError(f"front matter is not valid YAML ({str(error).splitlines()[0]})")
+    if not isinstance(metadata, dict):
+        raise MarkdownImportError("the front matter is not a list of “key: value” lines")
+    return metadata, body
+
+
+def with_front_matter(metadata: dict, keys: set[str], body: str) -> str:
+    """A Markdown file of the body whose front matter keeps only `keys` (those a Markdown import reads)."""
+    return front_matter({key: value for key, value in metadata.items() if key in keys}) + body

@@ -11,7 +11,7 @@ from urllib.parse import unquote
 
 from django.utils.translation import gettext as _
 
-from publishing.markdown import MarkdownImportError
+from moving.markdown import MarkdownImportError
 
 
 class OutsideFolder(MarkdownImportError):

@@ -4,7 +4,7 @@ A WXR file has no formal specification: it is what WordPress's exporter
 writes (namespaces `http(s)://wordpress.org/export/1.0|1.1|1.2/`, all seen
 in real files). It is parsed with defusedxml and any DTD is refused: an
 export never needs one, and entity expansion is a known attack.
-Nothing here touches the database; `website.wordpress_import` does.
+Nothing here touches the database; `moving.wordpress` does.
 """
 
 import datetime
@@ -107,6 +107,23 @@ def _text(children: dict, kind: str, name: str) -> str:
 
 def parse_wxr(data: bytes) -> WXRExport:
     """The export's items; WXRError when the file is not a WordPress export one can trust."""
+    channel = _channel(data)
+    children = _children(channel)
+    if not _text(children, "wp", "wxr_version"):
+        raise WXRError("not a WordPress export (WXR): no wp:wxr_version (Tools › Export in WordPress makes one)")
+    items, broken = _items(channel)
+    return WXRExport(
+        title=(_text(children, "", "title") or "").strip(),
+        site_url=(_text(children, "wp", "base_blog_url") or _text(children, "", "link")).strip(),
+        language=_text(children, "", "language").strip(),
+        authors=_authors(children),
+        term_ids=_term_ids(children),
+        items=items,
+        broken=broken,
+    )
+
+
+def _channel(data: bytes) -> Element:
     # Seen in real exports: a byte-order mark or blank lines a plugin printed
     # before the XML declaration, and control characters pasted into posts.
     data = INVALID_XML_CHARACTERS.sub(b"", data.removeprefix(b"\xef\xbb\xbf").lstrip())
@@ -119,9 +136,11 @@ def parse_wxr(data: bytes) -> WXRExport:
     channel = root.find("channel") if _split(root.tag)[1] == "rss" else None
     if channel is None:
         raise WXRError("not a WordPress export (WXR): no <rss><channel>")
-    children = _children(channel)
-    if not _text(children, "wp", "wxr_version"):
-        raise WXRError("not a WordPress export (WXR): no wp:wxr_version (Tools › Export in WordPress makes one)")
+    return channel
+
+
+def _authors(children: dict) -> dict[str, str]:
+    """login -> display name (else first and last names)."""
     authors = {}
     for author in children.get(("wp", "author"), []):
         fields = _children(author)
@@ -129,12 +148,20 @@ def parse_wxr(data: bytes) -> WXRExport:
         authors[_text(fields, "wp", "author_login")] = (
             _text(fields, "wp", "author_display_name").strip() or " ".join(n for n in names if n).strip()
         )
+    return authors
+
+
+def _term_ids(children: dict) -> dict[tuple[str, str], int]:
     term_ids = {}
     for kind, domain, slug_field in [("category", "category", "category_nicename"), ("tag", "post_tag", "tag_slug")]:
         for term in children.get(("wp", kind), []):
             fields = _children(term)
             if (term_id := _text(fields, "wp", "term_id")).isdigit():
                 term_ids[(domain, unquote(_text(fields, "wp", slug_field)))] = int(term_id)
+    return term_ids
+
+
+def _items(channel: Element) -> tuple[list[WXRItem], list[BrokenItem]]:
     items, broken = [], []
     for position, element in enumerate(channel.findall("item"), start=1):
         try:
@@ -142,15 +169,7 @@ def parse_wxr(data: bytes) -> WXRExport:
         except (ValueError, TypeError, AttributeError) as error:
             label = (element.findtext("title") or "").strip()[:80] or f"item {position}"
             broken.append(BrokenItem(position, label, str(error)[:200] or type(error).__name__))
-    return WXRExport(
-        title=(_text(children, "", "title") or "").strip(),
-        site_url=(_text(children, "wp", "base_blog_url") or _text(children, "", "link")).strip(),
-        language=_text(children, "", "language").strip(),
-        authors=authors,
-        term_ids=term_ids,
-        items=items,
-        broken=broken,
-    )
+    return items, broken
 
 
 def _item(element: Element) -> WXRItem:

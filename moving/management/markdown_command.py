@@ -6,7 +6,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from publishing.markdown import MarkdownImportError
+from moving.adapter import PublicationAdapter
+from moving.markdown import MarkdownImportError
+from publishing.publications import LanguageVersion
 
 
 class MarkdownImportCommand(BaseCommand):
@@ -16,6 +18,7 @@ class MarkdownImportCommand(BaseCommand):
     """
 
     leave_locale_alone = True
+    adapter: PublicationAdapter  # the kind it imports
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
@@ -31,11 +34,13 @@ class MarkdownImportCommand(BaseCommand):
 
     def import_text(
         self, text: str, language: str, slug: str | None, publish: bool, folder: Path, pictures_folder: Path | None
-    ):
-        """Import and return the language version (subclasses); pictures beside the file, then in --pictures."""
-        raise NotImplementedError
+    ) -> LanguageVersion:
+        """Import and return the language version; pictures beside the file, then in --pictures."""
+        return self.adapter.import_markdown(
+            text, language, slug=slug, publish=publish, folder=folder, pictures_folder=pictures_folder
+        )
 
-    def warnings(self, version) -> list[str]:
+    def warnings(self, version: LanguageVersion) -> list[str]:
         """What the organiser should fix though the import succeeded (subclasses)."""
         return []
 

@@ -1,7 +1,8 @@
 """A WordPress site moved in: posts, pages, themes, authors, pictures, old addresses.
 
-Reads what `publishing.wordpress` parsed. Posts become articles (or tracts,
-for the category given), pages become pages; each post remembers its
+Reads what `moving.wxr` parsed. Each item goes to the first adapter of
+`moving.kinds.ADAPTERS` that takes it: posts become articles (or tracts, for
+the category given), pages become pages; each post remembers its
 WordPress id, so that importing the same export again updates what it made.
 Every group of translations is imported in its own savepoint: one broken
 post is reported and skipped, the rest comes in.
@@ -19,25 +20,17 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.html import strip_tags
 
-from articles.models import Article, ArticleVersion, Author
+from moving.adapter import PublicationAdapter
+from moving.archive import ArchiveError, PDFReading, read_pdf
+from moving.kinds import ADAPTERS
+from moving.wxr import WXRExport, WXRItem, convert_content, language_code, original_upload, uploads_path
 from publishing.html import check_html_bounds
 from publishing.languages import is_supported, slug_from_title
 from publishing.models import Image, OldAddress, Theme
 from publishing.old_addresses import normalise_path
+from publishing.publications import LanguageVersion, Publication
 from publishing.tasks import schedule_pdf_renders
-from publishing.wordpress import (
-    WXRExport,
-    WXRItem,
-    convert_content,
-    language_code,
-    original_upload,
-    uploads_path,
-)
-from tracts.archive import ArchiveError, read_pdf, store_archived_pdf
-from tracts.models import Tract, TractVersion
-from website.models import Page, PageVersion
 
-IMPORTED_TYPES = {"post", "page"}
 SKIPPED_STATUSES = {"private", "trash", "auto-draft", "inherit"}
 # WordPress's default category, in the languages of the site: not a theme.
 DEFAULT_CATEGORIES = {"uncategorized", "non-classe", "sin-categoria", "ghyr-mSnf", "غير-مصنف"}
@@ -85,13 +78,6 @@ def _find_named(model: type, name: str):
     return found
 
 
-def _named(model: type, name: str, cache: dict) -> object:
-    key = (model, name.lower())
-    if key not in cache:
-        cache[key] = _find_named(model, name) or model.objects.create(name=name)
-    return cache[key]
-
-
 class WordPressImport:
     def __init__(
         self,
@@ -116,7 +102,7 @@ class WordPressImport:
         self.pictures: dict[str, Image | None] = {}  # uploads path -> our copy (None: missing or refused)
         self.new_addresses: dict[str, str] = {}  # old path -> new path, for links inside content
         self.imported_versions: list = []
-        self.named: dict = {}  # themes and authors met so far
+        self.known: dict = {}  # themes and authors met so far
         self.site_host = self._host(export.site_url)
 
     def _export_language(self) -> str:
@@ -139,7 +125,7 @@ class WordPressImport:
         for item in self.export.items:
             if item.post_type == "attachment":
                 continue
-            if item.post_type not in IMPORTED_TYPES:
+            if self.adapter_for(item) is None:
                 self.report.skip(item, item.post_type)
             elif item.status in SKIPPED_STATUSES:
                 self.report.skip(item, item.status)
@@ -161,12 +147,9 @@ class WordPressImport:
         code = terms[0].slug if terms else item.meta.get("_wpml_import_language_code", "")
         return language_code(code) if code else self.default_language
 
-    def kind_of(self, item: WXRItem) -> str:
-        if item.post_type == "page":
-            return "page"
-        if self.tracts_category and any(t.slug == self.tracts_category for t in item.terms_of("category")):
-            return "tract"
-        return "article"
+    def adapter_for(self, item: WXRItem) -> PublicationAdapter | None:
+        """The kind this item becomes; None for the items no kind takes (attachments, menus…)."""
+        return next((adapter for adapter in ADAPTERS if adapter.takes(item, self)), None)
 
     def run(self, progress=None) -> ImportReport:
         groups = self.groups()
@@ -182,6 +165,27 @@ class WordPressImport:
         return self.report
 
     def import_group(self, group: list[WXRItem]) -> None:
+        """Import one group of translations in its own savepoint; a failure is reported and skipped."""
+        by_language = self._by_language(group)
+        if not by_language:
+            return
+        original_language = self.default_language if self.default_language in by_language else next(iter(by_language))
+        original = by_language[original_language]
+        try:
+            with transaction.atomic():
+                versions, lines = self._import_publication(
+                    self.adapter_for(original), original, original_language, by_language
+                )
+        except ValidationError as error:  # refused as the admin would refuse it: said, not dropped
+            self._skip_rolled_back(by_language, f"refused ({' '.join(error.messages)[:300]})")
+        except Exception as error:  # exports from anywhere: one bad post must not stop the rest
+            self._skip_rolled_back(by_language, f"broken item ({str(error)[:120] or type(error).__name__})")
+        else:
+            self.imported_versions += versions
+            self.report.lines += lines
+
+    def _by_language(self, group: list[WXRItem]) -> dict[str, WXRItem]:
+        """One item per language of the site; the others are reported."""
         by_language: dict[str, WXRItem] = {}
         for item in group:
             language = self.language_of(item)
@@ -191,85 +195,64 @@ class WordPressImport:
                 self.report.skip(item, "second version in the same language")
             else:
                 by_language[language] = item
-        if not by_language:
-            return
-        original_language = self.default_language if self.default_language in by_language else next(iter(by_language))
-        original = by_language[original_language]
-        kind = self.kind_of(original)
-        try:
-            with transaction.atomic():
-                versions, lines = self._import_publication(kind, original, original_language, by_language)
-        except ValidationError as error:  # refused as the admin would refuse it: said, not dropped
-            self.named.clear()
-            self.pictures.clear()
-            for item in by_language.values():
-                self.report.skip(item, f"refused ({' '.join(error.messages)[:300]})")
-        except Exception as error:  # exports from anywhere: one bad post must not stop the rest
-            # What the rolled-back savepoint created is gone: forget it.
-            self.named.clear()
-            self.pictures.clear()
-            for item in by_language.values():
-                self.report.skip(item, f"broken item ({str(error)[:120] or type(error).__name__})")
-        else:
-            self.imported_versions += versions
-            self.report.lines += lines
+        return by_language
+
+    def _skip_rolled_back(self, items: dict[str, WXRItem], reason: str) -> None:
+        # What the rolled-back savepoint created is gone: forget it.
+        self.known.clear()
+        self.pictures.clear()
+        for item in items.values():
+            self.report.skip(item, reason)
 
     def _import_publication(
-        self, kind: str, original: WXRItem, original_language: str, items: dict
+        self, adapter: PublicationAdapter, original: WXRItem, original_language: str, items: dict
     ) -> tuple[list, list[str]]:
         """Make or update the publication and its versions; returns them and their report lines."""
-        model, version_model = {
-            "article": (Article, ArticleVersion),
-            "tract": (Tract, TractVersion),
-            "page": (Page, PageVersion),
-        }[kind]
-        wp_ids = [item.wp_id for item in items.values()]
-        existing = version_model.objects.filter(wordpress_id__in=wp_ids).select_related(model._meta.model_name).first()
-        publication = getattr(existing, model._meta.model_name) if existing else None
-        created = publication is None
-        if created:
-            publication = model(slug=self._slug(model, original), original_language=original_language)
-        publication.original_language = original_language
-        self._set_status(publication, original)
-        if kind != "page":  # pages have no date nor themes
-            publication.date = timezone.localdate(original.date or timezone.now())
-        if kind == "page" and created:
-            publication.in_footer = False  # the footer keeps the site's own pages
-        publication.save()
-        themes = self._themes(items.values()) if kind != "page" else []
-        if themes:
-            publication.themes.add(*themes)
-        if kind == "article":
-            authors = [self.export.authors.get(item.creator, "") for item in items.values()]
-            names = sorted({name[:150] for name in authors if name})
-            if names:
-                publication.authors.add(*(_named(Author, name, self.named) for name in names))
-            cover = self._cover(original)
-            if cover is not None:
-                publication.cover_image = cover
-                publication.save(update_fields=["cover_image"])
-        if kind == "tract":
-            self._archived_pdf(publication, original)
+        publication, created = self._publication(adapter, original, original_language, items)
+        adapter.wordpress_extras(publication, original, items.values(), self)
         versions, lines = [], []
         for language, item in items.items():
-            version = version_model.objects.filter(
-                **{model._meta.model_name: publication, "language": language}
-            ).first()
-            version = version or version_model(**{model._meta.model_name: publication, "language": language})
-            self._fill_version(kind, version, item)
-            self._validate(version, model._meta.model_name)
-            version.save()
-            versions.append(version)
-            self._remember(item, version, language)
+            versions.append(self._import_version(adapter, publication, language, item))
             lines.append(
                 f"{'created' if created else 'updated'}  {item.post_type} {item.wp_id} “{item.title[:60]}” "
-                f"-> {kind} {version.get_absolute_url()}"
+                f"-> {adapter.name} {versions[-1].get_absolute_url()}"
             )
-        (self.report.created if created else self.report.updated)[kind] += 1
-        # Pages have no PDF; a tract imported with its printed PDF keeps that one.
-        if not self.dry_run and kind != "page" and not getattr(publication, "archived_pdf", None):
+        (self.report.created if created else self.report.updated)[adapter.name] += 1
+        if not self.dry_run and adapter.renders_after_import(publication):
             schedule_pdf_renders(publication)
         return versions, lines
+
+    def _publication(
+        self, adapter: PublicationAdapter, original: WXRItem, original_language: str, items: dict
+    ) -> tuple[Publication, bool]:
+        """The publication an earlier import of these items made (or a new one), saved; and whether it is new."""
+        wp_ids = [item.wp_id for item in items.values()]
+        versions = adapter.version_model.objects.filter(wordpress_id__in=wp_ids)
+        existing = versions.select_related(adapter.publication_field).first()
+        publication = getattr(existing, adapter.publication_field) if existing else None
+        created = publication is None
+        if created:
+            publication = adapter.model(slug=self._slug(adapter.model, original), original_language=original_language)
+            adapter.wordpress_new(publication)
+        publication.original_language = original_language
+        self._set_status(publication, original)
+        if adapter.dated:
+            publication.date = timezone.localdate(original.date or timezone.now())
+        publication.save()
+        themes = self._themes(items.values()) if adapter.dated else []
+        if themes:
+            publication.themes.add(*themes)
+        return publication, created
+
+    def _import_version(
+        self, adapter: PublicationAdapter, publication: Publication, language: str, item: WXRItem
+    ) -> LanguageVersion:
+        version = adapter.version_of(publication, language)
+        self._fill_version(adapter, version, item)
+        self._validate(version, adapter.publication_field)
+        version.save()
+        self._remember(item, version, language)
+        return version
 
     def _validate(self, version, publication_field: str) -> None:
         """The admin's checks (bounds of the text included) before the save's cleaning.
@@ -303,9 +286,21 @@ class WordPressImport:
                 if term.slug in DEFAULT_CATEGORIES or term.slug == self.tracts_category or not term.name:
                     continue
                 names.append(html.unescape(term.name)[:80])
-        return [_named(Theme, name, self.named) for name in dict.fromkeys(names)]
+        return [self.named(Theme, name) for name in dict.fromkeys(names)]
 
-    def _fill_version(self, kind: str, version, item: WXRItem) -> None:
+    def named(self, model: type, name: str) -> object:
+        """The theme or author of this name, made if new (and known for the rest of the import)."""
+        key = (model, name.lower())
+        if key not in self.known:
+            self.known[key] = _find_named(model, name) or model.objects.create(name=name)
+        return self.known[key]
+
+    def author_names(self, items) -> list[str]:
+        """The display names of the items' WordPress authors (their logins are never kept)."""
+        names = [self.export.authors.get(item.creator, "") for item in items]
+        return sorted({name[:150] for name in names if name})
+
+    def _fill_version(self, adapter: PublicationAdapter, version: LanguageVersion, item: WXRItem) -> None:
         converted = convert_content(
             item.content,
             gallery=lambda ids: self._gallery(item, ids),
@@ -317,11 +312,8 @@ class WordPressImport:
         version.title = (item.title or f"{item.post_type} {item.wp_id}")[:200]
         version.wordpress_id = item.wp_id
         version.body = converted.html
-        excerpt = " ".join(strip_tags(html.unescape(item.excerpt)).split())
-        if kind == "article":
-            version.excerpt = excerpt
-        elif kind == "page":
-            version.summary = excerpt
+        if adapter.excerpt_field:
+            setattr(version, adapter.excerpt_field, " ".join(strip_tags(html.unescape(item.excerpt)).split()))
 
     def _remember(self, item: WXRItem, version, language: str) -> None:
         query = "page_id" if item.post_type == "page" else "p"
@@ -392,7 +384,8 @@ class WordPressImport:
             if not a.attachment_url.lower().endswith(".pdf")
         ]
 
-    def _cover(self, item: WXRItem) -> Image | None:
+    def cover(self, item: WXRItem) -> Image | None:
+        """The post's featured image, brought in like its pictures."""
         thumbnail = item.meta.get("_thumbnail_id", "").strip()
         attachment = self.attachments.get(int(thumbnail)) if thumbnail.isdigit() else None
         if attachment is None or self.dry_run:
@@ -401,8 +394,8 @@ class WordPressImport:
         description = attachment.meta.get("_wp_attachment_image_alt", "") or attachment.title or Path(path).stem
         return self._stored_picture(item, path, description, attachment)
 
-    def _archived_pdf(self, tract: Tract, item: WXRItem) -> None:
-        """The PDF attached to a tract post becomes the tract's archived PDF."""
+    def archived_pdf(self, item: WXRItem) -> PDFReading | None:
+        """The first PDF attached to (or linked from) a tract post, read; missing or refused ones are reported."""
         pdfs = [a for a in self.children[item.wp_id] if self._attachment_path(a).lower().endswith(".pdf")]
         pdfs += [
             self.attachments_by_path[p]
@@ -415,18 +408,16 @@ class WordPressImport:
             if found is None:
                 self.report.missing_pictures.append((f"{item.post_type} {item.wp_id}", path))
                 self.report.lines.append(f"missing  {item.post_type} {item.wp_id}: PDF {path}")
-                continue
-            if self.dry_run:
-                continue
-            data = found.read_bytes()
-            try:
-                reading = read_pdf(data)
-            except ArchiveError as error:
-                self.report.lines.append(f"refused  {item.post_type} {item.wp_id}: PDF {path}: {error}")
-                continue
-            if tract.archived_pdf_checksum != reading.checksum:
-                store_archived_pdf(tract, data)
-                tract.save()
+            elif not self.dry_run:
+                return self._read_pdf(item, path, found)
+        return None
+
+    def _read_pdf(self, item: WXRItem, path: str, found: Path) -> PDFReading | None:
+        try:
+            return read_pdf(found.read_bytes())
+        except ArchiveError as error:
+            self.report.lines.append(f"refused  {item.post_type} {item.wp_id}: PDF {path}: {error}")
+            return None
 
     # Links and addresses ------------------------------------------------------
 

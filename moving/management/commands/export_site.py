@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from website.portability import export_site
+from moving.site import export_site
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from website.portability import SiteImportError, import_site
+from moving.site import SiteImportError, import_site
 
 
 class Command(BaseCommand):

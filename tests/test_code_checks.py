@@ -1,12 +1,21 @@
-"""The import check of `make lint` (scripts/check_imports.py) finds what it is for."""
+"""The project's own code checks (scripts/): the import graph of `make lint`
+and the commit-message hook find what they are for."""
 
 import importlib.util
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-spec = importlib.util.spec_from_file_location("check_imports", ROOT / "scripts" / "check_imports.py")
-check_imports = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(check_imports)
+
+
+def load_script(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+check_imports = load_script("check_imports")
+check_commit_message = load_script("check_commit_message")
 
 
 def test_a_cycle_between_modules_is_found():
@@ -36,3 +45,21 @@ def test_the_project_has_no_cycle_and_no_hidden_import():
     assert check_imports.cycles(graph) == []
     # Sanity: the graph is read (the apps do import the shared layer).
     assert "publishing.pdf.store" in graph["tracts.printing.render"]
+
+
+commit_spec = importlib.util.spec_from_file_location(
+    "check_commit_message", ROOT / "scripts" / "check_commit_message.py"
+)
+check_commit_message = importlib.util.module_from_spec(commit_spec)
+commit_spec.loader.exec_module(check_commit_message)
+
+
+def test_commit_messages_want_a_short_subject_and_a_body():
+    good = "Render children no longer parse C types\n\nThe warm-up builds the glyph arrays.\n"
+    assert check_commit_message.problems(good) == []
+    assert check_commit_message.problems("x" * 73 + "\n\nWhy.\n") == ["the subject has 73 characters (at most 72)"]
+    assert check_commit_message.problems("A subject alone\n") == [
+        "a blank line and a body saying why should follow the subject"
+    ]
+    assert check_commit_message.problems("Merge branch 'a-very-long-branch-name' " + "x" * 60 + "\n") == []
+    assert check_commit_message.problems("# only a comment\n") == ["the message is empty"]

@@ -2,10 +2,10 @@ from pathlib import Path
 
 from django.utils.translation import gettext as _
 
-from publishing.management.markdown_import import MarkdownImportCommand
-from publishing.markdown import MarkdownImportError
+from moving.kinds.tracts import TRACTS
+from moving.management.markdown_command import MarkdownImportCommand
+from moving.markdown import MarkdownImportError
 from publishing.pdf import RenderFailed
-from tracts.importing import import_tract
 from tracts.models import TractVersion
 from tracts.printing import overflows, small_pictures
 
@@ -15,12 +15,13 @@ class Command(MarkdownImportCommand):
         "Import one language version of a tract from a Markdown file (pictures next to it). "
         "It is printed before it is kept: a text that cannot be printed is not imported."
     )
+    adapter = TRACTS
 
     def import_text(
         self, text: str, language: str, slug: str | None, publish: bool, folder: Path, pictures_folder: Path | None
     ) -> TractVersion:
         self.messages: list[str] = []
-        return import_tract(
+        return self.adapter.import_markdown(
             text,
             language,
             slug=slug,
