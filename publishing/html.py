@@ -83,7 +83,8 @@ def own_media_path(url: str) -> str | None:
     url = url.strip()
     parts = urlsplit(url)
     if parts.scheme in {"http", "https"} and parts.hostname:
-        hosts = [host for host in settings.ALLOWED_HOSTS if host != "*"] + [urlsplit(settings.SITE_URL).hostname]
+        site_host = urlsplit(settings.SITE_URL).hostname
+        hosts = [host for host in [*settings.ALLOWED_HOSTS, site_host] if host and host != "*"]
         if validate_host(parts.hostname, hosts):
             url = parts.path
     return url if is_own_media_url(url) else None

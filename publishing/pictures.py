@@ -32,10 +32,9 @@ def original_upload_name(name: str) -> str:
 
 def stored_names(html: str) -> list[str]:
     """The storage names of the pictures an HTML document shows from our media."""
+    base_url = files.media_base_url()
     return [
-        match["src"].removeprefix(default_storage.base_url)
-        for match in IMG_TAG.finditer(html)
-        if match["src"].startswith(default_storage.base_url)
+        match["src"].removeprefix(base_url) for match in IMG_TAG.finditer(html) if match["src"].startswith(base_url)
     ]
 
 
@@ -65,13 +64,13 @@ def responsive_images(body_html: str, *, print_version: bool = False) -> str:
     the largest rendition, which is enough for 300 dpi at column width. A
     picture without a description gets the one stored with it.
     """
-    names = {match["src"].removeprefix(default_storage.base_url) for match in IMG_TAG.finditer(body_html)}
+    names = {match["src"].removeprefix(files.media_base_url()) for match in IMG_TAG.finditer(body_html)}
     if not names:
         return body_html
     pictures = {picture.file.name: picture for picture in Image.objects.filter(file__in=names)}
 
     def rewrite(match: re.Match) -> str:
-        picture = pictures.get(match["src"].removeprefix(default_storage.base_url))
+        picture = pictures.get(match["src"].removeprefix(files.media_base_url()))
         if picture is None:
             return match[0]
         rest = match["rest"]

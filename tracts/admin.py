@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
@@ -12,13 +14,15 @@ from publishing.editor import VERSION_TITLES
 from publishing.html import clean_rich_text
 from publishing.languages import is_supported
 from publishing.models import PDFRenderFailure
+from publishing.pdf.store import PDFPlan
 from publishing.tasks import schedule_pdf_renders, worker_delay
 from publishing.translation_admin import TranslationInlineMixin, TranslationStatusAdminMixin
 
-from .models import FIRST_PAGE_PICTURE_FORMAT, Tract, TractVersion
+from .models import FIRST_PAGE_PICTURE_FORMAT, Tract, TractPDF, TractVersion
 from .printing import (
     MAX_LEAFLET_PAGES,
     PRINT_FORMATS,
+    PrintFormat,
     current_fingerprint,
     current_records,
     ensure_tract_pdf,
@@ -27,6 +31,9 @@ from .printing import (
 )
 from .views import render_tract_page, resolve_pdf_request
 
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
+
 
 class TractVersionInline(TranslationInlineMixin, LanguageVersionInline):
     model = TractVersion
@@ -34,7 +41,7 @@ class TractVersionInline(TranslationInlineMixin, LanguageVersionInline):
 
 
 @admin.register(Tract)
-class TractAdmin(TranslationStatusAdminMixin, PreviewAdmin):
+class TractAdmin(TranslationStatusAdminMixin, PreviewAdmin):  # type: ignore[misc]  # Django merges both Media
     inlines = [TractVersionInline]
     list_display = ["__str__", "date", "status", "published_at", "languages", "preview_links"]
     actions = ["render_pdfs"]
@@ -53,7 +60,7 @@ class TractAdmin(TranslationStatusAdminMixin, PreviewAdmin):
     preview_pdf_route = "<int:pk>/preview/<str:language>/<slug:print_format>.pdf"
 
     @admin.display(description=_("PDFs"))
-    def pdf_status(self, tract: Tract) -> str:
+    def pdf_status(self, tract: Tract) -> "str | _StrPromise":
         """Each version's PDFs in plain words: pages, a picture of the first page, a link.
 
         While some are being made, the page asks again for this status now and
@@ -109,7 +116,9 @@ class TractAdmin(TranslationStatusAdminMixin, PreviewAdmin):
         }
         return render_to_string("admin/tracts/tract/pdf_status.html", context), pending
 
-    def _pdf_status_row(self, tract: Tract, version: TractVersion, print_format, record, failures: dict) -> dict:
+    def _pdf_status_row(
+        self, tract: Tract, version: TractVersion, print_format: PrintFormat, record: TractPDF | None, failures: dict
+    ) -> dict:
         """One format's line: its link, and what is known of its render, in words."""
         failure = failures.get((version.pk, print_format.name))
         row = {
@@ -119,6 +128,7 @@ class TractAdmin(TranslationStatusAdminMixin, PreviewAdmin):
             "problem": False,
             "waiting": False,
         }
+        state: str | _StrPromise
         if failure is not None:
             state, row["problem"] = _("this PDF failed to render: %(reason)s") % {"reason": failure.message}, True
         elif record is None:
@@ -261,7 +271,10 @@ class TractAdmin(TranslationStatusAdminMixin, PreviewAdmin):
             page_url=lambda version: reverse("admin:tracts_tract_preview", args=[tract.pk, version.language]),
         )
 
-    def preview_pdf_plan(self, request: HttpRequest, tract: Tract, version: TractVersion, print_format: str):
+    def preview_pdf_plan(
+        self, request: HttpRequest, tract: Tract, version: TractVersion, /, **url_arguments: str
+    ) -> PDFPlan:
+        """The PDF of `url_arguments["print_format"]` (see `preview_pdf_route`)."""
         # The address names the format; resolved, it is a PrintFormat.
-        resolved, verso = resolve_pdf_request(tract, version, print_format, request.GET.get("verso"))
+        resolved, verso = resolve_pdf_request(tract, version, url_arguments["print_format"], request.GET.get("verso"))
         return ensure_tract_pdf(version, resolved, verso)

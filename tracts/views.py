@@ -1,6 +1,8 @@
 from collections.abc import Callable
 
+from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseNotModified
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -185,8 +187,9 @@ def pdf(request: HttpRequest, slug: str, print_format: str) -> HttpResponse:
     """The stable address of a PDF: one lookup of the fingerprint the version
     keeps, and a redirect to the stored file (rendered first if missing)."""
     published = Tract.objects.published().filter(slug=slug)
-    version = TractVersion.objects.filter(tract__in=published, language=request.LANGUAGE_CODE).select_related("tract")
-    version = version.first()
+    version = (
+        TractVersion.objects.filter(tract__in=published, language=request.LANGUAGE_CODE).select_related("tract").first()
+    )
     if version is None:
         # No version in this language: send the reader to the one they see
         # on the tract's page rather than a dead end.
@@ -218,9 +221,12 @@ def _archived_tract(request: HttpRequest, slug: str) -> Tract:
     return tract
 
 
-def _archived_file_response(request: HttpRequest, tract: Tract, field, content_type: str, filename: str):
+def _archived_file_response(
+    request: HttpRequest, tract: Tract, field: FieldFile, content_type: str, filename: str
+) -> HttpResponseBase:
     picture = content_type != "application/pdf"
     etag = f'"{tract.archived_pdf_checksum}{"-picture" if picture else ""}"'
+    response: HttpResponseBase
     if tract.archived_pdf_checksum and etag in request.headers.get("If-None-Match", ""):
         response = HttpResponseNotModified()
     else:
@@ -231,13 +237,13 @@ def _archived_file_response(request: HttpRequest, tract: Tract, field, content_t
     return response
 
 
-def archived_pdf(request: HttpRequest, slug: str) -> HttpResponse:
+def archived_pdf(request: HttpRequest, slug: str) -> HttpResponseBase:
     """The PDF of a tract printed before this site, byte for byte as it was imported."""
     tract = _archived_tract(request, slug)
     return _archived_file_response(request, tract, tract.archived_pdf, "application/pdf", f"{tract.slug}.pdf")
 
 
-def archived_preview(request: HttpRequest, slug: str) -> HttpResponse:
+def archived_preview(request: HttpRequest, slug: str) -> HttpResponseBase:
     """The picture of the archived PDF's first page (served by the site, like the PDF)."""
     tract = _archived_tract(request, slug)
     if not tract.archived_pdf_preview:
