@@ -18,7 +18,7 @@ matter; see `moving/kinds/` for the three of them.
 import datetime
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar, cast
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -43,6 +43,8 @@ from publishing.models import Image, OldAddress
 from publishing.publications import LanguageVersion, Publication
 from publishing.tasks import schedule_pdf_renders
 
+M = TypeVar("M", bound=models.Model)
+
 
 class WordPressSource(Protocol):
     """What a WordPress import offers the adapters (`moving.wordpress.WordPressImport`)."""
@@ -51,7 +53,7 @@ class WordPressSource(Protocol):
 
     def author_names(self, items: Iterable[WXRItem]) -> list[str]: ...
 
-    def named(self, model: type[models.Model], name: str) -> models.Model: ...
+    def named(self, model: type[M], name: str) -> M: ...
 
     def cover(self, item: WXRItem) -> Image | None: ...
 
@@ -78,11 +80,16 @@ class Adapter:
         return False
 
 
-class PublicationAdapter(Adapter):
+# The publication and version models an adapter handles (Tract, TractVersion).
+P = TypeVar("P", bound=Publication)
+V = TypeVar("V", bound=LanguageVersion)
+
+
+class PublicationAdapter(Adapter, Generic[P, V]):
     """A kind of publication: one Markdown file per language version."""
 
-    model: type[Publication]
-    version_model: type[LanguageVersion]
+    model: type[P]
+    version_model: type[V]
     dated = True  # has a date and themes (a page has neither)
     front_matter_keys = {"title", "date", "themes"}  # what a Markdown import reads
     rich_text_article = False  # the body is cleaned as an article's (`clean_rich_text(article=True)`)
@@ -91,14 +98,15 @@ class PublicationAdapter(Adapter):
     @property
     def publication_field(self) -> str:
         """The version's foreign key to its publication ("tract")."""
-        return self.model._meta.model_name
+        return self.model._meta.model_name or ""
 
-    def publication_of(self, slug: str) -> Publication:
-        return self.model.objects.filter(slug=slug).first() or self.model(slug=slug)
+    def publication_of(self, slug: str) -> P:
+        found = self.model._default_manager.filter(slug=slug).first()
+        return cast(P, found) if found is not None else self.model(slug=slug)
 
-    def version_of(self, publication: Publication, language: str) -> LanguageVersion:
+    def version_of(self, publication: P, language: str) -> V:
         lookup = {self.publication_field: publication, "language": language}
-        return self.version_model.objects.filter(**lookup).first() or self.version_model(**lookup)
+        return self.version_model._default_manager.filter(**lookup).first() or self.version_model(**lookup)
 
     # Out ------------------------------------------------------------------------
 
@@ -114,7 +122,7 @@ class PublicationAdapter(Adapter):
                 site.write_version(target, version.language, metadata, self.markdown(version, target, site))
             site.counts[self.folder] += 1
 
-    def metadata(self, publication: Publication, version: LanguageVersion) -> dict:
+    def metadata(self, publication: P, version: V) -> dict:
         """The front matter every kind of publication writes."""
         return {
             "title": version.title,
@@ -126,15 +134,15 @@ class PublicationAdapter(Adapter):
             "old_addresses": sorted(OldAddress.paths_of(version)),
         }
 
-    def version_metadata(self, publication: Publication, version: LanguageVersion) -> dict:
+    def version_metadata(self, publication: P, version: V) -> dict:
         """What this kind adds to the front matter."""
         return {}
 
-    def export_files(self, publication: Publication, target: Path, site: ExportFolder) -> dict:
+    def export_files(self, publication: P, target: Path, site: ExportFolder) -> dict:
         """Copy the publication's own files beside its versions; returns the front matter naming them."""
         return {}
 
-    def markdown(self, version: LanguageVersion, target: Path, site: ExportFolder) -> str:
+    def markdown(self, version: V, target: Path, site: ExportFolder) -> str:
         """The text of the file: the body in Markdown, its pictures copied beside it."""
         return html_to_markdown(site.copy_pictures(version.body, target))
 
@@ -152,7 +160,7 @@ class PublicationAdapter(Adapter):
         """Make or update the publication `target` holds, and the language version `file` is."""
         raise NotImplementedError
 
-    def apply_publication(self, publication: Publication, version: LanguageVersion, metadata: dict) -> None:
+    def apply_publication(self, publication: P, version: V, metadata: dict) -> None:
         """Status, dates and original language as the front matter says, validated as the admin does."""
         publication.status = str(metadata.get("status", publication.status))
         if metadata.get("published_at"):
@@ -176,15 +184,15 @@ class PublicationAdapter(Adapter):
 
     # In, from WordPress -------------------------------------------------------------
 
-    def wordpress_new(self, publication: Publication) -> None:
+    def wordpress_new(self, publication: P) -> None:
         """Set what a publication made from WordPress starts with."""
 
     def wordpress_extras(
-        self, publication: Publication, original: WXRItem, items: Iterable[WXRItem], source: WordPressSource
+        self, publication: P, original: WXRItem, items: Iterable[WXRItem], source: WordPressSource
     ) -> None:
         """Bring in what this kind has beyond versions (authors, a cover, a printed PDF)."""
 
-    def renders_after_import(self, publication: Publication) -> bool:
+    def renders_after_import(self, publication: P) -> bool:
         """Whether the publication's PDFs are to be made once imported."""
         return True
 
@@ -199,8 +207,8 @@ class PublicationAdapter(Adapter):
         publish: bool = False,
         folder: Path | None = None,
         pictures_folder: Path | None = None,
-        before_commit: Callable[[LanguageVersion], None] | None = None,
-    ) -> LanguageVersion:
+        before_commit: Callable[[V], None] | None = None,
+    ) -> V:
         """Create a publication, or add or replace one language version of the one `slug` names.
 
         Pictures are looked for in `folder` (the Markdown file's), then in
@@ -239,10 +247,9 @@ class PublicationAdapter(Adapter):
 
     def _save_publication(
         self, slug: str | None, title: str, language: str, values: dict, publish: bool, metadata: dict
-    ) -> Publication:
-        publication, slug = existing_or_new_slug(self.model, slug, title)
-        if publication is None:
-            publication = self.model(slug=slug, original_language=language)
+    ) -> P:
+        existing, slug = existing_or_new_slug(self.model, slug, title)
+        publication = cast(P, existing) if existing is not None else self.model(slug=slug, original_language=language)
         for name, value in values.items():
             setattr(publication, name, value)
         if publish:
@@ -252,12 +259,12 @@ class PublicationAdapter(Adapter):
         self.add_people(publication, metadata)
         return publication
 
-    def add_people(self, publication: Publication, metadata: dict) -> None:
+    def add_people(self, publication: P, metadata: dict) -> None:
         """Who the front matter names (an article's authors)."""
 
     def _save_version(
-        self, publication: Publication, language: str, title: str, body_html: str, metadata: dict, notes: list[str]
-    ) -> LanguageVersion:
+        self, publication: P, language: str, title: str, body_html: str, metadata: dict, notes: list[str]
+    ) -> V:
         version = self.version_of(publication, language)
         version.title = checked_length(title, self.version_model, "title")
         version.body = body_html
@@ -269,5 +276,5 @@ class PublicationAdapter(Adapter):
         version.save_imported()
         return version
 
-    def fill_version(self, version: LanguageVersion, metadata: dict, notes: list[str]) -> None:
+    def fill_version(self, version: V, metadata: dict, notes: list[str]) -> None:
         """The version's own fields from the front matter (a subtitle, notes…)."""

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from moving.markdown import MarkdownImportError, check_language, front_matter, split_exported
 from moving.paths import OutsideFolder, is_inside
+from publishing import files
 from publishing.html import is_own_media_url
 from tracts.archive import ArchiveError
 
@@ -75,7 +76,7 @@ class ExportFolder:
             src = html.unescape(match[1])
             if not is_own_media_url(src):
                 return match[0]
-            name = src.removeprefix(default_storage.base_url)
+            name = src.removeprefix(files.media_base_url())
             return f'src="{self.copy_picture(name, target)}"' if default_storage.exists(name) else match[0]
 
         return SRC.sub(local, body)

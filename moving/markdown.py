@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import yaml
+from django.db import models
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from markdown_it import MarkdownIt
@@ -16,6 +17,7 @@ from markdownify import MarkdownConverter
 from publishing.html import MAX_NESTING_DEPTH, clean_rich_text
 from publishing.languages import is_supported, language_codes, slug_from_title
 from publishing.models import Theme
+from publishing.publications import Publication
 
 
 class MarkdownImportError(ValueError):
@@ -230,7 +232,7 @@ def check_language(language: str) -> None:
 
 def title_and_body(document: MarkdownDocument) -> tuple[str, str]:
     """The title (front matter, else the first `# ` heading) and the rest of the text."""
-    title, body = document.metadata.get("title", ""), document.body
+    title, body = str(document.metadata.get("title") or ""), document.body
     if not title:
         title, body = take_title_heading(body)
     if not title:
@@ -240,8 +242,8 @@ def title_and_body(document: MarkdownDocument) -> tuple[str, str]:
     return title, body
 
 
-def checked_length(value: str, model: type, field_name: str) -> str:
-    max_length = model._meta.get_field(field_name).max_length
+def checked_length(value: str, model: type[models.Model], field_name: str) -> str:
+    max_length = getattr(model._meta.get_field(field_name), "max_length", None)
     if max_length and len(value) > max_length:
         raise MarkdownImportError(
             _("“%(field)s” is %(length)d characters long; the limit is %(max)d.")
@@ -250,7 +252,7 @@ def checked_length(value: str, model: type, field_name: str) -> str:
     return value
 
 
-def existing_or_new_slug(model: type, slug: str | None, title: str):
+def existing_or_new_slug(model: type[Publication], slug: str | None, title: str) -> tuple[Publication | None, str]:
     """The publication `slug` names (None if new) and the slug to use.
 
     Without --slug the title gives the slug, and an existing one is refused
@@ -261,11 +263,11 @@ def existing_or_new_slug(model: type, slug: str | None, title: str):
             raise MarkdownImportError(
                 _("“%(slug)s” is not a valid slug: use lowercase letters, digits and hyphens.") % {"slug": slug[:100]}
             )
-        return model.objects.filter(slug=slug).first(), slug
+        return model._default_manager.filter(slug=slug).first(), slug
     slug = slug_from_title(title)
     if not slug:
         raise MarkdownImportError(_("Cannot make a web address from this title; pass --slug."))
-    if model.objects.filter(slug=slug).exists():
+    if model._default_manager.filter(slug=slug).exists():
         raise MarkdownImportError(
             _("“%(slug)s” already exists: pass --slug %(slug)s to add or replace this language version.")
             % {"slug": slug}

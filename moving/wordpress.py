@@ -13,6 +13,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -20,7 +21,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.html import strip_tags
 
-from moving.adapter import PublicationAdapter
+from moving.adapter import M, PublicationAdapter
 from moving.archive import ArchiveError, PDFReading, read_pdf
 from moving.kinds import ADAPTERS
 from moving.wxr import WXRExport, WXRItem, convert_content, language_code, original_upload, uploads_path
@@ -69,12 +70,12 @@ class ImportReport:
         return lines
 
 
-def _find_named(model: type, name: str):
+def _find_named(model: type[M], name: str) -> M | None:
     """The theme or author of this name, else of this slug ("Contrôle" and "Controle" are one)."""
-    found = model.objects.filter(name__iexact=name).first()
+    found = model._default_manager.filter(name__iexact=name).first()
     if found is None:
-        slug = slug_from_title(name, model._meta.get_field("slug").max_length)
-        found = model.objects.filter(slug=slug).first() if slug else None
+        slug = slug_from_title(name, getattr(model._meta.get_field("slug"), "max_length", None) or 100)
+        found = model._default_manager.filter(slug=slug).first() if slug else None
     return found
 
 
@@ -149,7 +150,10 @@ class WordPressImport:
 
     def adapter_for(self, item: WXRItem) -> PublicationAdapter | None:
         """The kind this item becomes; None for the items no kind takes (attachments, menus…)."""
-        return next((adapter for adapter in ADAPTERS if adapter.takes(item, self)), None)
+        return next(
+            (adapter for adapter in ADAPTERS if isinstance(adapter, PublicationAdapter) and adapter.takes(item, self)),
+            None,
+        )
 
     def run(self, progress=None) -> ImportReport:
         groups = self.groups()
@@ -171,11 +175,12 @@ class WordPressImport:
             return
         original_language = self.default_language if self.default_language in by_language else next(iter(by_language))
         original = by_language[original_language]
+        adapter = self.adapter_for(original)
+        if adapter is None:  # never: groups() keeps the items a kind takes
+            return
         try:
             with transaction.atomic():
-                versions, lines = self._import_publication(
-                    self.adapter_for(original), original, original_language, by_language
-                )
+                versions, lines = self._import_publication(adapter, original, original_language, by_language)
         except ValidationError as error:  # refused as the admin would refuse it: said, not dropped
             self._skip_rolled_back(by_language, f"refused ({' '.join(error.messages)[:300]})")
         except Exception as error:  # exports from anywhere: one bad post must not stop the rest
@@ -227,12 +232,13 @@ class WordPressImport:
     ) -> tuple[Publication, bool]:
         """The publication an earlier import of these items made (or a new one), saved; and whether it is new."""
         wp_ids = [item.wp_id for item in items.values()]
-        versions = adapter.version_model.objects.filter(wordpress_id__in=wp_ids)
+        versions = adapter.version_model._default_manager.filter(wordpress_id__in=wp_ids)
         existing = versions.select_related(adapter.publication_field).first()
-        publication = getattr(existing, adapter.publication_field) if existing else None
-        created = publication is None
-        if created:
+        if existing is not None:
+            publication, created = getattr(existing, adapter.publication_field), False
+        else:
             publication = adapter.model(slug=self._slug(adapter.model, original), original_language=original_language)
+            created = True
             adapter.wordpress_new(publication)
         publication.original_language = original_language
         self._set_status(publication, original)
@@ -266,9 +272,9 @@ class WordPressImport:
         else:
             version.full_clean(exclude=[publication_field], validate_unique=False)
 
-    def _slug(self, model: type, item: WXRItem) -> str:
+    def _slug(self, model: type[Publication], item: WXRItem) -> str:
         slug = slug_from_title(item.post_name) or slug_from_title(item.title) or f"{item.post_type}-{item.wp_id}"
-        if model.objects.filter(slug=slug).exists():
+        if model._default_manager.filter(slug=slug).exists():
             slug = f"{slug[:88]}-{item.wp_id}"
         return slug
 
@@ -288,12 +294,12 @@ class WordPressImport:
                 names.append(html.unescape(term.name)[:80])
         return [self.named(Theme, name) for name in dict.fromkeys(names)]
 
-    def named(self, model: type, name: str) -> object:
+    def named(self, model: type[M], name: str) -> M:
         """The theme or author of this name, made if new (and known for the rest of the import)."""
         key = (model, name.lower())
         if key not in self.known:
-            self.known[key] = _find_named(model, name) or model.objects.create(name=name)
-        return self.known[key]
+            self.known[key] = _find_named(model, name) or model._default_manager.create(name=name)
+        return cast(M, self.known[key])
 
     def author_names(self, items) -> list[str]:
         """The display names of the items' WordPress authors (their logins are never kept)."""

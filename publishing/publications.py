@@ -299,6 +299,9 @@ class LanguageVersion(models.Model):
 
     # The fields a translator translates (subclasses name theirs).
     translated_fields: tuple[str, ...] = ("title",)
+    # Each kind's versions have a rich-text body, declared by the kind
+    # (its editor's extensions differ); named here for the shared code.
+    body: str
     # Long fields that cards (lists, feeds) never show: not loaded for them
     # (subclasses add theirs). Reading one of them on a card costs a query.
     not_on_cards: tuple[str, ...] = (
@@ -335,6 +338,10 @@ class LanguageVersion(models.Model):
             self.follow_original()  # a new translation is made from the original as it is now
         super().save(*args, **kwargs)
         index_version(self)
+
+    def get_absolute_url(self) -> str:
+        """Where the version is read on the site (each kind says)."""
+        raise NotImplementedError
 
     def clean_fields(self, exclude=None) -> None:
         # Rich text is checked against the bounds of publishing.html before its

@@ -46,7 +46,7 @@ class AuthorAdapter(Adapter):
             site.validated(author, site.root / "authors.yaml").save()
 
 
-class ArticleAdapter(PublicationAdapter):
+class ArticleAdapter(PublicationAdapter[Article, ArticleVersion]):
     name, folder = "article", "articles"
     model, version_model = Article, ArticleVersion
     front_matter_keys = {"title", "subtitle", "date", "updated", "authors", "themes"}
@@ -77,7 +77,7 @@ class ArticleAdapter(PublicationAdapter):
             site.write_yaml("links.yaml", links, target)
         cover = article.cover_image
         return {
-            "cover": site.copy_picture(cover.file.name, target) if cover else "",
+            "cover": site.copy_picture(cover.file.name or "", target) if cover else "",
             "cover_description": cover.alt_text if cover else "",
             "cover_caption": cover.caption if cover else "",
         }

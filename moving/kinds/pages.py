@@ -11,7 +11,7 @@ from moving.wxr import WXRItem
 from website.models import Page, PageVersion
 
 
-class PageAdapter(PublicationAdapter):
+class PageAdapter(PublicationAdapter[Page, PageVersion]):
     name, folder = "page", "pages"
     model, version_model = Page, PageVersion
     dated = False

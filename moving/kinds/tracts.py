@@ -29,7 +29,7 @@ from tracts.archive import store_archived_pdf
 from tracts.models import Tract, TractVersion
 
 
-class TractAdapter(PublicationAdapter):
+class TractAdapter(PublicationAdapter[Tract, TractVersion]):
     name, folder = "tract", "tracts"
     model, version_model = Tract, TractVersion
     front_matter_keys = {"title", "subtitle", "date", "themes", "contact", "footer"}

@@ -6,6 +6,7 @@ from moving.kinds.tracts import TRACTS
 from moving.management.markdown_command import MarkdownImportCommand
 from moving.markdown import MarkdownImportError
 from publishing.pdf import RenderFailed
+from publishing.publications import LanguageVersion
 from tracts.models import TractVersion
 from tracts.printing import overflows, small_pictures
 
@@ -44,5 +45,5 @@ class Command(MarkdownImportCommand):
             )
         self.messages += [picture.message() for picture in small_pictures(version)]
 
-    def warnings(self, version: TractVersion) -> list[str]:
+    def warnings(self, version: LanguageVersion) -> list[str]:
         return self.messages
