@@ -6,12 +6,15 @@ from django.conf import settings as django_settings
 from django.utils import timezone
 
 from publishing.models import Theme
+from tests.ci import pytest_make_collect_report, pytest_runtest_makereport  # noqa: F401 (hooks)
 from tests.helpers import jpeg_with_gps  # noqa: F401 (imported from here by older test files)
+from tests.pdf_renders import SharedRenders, session_folder
 from tracts.models import Tract, TractVersion
 
 
 def pytest_configure() -> None:
-    # The SQLite test database's folder (tests/settings.py names the file).
+    # The SQLite test database's folder (tests/settings.py names the file;
+    # pytest-django adds _gw0, _gw1… to it for pytest-xdist's workers).
     (Path(django_settings.BASE_DIR) / "var").mkdir(exist_ok=True)
 
 
@@ -21,6 +24,19 @@ def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture(scope="session")
+def shared_renders(tmp_path_factory) -> SharedRenders:
+    return SharedRenders(session_folder(tmp_path_factory.getbasetemp()))
+
+
+@pytest.fixture(autouse=True)
+def reuse_renders(request, shared_renders, monkeypatch):
+    """A PDF rendered by an earlier test is read back rather than rendered
+    again (tests/pdf_renders.py), except in tests marked `own_pdf_store`."""
+    if request.node.get_closest_marker("own_pdf_store") is None:
+        shared_renders.install(monkeypatch)
 
 
 @pytest.fixture

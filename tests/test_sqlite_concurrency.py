@@ -13,6 +13,8 @@ from django.db import connection
 from publishing.pdf import RenderFailed, render_in_child
 from tracts.models import Tract
 
+pytestmark = pytest.mark.database_engine
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # One thread writes in transactions (as an admin save does) while another
