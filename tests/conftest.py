@@ -18,6 +18,16 @@ def pytest_configure() -> None:
     (Path(django_settings.BASE_DIR) / "var").mkdir(exist_ok=True)
 
 
+def pytest_collection_modifyitems(items) -> None:
+    # The slow tests first, the longest single ones before the browser's many:
+    # spread over pytest-xdist's processes (--dist worksteal), none is left to
+    # run alone at the end. Otherwise in order.
+    def rank(item) -> tuple[bool, bool]:
+        return item.get_closest_marker("slow") is None, item.get_closest_marker("browser") is not None
+
+    items.sort(key=rank)
+
+
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     """Each test stores its files (PDFs, uploads) in its own folder."""

@@ -25,7 +25,7 @@ from tracts.printing import PRINT_FORMATS, current_records
 
 from .helpers import jpeg_with_gps, wait_for, worker_environment
 
-pytestmark = pytest.mark.database_engine
+pytestmark = [pytest.mark.database_engine, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -163,6 +163,7 @@ def test_saving_renders_nothing_and_queues_the_renders(admin_client, task_queue,
     assert queued == [("render_first_pdfs", ["tracts.Tract", tract.pk]), ("render_pdfs", ["tracts.Tract", tract.pk])]
 
 
+@pytest.mark.slow
 def test_the_change_page_follows_the_renders_and_tells_an_overflow(admin_client, django_capture_on_commit_callbacks):
     data = tract_form(**{"versions-TOTAL_FORMS": "1", "versions-0-body": LONG_BODY})
     # The test queue renders as soon as the save commits, as a worker would after it.
