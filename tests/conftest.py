@@ -18,10 +18,13 @@ def pytest_configure() -> None:
     (Path(django_settings.BASE_DIR) / "var").mkdir(exist_ok=True)
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items) -> None:
-    # The slow tests first, the longest single ones before the browser's many:
-    # spread over pytest-xdist's processes (--dist worksteal), none is left to
-    # run alone at the end. Otherwise in order.
+    # The slow tests first, the longest single ones before the browser's many,
+    # so that pytest-xdist's processes end together. Called before
+    # pytest-django's own sort, which then puts the tests that empty the
+    # database (transactional ones) after the others, as Django does: the
+    # Organiser group made by a migration is gone after them.
     def rank(item) -> tuple[bool, bool]:
         return item.get_closest_marker("slow") is None, item.get_closest_marker("browser") is not None
 
