@@ -26,6 +26,8 @@ from tracts.printing import PRINT_FORMATS
 
 from .helpers import wait_for, worker_environment
 
+pytestmark = pytest.mark.database_engine
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -51,6 +53,7 @@ def parent_of(pid: int) -> int | None:
         return None
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_make_worker_starts_a_killed_worker_again_and_the_render_completes(make_tract, database_queue, tmp_path):
     tract = make_tract("relance", {"fr": {}, "en": {}})
