@@ -1,0 +1,267 @@
+"""Sending a letter: in runs of the background worker, resumable, at a set rate.
+
+Every (letter, subscriber) delivery is a row recorded before anything is
+sent (`Letter.start_sending`). A run takes the letter's lease (one run per
+letter at a time, whatever the number of workers), then for each waiting
+delivery: marks it "being sent" (committed), hands the mail to the relay,
+marks it sent. A run that is killed leaves at most one delivery "being
+sent", whose fate it could not record: the next run sends it again with the
+same Message-ID, which mail programs show once. Nothing waiting is skipped,
+nothing sent is sent again.
+
+The relay refusing one address for good (5xx) is recorded on its delivery;
+an address refused by NEWSLETTER_BOUNCE_LIMIT letters is unsubscribed. A
+relay that is down or refuses everything (connection lost, 421, our sender
+refused) stops the run; the letter waits NEWSLETTER_RELAY_RETRY_SECONDS and
+resumes.
+"""
+
+import contextlib
+import datetime
+import logging
+import smtplib
+import time
+from dataclasses import dataclass
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.core.mail import get_connection
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from .mail import RenderedLetter, as_bytes, letter_message, message_id, render_letter
+from .models import Delivery, Letter, Subscriber
+
+logger = logging.getLogger(__name__)
+
+# A temporarily refused delivery (4xx for one address) is tried this many times in all.
+MAX_ATTEMPTS = 5
+CHUNK = 500
+
+
+class RelayUnavailable(Exception):
+    """The relay cannot take any mail now: the letter waits."""
+
+
+class Refused(Exception):
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(f"{code} {reason}")
+        self.code = code
+        self.permanent = code >= 500
+
+
+def _reply_text(reply: bytes | str) -> str:
+    return reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
+
+
+class Relay:
+    """The SMTP relay of the settings, one connection for a whole run; any
+    other mail backend (console on a laptop, locmem) sends through Django."""
+
+    def __init__(self) -> None:
+        self.backend = get_connection(fail_silently=False)
+        self.envelope_from = parseaddr(settings.NEWSLETTER_FROM_EMAIL)[1]
+
+    def send(self, message, to: str) -> None:
+        if not isinstance(self.backend, SMTPBackend):
+            self.backend.send_messages([message])
+            return
+        data = as_bytes(message)
+        try:
+            if self.backend.connection is None:
+                self.backend.open()
+            self.backend.connection.sendmail(self.envelope_from, [to], data)
+        except smtplib.SMTPRecipientsRefused as error:
+            code, reply = next(iter(error.recipients.values()))
+            self._refused(code, reply)
+        except smtplib.SMTPSenderRefused as error:
+            self._drop()
+            raise RelayUnavailable(f"{error.smtp_code} {_reply_text(error.smtp_error)}") from error
+        except (smtplib.SMTPConnectError, smtplib.SMTPHeloError, smtplib.SMTPAuthenticationError) as error:
+            self._drop()
+            raise RelayUnavailable(f"{error.smtp_code} {_reply_text(error.smtp_error)}") from error
+        except smtplib.SMTPResponseException as error:
+            self._refused(error.smtp_code, error.smtp_error)
+        except (smtplib.SMTPException, OSError) as error:
+            self._drop()
+            raise RelayUnavailable(str(error) or error.__class__.__name__) from error
+
+    def _refused(self, code: int, reply: bytes | str) -> None:
+        if code == 421 or code < 400:  # the relay closes the session: nothing will pass now
+            self._drop()
+            raise RelayUnavailable(f"{code} {_reply_text(reply)}")
+        raise Refused(code, _reply_text(reply))
+
+    def _drop(self) -> None:
+        with contextlib.suppress(smtplib.SMTPException, OSError):
+            self.close()
+        self.backend.connection = None
+
+    def close(self) -> None:
+        if isinstance(self.backend, SMTPBackend):
+            self.backend.close()
+
+
+@dataclass
+class RunResult:
+    sent: int = 0
+    failed: int = 0
+    deferred: int = 0
+    finished: bool = False
+    # When the next run should start (None: no next run).
+    next_run: datetime.datetime | None = None
+
+
+def _take_lease(letter_id: int) -> bool:
+    now = timezone.now()
+    until = now + datetime.timedelta(seconds=settings.NEWSLETTER_LEASE_SECONDS)
+    return bool(
+        Letter.objects.filter(pk=letter_id, status=Letter.Status.SENDING)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .update(lease_until=until)
+    )
+
+
+def _renew_lease(letter_id: int) -> None:
+    until = timezone.now() + datetime.timedelta(seconds=settings.NEWSLETTER_LEASE_SECONDS)
+    Letter.objects.filter(pk=letter_id).update(lease_until=until)
+
+
+def _record_permanent_failure(delivery_id: int, subscriber_id: int, error: str) -> None:
+    Delivery.objects.filter(pk=delivery_id).update(status=Delivery.Status.FAILED, error=error[:300])
+    refusals = Delivery.objects.filter(subscriber_id=subscriber_id, status=Delivery.Status.FAILED).count()
+    if refusals >= settings.NEWSLETTER_BOUNCE_LIMIT:
+        # Its deliveries stay, without the address (the letters' counts stay true).
+        Subscriber.objects.filter(pk=subscriber_id).delete()
+        logger.warning("An address refused by %d letters was unsubscribed", refusals)
+
+
+class LetterRun:
+    """One run of the sending of a letter (see the module's docstring)."""
+
+    def __init__(self, letter: Letter, seconds: float) -> None:
+        self.letter = letter
+        self.deadline = time.monotonic() + seconds
+        self.interval = 60 / settings.NEWSLETTER_RATE_PER_MINUTE if settings.NEWSLETTER_RATE_PER_MINUTE > 0 else 0
+        self.renders: dict[tuple[str, str], RenderedLetter] = {}
+        self.versions = {version.language: version for version in letter.all_versions()}
+        self.result = RunResult()
+        self.relay = Relay()
+        self.lease_renewed = time.monotonic()
+
+    def rendered(self, version_language: str, languages: list[str]) -> RenderedLetter:
+        reader = (languages or [version_language])[0]
+        key = (version_language, reader)
+        if key not in self.renders:
+            version = self.versions.get(version_language) or self.letter.original_version()
+            self.renders[key] = render_letter(version, reader, fallback=version.language not in (languages or []))
+        return self.renders[key]
+
+    def waiting(self) -> list[tuple]:
+        return list(
+            Delivery.objects.filter(letter=self.letter, status=Delivery.Status.WAITING)
+            .order_by("pk")
+            .values_list("pk", "language", "subscriber_id", "subscriber__email", "subscriber__languages")[:CHUNK]
+        )
+
+    def send_all(self) -> None:
+        next_at = time.monotonic()
+        while time.monotonic() < self.deadline:
+            chunk = self.waiting()
+            if not chunk:
+                return
+            for pk, language, subscriber_id, email, languages in chunk:
+                if time.monotonic() >= self.deadline:
+                    return
+                if self.interval:
+                    time.sleep(max(0.0, next_at - time.monotonic()))
+                    next_at = max(next_at + self.interval, time.monotonic())
+                self.send_one(pk, language, subscriber_id, email, languages)
+                if time.monotonic() - self.lease_renewed > settings.NEWSLETTER_LEASE_SECONDS / 4:
+                    _renew_lease(self.letter.pk)
+                    self.lease_renewed = time.monotonic()
+
+    def send_one(self, pk: int, language: str, subscriber_id: int | None, email: str, languages: list) -> None:
+        if subscriber_id is None:  # unsubscribed since the letter started
+            Delivery.objects.filter(pk=pk).delete()
+            return
+        if not Delivery.objects.filter(pk=pk, status=Delivery.Status.WAITING).update(
+            status=Delivery.Status.SENDING, attempts=F("attempts") + 1
+        ):
+            return
+        rendered = self.rendered(language, languages)
+        reader = (languages or [language])[0]
+        token = f"{subscriber_id}.{Subscriber(pk=subscriber_id, email=email).signature()}"
+        message = letter_message(
+            rendered, email, token=token, reader_language=reader, message_id_value=message_id(self.letter.pk, pk)
+        )
+        try:
+            self.relay.send(message, email)
+        except Refused as refusal:
+            error = str(refusal).replace(email, "<…>")
+            if refusal.permanent:
+                _record_permanent_failure(pk, subscriber_id, error)
+                self.result.failed += 1
+            else:
+                Delivery.objects.filter(pk=pk).update(status=Delivery.Status.DEFERRED, error=error[:300])
+                self.result.deferred += 1
+            return
+        except RelayUnavailable:
+            Delivery.objects.filter(pk=pk).update(status=Delivery.Status.WAITING, attempts=F("attempts") - 1)
+            raise
+        Delivery.objects.filter(pk=pk).update(status=Delivery.Status.SENT, sent_at=timezone.now(), error="")
+        self.result.sent += 1
+
+    def finish(self) -> None:
+        """After the waiting deliveries: try the deferred ones later, or mark the letter sent."""
+        deliveries = Delivery.objects.filter(letter=self.letter)
+        if deliveries.filter(status__in=[Delivery.Status.WAITING, Delivery.Status.SENDING]).exists():
+            self.result.next_run = timezone.now()
+            return
+        deferred = deliveries.filter(status=Delivery.Status.DEFERRED)
+        deferred.filter(attempts__gte=MAX_ATTEMPTS).update(status=Delivery.Status.FAILED)
+        if deferred.update(status=Delivery.Status.WAITING):
+            self.result.next_run = timezone.now() + datetime.timedelta(seconds=settings.NEWSLETTER_RELAY_RETRY_SECONDS)
+            return
+        Letter.objects.filter(pk=self.letter.pk).update(status=Letter.Status.SENT, finished_at=timezone.now())
+        self.result.finished = True
+
+
+def send_batch(letter_id: int, seconds: float | None = None) -> RunResult:
+    """One run: send what waits for at most `seconds` (NEWSLETTER_BATCH_SECONDS)."""
+    if not _take_lease(letter_id):
+        letter = Letter.objects.filter(pk=letter_id).first()
+        if letter is None or letter.status != Letter.Status.SENDING:
+            return RunResult(finished=True)
+        # Another run holds it, or a killed one did: try when its lease ends.
+        return RunResult(next_run=letter.lease_until)
+    letter = Letter.objects.prefetch_related("versions").get(pk=letter_id)
+    # What a stopped run left "being sent" is sent again (same Message-ID).
+    Delivery.objects.filter(letter=letter, status=Delivery.Status.SENDING).update(status=Delivery.Status.WAITING)
+    run = LetterRun(letter, settings.NEWSLETTER_BATCH_SECONDS if seconds is None else seconds)
+    try:
+        run.send_all()
+        run.finish()
+        if letter.relay_problem:
+            Letter.objects.filter(pk=letter_id).update(relay_problem="")
+    except RelayUnavailable as problem:
+        logger.warning("The mail relay is unavailable (%s): the letter %s waits", problem, letter_id)
+        Letter.objects.filter(pk=letter_id).update(relay_problem=f"{timezone.now():%Y-%m-%d %H:%M} {problem}"[:300])
+        run.result.next_run = timezone.now() + datetime.timedelta(seconds=settings.NEWSLETTER_RELAY_RETRY_SECONDS)
+    finally:
+        run.relay.close()
+        Letter.objects.filter(pk=letter_id).update(lease_until=None)
+    return run.result
+
+
+def start(letter: Letter) -> int:
+    """Record the deliveries of `letter` and queue its sending once committed; returns how many."""
+    from .tasks import send_letter
+
+    with transaction.atomic():
+        count = letter.start_sending()
+        if count or letter.status == Letter.Status.SENDING:
+            transaction.on_commit(lambda: send_letter.enqueue(letter.pk))
+    return count

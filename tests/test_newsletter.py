@@ -1,0 +1,452 @@
+"""The newsletter: subscribing with no cookie and nothing stored before
+confirmation, letters in each subscriber's language with the headers mail
+providers want, sent through a real SMTP server (tests/mailserver.py) by a
+worker that can be killed and resumes without duplicate or gap."""
+
+import os
+import re
+import signal
+import subprocess
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from django.core import mail, signing
+from django.test import Client
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
+
+from newsletter import sending
+from newsletter.models import Delivery, Letter, LetterVersion, Subscriber, Throttle
+from newsletter.subscriptions import PendingSubscription
+from newsletter.tasks import send_letter
+from publishing.models import Theme
+
+from .helpers import wait_for, worker_environment
+from .mailserver import MailServer
+
+ROOT = Path(__file__).resolve().parent.parent
+SITE = "http://127.0.0.1:8000"
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server, and the site's mail settings pointing at it."""
+    server = MailServer().start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.NEWSLETTER_RATE_PER_MINUTE = 0
+    yield server
+    server.stop()
+
+
+def subscribe(client: Client, email: str, languages=("fr",), themes=(), **headers):
+    return client.post(
+        "/fr/newsletter/", {"email": email, "languages": list(languages), "themes": list(themes)}, **headers
+    )
+
+
+def confirm_link(message) -> str:
+    return re.search(r"https?://[^/\s]+(/\S+/confirm/\S+/)", message.body)[1]
+
+
+def make_letter(versions: dict[str, str], original: str = "fr") -> Letter:
+    letter = Letter.objects.create(original_language=original)
+    for language, subject in versions.items():
+        body = f'<p>Texte {language}. <a href="/{language}/tracts/">Les tracts</a></p><img src="/media/x.jpg" alt="x">'
+        LetterVersion.objects.create(letter=letter, language=language, subject=subject, body=body)
+    return letter
+
+
+def send_everything(letter: Letter) -> None:
+    """Runs of the sending task until the letter is sent (what the worker does)."""
+    sending.start(letter)
+    for _run in range(20):
+        letter.refresh_from_db()
+        if letter.status == Letter.Status.SENT:
+            return
+        send_letter.call(letter.pk)
+    raise AssertionError("the letter never finished")
+
+
+# Subscribing
+
+
+@pytest.mark.django_db
+def test_subscribing_sets_no_cookie_and_stores_nothing_before_confirmation(client, settings):
+    Theme.objects.create(name="Algorithmes")
+    theme = Theme.objects.get()
+    page = client.get("/fr/newsletter/")
+    assert page.status_code == 200 and "Set-Cookie" not in page.headers and not page.cookies
+    strict = Client(enforce_csrf_checks=True)
+    response = subscribe(strict, "Militante@Example.org", ["ar", "fr"], [theme.pk])
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers and not response.cookies
+    assert "Consultez votre boîte" in response.content.decode()
+    assert Subscriber.objects.count() == 0
+    # What is kept meanwhile is keyed hashes, never the address.
+    assert Throttle.objects.count() == 2
+    assert not Throttle.objects.filter(key__icontains="example").exists()
+    (message,) = mail.outbox
+    assert message.to == ["militante@example.org"] and message.extra_headers["Auto-Submitted"] == "auto-generated"
+
+    link = confirm_link(message)
+    page = client.get(link)  # a mail scanner following the link confirms nothing
+    assert page.status_code == 200 and "Set-Cookie" not in page.headers
+    assert Subscriber.objects.count() == 0
+    done = strict.post(link)
+    assert done.status_code == 200 and "Set-Cookie" not in done.headers
+    subscriber = Subscriber.objects.get()
+    assert subscriber.email == "militante@example.org"
+    assert subscriber.languages == ["fr", "ar"]  # in the site's order
+    assert list(subscriber.themes.all()) == [theme]
+
+
+@pytest.mark.django_db
+def test_the_form_says_the_same_whether_or_not_the_address_subscribes(client):
+    Subscriber.objects.create(email="deja@example.org", languages=["fr"])
+    known = subscribe(client, "deja@example.org")
+    unknown = subscribe(client, "nouvelle@example.org")
+    assert known.status_code == unknown.status_code == 200
+    assert known.content == unknown.content
+    # The owner of the mailbox learns it: the mail says so, with the links.
+    already, new = mail.outbox
+    assert "déjà" in already.subject and "/newsletter/preferences/" in already.body
+    assert "/newsletter/confirm/" in new.body
+
+
+@pytest.mark.django_db
+def test_one_confirmation_mail_per_address_per_day_and_a_limit_per_client(client, settings):
+    settings.NEWSLETTER_ATTEMPTS_PER_HOUR = 4
+    first = subscribe(client, "une@example.org")
+    again = subscribe(client, "une@example.org")
+    assert first.content == again.content
+    assert len(mail.outbox) == 1
+    subscribe(client, "deux@example.org")
+    subscribe(client, "trois@example.org")
+    refused = subscribe(client, "quatre@example.org")
+    assert refused.status_code == 429 and "Trop de" in refused.content.decode()
+    assert len(mail.outbox) == 3
+    # Another network is not held back.
+    other = subscribe(client, "quatre@example.org", REMOTE_ADDR="192.0.2.9")
+    assert other.status_code == 200 and len(mail.outbox) == 4
+
+
+@pytest.mark.django_db
+def test_bad_input_gets_a_clear_message_in_the_visitors_language(client):
+    response = subscribe(client, "pas-une-adresse")
+    assert response.status_code == 400
+    assert "Ce n’est pas une adresse électronique" in response.content.decode()
+    assert 'value="pas-une-adresse"' in response.content.decode()  # what was typed is kept
+    no_language = client.post("/fr/newsletter/", {"email": "a@example.org"})
+    assert "Choisissez au moins une langue" in no_language.content.decode()
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_an_expired_or_tampered_link_is_refused_with_a_message(client, monkeypatch, settings):
+    token = PendingSubscription("a@example.org", ["fr"]).token()
+    tampered = client.get(f"/fr/newsletter/confirm/{token[:-3]}abc/")
+    assert tampered.status_code == 400 and "n’est pas valable" in tampered.content.decode()
+    forged = signing.dumps({"e": "b@example.org", "l": ["fr"], "t": []}, salt="other", compress=True)
+    assert client.post(f"/fr/newsletter/confirm/{forged}/").status_code == 400
+
+    class Later:
+        @staticmethod
+        def time() -> float:
+            return time.time() + settings.NEWSLETTER_CONFIRMATION_HOURS * 3600 + 60
+
+    monkeypatch.setattr(signing, "time", Later)
+    expired = client.post(f"/fr/newsletter/confirm/{token}/")
+    assert expired.status_code == 400 and "expiré" in expired.content.decode()
+    assert Subscriber.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_relay_that_is_down_is_said_and_the_address_may_try_again(client, settings):
+    from tests.mailserver import free_port
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 2
+    response = subscribe(client, "a@example.org")
+    assert response.status_code == 503 and "réessayer" in response.content.decode()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert subscribe(client, "a@example.org").status_code == 200
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_unsubscribe_get_shows_one_button_and_post_deletes(client):
+    subscriber = Subscriber.objects.create(email="a@example.org", languages=["ar"])
+    url = f"/ar/newsletter/unsubscribe/{subscriber.token()}/"
+    page = client.get(url)
+    assert page.status_code == 200 and page.content.decode().count("<button") == 1
+    assert 'dir="rtl"' in page.content.decode()
+    assert Subscriber.objects.count() == 1
+    # RFC 8058: the mail provider's POST, no cookie, no token but the link's.
+    done = Client(enforce_csrf_checks=True).post(
+        url, "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
+    )
+    assert done.status_code == 200 and "Set-Cookie" not in done.headers
+    assert Subscriber.objects.count() == 0
+    assert client.get(url).status_code == 404  # gone, said so
+    assert client.post(url).status_code == 200  # a second click is no error
+
+
+@pytest.mark.django_db
+def test_a_forged_or_outdated_token_reaches_nobody(client):
+    subscriber = Subscriber.objects.create(email="a@example.org", languages=["fr"])
+    pk = subscriber.pk
+    assert client.post(f"/fr/newsletter/unsubscribe/{pk}.0000/").status_code == 200
+    assert Subscriber.objects.filter(pk=pk).exists()
+    assert client.get(f"/fr/newsletter/preferences/{pk}.abc/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_preferences_change_languages_and_themes_from_the_letters_link(client):
+    theme = Theme.objects.create(name="Contrôle")
+    subscriber = Subscriber.objects.create(email="a@example.org", languages=["fr"])
+    url = f"/fr/newsletter/preferences/{subscriber.token()}/"
+    assert client.get(url).status_code == 200
+    response = Client(enforce_csrf_checks=True).post(url, {"languages": ["es", "ar"], "themes": [theme.pk]})
+    assert response.status_code == 200 and "Set-Cookie" not in response.headers
+    subscriber.refresh_from_db()
+    assert subscriber.languages == ["es", "ar"] and list(subscriber.themes.all()) == [theme]
+    assert client.post(url, {"languages": []}).status_code == 400
+
+
+# Letters and sending
+
+
+def check_headers(message, site: str) -> None:
+    assert re.fullmatch(
+        rf"<{re.escape(site)}/\w\w/newsletter/unsubscribe/\d+\.[0-9a-f]+/>", message["List-Unsubscribe"].strip()
+    )
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message["List-Id"].strip() == "<newsletter.127.0.0.1>"
+    assert re.fullmatch(r"<letter-\d+\.\d+\.[0-9a-f]+@127\.0\.0\.1>", message["Message-ID"].strip())
+    assert message["Date"] and message["Precedence"] == "bulk" and message["Auto-Submitted"] == "auto-generated"
+    assert message.get_content_type() == "multipart/alternative"
+
+
+def letter_parts(message) -> tuple[str, str]:
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    return text, html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_thousand_subscribers_in_three_languages_get_one_letter_each(smtp, settings):
+    settings.SITE_URL = SITE
+    languages = ["fr", "en", "ar"]
+    Subscriber.objects.bulk_create(
+        Subscriber(email=f"s{n}@example.org", languages=[languages[n % 3]]) for n in range(2000)
+    )
+    letter = make_letter({"fr": "Lettre d’octobre", "en": "October letter", "ar": "رسالة أكتوبر"})
+    send_everything(letter)
+
+    received = smtp.mailbox.messages()
+    assert len(received) == 2000
+    assert Counter(to for to, _m in received) == Counter(f"s{n}@example.org" for n in range(2000))
+    subjects = {"fr": "Lettre d’octobre", "en": "October letter", "ar": "رسالة أكتوبر"}
+    for to, message in received:
+        language = languages[int(to[1:].split("@")[0]) % 3]
+        assert message["Subject"] == subjects[language] and message["To"] == to
+        assert message["Content-Language"] == language
+        check_headers(message, SITE)
+    assert Delivery.objects.filter(letter=letter, status=Delivery.Status.SENT).count() == 2000
+    assert letter.progress() == {"sent": 2000, "waiting": 0, "failed": 0}
+
+    # An Arabic letter, right to left, with nothing but the site's own links
+    # and no picture; the per-recipient part is the two links only.
+    to, arabic = next((to, m) for to, m in received if m["Content-Language"] == "ar")
+    text, html = letter_parts(arabic)
+    assert '<html lang="ar" dir="rtl">' in html and "prefers-color-scheme: dark" in html
+    assert "<img" not in html and "src=" not in html
+    links = re.findall(r'href="([^"]+)"', html)
+    assert links and all(link.startswith(SITE + "/") for link in links)
+    token = Subscriber.objects.get(email=to).token()
+    assert {link for link in links if token in link} == {
+        f"{SITE}/ar/newsletter/unsubscribe/{token}/",
+        f"{SITE}/ar/newsletter/preferences/{token}/",
+    }
+    assert "رسالة أكتوبر" in text and f"{SITE}/ar/newsletter/unsubscribe/{token}/" in text and "<p>" not in text
+
+    # One-click unsubscribe, as a mail provider does it.
+    unsubscribe = arabic["List-Unsubscribe"].strip().strip("<>").removeprefix(SITE)
+    response = Client(enforce_csrf_checks=True).post(
+        unsubscribe, "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 200
+    assert not Subscriber.objects.filter(email=to).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reader_whose_language_the_letter_lacks_gets_the_original_said_so(smtp):
+    Subscriber.objects.create(email="en@example.org", languages=["en"])
+    Subscriber.objects.create(email="es-ar@example.org", languages=["es", "ar"])
+    send_everything(make_letter({"fr": "Lettre", "ar": "رسالة"}))
+    received = dict(smtp.mailbox.messages())
+    english = received["en@example.org"]
+    assert english["Subject"] == "Lettre" and english["Content-Language"] == "fr"
+    text, html = letter_parts(english)
+    assert (
+        '<p class="note" lang="en" dir="ltr">This letter is not written in English: here it is in French.</p>' in html
+    )
+    assert text.startswith("This letter is not written in English: here it is in French.")
+    assert '<html lang="fr" dir="ltr">' in html and "Unsubscribe" in text  # the interface words in English
+    assert received["es-ar@example.org"]["Subject"] == "رسالة"  # their second language before the fallback
+
+
+@pytest.mark.django_db(transaction=True)
+def test_permanent_refusals_are_recorded_and_repeated_ones_unsubscribe(smtp, settings):
+    settings.NEWSLETTER_BOUNCE_LIMIT = 2
+    for name in ("ok", "gone", "full"):
+        Subscriber.objects.create(email=f"{name}@example.org", languages=["fr"])
+    smtp.mailbox.refuse["gone@example.org"] = "550 5.1.1 <gone@example.org>: no such user"
+    smtp.mailbox.refuse["full@example.org"] = "452 4.2.2 mailbox full"
+    first = make_letter({"fr": "Une"})
+    sending.start(first)
+    send_letter.call(first.pk)
+    failed = Delivery.objects.get(letter=first, status=Delivery.Status.FAILED)
+    assert failed.error.startswith("550") and "gone@example.org" not in failed.error
+    assert Delivery.objects.get(letter=first, subscriber__email="full@example.org").status == Delivery.Status.WAITING
+    first.refresh_from_db()
+    assert first.status == Letter.Status.SENDING  # the temporary refusal is tried again later
+    # The mailbox has room again: the next run delivers it.
+    del smtp.mailbox.refuse["full@example.org"]
+    send_letter.call(first.pk)
+    first.refresh_from_db()
+    assert first.status == Letter.Status.SENT
+    assert first.progress() == {"sent": 2, "waiting": 0, "failed": 1}
+    assert Subscriber.objects.filter(email="gone@example.org").exists()  # once is not enough
+
+    send_everything(make_letter({"fr": "Deux"}))
+    assert not Subscriber.objects.filter(email="gone@example.org").exists()
+    assert first.progress()["failed"] == 1  # the record stays, without the address
+    received = Counter(to for to, _m in smtp.mailbox.messages())
+    assert received == {"ok@example.org": 2, "full@example.org": 2}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_relay_that_is_down_makes_the_letter_wait_and_resume(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    server = MailServer()
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.NEWSLETTER_RATE_PER_MINUTE = "127.0.0.1", server.port, 0
+    for n in range(30):
+        Subscriber.objects.create(email=f"s{n}@example.org", languages=["fr"])
+    letter = make_letter({"fr": "Patience"})
+    sending.start(letter)
+    result = send_letter.call(letter.pk)
+    assert result["sent"] == 0
+    letter.refresh_from_db()
+    assert letter.status == Letter.Status.SENDING and "Connection refused" in letter.relay_problem
+    assert letter.progress() == {"sent": 0, "waiting": 30, "failed": 0}
+    server.start()
+    try:
+        send_letter.call(letter.pk)
+    finally:
+        server.stop()
+    letter.refresh_from_db()
+    assert letter.status == Letter.Status.SENT and letter.relay_problem == ""
+    assert sorted(to for to, _raw in server.mailbox.received) == sorted(f"s{n}@example.org" for n in range(30))
+
+
+def worker_pids(process: subprocess.Popen) -> list[int]:
+    return [process.pid] if process.poll() is None else []
+
+
+def start_worker(tmp_path: Path, smtp: MailServer) -> subprocess.Popen:
+    environment = worker_environment(tmp_path / "media") | {
+        "EMAIL_URL": smtp.url,
+        "NEWSLETTER_RATE_PER_MINUTE": "0",
+        "NEWSLETTER_BATCH_SECONDS": "4",
+        "NEWSLETTER_LEASE_SECONDS": "3",
+        "SITE_URL": SITE,
+    }
+    return subprocess.Popen(
+        [".venv/bin/python", "manage.py", "db_worker", "--interval", "0.2", "--no-startup-delay"],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_killing_the_worker_mid_send_and_restarting_gives_exactly_one_letter_each(smtp, settings, tmp_path):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    languages = ["fr", "en", "ar"]
+    Subscriber.objects.bulk_create(
+        Subscriber(email=f"s{n}@example.org", languages=[languages[n % 3]]) for n in range(2000)
+    )
+    letter = make_letter({"fr": "Lettre", "en": "Letter", "ar": "رسالة"})
+    sending.start(letter)
+    sent = Delivery.objects.filter(letter=letter, status=Delivery.Status.SENT)
+    worker = start_worker(tmp_path, smtp)
+    try:
+        wait_for(lambda: sent.count() >= 300, 120, "the first letters to go out")
+        os.kill(worker.pid, signal.SIGKILL)  # as the out-of-memory killer would
+        worker.wait(10)
+        stopped_at = sent.count()
+        assert stopped_at < 2000, "the worker finished before it could be killed"
+        worker = start_worker(tmp_path, smtp)
+        wait_for(lambda: Letter.objects.get(pk=letter.pk).status == Letter.Status.SENT, 180, "the letter to finish")
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        output, _ = worker.communicate(timeout=30)
+    assert "Queued again 1 task(s) of a worker that stopped" in output
+    received = smtp.mailbox.messages()
+    ids_per_address: dict[str, set[str]] = {}
+    for to, message in received:
+        ids_per_address.setdefault(to, set()).add(message["Message-ID"])
+        assert (
+            message["Subject"]
+            == {"fr": "Lettre", "en": "Letter", "ar": "رسالة"}[languages[int(to[1:].split("@")[0]) % 3]]
+        )
+    # Nobody skipped, nobody with two different letters.
+    assert sorted(ids_per_address) == sorted(f"s{n}@example.org" for n in range(2000))
+    assert all(len(ids) == 1 for ids in ids_per_address.values())
+    # At most the one mail in flight at the kill was handed over twice, with
+    # the same Message-ID (mail programs show it once).
+    assert len(received) in (2000, 2001)
+    assert Delivery.objects.filter(letter=letter).exclude(status=Delivery.Status.SENT).count() == 0
+    assert not DBTaskResult.objects.filter(status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING]).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_letters_are_signed_with_dkim_when_the_site_signs(smtp, settings, tmp_path):
+    import dkim
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from newsletter import mail as newsletter_mail
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+    )
+    public = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    (tmp_path / "dkim.pem").write_bytes(private)
+    settings.NEWSLETTER_DKIM_SELECTOR, settings.NEWSLETTER_DKIM_DOMAIN = "lettre", "example.org"
+    settings.NEWSLETTER_DKIM_KEY_FILE = str(tmp_path / "dkim.pem")
+    newsletter_mail._dkim_key.cache_clear()
+    try:
+        Subscriber.objects.create(email="a@example.org", languages=["fr"])
+        send_everything(make_letter({"fr": "Signée"}))
+    finally:
+        newsletter_mail._dkim_key.cache_clear()
+    ((_to, raw),) = smtp.mailbox.received
+    import base64
+
+    record = b"v=DKIM1; k=rsa; p=" + base64.b64encode(public)
+
+    def dns(name, timeout=5):
+        return record if name == b"lettre._domainkey.example.org." else None
+
+    assert raw.startswith(b"DKIM-Signature:")
+    assert dkim.verify(raw, dnsfunc=dns)
+    assert not dkim.verify(raw.replace(b"Texte fr", b"Texte falsifie"), dnsfunc=dns)
