@@ -6,7 +6,6 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
-from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
@@ -103,16 +102,7 @@ class LetterAdmin(admin.ModelAdmin):
     def progress(self, letter: Letter) -> str:
         if letter.status == Letter.Status.DRAFT:
             return _("Not sent yet.")
-        counts = letter.progress()
-        return format_html(
-            "{}: {} · {}: {} · {}: {}",
-            _("sent"),
-            counts["sent"],
-            _("waiting"),
-            counts["waiting"],
-            _("refused"),
-            counts["failed"],
-        )
+        return _("sent: %(sent)d · waiting: %(waiting)d · refused: %(failed)d") % letter.progress()
 
     def has_change_permission(self, request: HttpRequest, obj: Letter | None = None) -> bool:
         # A letter that went out is a record: it is no longer edited.

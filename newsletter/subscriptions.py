@@ -105,6 +105,12 @@ def request_subscription(pending: PendingSubscription, network: str, language: s
     """Send the confirmation mail (or the "already subscribed" one) if the limits allow."""
     if not Throttle.objects.allow(keyed_hash("client", network), settings.NEWSLETTER_ATTEMPTS_PER_HOUR, HOUR):
         return Answer.TOO_MANY
+    return send_confirmation(pending, language)
+
+
+def send_confirmation(pending: PendingSubscription, language: str) -> Answer:
+    """The confirmation mail, or for an address already subscribed a mail
+    saying so, at most once a day per address."""
     address_key = keyed_hash("address", pending.email)
     if not Throttle.objects.allow(address_key, 1, DAY):
         return Answer.MAIL_SENT

@@ -3,6 +3,8 @@ confirmation, letters in each subscriber's language with the headers mail
 providers want, sent through a real SMTP server (tests/mailserver.py) by a
 worker that can be killed and resumes without duplicate or gap."""
 
+import datetime
+import io
 import os
 import re
 import signal
@@ -13,7 +15,9 @@ from pathlib import Path
 
 import pytest
 from django.core import mail, signing
+from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
@@ -354,10 +358,6 @@ def test_a_relay_that_is_down_makes_the_letter_wait_and_resume(settings):
     assert sorted(to for to, _raw in server.mailbox.received) == sorted(f"s{n}@example.org" for n in range(30))
 
 
-def worker_pids(process: subprocess.Popen) -> list[int]:
-    return [process.pid] if process.poll() is None else []
-
-
 def start_worker(tmp_path: Path, smtp: MailServer) -> subprocess.Popen:
     environment = worker_environment(tmp_path / "media") | {
         "EMAIL_URL": smtp.url,
@@ -450,3 +450,179 @@ def test_letters_are_signed_with_dkim_when_the_site_signs(smtp, settings, tmp_pa
     assert raw.startswith(b"DKIM-Signature:")
     assert dkim.verify(raw, dnsfunc=dns)
     assert not dkim.verify(raw.replace(b"Texte fr", b"Texte falsifie"), dnsfunc=dns)
+
+
+# The organisers' side
+
+
+@pytest.fixture
+def organiser(admin_client, admin_user):
+    admin_user.email = "orga@example.org"
+    admin_user.save()
+    return admin_client
+
+
+@pytest.mark.django_db
+def test_organisers_export_the_list_as_csv_and_delete_an_address(organiser):
+    theme = Theme.objects.create(name="Contrôle")
+    one = Subscriber.objects.create(email="une@example.org", languages=["fr", "ar"])
+    one.themes.set([theme])
+    two = Subscriber.objects.create(email="deux@example.org", languages=["en"])
+    response = organiser.post(
+        "/admin/newsletter/subscriber/", {"action": "export_csv", "_selected_action": [one.pk, two.pk]}
+    )
+    assert response["Content-Type"].startswith("text/csv")
+    lines = b"".join(response.streaming_content).decode().splitlines()
+    assert lines[0] == "email,languages,themes,confirmed_at"
+    assert lines[1].startswith("deux@example.org,en,,") and lines[2].startswith("une@example.org,fr ar,controle,")
+    organiser.post(f"/admin/newsletter/subscriber/{two.pk}/delete/", {"post": "yes"})
+    assert list(Subscriber.objects.values_list("email", flat=True)) == ["une@example.org"]
+
+
+@pytest.mark.django_db
+def test_a_letter_is_previewed_tested_and_sent_from_the_admin(organiser, django_capture_on_commit_callbacks):
+    letter = make_letter({"fr": "Lettre", "ar": "رسالة"})
+    page = organiser.get(f"/admin/newsletter/letter/{letter.pk}/change/")
+    assert page.status_code == 200 and "prose-editor" in page.content.decode()
+    assert f"/admin/newsletter/letter/{letter.pk}/preview/ar/" in page.content.decode()
+
+    preview = organiser.get(f"/admin/newsletter/letter/{letter.pk}/preview/ar/").content.decode()
+    assert '<html lang="ar" dir="rtl">' in preview and "رسالة" in preview
+    fallback = organiser.get(f"/admin/newsletter/letter/{letter.pk}/preview/en/").content.decode()
+    assert "This letter is not written in English" in fallback
+    text = organiser.get(f"/admin/newsletter/letter/{letter.pk}/preview/fr/?format=text")
+    assert text["Content-Type"].startswith("text/plain") and "Texte fr." in text.content.decode()
+
+    organiser.post(f"/admin/newsletter/letter/{letter.pk}/test/")
+    assert sorted(message.subject for message in mail.outbox) == ["Lettre", "رسالة"]
+    assert {tuple(message.to) for message in mail.outbox} == {("orga@example.org",)}
+    mail.outbox.clear()
+
+    for n in range(3):
+        Subscriber.objects.create(email=f"s{n}@example.org", languages=["ar"])
+    confirm = organiser.get(f"/admin/newsletter/letter/{letter.pk}/send/")
+    assert "3 abonnés" in confirm.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        organiser.post(f"/admin/newsletter/letter/{letter.pk}/send/")
+    letter.refresh_from_db()
+    assert letter.status == Letter.Status.SENT
+    assert sorted(message.to[0] for message in mail.outbox) == ["s0@example.org", "s1@example.org", "s2@example.org"]
+    listing = organiser.get("/admin/newsletter/letter/").content.decode()
+    assert '<td class="field-sent_count">3</td>' in listing
+    sent_page = organiser.get(f"/admin/newsletter/letter/{letter.pk}/change/").content.decode()
+    assert "envoyées : 3 · en attente : 0 · refusées : 0" in sent_page
+    # Sending twice does nothing.
+    with django_capture_on_commit_callbacks(execute=True):
+        organiser.post(f"/admin/newsletter/letter/{letter.pk}/send/")
+    assert len(mail.outbox) == 3
+
+
+@pytest.mark.django_db
+def test_a_letter_assembled_from_what_was_published_since_the_last_one(organiser, make_tract, make_article, settings):
+    settings.SITE_URL = SITE
+    make_tract("ancien", {"fr": {"title": "Un vieux tract"}}, published_at=timezone_ago(days=60))
+    make_tract("nouveau", {"fr": {"title": "Un tract neuf"}, "ar": {"title": "منشور جديد"}})
+    make_article("analyse", {"fr": {"title": "Une analyse", "standfirst": "Ce qu'il faut savoir"}})
+    make_tract("brouillon", {"fr": {"title": "Pas encore"}}, status="draft")
+    response = organiser.post("/admin/newsletter/letter/assemble/")
+    letter = Letter.objects.get()
+    assert response.status_code == 302 and response["Location"].endswith(f"/{letter.pk}/change/")
+    versions = {version.language: version for version in letter.versions.all()}
+    assert sorted(versions) == ["ar", "en", "es", "fr"]
+    french = versions["fr"].body
+    assert "Un tract neuf" in french and "Une analyse" in french and "Ce qu'il faut savoir" in french
+    assert "Un vieux tract" not in french and "Pas encore" not in french
+    assert f'href="{SITE}/fr/tracts/nouveau/"' in french
+    arabic = versions["ar"].body
+    assert "منشور جديد" in arabic and f'href="{SITE}/ar/tracts/nouveau/"' in arabic
+    assert f'href="{SITE}/fr/articles/analyse/"' in arabic and "(الفرنسيّة)" in arabic  # no Arabic version: said so
+    # Once it has gone out, the next letter starts from there.
+    letter.start_sending()
+    assert organiser.post("/admin/newsletter/letter/assemble/").status_code == 302
+    assert Letter.objects.count() == 1
+
+
+def timezone_ago(days: int):
+    return timezone.now() - datetime.timedelta(days=days)
+
+
+# Moving in and out
+
+MAILCHIMP = (
+    '"Email Address","First Name","Last Name","MEMBER_RATING","OPTIN_TIME","OPTIN_IP","CONFIRM_TIME","CONFIRM_IP",'
+    '"LATITUDE","LONGITUDE","LANGUAGE"\n'
+    '"Nadia@Example.org","Nadia","B","2","2024-03-01 10:00:00","192.0.2.1","2024-03-01 10:05:00","192.0.2.1",'
+    '"48.85","2.35","ar"\n'
+    '"pas-une-adresse","X","Y","1","","","","","","",""\n'
+    '"paul@example.org","Paul","C","2","2024-04-01 10:00:00","","2024-04-01 10:01:00","","","","fr_FR"\n'
+)
+LISTMONK = (
+    "uuid,email,name,attributes,status,created_at,updated_at\n"
+    'a1,lea@example.org,Léa,"{""city"": ""Lyon""}",enabled,2024-01-02 03:04:05,2024-01-02 03:04:05\n'
+    "a2,parti@example.org,Parti,{},blocklisted,2024-01-02 03:04:05,2024-01-02 03:04:05\n"
+)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (MAILCHIMP, {"nadia@example.org": ["ar"], "paul@example.org": ["fr"]}),
+        (LISTMONK, {"lea@example.org": ["es"]}),
+        (
+            "une@example.org\nDeux@example.org\n\nune@example.org\n",
+            {"une@example.org": ["es"], "deux@example.org": ["es"]},
+        ),
+    ],
+    ids=["mailchimp", "listmonk", "plain"],
+)
+def test_import_subscribers_confirmed_reads_the_common_exports(tmp_path, content, expected):
+    source = tmp_path / "list.csv"
+    source.write_text(content, encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_subscribers", str(source), "--confirmed", "--language", "es", stdout=out, stderr=err)
+    assert dict(Subscriber.objects.values_list("email", "languages")) == expected
+    assert mail.outbox == []
+    if content is MAILCHIMP:
+        assert "line 3: pas-une-adresse" in err.getvalue()
+        assert Subscriber.objects.get(email="nadia@example.org").confirmed_at.year == 2024
+    if content is LISTMONK:
+        assert "1 who had left skipped" in out.getvalue()
+    # Again: nothing doubles.
+    call_command("import_subscribers", str(source), "--confirmed", stdout=out, stderr=err)
+    assert Subscriber.objects.count() == len(expected)
+
+
+@pytest.mark.django_db
+def test_import_subscribers_without_confirmed_sends_confirmations_and_stores_nothing(tmp_path, client):
+    Subscriber.objects.create(email="deja@example.org", languages=["fr"])
+    source = tmp_path / "list.csv"
+    source.write_text(MAILCHIMP + '"deja@example.org","","","","","","","","","",""\n', encoding="utf-8")
+    call_command("import_subscribers", str(source), stdout=io_sink(), stderr=io_sink())
+    assert Subscriber.objects.count() == 1
+    assert sorted(message.to[0] for message in mail.outbox) == ["nadia@example.org", "paul@example.org"]
+    arabic = next(message for message in mail.outbox if message.to == ["nadia@example.org"])
+    assert "/ar/newsletter/confirm/" in arabic.body
+    client.post(confirm_link(arabic))
+    assert Subscriber.objects.get(email="nadia@example.org").languages == ["ar"]
+
+
+def io_sink() -> io.StringIO:
+    return io.StringIO()
+
+
+@pytest.mark.django_db
+def test_export_site_leaves_subscribers_out_unless_asked(tmp_path):
+    Subscriber.objects.create(email="une@example.org", languages=["fr", "ar"])
+    call_command("export_site", str(tmp_path / "plain"), stdout=io_sink())
+    assert not (tmp_path / "plain" / "subscribers.csv").exists()
+    assert "une@example.org" not in "".join(
+        path.read_text(errors="ignore") for path in (tmp_path / "plain").rglob("*") if path.is_file()
+    )
+    call_command("export_site", str(tmp_path / "full"), "--with-subscribers", stdout=io_sink())
+    exported = tmp_path / "full" / "subscribers.csv"
+    assert exported.read_text().splitlines()[1].startswith("une@example.org,fr ar,,")
+    # What goes out comes back in elsewhere.
+    Subscriber.objects.all().delete()
+    call_command("import_subscribers", str(exported), "--confirmed", stdout=io_sink())
+    assert Subscriber.objects.get().languages == ["fr", "ar"]
