@@ -626,3 +626,24 @@ def test_export_site_leaves_subscribers_out_unless_asked(tmp_path):
     Subscriber.objects.all().delete()
     call_command("import_subscribers", str(exported), "--confirmed", stdout=io_sink())
     assert Subscriber.objects.get().languages == ["fr", "ar"]
+
+
+def test_one_setting_names_any_smtp_relay():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from collectif.settings import email_settings
+
+    assert email_settings("smtp+tls://lettre%40example.org:p%3Aw@relay.example.org:2525") == {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "relay.example.org",
+        "EMAIL_PORT": 2525,
+        "EMAIL_HOST_USER": "lettre@example.org",
+        "EMAIL_HOST_PASSWORD": "p:w",
+        "EMAIL_USE_SSL": False,
+        "EMAIL_USE_TLS": True,
+    }
+    implicit = email_settings("smtps://relay.example.org")
+    assert implicit["EMAIL_PORT"] == 465 and implicit["EMAIL_USE_SSL"] and not implicit["EMAIL_USE_TLS"]
+    assert email_settings("smtp://localhost")["EMAIL_PORT"] == 25
+    with pytest.raises(ImproperlyConfigured, match="unknown scheme"):
+        email_settings("http://relay.example.org")
