@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from markdownify import markdownify
 
 from publishing.languages import language_choices, reverse_in, text_direction
+from publishing.models import SiteSettings
 
 # Replaced per recipient, after rendering (they survive HTML escaping).
 UNSUBSCRIBE_MARK = "NEWSLETTER-UNSUBSCRIBE-URL"
@@ -41,6 +42,11 @@ def site_url(path: str) -> str:
 
 def site_domain() -> str:
     return urlsplit(settings.SITE_URL).hostname or "localhost"
+
+
+def site_name() -> str:
+    """The collective's name, as the site's settings give it."""
+    return SiteSettings.load().site_name
 
 
 def _absolute_link(tag: str, attribute: str, value: str) -> str | None:
@@ -94,6 +100,7 @@ def render_letter(version, reader_language: str, fallback: bool) -> RenderedLett
     """The letter `version` as readers of `reader_language` get it: the
     interface words (unsubscribe, preferences, the fallback note) in theirs."""
     body = mail_html(version.body)
+    name = site_name()
     with translation.override(reader_language):
         context = {
             "subject": version.subject,
@@ -110,7 +117,7 @@ def render_letter(version, reader_language: str, fallback: bool) -> RenderedLett
                 else ""
             ),
             "site_url": settings.SITE_URL,
-            "site_name": site_domain(),
+            "site_name": name,
             "unsubscribe_url": UNSUBSCRIBE_MARK,
             "preferences_url": PREFERENCES_MARK,
         }
@@ -165,13 +172,14 @@ def letter_message(
 
 def notice_message(to: str, language: str, template: str, context: dict) -> EmailMultiAlternatives:
     """A mail about the subscription itself (confirmation, already subscribed), in `language`."""
+    name = site_name()
     with translation.override(language):
         context = {
             **context,
             "language": language,
             "direction": text_direction(language),
             "site_url": settings.SITE_URL,
-            "site_name": site_domain(),
+            "site_name": name,
         }
         subject = loader.render_to_string(f"newsletter/mail/{template}_subject.txt", context).strip()
         text = loader.render_to_string(f"newsletter/mail/{template}.txt", context)

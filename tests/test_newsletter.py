@@ -647,3 +647,67 @@ def test_one_setting_names_any_smtp_relay():
     assert email_settings("smtp://localhost")["EMAIL_PORT"] == 25
     with pytest.raises(ImproperlyConfigured, match="unknown scheme"):
         email_settings("http://relay.example.org")
+
+
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's Chromium")
+@pytest.mark.django_db(transaction=True)
+def test_a_visitor_subscribes_in_arabic_and_leaves_in_one_click_without_a_cookie(live_server, smtp, settings):
+    from playwright.sync_api import sync_playwright
+
+    settings.SITE_URL = live_server.url
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # the confirmation, read below
+    ARTIFACTS.mkdir(exist_ok=True)
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
+        context = browser.new_context(viewport={"width": 390, "height": 844})
+        page = context.new_page()
+        requests: list[str] = []
+        page.on("request", lambda request: requests.append(request.url))
+        page.goto(f"{live_server.url}/ar/")
+        page.locator("footer a[href='/ar/newsletter/']").click()
+        assert page.locator("html").get_attribute("dir") == "rtl"
+        page.fill("input[type=email]", "qarie@example.org")
+        assert page.locator("input[name=languages][value=ar]").is_checked()  # the page's language, ready
+        page.screenshot(path=str(ARTIFACTS / "newsletter-subscribe-ar.png"), full_page=True)
+        page.locator("form.newsletter-form button[type=submit]").click()
+        page.wait_for_load_state()
+        assert Subscriber.objects.count() == 0
+        page.screenshot(path=str(ARTIFACTS / "newsletter-sent-ar.png"), full_page=True)
+        (confirmation,) = mail.outbox
+        page.goto(live_server.url + confirm_link(confirmation))
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_load_state()
+        assert Subscriber.objects.get().languages == ["ar"]
+        assert context.cookies() == []
+        assert all(url.startswith(live_server.url) for url in requests)
+
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        send_everything(make_letter({"fr": "Lettre", "ar": "رسالة"}))
+        ((to, letter),) = smtp.mailbox.messages()
+        assert to == "qarie@example.org" and letter["Subject"] == "رسالة"
+        _text, html = letter_parts(letter)
+        (ARTIFACTS / "newsletter-letter-ar.html").write_text(html)
+        # As a mail program shows it: no page of the site around it, images off.
+        reader = browser.new_page(viewport={"width": 390, "height": 700}, java_script_enabled=False)
+        reader.set_content(html)
+        reader.screenshot(path=str(ARTIFACTS / "newsletter-letter-ar.png"), full_page=True)
+        reader.emulate_media(color_scheme="dark")
+        reader.screenshot(path=str(ARTIFACTS / "newsletter-letter-ar-dark.png"), full_page=True)
+        # The mail provider's one-click POST.
+        response = context.request.post(
+            letter["List-Unsubscribe"].strip().strip("<>"),
+            data="List-Unsubscribe=One-Click",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        assert response.status == 200 and "set-cookie" not in response.headers
+        assert Subscriber.objects.count() == 0
+        assert context.cookies() == []
+        browser.close()
