@@ -16,6 +16,7 @@ from publishing.languages import is_supported
 from . import assembly, sending
 from .mail import PREFERENCES_MARK, UNSUBSCRIBE_MARK, letter_message, message_id, render_letter
 from .models import Delivery, Letter, LetterVersion, Subscriber
+from .portability import subscriber_rows
 
 
 class Echo:
@@ -37,16 +38,8 @@ class SubscriberAdmin(admin.ModelAdmin):
     @admin.action(description=gettext_lazy("Export the selected subscribers (CSV)"))
     def export_csv(self, request: HttpRequest, queryset) -> StreamingHttpResponse:
         writer = csv.writer(Echo())
-
-        def rows():
-            yield writer.writerow(["email", "languages", "themes", "confirmed_at"])
-            for subscriber in queryset.prefetch_related("themes").order_by("email").iterator(1000):
-                themes = " ".join(theme.slug for theme in subscriber.themes.all())
-                yield writer.writerow(
-                    [subscriber.email, " ".join(subscriber.languages), themes, subscriber.confirmed_at.isoformat()]
-                )
-
-        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+        rows = (writer.writerow(row) for row in subscriber_rows(queryset))
+        response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="subscribers.csv"'
         return response
 

@@ -132,16 +132,21 @@ def store_confirmed(rows: list[ImportedRow]) -> tuple[int, int]:
     return added, len(existing)
 
 
+CSV_HEADER = ["email", "languages", "themes", "confirmed_at"]
+
+
+def subscriber_rows(subscribers) -> Iterator[list[str]]:
+    """The CSV rows of these subscribers (our export's columns), header first."""
+    yield CSV_HEADER
+    for subscriber in subscribers.prefetch_related("themes").order_by("email").iterator(1000):
+        themes = " ".join(theme.slug for theme in subscriber.themes.all())
+        yield [subscriber.email, " ".join(subscriber.languages), themes, subscriber.confirmed_at.isoformat()]
+
+
 def write_subscribers(path: Path) -> int:
-    """Every subscriber as CSV (email, languages, themes, confirmed_at); returns how many."""
-    count = 0
+    """Every subscriber as CSV; returns how many."""
     with path.open("w", encoding="utf-8", newline="") as output:
         writer = csv.writer(output)
-        writer.writerow(["email", "languages", "themes", "confirmed_at"])
-        for subscriber in Subscriber.objects.prefetch_related("themes").order_by("email").iterator(1000):
-            themes = " ".join(theme.slug for theme in subscriber.themes.all())
-            writer.writerow(
-                [subscriber.email, " ".join(subscriber.languages), themes, subscriber.confirmed_at.isoformat()]
-            )
-            count += 1
-    return count
+        for row in subscriber_rows(Subscriber.objects.all()):
+            writer.writerow(row)
+    return Subscriber.objects.count()
