@@ -6,6 +6,7 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
@@ -17,6 +18,9 @@ from . import assembly, sending
 from .mail import PREFERENCES_MARK, UNSUBSCRIBE_MARK, letter_message, message_id, render_letter
 from .models import Delivery, Letter, LetterVersion, Subscriber
 from .portability import subscriber_rows
+
+# The refusals a letter's page lists (the count shows them all).
+REFUSALS_SHOWN = 50
 
 
 class Echo:
@@ -35,7 +39,7 @@ class SubscriberAdmin(admin.ModelAdmin):
     date_hierarchy = "confirmed_at"
     actions = ["export_csv"]
 
-    @admin.action(description=gettext_lazy("Export the selected subscribers (CSV)"))
+    @admin.action(description=gettext_lazy("Export the selected subscribers (CSV)"), permissions=["view"])
     def export_csv(self, request: HttpRequest, queryset) -> StreamingHttpResponse:
         writer = csv.writer(Echo())
         rows = (writer.writerow(row) for row in subscriber_rows(queryset))
@@ -57,8 +61,17 @@ class LetterAdmin(admin.ModelAdmin):
     inlines = [LetterVersionInline]
     list_display = ["__str__", "status", "sent_count", "waiting_count", "failed_count", "created_at", "finished_at"]
     list_filter = ["status"]
-    fields = ["original_language", "themes", "status", "progress", "relay_problem", "started_at", "finished_at"]
-    readonly_fields = ["status", "progress", "relay_problem", "started_at", "finished_at"]
+    fields = [
+        "original_language",
+        "themes",
+        "status",
+        "progress",
+        "refusals",
+        "relay_problem",
+        "started_at",
+        "finished_at",
+    ]
+    readonly_fields = ["status", "progress", "refusals", "relay_problem", "started_at", "finished_at"]
     filter_horizontal = ["themes"]
     change_form_template = "admin/newsletter/letter/change_form.html"
     change_list_template = "admin/newsletter/letter/change_list.html"
@@ -96,6 +109,17 @@ class LetterAdmin(admin.ModelAdmin):
         if letter.status == Letter.Status.DRAFT:
             return _("Not sent yet.")
         return _("sent: %(sent)d · waiting: %(waiting)d · refused: %(failed)d") % letter.progress()
+
+    @admin.display(description=gettext_lazy("refused addresses"))
+    def refusals(self, letter: Letter) -> str:
+        refused = letter.deliveries.filter(status=Delivery.Status.FAILED).select_related("subscriber")[:REFUSALS_SHOWN]
+        if not refused:
+            return "-"
+        return format_html_join(
+            "",
+            "<div>{}: {}</div>",
+            ((d.subscriber.email if d.subscriber else _("(unsubscribed since)"), d.error) for d in refused),
+        )
 
     def has_change_permission(self, request: HttpRequest, obj: Letter | None = None) -> bool:
         # A letter that went out is a record: it is no longer edited.
