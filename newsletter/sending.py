@@ -39,6 +39,10 @@ logger = logging.getLogger(__name__)
 # A temporarily refused delivery (4xx for one address) is tried this many times in all.
 MAX_ATTEMPTS = 5
 CHUNK = 500
+# This many addresses refused for now one after the other: the relay is
+# refusing everything for a while, and the letter waits rather than use up
+# every address's attempts.
+TEMPORARY_REFUSALS_IN_A_ROW = 10
 
 
 class RelayUnavailable(Exception):
@@ -150,6 +154,7 @@ class LetterRun:
         self.result = RunResult()
         self.relay = Relay()
         self.lease_renewed = time.monotonic()
+        self.refused_in_a_row = 0
 
     def rendered(self, version_language: str, languages: list[str]) -> RenderedLetter:
         reader = (languages or [version_language])[0]
@@ -204,15 +209,21 @@ class LetterRun:
             if refusal.permanent:
                 _record_permanent_failure(pk, subscriber_id, error)
                 self.result.failed += 1
-            else:
-                Delivery.objects.filter(pk=pk).update(status=Delivery.Status.DEFERRED, error=error[:300])
-                self.result.deferred += 1
+                return
+            self.refused_in_a_row += 1
+            if self.refused_in_a_row >= TEMPORARY_REFUSALS_IN_A_ROW:
+                # Not this address: the relay holds everything back (a provider's hourly quota).
+                Delivery.objects.filter(pk=pk).update(status=Delivery.Status.WAITING, attempts=F("attempts") - 1)
+                raise RelayUnavailable(str(refusal)) from refusal
+            Delivery.objects.filter(pk=pk).update(status=Delivery.Status.DEFERRED, error=error[:300])
+            self.result.deferred += 1
             return
         except RelayUnavailable:
             Delivery.objects.filter(pk=pk).update(status=Delivery.Status.WAITING, attempts=F("attempts") - 1)
             raise
         Delivery.objects.filter(pk=pk).update(status=Delivery.Status.SENT, sent_at=timezone.now(), error="")
         self.result.sent += 1
+        self.refused_in_a_row = 0
 
     def finish(self) -> None:
         """After the waiting deliveries: try the deferred ones later, or mark the letter sent."""

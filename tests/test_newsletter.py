@@ -732,3 +732,26 @@ def test_organisers_write_and_send_letters_and_may_only_see_export_and_delete_su
     assert b"une@example.org" in b"".join(export.streaming_content)
     client.post(f"/admin/newsletter/subscriber/{subscriber.pk}/delete/", {"post": "yes"})
     assert not Subscriber.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_relay_refusing_everything_for_now_makes_the_letter_wait_not_fail(smtp):
+    for n in range(25):
+        Subscriber.objects.create(email=f"s{n}@example.org", languages=["fr"])
+        smtp.mailbox.refuse[f"s{n}@example.org"] = "451 4.7.1 Too many messages, slow down"
+    letter = make_letter({"fr": "Quota"})
+    sending.start(letter)
+    send_letter.call(letter.pk)
+    letter.refresh_from_db()
+    assert "451" in letter.relay_problem and letter.status == Letter.Status.SENDING
+    assert Delivery.objects.filter(letter=letter, status=Delivery.Status.FAILED).count() == 0
+    smtp.mailbox.refuse.clear()
+    send_everything(letter)
+    assert len(smtp.mailbox.received) == 25
+    assert letter.progress() == {"sent": 25, "waiting": 0, "failed": 0}
+
+
+@pytest.mark.django_db
+def test_a_subscription_posted_from_another_site_is_refused(client):
+    response = subscribe(client, "cible@example.org", HTTP_SEC_FETCH_SITE="cross-site")
+    assert response.status_code == 403 and mail.outbox == []
