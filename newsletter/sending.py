@@ -3,11 +3,12 @@
 Every (letter, subscriber) delivery is a row recorded before anything is
 sent (`Letter.start_sending`). A run takes the letter's lease (one run per
 letter at a time, whatever the number of workers), then for each waiting
-delivery: marks it "being sent" (committed), hands the mail to the relay,
-marks it sent. A run that is killed leaves at most one delivery "being
-sent", whose fate it could not record: the next run sends it again with the
-same Message-ID, which mail programs show once. Nothing waiting is skipped,
-nothing sent is sent again.
+delivery: marks it "being sent" (committed, with the mark "sent" of the
+previous one), hands the mail to the relay. A run that is killed leaves at
+most one delivery "being sent" that the relay took, whose fate it could not
+record: the next run sends it again with the same Message-ID, which mail
+programs show once. Nothing waiting is skipped, nothing marked sent is sent
+again.
 
 The relay refusing one address for good (5xx) is recorded on its delivery;
 an address refused by NEWSLETTER_BOUNCE_LIMIT letters is unsubscribed. A
@@ -21,13 +22,14 @@ import datetime
 import logging
 import smtplib
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import get_connection
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -155,6 +157,8 @@ class LetterRun:
         self.relay = Relay()
         self.lease_renewed = time.monotonic()
         self.refused_in_a_row = 0
+        # The last delivery the relay took: marked sent with the next claim.
+        self.unmarked: int | None = None
 
     def rendered(self, version_language: str, languages: list[str]) -> RenderedLetter:
         reader = (languages or [version_language])[0]
@@ -172,6 +176,12 @@ class LetterRun:
         )
 
     def send_all(self) -> None:
+        try:
+            self._send_all()
+        finally:
+            self.mark_sent()
+
+    def _send_all(self) -> None:
         next_at = time.monotonic()
         while time.monotonic() < self.deadline:
             chunk = self.waiting()
@@ -181,6 +191,8 @@ class LetterRun:
                 if time.monotonic() >= self.deadline:
                     return
                 if self.interval:
+                    # Not while the last mail is unmarked: a kill then would send it twice.
+                    self.mark_sent()
                     time.sleep(max(0.0, next_at - time.monotonic()))
                     next_at = max(next_at + self.interval, time.monotonic())
                 self.send_one(pk, language, subscriber_id, email, languages)
@@ -192,9 +204,7 @@ class LetterRun:
         if subscriber_id is None:  # unsubscribed since the letter started
             Delivery.objects.filter(pk=pk).delete()
             return
-        if not Delivery.objects.filter(pk=pk, status=Delivery.Status.WAITING).update(
-            status=Delivery.Status.SENDING, attempts=F("attempts") + 1
-        ):
+        if not self.claim(pk):
             return
         rendered = self.rendered(language, languages)
         reader = (languages or [language])[0]
@@ -221,9 +231,39 @@ class LetterRun:
         except RelayUnavailable:
             Delivery.objects.filter(pk=pk).update(status=Delivery.Status.WAITING, attempts=F("attempts") - 1)
             raise
-        Delivery.objects.filter(pk=pk).update(status=Delivery.Status.SENT, sent_at=timezone.now(), error="")
+        self.unmarked = pk
         self.result.sent += 1
         self.refused_in_a_row = 0
+
+    def claim(self, pk: int) -> bool:
+        """Mark `pk` as being sent, and the delivery sent before it as sent:
+        one statement, one commit a mail (two halved the rate on PostgreSQL)."""
+        if self.unmarked is None:
+            claimed = Delivery.objects.filter(pk=pk, status=Delivery.Status.WAITING)
+            return bool(claimed.update(status=Delivery.Status.SENDING, attempts=F("attempts") + 1))
+        sent, self.unmarked = self.unmarked, None
+        # Raw SQL: the ORM took longer to compile these CASEs than the database to run them.
+        table = connection.ops.quote_name(Delivery._meta.db_table)
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET "  # noqa: S608 (the model's own table name)
+                "status = CASE WHEN id = %s THEN %s ELSE %s END, "
+                "sent_at = CASE WHEN id = %s THEN %s ELSE sent_at END, "
+                "error = CASE WHEN id = %s THEN '' ELSE error END, "
+                "attempts = CASE WHEN id = %s THEN attempts ELSE attempts + 1 END "
+                "WHERE id IN (%s, %s)",
+                [sent, Delivery.Status.SENT, Delivery.Status.SENDING, sent, now, sent, sent, sent, pk],
+            )
+        # The lease keeps other runs away: the row waits for this run alone.
+        return True
+
+    def mark_sent(self) -> None:
+        if self.unmarked is not None:
+            Delivery.objects.filter(pk=self.unmarked).update(
+                status=Delivery.Status.SENT, sent_at=timezone.now(), error=""
+            )
+            self.unmarked = None
 
     def finish(self) -> None:
         """After the waiting deliveries: try the deferred ones later, or mark the letter sent."""
@@ -240,6 +280,26 @@ class LetterRun:
         self.result.finished = True
 
 
+@contextlib.contextmanager
+def commits_without_waiting_for_the_disk() -> Iterator[None]:
+    """On PostgreSQL, the delivery marks of a run commit without waiting for
+    the write-ahead log to reach the disk (two commits a mail halved the rate
+    on a VM). A killed worker loses nothing (its commits are in the server);
+    only a crash of the database server itself may lose its last fraction of
+    a second, whose mails are then sent again with the same Message-ID: what
+    SQLite's synchronous=NORMAL (settings) already accepts."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
+
+
 def send_batch(letter_id: int, seconds: float | None = None) -> RunResult:
     """One run: send what waits for at most `seconds` (NEWSLETTER_BATCH_SECONDS)."""
     if not _take_lease(letter_id):
@@ -253,7 +313,8 @@ def send_batch(letter_id: int, seconds: float | None = None) -> RunResult:
     Delivery.objects.filter(letter=letter, status=Delivery.Status.SENDING).update(status=Delivery.Status.WAITING)
     run = LetterRun(letter, settings.NEWSLETTER_BATCH_SECONDS if seconds is None else seconds)
     try:
-        run.send_all()
+        with commits_without_waiting_for_the_disk():
+            run.send_all()
         run.finish()
         if letter.relay_problem:
             Letter.objects.filter(pk=letter_id).update(relay_problem="")

@@ -755,3 +755,21 @@ def test_a_relay_refusing_everything_for_now_makes_the_letter_wait_not_fail(smtp
 def test_a_subscription_posted_from_another_site_is_refused(client):
     response = subscribe(client, "cible@example.org", HTTP_SEC_FETCH_SITE="cross-site")
     assert response.status_code == 403 and mail.outbox == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_rate_limit_spaces_mails_and_a_run_stops_at_its_time(smtp, settings):
+    settings.NEWSLETTER_RATE_PER_MINUTE = 1200  # 20 a second
+    for n in range(30):
+        Subscriber.objects.create(email=f"s{n}@example.org", languages=["fr"])
+    letter = make_letter({"fr": "Au rythme"})
+    letter.start_sending()
+    started = time.monotonic()
+    first = sending.send_batch(letter.pk, seconds=1)
+    assert 10 <= first.sent <= 21  # a second's worth, at most
+    assert time.monotonic() - started >= (first.sent - 1) / 20
+    assert first.next_run is not None and not first.finished  # the next run is due at once
+    assert Delivery.objects.filter(letter=letter, status=Delivery.Status.SENT).count() == first.sent
+    while not sending.send_batch(letter.pk, seconds=5).finished:
+        pass
+    assert len(smtp.mailbox.received) == 30
