@@ -9,7 +9,7 @@ signed link of the confirmation mail (newsletter/subscriptions.py).
 import datetime
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -228,16 +228,15 @@ class ThrottleQuerySet(models.QuerySet):
         """Count one attempt under `key` (a keyed hash, never an address);
         False once `limit` attempts were counted in the last `seconds`."""
         now = timezone.now()
-        with transaction.atomic():
-            self.filter(expires_at__lte=now).delete()
-            row, created = self.get_or_create(
-                key=key, defaults={"expires_at": now + datetime.timedelta(seconds=seconds)}
-            )
-            if not created and row.count >= limit:
-                return False
-            if not created:
-                self.filter(pk=row.pk).update(count=models.F("count") + 1)
-        return True
+        self.filter(expires_at__lte=now).delete()
+        try:
+            with transaction.atomic():
+                self.create(key=key, expires_at=now + datetime.timedelta(seconds=seconds))
+            return True
+        except IntegrityError:  # counted already (perhaps by a request at the same moment)
+            pass
+        # One statement: two requests at once cannot both pass the limit.
+        return bool(self.filter(key=key, count__lt=limit).update(count=models.F("count") + 1))
 
     def forget(self, key: str) -> None:
         self.filter(key=key).delete()
