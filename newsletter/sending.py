@@ -34,7 +34,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from .mail import RenderedLetter, as_bytes, letter_message, message_id, render_letter
-from .models import Delivery, Letter, Subscriber
+from .models import Delivery, Letter, Subscriber, Throttle
 
 logger = logging.getLogger(__name__)
 
@@ -309,6 +309,8 @@ def send_batch(letter_id: int, seconds: float | None = None) -> RunResult:
         # Another run holds it, or a killed one did: try when its lease ends.
         return RunResult(next_run=letter.lease_until)
     letter = Letter.objects.prefetch_related("versions").get(pk=letter_id)
+    # Counters of subscription attempts past their time go, even when nobody subscribes.
+    Throttle.objects.filter(expires_at__lte=timezone.now()).delete()
     # What a stopped run left "being sent" is sent again (same Message-ID).
     Delivery.objects.filter(letter=letter, status=Delivery.Status.SENDING).update(status=Delivery.Status.WAITING)
     run = LetterRun(letter, settings.NEWSLETTER_BATCH_SECONDS if seconds is None else seconds)

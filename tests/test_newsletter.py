@@ -773,3 +773,14 @@ def test_the_rate_limit_spaces_mails_and_a_run_stops_at_its_time(smtp, settings)
     while not sending.send_batch(letter.pk, seconds=5).finished:
         pass
     assert len(smtp.mailbox.received) == 30
+
+
+@pytest.mark.django_db
+def test_expired_counters_go_even_when_nobody_subscribes(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    Throttle.objects.create(key="a" * 64, expires_at=timezone.now() - datetime.timedelta(seconds=1))
+    Throttle.objects.create(key="b" * 64, expires_at=timezone.now() + datetime.timedelta(hours=1))
+    letter = make_letter({"fr": "Rien"})
+    letter.start_sending()
+    sending.send_batch(letter.pk)
+    assert list(Throttle.objects.values_list("key", flat=True)) == ["b" * 64]
