@@ -276,7 +276,12 @@ class LetterRun:
         if deferred.update(status=Delivery.Status.WAITING):
             self.result.next_run = timezone.now() + datetime.timedelta(seconds=settings.NEWSLETTER_RELAY_RETRY_SECONDS)
             return
-        Letter.objects.filter(pk=self.letter.pk).update(status=Letter.Status.SENT, finished_at=timezone.now())
+        with transaction.atomic():
+            # Who received the letter is kept no longer than it takes to send
+            # it: the counts stay, the link to each subscriber goes (refusals
+            # keep theirs, repeated ones unsubscribe).
+            deliveries.filter(status=Delivery.Status.SENT).update(subscriber=None)
+            Letter.objects.filter(pk=self.letter.pk).update(status=Letter.Status.SENT, finished_at=timezone.now())
         self.result.finished = True
 
 
