@@ -3,13 +3,19 @@ import csv
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.http import require_POST
 
 from publishing.admin_tools import EditorAssets, LanguageVersionInline
 from publishing.languages import is_supported
@@ -169,7 +175,7 @@ class LetterAdmin(admin.ModelAdmin):
     def test_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         """Every version of the letter to the organiser's own address, now."""
         if request.method != "POST":
-            return require_POST(lambda request: None)(request)
+            return HttpResponseNotAllowed(["POST"])
         letter = self._letter(request, pk, "send")
         if not request.user.email:
             self.message_user(
@@ -228,7 +234,7 @@ class LetterAdmin(admin.ModelAdmin):
 
     def assemble_view(self, request: HttpRequest) -> HttpResponse:
         if request.method != "POST":
-            return require_POST(lambda request: None)(request)
+            return HttpResponseNotAllowed(["POST"])
         if not self.has_add_permission(request):
             raise PermissionDenied
         letter = assembly.assemble()

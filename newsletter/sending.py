@@ -144,6 +144,12 @@ def _record_permanent_failure(delivery_id: int, subscriber_id: int, error: str) 
         logger.warning("An address refused by %d letters was unsubscribed", refusals)
 
 
+def reader_language(version_language: str, languages: list[str]) -> str:
+    """The language of a letter's own words (footer, links' pages) for a
+    reader: the letter's when they read it, else their first."""
+    return version_language if version_language in (languages or [version_language]) else languages[0]
+
+
 class LetterRun:
     """One run of the sending of a letter (see the module's docstring)."""
 
@@ -161,7 +167,7 @@ class LetterRun:
         self.unmarked: int | None = None
 
     def rendered(self, version_language: str, languages: list[str]) -> RenderedLetter:
-        reader = (languages or [version_language])[0]
+        reader = reader_language(version_language, languages)
         key = (version_language, reader)
         if key not in self.renders:
             version = self.versions.get(version_language) or self.letter.original_version()
@@ -207,7 +213,7 @@ class LetterRun:
         if not self.claim(pk):
             return
         rendered = self.rendered(language, languages)
-        reader = (languages or [language])[0]
+        reader = reader_language(language, languages)
         token = f"{subscriber_id}.{Subscriber(pk=subscriber_id, email=email).signature()}"
         message = letter_message(
             rendered, email, token=token, reader_language=reader, message_id_value=message_id(self.letter.pk, pk)

@@ -304,7 +304,11 @@ def test_a_reader_whose_language_the_letter_lacks_gets_the_original_said_so(smtp
     )
     assert text.startswith("This letter is not written in English: here it is in French.")
     assert '<html lang="fr" dir="ltr">' in html and "Unsubscribe" in text  # the interface words in English
-    assert received["es-ar@example.org"]["Subject"] == "رسالة"  # their second language before the fallback
+    second = received["es-ar@example.org"]
+    assert second["Subject"] == "رسالة"  # their second language before the fallback
+    _text, html = letter_parts(second)
+    assert "fallback" not in html and '<div class="footer" lang="ar" dir="rtl">' in html  # the letter's words in Arabic
+    assert "/ar/newsletter/unsubscribe/" in second["List-Unsubscribe"]
 
 
 @pytest.mark.django_db(transaction=True)
