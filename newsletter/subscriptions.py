@@ -15,6 +15,7 @@ from enum import Enum
 
 from django.conf import settings
 from django.core import signing
+from django.core.mail import get_connection
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -28,6 +29,7 @@ from .models import Subscriber, Throttle, keyed_hash, normalised_address
 CONFIRM_SALT = "newsletter.confirm"
 DAY = 24 * 60 * 60
 HOUR = 60 * 60
+REQUEST_MAIL_TIMEOUT = 10
 
 
 class Answer(Enum):
@@ -122,6 +124,10 @@ def send_confirmation(pending: PendingSubscription, language: str) -> Answer:
         unsubscribe, preferences = subscriber_links(subscriber.token(), language)
         context = {"unsubscribe_url": unsubscribe, "preferences_url": preferences}
         message = notice_message(pending.email, language, "already_subscribed", context)
+    # Sent within the visitor's request: well within gunicorn's 30 s, whatever EMAIL_TIMEOUT says.
+    message.connection = get_connection(
+        timeout=min(settings.EMAIL_TIMEOUT or REQUEST_MAIL_TIMEOUT, REQUEST_MAIL_TIMEOUT)
+    )
     try:
         message.send()
     except (smtplib.SMTPException, OSError):
