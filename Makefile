@@ -86,6 +86,7 @@ lint: setup-dev
 	@if [ -x node_modules/.bin/stylelint ]; then node_modules/.bin/stylelint $(STYLESHEETS); \
 	else echo "npm not found: stylelint skipped"; fi
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python scripts/check_imports.py
 
 format: setup-dev
 	$(BIN)/ruff check --fix .

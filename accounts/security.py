@@ -13,11 +13,14 @@ import time
 from axes.attempts import get_cool_off_threshold
 from axes.backends import AxesStandaloneBackend
 from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_cool_off
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.db.models import Q, Sum
 from django.http import HttpRequest
 from django.utils import timezone
+
+from accounts.models import Invitation
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -131,10 +134,6 @@ def forgive_failures(request: HttpRequest, user) -> int:
 def purge_expired_login_records() -> int:
     """Delete the failed-login records whose cool-off is over; returns how many.
     Expired invitations go with them."""
-    from axes.helpers import get_cool_off
-
-    from accounts.models import Invitation
-
     Invitation.objects.expired().delete()
     count, _deleted = AccessAttempt.objects.filter(attempt_time__lte=timezone.now() - get_cool_off()).delete()
     return count

@@ -5,13 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class ArticlesConfig(AppConfig):
     name = "articles"
     verbose_name = _("Articles")
-
-    def ready(self) -> None:
-        from publishing import pdf_store
-        from publishing.pdf_store import register_pdf_owner_resolver
-
-        from .printing import referenced_pdf_fingerprints
-        from .views import stored_pdf_owner
-
-        register_pdf_owner_resolver(stored_pdf_owner)
-        pdf_store.register_pdf_references(referenced_pdf_fingerprints)

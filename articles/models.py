@@ -2,8 +2,6 @@
 
 import math
 import re
-from collections.abc import Callable
-from functools import partial
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
@@ -15,11 +13,10 @@ from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
 from publishing.html import RichTextField, bounded_excerpt, clean_article_text, clean_rich_text_fields
-from publishing.images import IMG_TAG
+from publishing.html_text import IMG_TAG, plain_text
 from publishing.languages import reverse_here, reverse_in, slug_from_title
 from publishing.models import Image, SiteSettings
 from publishing.publications import PrintedVersion, Publication, PublicationQuerySet, stale_pdf_token
-from publishing.search import plain_text
 
 WORDS_PER_MINUTE = 220
 EXCERPT_WORDS = 40
@@ -109,16 +106,6 @@ class Article(Publication):
     def get_absolute_url(self) -> str:
         return reverse_here("articles:detail", slug=self.slug)
 
-    def pdf_renders(self) -> list[Callable[[], object]]:
-        from .printing import ensure_article_pdf  # printing imports this module
-
-        return [partial(ensure_article_pdf, version) for version in self.all_versions()]
-
-    def pdf_fingerprints_in_use(self) -> set[str]:
-        from .printing import current_fingerprint
-
-        return {current_fingerprint(version) for version in self.all_versions()}
-
 
 class ArticleVersion(PrintedVersion):
     """The article written in one language."""
@@ -146,6 +133,9 @@ class ArticleVersion(PrintedVersion):
     # A card's excerpt is made of the start of the body when none is
     # written: cards load that start (`body_start`), not the whole body.
     not_on_cards = (*PrintedVersion.not_on_cards, "notes", "body")
+    pdf_hook = "articles.printing.ArticlePDFs"
+    printed_fields = ("language", "title", "standfirst", "body", "notes")
+    publication_printed_fields = ("slug", "date", "updated_on")
 
     class Meta:
         ordering = ["article", "language"]

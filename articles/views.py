@@ -1,12 +1,10 @@
-import re
 from collections.abc import Callable
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
-from publishing.pdf_store import PDFOwner
+from publishing.pdf.store import PDFSource
 from publishing.views import (
     filter_by_theme,
     page_of_cards,
@@ -16,7 +14,7 @@ from publishing.views import (
 )
 
 from .models import Article, ArticleVersion
-from .printing import article_pdf_filename, current_fingerprint, ensure_article_pdf
+from .printing import ARTICLE_FORMAT, article_pdf_filename, current_fingerprint
 from .text import anchor_sections, render_body
 
 ARTICLES_PER_PAGE = 10
@@ -98,25 +96,9 @@ def pdf(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect_to_original_pdf(
             request, article, lambda original: original.get_pdf_url(), missing=_("This article has no text yet.")
         )
-    return redirect_to_current_pdf(request, current_fingerprint(version), article_pdf_filename(version))
-
-
-def stored_pdf_owner(stem: str) -> PDFOwner | None:
-    """Read a stored PDF's file name, `<slug>-<lang>`, back into its article version."""
-    languages = "|".join(re.escape(code) for code, _name in settings.LANGUAGES)
-    match = re.fullmatch(rf"(?P<slug>.+)-(?P<language>{languages})", stem)
-    if match is None:
-        return None
-    version = (
-        ArticleVersion.objects.filter(article__slug=match["slug"], language=match["language"])
-        .select_related("article")
-        .first()
-    )
-    if version is None:
-        return None
-    return PDFOwner(
-        is_public=version.article.is_public,
-        filename=article_pdf_filename(version),
-        current_fingerprint=lambda: current_fingerprint(version),
-        ensure_stored=lambda: ensure_article_pdf(version),
+    return redirect_to_current_pdf(
+        request,
+        current_fingerprint(version),
+        article_pdf_filename(version),
+        PDFSource.of(version, ARTICLE_FORMAT),
     )

@@ -49,17 +49,11 @@ django.setup()
 from django.core.files.storage import default_storage  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
+from moving.kinds.tracts import import_tract  # noqa: E402
 from publishing import pdf  # noqa: E402
-from tracts.importing import import_tract  # noqa: E402
-from tracts.printing import (  # noqa: E402
-    A5,
-    PRINT_FORMATS,
-    _fitted_html,
-    _leaflet_plan,
-    ensure_tract_pdf,
-    leaflet_html,
-    tract_pdf_plan,
-)
+from tracts.printing import A5, PRINT_FORMATS, ensure_tract_pdf, leaflet_html, tract_pdf_plan  # noqa: E402
+from tracts.printing.leaflet import _fitted_html  # noqa: E402
+from tracts.printing.plans import _leaflet_plan  # noqa: E402
 
 
 def median_ms(samples: list[float]) -> float:

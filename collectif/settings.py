@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "tracts",
     "articles",
     "website",
+    "moving",
     "newsletter",
 ]
 

@@ -24,6 +24,7 @@ from . import assembly, sending
 from .mail import PREFERENCES_MARK, UNSUBSCRIBE_MARK, letter_message, message_id, render_letter
 from .models import Delivery, Letter, LetterVersion, Subscriber
 from .portability import subscriber_rows
+from .tasks import start_sending
 
 # The refusals a letter's page lists (the count shows them all).
 REFUSALS_SHOWN = 50
@@ -212,7 +213,7 @@ class LetterAdmin(admin.ModelAdmin):
             self.message_user(request, _("Write the letter before sending it."), messages.ERROR)
             return self._back(letter)
         if request.method == "POST":
-            count = sending.start(letter)
+            count = start_sending(letter)
             self.message_user(
                 request,
                 ngettext(

@@ -339,14 +339,3 @@ def send_batch(letter_id: int, seconds: float | None = None) -> RunResult:
         run.relay.close()
         Letter.objects.filter(pk=letter_id).update(lease_until=None)
     return run.result
-
-
-def start(letter: Letter) -> int:
-    """Record the deliveries of `letter` and queue its sending once committed; returns how many."""
-    from .tasks import send_letter
-
-    with transaction.atomic():
-        count = letter.start_sending()
-        if count or letter.status == Letter.Status.SENDING:
-            transaction.on_commit(lambda: send_letter.enqueue(letter.pk))
-    return count

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from publishing.languages import language_codes, reverse_in
+from publishing.models import Theme
 
 from .mail import notice_message, site_url, subscriber_links
 from .models import Subscriber, Throttle, keyed_hash, normalised_address
@@ -81,8 +82,6 @@ class PendingSubscription:
     @transaction.atomic
     def confirm(self) -> Subscriber:
         """Store the subscriber (or their new choices, for a second confirmation)."""
-        from publishing.models import Theme
-
         subscriber, _created = Subscriber.objects.update_or_create(
             email=self.email, defaults={"languages": self.languages, "confirmed_at": timezone.now()}
         )

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 from django.db import DatabaseError
 
+from publishing.models import SiteSettings
+
 
 def _is_loopback(host: str) -> bool:
     if host == "localhost" or host.endswith(".localhost"):
@@ -42,8 +44,6 @@ def check_site_url(app_configs, **kwargs) -> list:
 @register(Tags.security, deploy=True)
 def check_legal_footer(app_configs, **kwargs) -> list:
     """The law of 29 July 1881 wants the real issuer on every tract, not our sample's."""
-    from publishing.models import SiteSettings
-
     try:
         issuer = SiteSettings.objects.filter(pk=1).values_list("issuer", flat=True).first()
     except DatabaseError:

@@ -5,6 +5,8 @@ from pathlib import Path
 
 from django.db import transaction
 
+from publishing.models import Theme
+
 
 def load_demo_files(folder: Path, model: type, import_file: Callable[..., object]) -> tuple[int, int]:
     """Import each publication of `folder` once, French first; returns (loaded, already there)."""
@@ -37,8 +39,6 @@ THEME_NAMES = {
 
 def name_demo_themes() -> None:
     """Give the demo themes their translated names, where none was written."""
-    from publishing.models import Theme
-
     for theme in Theme.objects.filter(name__in=THEME_NAMES, translated_names={}):
         theme.translated_names = THEME_NAMES[theme.name]
         theme.save(update_fields=["translated_names"])

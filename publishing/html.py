@@ -27,6 +27,7 @@ from django.utils.safestring import SafeData, SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django_prose_editor.fields import ProseEditorField
 
+from publishing.html_text import ANY_IMG_TAG
 from publishing.languages import text_direction
 
 RICH_TEXT_TAGS = {
@@ -241,7 +242,6 @@ def clean_rich_text(html: str | None, *, article: bool = False) -> str:
     return cleaned
 
 
-ANY_IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 SRC_ATTRIBUTE = re.compile(r"""\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
 HREF_ATTRIBUTE = re.compile(r"""<a\b[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
 

@@ -12,7 +12,6 @@ page.
 """
 
 import io
-import re
 import uuid
 import warnings
 from collections.abc import Callable
@@ -27,6 +26,7 @@ from PIL import Image as PillowImage
 from PIL import ImageCms, ImageFile, ImageMath, ImageOps, UnidentifiedImageError
 
 from publishing import pdf
+from publishing.pdf import sandbox
 
 T = TypeVar("T")
 
@@ -178,7 +178,7 @@ def in_limited_child(work: Callable[[], T]) -> T:
             return _Refusal(error.messages)
 
     try:
-        outcome = pdf.render_in_child(guarded)
+        outcome = sandbox.render_in_child(guarded)
     except pdf.RenderFailed as error:
         raise ValidationError(
             _("This image cannot be read within the server's limits (%(reason)s): save it with fewer pixels.")
@@ -289,9 +289,6 @@ def img_attributes(sources: list[Rendition], *, width: int, height: int, sizes: 
     return (
         f'srcset="{srcset}" sizes="{escape(sizes)}" width="{width}" height="{height}" loading="lazy" decoding="async"'
     )
-
-
-IMG_TAG = re.compile(r'<img src="(?P<src>[^"]+)"(?P<rest>[^>]*)>')
 
 
 # Ink limit of CMYK pictures for print shops: 300 % summed over the four inks.

@@ -14,7 +14,8 @@ from django.utils.translation import gettext_lazy as _
 
 from publishing import files, images
 from publishing.languages import reverse_here, slug_from_title
-from publishing.redirects import normalise_path
+from publishing.old_addresses import normalise_path
+from publishing.pdf.sandbox import failure_message
 
 
 class SiteSettings(models.Model):
@@ -279,6 +280,43 @@ class Image(models.Model):
         return self.file.name
 
 
+class StoredPDFQuerySet(models.QuerySet):
+    def of_version(self, version: models.Model) -> "StoredPDFQuerySet":
+        return self.filter(kind=version._meta.label, version_id=version.pk)
+
+
+class StoredPDF(models.Model):
+    """A PDF in the store, written by the store when it stores the file:
+    what it is the PDF of, so that `/pdf/<fingerprint>/…` is one lookup.
+
+    `kind` is the label of the language version's model ("tracts.TractVersion"),
+    whose `stored_pdf_owners` hook says who may have the file and which file is
+    current; `verso_id` is the version printed on the back, if any.
+    """
+
+    fingerprint = models.CharField(max_length=40, unique=True)
+    kind = models.CharField(max_length=100)
+    version_id = models.PositiveBigIntegerField()
+    verso_id = models.PositiveBigIntegerField(null=True, blank=True)
+    print_format = models.CharField(max_length=20)
+    filename = models.CharField(max_length=250)
+    page_count = models.PositiveSmallIntegerField(null=True, blank=True)
+    # How full the pages are, from 0 to 1 (measured where the renderer knows it).
+    fill = models.FloatField(null=True, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = StoredPDFQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("stored PDF")
+        verbose_name_plural = _("stored PDFs")
+        indexes = [models.Index(fields=["kind", "version_id"], name="stored_pdf_of_version")]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.fingerprint})"
+
+
 class PDFRenderFailure(models.Model):
     """A PDF that could not be rendered within the limits, by fingerprint: why and when.
 
@@ -300,8 +338,6 @@ class PDFRenderFailure(models.Model):
 
     @property
     def message(self) -> str:
-        from publishing.pdf import failure_message
-
         return failure_message(self.reason, self.detail)
 
 

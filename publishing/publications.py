@@ -20,11 +20,13 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from publishing import pdf, pdf_store
+from publishing import pdf
 from publishing.html import RichTextField, check_html_bounds, clean_rich_text_fields
 from publishing.languages import in_language_order, language_choices, native_name, open_graph_locale, text_direction
 from publishing.models import Theme
+from publishing.pdf import store
 from publishing.search import config_for, index_version, unindex_version
+from publishing.tasks import schedule_outdated_pdf_cleanup as schedule_cleanup_task
 
 # The order of tracts and articles everywhere: lists, feeds, the admin.
 NEWEST_FIRST = ["-date", "-published_at", "-pk"]
@@ -182,17 +184,19 @@ class Publication(models.Model):
         versions = self._meta.get_field("versions")
         return list(versions.related_model.objects.filter(**{versions.field.name: self.pk}))
 
+    def pdfs(self) -> store.PublicationPDFs:
+        """What this kind of publication says about its PDFs (its app's hook)."""
+        return store.pdfs_of_kind(self._meta.get_field("versions").related_model._meta.label)
+
     def kept_pdf_fingerprints(self, versions: list | None = None) -> set[str]:
         """Every stored file the fingerprints `versions` keep may name, current
-        or not (default: its versions in the database); apps whose files combine
-        several versions (a tract's bilingual sheets) add those."""
+        or not (default: its versions in the database)."""
         versions = self.versions_in_database() if versions is None else versions
-        return {fingerprint for version in versions for fingerprint in version.pdf_fingerprints.values()}
+        return self.pdfs().kept_fingerprints(self, versions)
 
     def pdf_fingerprints_in_use(self) -> set[str]:
-        """Every file its versions may be served from now (each app says how
-        its fingerprints are computed again when out of date)."""
-        return set()
+        """Every file its versions may be served from now."""
+        return self.pdfs().fingerprints_in_use(self)
 
     def publish_now(self) -> None:
         """Published from now on; one already published keeps its earlier time."""
@@ -210,12 +214,12 @@ class Publication(models.Model):
     def pdf_renders(self) -> list[Callable[[], object]]:
         """Each PDF this publication offers, as a call that stores it (for the
         background renders of `publishing.tasks.render_pdfs`)."""
-        return []
+        return self.pdfs().renders(self)
 
     def first_pdf_renders(self) -> list[Callable[[], object]]:
         """Those of `pdf_renders()` a shared link asks for first (its share
         picture, its leaflet): rendered ahead of the others (`render_first_pdfs`)."""
-        return self.pdf_renders()
+        return self.pdfs().first_renders(self)
 
     def language_links(self) -> list[dict[str, str]]:
         """Its versions as a card links them (address, language, direction, name
@@ -254,7 +258,7 @@ class LanguageVersion(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     # Plain text of the version (search index, excerpts) and, on PostgreSQL,
     # its text search configuration and its vectors built with it
-    # (GIN-indexed by migrations). See publishing/search.py.
+    # (GIN-indexed by migrations). See publishing/search/.
     search_text = models.TextField(default="", editable=False)
     search_config = models.CharField(max_length=40, default="simple", editable=False)
     search_vector = SearchVectorField(null=True, editable=False)
@@ -406,6 +410,15 @@ class PrintedVersion(LanguageVersion):
 
     not_on_cards = (*LanguageVersion.not_on_cards, "pdf_fingerprints")
 
+    # The dotted path of the app's hook for this kind's PDFs
+    # (a `publishing.pdf.store.PublicationPDFs`).
+    pdf_hook: str = ""
+    # The fields of the version and of its publication that are printed: the
+    # kept fingerprints hold a digest of them, so that a change made without
+    # save() (a queryset update, a data migration) still outdates them.
+    printed_fields: tuple[str, ...] = ()
+    publication_printed_fields: tuple[str, ...] = ()
+
     class Meta:
         abstract = True
 
@@ -419,9 +432,22 @@ class PrintedVersion(LanguageVersion):
             # fingerprints are no longer current) and go after a grace.
             schedule_outdated_pdf_cleanup(publication, stored_before)
 
+    def pdf_environment_now(self) -> str:
+        """What the kept fingerprints are valid for: the render environment
+        and the printed fields as they are on this row and its publication's."""
+        publication = self.publication
+        digest = hashlib.sha256()
+        for value in [getattr(self, name) for name in self.printed_fields] + [
+            getattr(publication, name) for name in self.publication_printed_fields
+        ]:
+            digest.update(str(value).encode())
+            digest.update(b"\x00")
+        return f"{pdf.render_environment()}-{digest.hexdigest()[:16]}"
+
     def current_pdf_fingerprints(self) -> dict[str, str] | None:
-        """The kept fingerprints, or None when an edit or a new environment outdated them."""
-        if self.pdf_environment == pdf.render_environment() and self.pdf_fingerprints:
+        """The kept fingerprints, or None when an edit, a new environment or a
+        printed field changed behind the model's back outdated them."""
+        if self.pdf_fingerprints and self.pdf_environment == self.pdf_environment_now():
             return self.pdf_fingerprints
         return None
 
@@ -431,7 +457,7 @@ class PrintedVersion(LanguageVersion):
         The update only applies if the row still holds the token read with
         this instance: an edit saved during the computation wins.
         """
-        environment = pdf.render_environment()
+        environment = self.pdf_environment_now()
         type(self).objects.filter(pk=self.pk, pdf_environment=self.pdf_environment).update(
             pdf_fingerprints=fingerprints, pdf_environment=environment
         )
@@ -442,13 +468,11 @@ class PrintedVersion(LanguageVersion):
 def delete_pdfs_on_commit(fingerprints: set[str]) -> None:
     """Delete the stored files with these fingerprints once the change is committed."""
     if fingerprints:
-        transaction.on_commit(lambda: pdf_store.delete_stored(fingerprints))
+        transaction.on_commit(lambda: store.delete_stored(fingerprints))
 
 
 def schedule_outdated_pdf_cleanup(publication, fingerprints: set[str]) -> None:
-    from publishing.tasks import schedule_outdated_pdf_cleanup as schedule  # tasks load the models
-
-    schedule(publication, fingerprints)
+    schedule_cleanup_task(publication, fingerprints)
 
 
 @receiver(pre_delete)

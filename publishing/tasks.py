@@ -22,8 +22,8 @@ from django.utils import timezone
 from django_tasks import TaskResultStatus, task
 from django_tasks.base import Task
 
-from publishing import files, pdf_store
-from publishing.pdf import RenderFailed, retrying_time_outs
+from publishing import files
+from publishing.pdf import RenderFailed, retrying_time_outs, store
 
 logger = logging.getLogger(__name__)
 
@@ -203,25 +203,29 @@ def schedule_pdf_renders(publication) -> None:
 
 
 @task()
-def render_pdf_file(stem: str, fingerprint: str, attempt: int = 0) -> bool:
-    """Store the PDF `/pdf/<fingerprint>/<stem>.pdf` a visitor asked for, if it
-    is still the current file of its version; True when it is stored. One that
-    ran out of time is tried again later, here, never by a web process."""
+def render_pdf_file(
+    fingerprint: str, kind: str, version_id: int, print_format: str, verso_id: int | None, attempt: int = 0
+) -> bool:
+    """Store the PDF with this fingerprint a visitor asked for (of the version
+    `kind`/`version_id` in `print_format`), if it is still that version's
+    current file; True when it is stored. One that ran out of time is tried
+    again later, here, never by a web process."""
+    source = store.PDFSource(kind, version_id, print_format, verso_id)
     with time_limit(), retrying_time_outs():
-        owner = pdf_store.pdf_owner(stem)
+        owner = store.pdf_owners([source]).get(source)
         if owner is None or owner.current_fingerprint() != fingerprint:
             return False
         try:
             owner.ensure_stored()
         except RenderFailed as failure:
             if failure.reason == RenderFailed.TIME:
-                _try_again_later(render_pdf_file, attempt, stem, fingerprint)
+                _try_again_later(render_pdf_file, attempt, fingerprint, kind, version_id, print_format, verso_id)
             return False
     return True
 
 
-def _waiting_file_renders() -> list[tuple[str, str]]:
-    """(stem, fingerprint) of the visitors' renders queued or running."""
+def _waiting_file_renders() -> set[str]:
+    """The fingerprints of the visitors' renders queued or running."""
     from django_tasks_db.backend import DatabaseBackend
     from django_tasks_db.models import DBTaskResult
 
@@ -229,22 +233,22 @@ def _waiting_file_renders() -> list[tuple[str, str]]:
     waiting = (TaskResultStatus.READY, TaskResultStatus.RUNNING)
     if isinstance(backend, DatabaseBackend):
         rows = DBTaskResult.objects.filter(task_path=render_pdf_file.module_path, status__in=waiting)
-        return [tuple(row["args"][:2]) for row in rows.values_list("args_kwargs", flat=True)]
+        return {row["args"][0] for row in rows.values_list("args_kwargs", flat=True)}
     # The test queue keeps what it was given; the immediate one has run it already.
     results = getattr(backend, "results", [])
-    return [tuple(r.args[:2]) for r in results if r.task.func is render_pdf_file.func and r.status in waiting]
+    return {r.args[0] for r in results if r.task.func is render_pdf_file.func and r.status in waiting}
 
 
-def queue_pdf_render(stem: str, fingerprint: str) -> bool:
+def queue_pdf_render(fingerprint: str, source: store.PDFSource) -> bool:
     """Queue the render of a missing PDF a visitor asked for, once, and only
     while fewer than PDF_VISITOR_RENDERS_IN_FLIGHT wait; False when the queue
     is full (the visitor is asked to come back a little later all the same)."""
     waiting = _waiting_file_renders()
-    if (stem, fingerprint) in waiting:
+    if fingerprint in waiting:
         return True
     if len(waiting) >= settings.PDF_VISITOR_RENDERS_IN_FLIGHT:
         return False
-    render_pdf_file.enqueue(stem, fingerprint)
+    render_pdf_file.enqueue(fingerprint, source.kind, source.version_id, source.print_format, source.verso_id)
     return True
 
 
@@ -255,7 +259,7 @@ def delete_outdated_pdfs(model_label: str, pk: int, fingerprints: list[str]) -> 
     publication = apps.get_model(model_label).objects.for_page().filter(pk=pk).first()
     in_use = publication.pdf_fingerprints_in_use() if publication else set()
     outdated = set(fingerprints) - in_use
-    pdf_store.delete_stored(outdated)
+    store.delete_stored(outdated)
     return len(outdated)
 
 

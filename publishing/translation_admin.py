@@ -17,7 +17,8 @@ from django.template.loader import render_to_string
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from publishing.translation_sync import changes_since, text_blocks
+from publishing.html_text import text_blocks
+from publishing.translation_sync import changes_since
 
 
 class OutdatedTranslationFilter(admin.SimpleListFilter):

@@ -8,24 +8,15 @@ a changed paragraph, word by word.
 """
 
 import difflib
-import html
 import re
 from dataclasses import dataclass
 
-from django.utils.html import escape, strip_tags
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-# Where a block of rich text ends: one paragraph, heading, list item, quotation line…
-BLOCK_END = re.compile(r"</(?:p|h[1-6]|li|blockquote|figcaption|tr|pre)>|<br\s*/?>", re.IGNORECASE)
+from publishing.html_text import text_blocks
+
 WORDS = re.compile(r"\s+|[^\s]+")
-
-
-def text_blocks(value: str) -> list[str]:
-    """The paragraphs of a text, HTML or plain, as plain text (empty ones dropped)."""
-    if "<" in value:
-        value = BLOCK_END.sub("\n", value)
-        value = html.unescape(strip_tags(value))
-    return [" ".join(block.split()) for block in value.splitlines() if block.strip()]
 
 
 def _marked_words(before: str, after: str) -> str:

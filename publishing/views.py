@@ -20,10 +20,11 @@ from django.template import loader
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from publishing import pdf, pdf_store
+from publishing import pdf
 from publishing.access import may_have
 from publishing.languages import native_name
 from publishing.models import Theme
+from publishing.pdf import store
 from publishing.tasks import queue_pdf_render
 
 STORED_PDF_FINGERPRINT = re.compile(r"[0-9a-f]{20}")
@@ -46,7 +47,7 @@ def stored_file_response(
         response = HttpResponseNotModified()
     elif settings.PDF_ACCEL_REDIRECT:
         response = HttpResponse(content_type=content_type)
-        response["X-Accel-Redirect"] = settings.PDF_ACCEL_REDIRECT + name.removeprefix(f"{pdf_store.PDF_FOLDER}/")
+        response["X-Accel-Redirect"] = settings.PDF_ACCEL_REDIRECT + name.removeprefix(f"{store.PDF_FOLDER}/")
     else:
         response = FileResponse(default_storage.open(name, "rb"), content_type=content_type)
     if response.status_code == 200:
@@ -61,7 +62,7 @@ def stored_file_response(
 
 def stored_pdf_response(request: HttpRequest, fingerprint: str, filename: str, *, public: bool = True) -> HttpResponse:
     """Serve the stored PDF with this fingerprint under a readable file name."""
-    name = pdf_store.storage_name(fingerprint)
+    name = store.storage_name(fingerprint)
     if not default_storage.exists(name):
         raise NotFoundForVisitor(_("This PDF is no longer available; go back to the tract to get the current one."))
     return stored_file_response(request, name, fingerprint, "application/pdf", filename, public=public)
@@ -72,8 +73,9 @@ def no_such_pdf() -> NotFoundForVisitor:
     return NotFoundForVisitor(_("This PDF does not exist."))
 
 
-def stored_file_owner(request: HttpRequest, fingerprint: str, stem: str) -> pdf_store.PDFOwner:
-    """What `/pdf/<fingerprint>/<stem>.…` is the file of, if this request may have it.
+def stored_file_owner(request: HttpRequest, fingerprint: str, stem: str) -> store.PDFOwner:
+    """What `/pdf/<fingerprint>/<stem>.…` is the file of (its record in the
+    store), if this request may have it.
 
     The access rule of every stored file: a public version's files for
     everyone, the others only for verified staff (`may_see_private`). A
@@ -82,7 +84,7 @@ def stored_file_owner(request: HttpRequest, fingerprint: str, stem: str) -> pdf_
     """
     if not STORED_PDF_FINGERPRINT.fullmatch(fingerprint):
         raise no_such_pdf()
-    owner = pdf_store.pdf_owner(stem)
+    owner = store.pdf_owner(fingerprint, stem)
     if owner is None or not may_have(request, is_public=owner.is_public):
         raise no_such_pdf()
     return owner
@@ -98,9 +100,10 @@ def pdf_file(request: HttpRequest, fingerprint: str, stem: str) -> HttpResponse:
     """
     owner = stored_file_owner(request, fingerprint, stem)
     current = owner.current_fingerprint()
-    if current != fingerprint:
+    if current != fingerprint or stem != owner.filename.removesuffix(".pdf"):  # edited, or renamed
+        store.expect(current, owner)
         return redirect_to_stored_pdf(current, owner.filename)
-    being_made = queue_missing_pdf(request, fingerprint, owner.filename)
+    being_made = queue_missing_pdf(request, fingerprint, owner.source)
     if being_made is not None:
         return being_made
     return stored_pdf_response(request, fingerprint, owner.filename, public=owner.is_public)
@@ -113,13 +116,14 @@ def first_page_picture(request: HttpRequest, fingerprint: str, stem: str) -> Htt
     if not owner.has_first_page_picture:
         raise no_such_pdf()
     current = owner.current_fingerprint()
-    if current != fingerprint:
-        response = HttpResponseRedirect(pdf_store.first_page_picture_url(current, stem))
+    if current != fingerprint or stem != owner.filename.removesuffix(".pdf"):
+        store.expect(current, owner)
+        response = HttpResponseRedirect(store.first_page_picture_url(current, owner.filename.removesuffix(".pdf")))
         response["Cache-Control"] = "public, max-age=60" if owner.is_public else "private, no-store"
         return response
-    if not pdf_store.is_intact(pdf_store.storage_name(fingerprint)):
+    if not store.is_intact(store.storage_name(fingerprint)):
         raise no_such_pdf()  # pages show the picture only once the PDF is rendered
-    name = pdf_store.store_first_page_picture(fingerprint)
+    name = store.store_first_page_picture(fingerprint)
     return stored_file_response(
         request, name, f"{fingerprint}-picture", "image/webp", f"{stem}.webp", public=owner.is_public
     )
@@ -136,22 +140,22 @@ def redirect_to_stored_pdf(fingerprint: str, filename: str) -> HttpResponseRedir
 
 
 def _raise_recorded_failure(fingerprint: str) -> None:
-    failure = pdf.recent_failure(fingerprint)
+    failure = store.recent_failure(fingerprint)
     if failure is not None:
         # Answered with a page that says so (website.middleware).
         raise pdf.RenderFailed(failure.reason, failure.detail)
 
 
-def queue_missing_pdf(request: HttpRequest, fingerprint: str, filename: str) -> HttpResponse | None:
+def queue_missing_pdf(request: HttpRequest, fingerprint: str, source: store.PDFSource) -> HttpResponse | None:
     """None when the PDF with this fingerprint is stored, whole; otherwise its
     render is queued (a web process never renders for a visitor) and the
     answer is a small page saying it is being made, which reloads itself."""
-    name = pdf_store.storage_name(fingerprint)
-    if pdf_store.is_intact(name):
+    name = store.storage_name(fingerprint)
+    if store.is_intact(name):
         return None
     _raise_recorded_failure(fingerprint)
-    queued = queue_pdf_render(filename.removesuffix(".pdf"), fingerprint)
-    if pdf_store.is_intact(name):  # a queue that runs tasks at once (tests, development)
+    queued = queue_pdf_render(fingerprint, source)
+    if store.is_intact(name):  # a queue that runs tasks at once (tests, development)
         return None
     _raise_recorded_failure(fingerprint)
     # When the queue is full, the visitor comes back a little later.
@@ -188,11 +192,14 @@ def page_of_cards(request: HttpRequest, publications: models.QuerySet, per_page:
     return page, list(publications.filter(pk__in=page.object_list))
 
 
-def redirect_to_current_pdf(request: HttpRequest, fingerprint: str, filename: str) -> HttpResponse:
+def redirect_to_current_pdf(
+    request: HttpRequest, fingerprint: str, filename: str, source: store.PDFSource
+) -> HttpResponse:
     """The stable address's answer: a redirect to the stored file with this
-    fingerprint, or, while it is not stored yet, the page saying it is being made."""
-    if not pdf_store.is_stored(fingerprint):
-        being_made = queue_missing_pdf(request, fingerprint, filename)
+    fingerprint (the PDF of `source`), or, while it is not stored yet, the
+    page saying it is being made."""
+    if not store.is_stored(fingerprint):
+        being_made = queue_missing_pdf(request, fingerprint, source)
         if being_made is not None:
             return being_made
     return redirect_to_stored_pdf(fingerprint, filename)

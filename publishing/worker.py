@@ -33,7 +33,7 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.management.commands.db_worker import Worker as QueueWorker
 from django_tasks_db.models import DBTaskResult
 
-from publishing.pdf_store import LOCK_DIR
+from publishing.pdf.store import LOCK_DIR
 
 logger = logging.getLogger(__name__)
 

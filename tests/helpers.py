@@ -142,7 +142,7 @@ def assert_every_file_whole(root: Path) -> int:
     from PIL import ImageFile
 
     from publishing.files import PARTIAL_SUFFIX
-    from publishing.preflight import check_images
+    from publishing.pdf.preflight import check_images
 
     checked = 0
     lenient = ImageFile.LOAD_TRUNCATED_IMAGES

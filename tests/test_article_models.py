@@ -4,7 +4,7 @@ from django.utils.text import Truncator
 
 from articles.models import Article, ArticleVersion, FurtherReading
 from articles.text import link_notes, mark_attributions
-from publishing.search import plain_text
+from publishing.html_text import plain_text
 
 pytestmark = pytest.mark.django_db
 

@@ -22,7 +22,7 @@ from PIL import Image as PillowImage
 
 from publishing import files, images
 from publishing.models import Image, PDFRenderFailure
-from publishing.preflight import preflight
+from publishing.pdf.preflight import preflight
 from tests.helpers import assert_every_file_whole
 from tests.test_tract_admin import tract_form
 from tracts.models import Tract, TractVersion
@@ -263,7 +263,7 @@ def test_an_admin_save_the_disk_cannot_hold_keeps_the_form(admin_client, monkeyp
 def test_the_cleanup_deletes_what_a_killed_process_left_half_written(media_root):
     import time
 
-    from publishing.pdf_store import delete_unreferenced
+    from publishing.pdf.store import delete_unreferenced
 
     old, young = media_root / "images" / "r" / "tmpkilled.part", media_root / "print" / "cmyk" / "v1" / "tmpnow.part"
     for path in (old, young):

@@ -15,6 +15,7 @@ from PIL import Image as PillowImage
 
 from publishing.images import MAX_PIXELS, check_image
 from publishing.models import Image, ImageNotStored
+from publishing.pdf import sandbox
 from tests.helpers import assert_every_file_whole, jpeg_with_gps
 
 pytestmark = pytest.mark.django_db
@@ -323,11 +324,10 @@ def test_pictures_are_decoded_in_a_child_under_the_memory_limit(settings):
 
 
 def test_decoding_happens_in_the_child_and_never_in_the_web_process(monkeypatch):
-    from publishing import pdf
 
     children = []
-    real = pdf.render_in_child
-    monkeypatch.setattr(pdf, "render_in_child", lambda work: children.append(work) or real(work))
+    real = sandbox.render_in_child
+    monkeypatch.setattr(sandbox, "render_in_child", lambda work: children.append(work) or real(work))
     image = upload(jpeg_with_gps(1200, 800))
     assert len(children) == 1  # one decoding for the form's check, the copy lookup and the save
     assert image.renditions

@@ -15,18 +15,18 @@ from django.utils import translation
 
 from publishing import pdf
 from publishing.models import Image
-from publishing.preflight import check_metadata, preflight
+from publishing.pdf.preflight import check_metadata, preflight
 from tests.helpers import jpeg_with_gps
 from tracts.models import Tract, TractPDF
 from tracts.printing import (
     A5,
     PRINT_FORMATS,
-    _fitted_html,
     ensure_tract_pdf,
     leaflet_html,
     overflows,
     small_pictures,
 )
+from tracts.printing.leaflet import _fitted_html
 
 from .test_tract_admin import tract_form
 

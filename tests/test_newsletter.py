@@ -25,7 +25,7 @@ from newsletter import sending
 from newsletter.mail import language_name
 from newsletter.models import Delivery, Letter, LetterVersion, Subscriber, Throttle
 from newsletter.subscriptions import PendingSubscription
-from newsletter.tasks import send_letter
+from newsletter.tasks import send_letter, start_sending
 from publishing.models import Theme
 
 from .helpers import wait_for, worker_environment
@@ -67,7 +67,7 @@ def make_letter(versions: dict[str, str], original: str = "fr") -> Letter:
 
 def send_everything(letter: Letter) -> None:
     """Runs of the sending task until the letter is sent (what the worker does)."""
-    sending.start(letter)
+    start_sending(letter)
     for _run in range(20):
         letter.refresh_from_db()
         if letter.status == Letter.Status.SENT:
@@ -319,7 +319,7 @@ def test_permanent_refusals_are_recorded_and_repeated_ones_unsubscribe(smtp, set
     smtp.mailbox.refuse["gone@example.org"] = "550 5.1.1 <gone@example.org>: no such user"
     smtp.mailbox.refuse["full@example.org"] = "452 4.2.2 mailbox full"
     first = make_letter({"fr": "Une"})
-    sending.start(first)
+    start_sending(first)
     send_letter.call(first.pk)
     failed = Delivery.objects.get(letter=first, status=Delivery.Status.FAILED)
     assert failed.error.startswith("550") and "gone@example.org" not in failed.error
@@ -349,7 +349,7 @@ def test_a_relay_that_is_down_makes_the_letter_wait_and_resume(settings):
     for n in range(30):
         Subscriber.objects.create(email=f"s{n}@example.org", languages=["fr"])
     letter = make_letter({"fr": "Patience"})
-    sending.start(letter)
+    start_sending(letter)
     result = send_letter.call(letter.pk)
     assert result["sent"] == 0
     letter.refresh_from_db()
@@ -391,7 +391,7 @@ def test_killing_the_worker_mid_send_and_restarting_gives_exactly_one_letter_eac
         Subscriber(email=f"s{n}@example.org", languages=[languages[n % 3]]) for n in range(2000)
     )
     letter = make_letter({"fr": "Lettre", "en": "Letter", "ar": "رسالة"})
-    sending.start(letter)
+    start_sending(letter)
     sent = Delivery.objects.filter(letter=letter, status=Delivery.Status.SENT)
     worker = start_worker(tmp_path, smtp)
     try:
@@ -746,7 +746,7 @@ def test_a_relay_refusing_everything_for_now_makes_the_letter_wait_not_fail(smtp
         Subscriber.objects.create(email=f"s{n}@example.org", languages=["fr"])
         smtp.mailbox.refuse[f"s{n}@example.org"] = "451 4.7.1 Too many messages, slow down"
     letter = make_letter({"fr": "Quota"})
-    sending.start(letter)
+    start_sending(letter)
     send_letter.call(letter.pk)
     letter.refresh_from_db()
     assert "451" in letter.relay_problem and letter.status == Letter.Status.SENDING

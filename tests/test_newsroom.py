@@ -18,8 +18,8 @@ from PIL import Image as PillowImage
 
 from articles.models import ArticleVersion
 from publishing.html import checked_article_text, own_media_path
+from publishing.html_text import plain_text
 from publishing.models import Image, SiteSettings
-from publishing.search import plain_text
 from tests.conftest import jpeg_with_gps
 from tests.test_article_admin import article_form
 from tests.test_tract_admin import tract_form

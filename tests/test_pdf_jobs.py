@@ -5,7 +5,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from publishing import pdf_store
+from publishing.pdf import store
 from publishing.tasks import FIRST_RENDERS_PRIORITY, render_first_pdfs, render_pdfs, schedule_pdf_renders
 from tracts.models import TractPDF
 from tracts.printing import PRINT_FORMATS, tract_pdf_plan
@@ -91,7 +91,7 @@ def test_the_worker_takes_the_a5_and_its_picture_first(make_tract, settings, dja
     assert set(TractPDF.objects.filter(version__tract=tract).values_list("print_format", flat=True)) == {"a5"}
     for version in tract.all_versions():
         fingerprint = tract_pdf_plan(version, PRINT_FORMATS["a5"]).fingerprint
-        assert pdf_store.is_intact(pdf_store.first_page_picture_name(fingerprint))
+        assert store.is_intact(store.first_page_picture_name(fingerprint))
 
 
 def test_the_immediate_queue_of_tests_renders_a_scheduled_publication_without_deferring(

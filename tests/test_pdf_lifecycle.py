@@ -13,8 +13,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from articles.printing import ensure_article_pdf
-from publishing import files, pdf_store
+from publishing import files
 from publishing.models import SiteSettings
+from publishing.pdf import sandbox, store
 from tracts import printing
 from tracts import views as tract_views
 from tracts.models import Tract, TractVersion
@@ -148,7 +149,7 @@ def test_a_withdrawn_tract_answers_404_and_its_files_are_deleted(
 ):
     tract = make_tract("retire", {"fr": {}, "en": {}})
     address = stored_address(client, "/fr/tracts/retire/a5.pdf")
-    name = pdf_store.storage_name(fingerprint_of(address))
+    name = store.storage_name(fingerprint_of(address))
     assert default_storage.exists(name)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -163,8 +164,8 @@ def test_a_withdrawn_tract_answers_404_and_its_files_are_deleted(
 def test_a_deleted_tract_answers_404_and_its_files_are_deleted(client, make_tract, django_capture_on_commit_callbacks):
     tract = make_tract("supprime")
     address = stored_address(client, "/fr/tracts/supprime/a5.pdf")
-    name = pdf_store.storage_name(fingerprint_of(address))
-    preview = pdf_store.first_page_picture_name(fingerprint_of(address))
+    name = store.storage_name(fingerprint_of(address))
+    preview = store.first_page_picture_name(fingerprint_of(address))
     assert default_storage.exists(preview)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -191,7 +192,7 @@ def test_verso_only_where_bilingual_sheets_are_offered(client, make_tract, monke
     def arabic_too_long(versions):
         return {version.language for version in versions} - {"ar"}
 
-    monkeypatch.setattr(printing, "bilingual_fits", arabic_too_long)
+    monkeypatch.setattr(printing.render, "bilingual_fits", arabic_too_long)
     monkeypatch.setattr(tract_views, "bilingual_fits", arabic_too_long)
     assert client.get("/fr/tracts/bilingue/a5.pdf?verso=ar").status_code == 404
     assert "?verso=ar" not in client.get("/fr/tracts/bilingue/").content.decode()
@@ -207,14 +208,14 @@ def test_the_fallback_passes_on_only_the_back_side_language_encoded_anew(client,
 def test_a_damaged_stored_file_is_rendered_again_before_being_served(client, make_tract):
     make_tract("abime")
     address = stored_address(client, "/fr/tracts/abime/a5.pdf")
-    path = default_storage.path(pdf_store.storage_name(fingerprint_of(address)))
+    path = default_storage.path(store.storage_name(fingerprint_of(address)))
     with open(path, "rb") as stored:
         whole = stored.read()
 
     for damage in (b"", whole[: len(whole) // 2]):
         with open(path, "wb") as stored:
             stored.write(damage)
-        assert not pdf_store.is_intact(pdf_store.storage_name(fingerprint_of(address)))
+        assert not store.is_intact(store.storage_name(fingerprint_of(address)))
         response = client.get(address)
         assert response.status_code == 200
         served = b"".join(response.streaming_content)
@@ -224,10 +225,10 @@ def test_a_damaged_stored_file_is_rendered_again_before_being_served(client, mak
 def test_is_intact_refuses_empty_truncated_and_non_pdf_files():
     for name, content in (("pdfs/aa/empty.pdf", b""), ("pdfs/aa/cut.pdf", b"%PDF-1.7\n" + b"x" * 5000)):
         files.save_atomically(name, content)
-        assert not pdf_store.is_intact(name)
+        assert not store.is_intact(name)
     files.save_atomically("pdfs/aa/whole.pdf", b"%PDF-1.7\n" + b"x" * 100 + b"\n%%EOF\n")
-    assert pdf_store.is_intact("pdfs/aa/whole.pdf")
-    assert not pdf_store.is_intact("pdfs/aa/missing.pdf")
+    assert store.is_intact("pdfs/aa/whole.pdf")
+    assert not store.is_intact("pdfs/aa/missing.pdf")
 
 
 def test_cleanup_deletes_only_unreferenced_and_old_files(client, make_tract, make_article, media_root):
@@ -238,7 +239,7 @@ def test_cleanup_deletes_only_unreferenced_and_old_files(client, make_tract, mak
     version = TractVersion.objects.get(language="fr")
     version.title = "Titre corrigé"
     version.save()
-    superseded = pdf_store.storage_name(fingerprint_of(current))
+    superseded = store.storage_name(fingerprint_of(current))
     new = stored_address(client, "/fr/tracts/garde/a5.pdf")
 
     orphan_part = media_root / "pdfs" / "ab" / "tmpcrash.part"
@@ -250,23 +251,23 @@ def test_cleanup_deletes_only_unreferenced_and_old_files(client, make_tract, mak
     for path in (
         default_storage.path(superseded),
         orphan_part,
-        default_storage.path(pdf_store.first_page_picture_name(fingerprint_of(current))),
+        default_storage.path(store.first_page_picture_name(fingerprint_of(current))),
     ):
         os.utime(path, (an_hour_ago, an_hour_ago))
 
     call_command("cleanup_pdfs", "--grace", "3600")
 
     assert not default_storage.exists(superseded)
-    assert not default_storage.exists(pdf_store.first_page_picture_name(fingerprint_of(current)))
+    assert not default_storage.exists(store.first_page_picture_name(fingerprint_of(current)))
     assert not orphan_part.exists()
     assert default_storage.exists(young_orphan)
     for kept in (
-        pdf_store.storage_name(fingerprint_of(new)),
-        pdf_store.storage_name(fingerprint_of(bilingual)),
+        store.storage_name(fingerprint_of(new)),
+        store.storage_name(fingerprint_of(bilingual)),
         article_plan.storage_name,
     ):
         assert default_storage.exists(kept), kept
-    assert default_storage.exists(pdf_store.first_page_picture_name(fingerprint_of(new)))
+    assert default_storage.exists(store.first_page_picture_name(fingerprint_of(new)))
     assert current_fingerprint(TractVersion.objects.get(language="fr"), PRINT_FORMATS["a5"]) == fingerprint_of(new)
 
 
@@ -305,9 +306,9 @@ def test_an_edit_stops_serving_the_old_files_at_once_and_deletes_them_after_a_gr
     old_sheet = current_fingerprint(tract.version("fr"), PRINT_FORMATS["a5"], tract.version("en"))
     ensure_tract_pdf(tract.version("fr"), PRINT_FORMATS["a5"], tract.version("en"))
     old_files = [
-        pdf_store.storage_name(old_a5),
-        pdf_store.first_page_picture_name(old_a5),
-        pdf_store.storage_name(old_sheet),
+        store.storage_name(old_a5),
+        store.first_page_picture_name(old_a5),
+        store.storage_name(old_sheet),
     ]
     assert all(default_storage.exists(name) for name in old_files)
 
@@ -328,9 +329,9 @@ def test_an_edit_stops_serving_the_old_files_at_once_and_deletes_them_after_a_gr
     new_a5 = pdf_fingerprints_now(new, "fr")["a5"]
     delete_outdated_pdfs.call(*cleanup.args)
     assert not any(default_storage.exists(name) for name in old_files)
-    assert default_storage.exists(pdf_store.storage_name(new_a5))
-    assert default_storage.exists(pdf_store.first_page_picture_name(new_a5))
-    assert default_storage.exists(pdf_store.storage_name(pdf_fingerprints_now(new, "en")["a5"]))
+    assert default_storage.exists(store.storage_name(new_a5))
+    assert default_storage.exists(store.first_page_picture_name(new_a5))
+    assert default_storage.exists(store.storage_name(pdf_fingerprints_now(new, "en")["a5"]))
 
 
 def test_an_edit_undone_within_the_grace_keeps_its_files(make_tract, task_queue, django_capture_on_commit_callbacks):
@@ -347,7 +348,7 @@ def test_an_edit_undone_within_the_grace_keeps_its_files(make_tract, task_queue,
     for result in task_queue.results:
         if result.task.func is delete_outdated_pdfs.func:
             delete_outdated_pdfs.call(*result.args)
-    assert default_storage.exists(pdf_store.storage_name(first))
+    assert default_storage.exists(store.storage_name(first))
 
 
 def test_withdrawing_or_deleting_deletes_every_file_bilingual_sheets_included(
@@ -355,8 +356,8 @@ def test_withdrawing_or_deleting_deletes_every_file_bilingual_sheets_included(
 ):
     tract = rendered(make_tract("deux", {"fr": {}, "en": {}}))
     sheet = fingerprint_of(stored_address(client, "/fr/tracts/deux/a5-2up.pdf?verso=en"))
-    files = [pdf_store.storage_name(sheet)] + [
-        pdf_store.storage_name(fingerprint) for fingerprint in pdf_fingerprints_now(tract, "fr").values()
+    files = [store.storage_name(sheet)] + [
+        store.storage_name(fingerprint) for fingerprint in pdf_fingerprints_now(tract, "fr").values()
     ]
     assert default_storage.exists(files[0])
     with django_capture_on_commit_callbacks(execute=True):
@@ -369,17 +370,18 @@ def test_withdrawing_or_deleting_deletes_every_file_bilingual_sheets_included(
     tract.save()
     rendered(Tract.objects.for_page().get())
     sheet = fingerprint_of(stored_address(client, "/fr/tracts/deux/a5.pdf?verso=en"))
-    english = pdf_store.storage_name(pdf_fingerprints_now(Tract.objects.for_page().get(), "en")["a5"])
+    english = store.storage_name(pdf_fingerprints_now(Tract.objects.for_page().get(), "en")["a5"])
     with django_capture_on_commit_callbacks(execute=True):
         TractVersion.objects.get(language="fr").delete()
-    assert not default_storage.exists(pdf_store.storage_name(sheet))
+    assert not default_storage.exists(store.storage_name(sheet))
     assert default_storage.exists(english)
 
 
 def test_a_visitors_missing_pdf_is_queued_and_they_get_a_page_that_reloads(client, make_tract, task_queue):
     from publishing.tasks import render_pdf_file
 
-    make_tract("nouveau", {"fr": {}, "en": {}})
+    tract = make_tract("nouveau", {"fr": {}, "en": {}})
+    version, version_fr = tract.version("en"), tract.version("fr")
     started = time.monotonic()
     response = client.get("/en/tracts/nouveau/a4.pdf")
     assert time.monotonic() - started < 2
@@ -391,12 +393,13 @@ def test_a_visitors_missing_pdf_is_queued_and_they_get_a_page_that_reloads(clien
     assert '<meta http-equiv="refresh" content="5">' in html
     assert "This PDF is being made" in html and 'href="/en/tracts/nouveau/"' in html
     (queued,) = task_queue.results
-    assert queued.task.func is render_pdf_file.func and queued.args[0] == "nouveau-en-a4"
+    assert queued.task.func is render_pdf_file.func
+    assert queued.args[1:] == ["tracts.TractVersion", version.pk, "a4", None]
 
     # Asked again: still one render queued; in French, the page in French.
     assert "Ce PDF est en cours de fabrication" in client.get("/fr/tracts/nouveau/a4.pdf").content.decode()
     client.get("/en/tracts/nouveau/a4.pdf")
-    assert [result.args[0] for result in task_queue.results] == ["nouveau-en-a4", "nouveau-fr-a4"]
+    assert [result.args[2] for result in task_queue.results] == [version.pk, version_fr.pk]
 
     # The worker makes it: the next request gets the file.
     assert render_pdf_file.call(*queued.args) is True
@@ -417,22 +420,20 @@ def test_visitors_renders_in_flight_are_bounded(client, make_tract, task_queue, 
 
 
 def test_a_file_address_never_renders_in_the_web_process(client, make_tract, task_queue, monkeypatch):
-    from publishing import pdf
 
     make_tract("abime")
     address = stored_address_after_render(client, "/fr/tracts/abime/a5.pdf")
-    path = default_storage.path(pdf_store.storage_name(fingerprint_of(address)))
+    path = default_storage.path(store.storage_name(fingerprint_of(address)))
     with open(path, "wb") as stored:
         stored.write(b"")
     renders = []
-    monkeypatch.setattr(pdf, "render_in_child", lambda render: renders.append(render))
+    monkeypatch.setattr(sandbox, "render_in_child", lambda render: renders.append(render))
     response = client.get(address)
     assert response.status_code == 503 and renders == []
     assert len(task_queue.results) == 1
 
 
 def test_a_timed_out_render_is_never_tried_again_by_a_web_process(client, make_tract, task_queue, monkeypatch):
-    from publishing import pdf
     from publishing.models import PDFRenderFailure
     from publishing.tasks import render_pdf_file
 
@@ -442,14 +443,14 @@ def test_a_timed_out_render_is_never_tried_again_by_a_web_process(client, make_t
     long_ago = timezone.now() - datetime.timedelta(days=1)
     PDFRenderFailure.objects.create(fingerprint=fingerprint, reason="time", failed_at=long_ago)
     renders = []
-    real_render = pdf.render_in_child
-    monkeypatch.setattr(pdf, "render_in_child", lambda render: renders.append(1) or real_render(render))
+    real_render = sandbox.render_in_child
+    monkeypatch.setattr(sandbox, "render_in_child", lambda render: renders.append(1) or real_render(render))
 
     response = client.get("/fr/tracts/lent/a5.pdf")
     assert response.status_code == 503 and "Ce PDF ne peut pas être fabriqué" in response.content.decode()
     assert renders == [] and task_queue.results == []
     # The worker tries it again (it made it, this time).
-    assert render_pdf_file.call("lent-fr-a5", fingerprint) is True
+    assert render_pdf_file.call(fingerprint, "tracts.TractVersion", version.pk, "a5", None) is True
     assert renders == [1, 1]  # the leaflet, then its first page drawn as a picture
 
 
@@ -471,7 +472,7 @@ def stored_address_after_render(client, path: str) -> str:
 
 
 def test_the_cleanup_empties_the_old_public_folder_of_pictures(media_root):
-    legacy = media_root / pdf_store.LEGACY_PREVIEW_FOLDER / "ab" / ("a" * 20 + ".webp")
+    legacy = media_root / store.LEGACY_PREVIEW_FOLDER / "ab" / ("a" * 20 + ".webp")
     legacy.parent.mkdir(parents=True)
     legacy.write_bytes(b"RIFF")
     call_command("cleanup_pdfs", "--grace", "3600")
@@ -496,10 +497,7 @@ def test_the_database_queue_holds_each_visitors_render_once_and_a_bounded_number
         assert client.get(path).status_code == 503
     assert client.get("/fr/tracts/file-d-attente/a5-pro.pdf")["Retry-After"] == "15"
     queued = DBTaskResult.objects.filter(task_path=render_pdf_file.module_path)
-    assert sorted(row["args"][0] for row in queued.values_list("args_kwargs", flat=True)) == [
-        "file-d-attente-fr-a4",
-        "file-d-attente-fr-a6",
-    ]
+    assert sorted(row["args"][3] for row in queued.values_list("args_kwargs", flat=True)) == ["a4", "a6"]
 
 
 def test_share_pictures_are_cached_for_ever_and_sent_by_nginx(client, make_tract, settings):
@@ -526,3 +524,75 @@ def test_a_drafts_picture_is_for_staff_only_and_never_cached(client, admin_clien
     assert client.get(picture).status_code == 404
     response = admin_client.get(picture)
     assert response.status_code == 200 and response["Cache-Control"] == "private, no-store"
+
+
+def test_kept_fingerprints_gone_stale_heal_on_the_next_request(client, make_tract):
+    """A printed field changed without save() (a queryset update, a data
+    migration) leaves the version's kept fingerprints stale: the stable
+    address then takes one redirect to the new PDF, never a loop."""
+    tract = make_tract("sans-qr", show_qr_code=True)
+    before = stored_address(client, "/fr/tracts/sans-qr/a5.pdf")
+    Tract.objects.filter(pk=tract.pk).update(show_qr_code=False)
+
+    response = client.get("/fr/tracts/sans-qr/a5.pdf")
+    assert response.status_code == 302
+    after = response["Location"]
+    assert after != before
+    served = client.get(after)
+    assert served.status_code == 200, served.status_code
+    assert b"".join(served.streaming_content).startswith(b"%PDF")
+    version = TractVersion.objects.get()
+    assert fingerprint_of(after) == ensure_tract_pdf(version, PRINT_FORMATS["a5"]).fingerprint
+    # The old file's address now leads to the new one, in one step.
+    assert client.get(before)["Location"] == after
+
+
+def test_the_store_records_what_each_file_is(client, make_tract, media_root):
+    from publishing.models import StoredPDF
+
+    tract = rendered(make_tract("fiche", {"fr": {}, "en": {}}))
+    french = tract.version("fr")
+    address = stored_address(client, "/fr/tracts/fiche/a6-4up.pdf")
+    record = StoredPDF.objects.get(fingerprint=fingerprint_of(address))
+    assert (record.kind, record.version_id, record.verso_id, record.print_format) == (
+        "tracts.TractVersion",
+        french.pk,
+        None,
+        "a6-4up",
+    )
+    assert record.filename == "fiche-fr-a6-4up.pdf" and record.page_count == 1  # one side of copies
+    assert record.size == default_storage.size(store.storage_name(record.fingerprint))
+    # The sheet's single copy, stored first, has its own record.
+    assert StoredPDF.objects.of_version(french).filter(print_format="a6").exists()
+
+    bilingual = stored_address(client, "/fr/tracts/fiche/a5-2up.pdf?verso=en")
+    record = StoredPDF.objects.get(fingerprint=fingerprint_of(bilingual))
+    assert (record.verso_id, record.filename) == (tract.version("en").pk, "fiche-fr-en-a5-2up.pdf")
+
+    # A file the store holds with no record is no one's: not served, and cleaned up.
+    StoredPDF.objects.filter(fingerprint=fingerprint_of(address)).delete()
+    assert client.get(address).status_code == 404
+    report = store.delete_unreferenced(grace_seconds=0)
+    assert report.deleted >= 1
+    assert not default_storage.exists(store.storage_name(fingerprint_of(address)))
+
+
+def test_files_stored_before_records_existed_are_recorded_by_the_migration(client, make_tract):
+    """A site upgraded with stored PDFs and no records: the migration records
+    the files the versions' kept fingerprints name, and their addresses work."""
+    import importlib
+
+    from django.apps import apps
+
+    from publishing.models import StoredPDF
+
+    make_tract("avant")
+    address = stored_address(client, "/fr/tracts/avant/a5.pdf")
+    StoredPDF.objects.all().delete()
+    assert client.get(address).status_code == 404
+
+    migration = importlib.import_module("tracts.migrations.0014_stored_pdf_records")
+    migration.record_stored_files(apps, None)
+    record = StoredPDF.objects.get(fingerprint=fingerprint_of(address))
+    assert (record.print_format, record.filename) == ("a5", "avant-fr-a5.pdf")
+    assert client.get(address).status_code == 200

@@ -9,7 +9,7 @@ from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from pikepdf import Array, Dictionary, Name, Pdf
 
-from publishing.preflight import preflight
+from publishing.pdf.preflight import preflight
 from tracts.printing import PRINT_FORMATS, ensure_tract_pdf
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ import pikepdf
 import pytest
 from django.core.files.storage import default_storage
 
-from publishing import pdf
-from publishing.preflight import preflight
+from publishing.pdf import sandbox
+from publishing.pdf.preflight import preflight
 from tests.helpers import MM, read_pdf
 from tracts.printing import BILINGUAL_FORMATS, PRINT_FORMATS, ensure_tract_pdf, leaflet_html
 
@@ -207,13 +207,13 @@ def test_each_format_downloads(client, bilingual):
 def test_concurrent_downloads_render_once(live_server, make_tract, monkeypatch):
     make_tract("populaire", {"fr": {"title": "Tract populaire"}})
     renders = []
-    real_render = pdf.render_in_child  # each render runs in a child process: count them where they start
+    real_render = sandbox.render_in_child  # each render runs in a child process: count them where they start
 
     def counting_render(render):
         renders.append(render)
         return real_render(render)
 
-    monkeypatch.setattr(pdf, "render_in_child", counting_render)
+    monkeypatch.setattr(sandbox, "render_in_child", counting_render)
     bodies, errors = [], []
 
     def download():
@@ -288,11 +288,11 @@ def test_verso_is_offered_only_when_each_language_fits_one_page(client, make_tra
 def test_a_leaflet_asked_for_directly_and_by_its_sheet_at_once_is_rendered_once(
     live_server, make_tract, monkeypatch, tmp_path
 ):
-    from tracts import printing
+    from tracts.printing import plans as printing
 
     make_tract("ensemble", {"fr": {"title": "Tract demandé deux fois"}})
     journal = tmp_path / "leaflet-renders"
-    real_render = printing._render_leaflets
+    real_render = printing.render_leaflets
 
     def journaled(htmls, size, print_shop, languages):
         # Renders run in child processes: each writes a line the test reads.
@@ -300,7 +300,7 @@ def test_a_leaflet_asked_for_directly_and_by_its_sheet_at_once_is_rendered_once(
             lines.write(f"{size.name}\n")
         return real_render(htmls, size, print_shop, languages)
 
-    monkeypatch.setattr(printing, "_render_leaflets", journaled)
+    monkeypatch.setattr(printing, "render_leaflets", journaled)
     statuses = []
 
     def download(name: str) -> None:

@@ -15,7 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from articles.printing import current_fingerprint as article_fingerprint
 from articles.printing import ensure_article_pdf
-from publishing import pdf_store
+from publishing.pdf import store
 from tracts.archive import store_archived_pdf
 from tracts.models import Tract
 from tracts.printing import PRINT_FORMATS, ensure_tract_pdf, pdf_fingerprints
@@ -187,7 +187,7 @@ def test_first_page_pictures_are_served_by_the_site_under_the_pdfs_rule(client, 
     assert picture, "the page shows the picture from the site's address"
     address, fingerprint = picture.groups()
     # Kept beside the PDF, where nginx never serves files straight from the media folder.
-    assert pdf_store.first_page_picture_name(fingerprint).startswith(f"{pdf_store.PDF_FOLDER}/")
+    assert store.first_page_picture_name(fingerprint).startswith(f"{store.PDF_FOLDER}/")
 
     response = client.get(address)
     assert response.status_code == 200

@@ -22,10 +22,13 @@ from django_tasks import TaskResultStatus
 from pypdf import PdfReader
 
 from articles.models import ArticleVersion
-from publishing import pdf, pdf_store
+from publishing import pdf
 from publishing.html import MAX_SPAN, check_html_bounds, clean_article_text
 from publishing.models import PDFRenderFailure
-from publishing.preflight import preflight
+from publishing.pdf import render as pdf_render
+from publishing.pdf import sandbox, store
+from publishing.pdf.preflight import preflight
+from publishing.pdf.render import weasyprint_ffi
 from publishing.tasks import TaskTimeLimitExceeded, requeue_interrupted_tasks, time_limit
 from tests.test_article_admin import article_form
 from tests.test_tract_admin import tract_form
@@ -102,7 +105,7 @@ def test_a_render_that_eats_memory_fails_in_its_child_and_is_recorded(settings):
             hoard.append(bytearray(50 * 1024 * 1024))
 
     with pytest.raises(pdf.RenderFailed) as failed:
-        pdf_store.store_once(pdf_store.storage_name("a" * 20), greedy)
+        store.store_once(store.storage_name("a" * 20), greedy)
     assert failed.value.reason == pdf.RenderFailed.MEMORY
     record = PDFRenderFailure.objects.get(fingerprint="a" * 20)
     with translation.override("en"):
@@ -113,7 +116,7 @@ def test_a_slow_render_is_stopped_at_the_time_limit(settings):
     settings.PDF_RENDER_TIMEOUT = 1
     started = time.monotonic()
     with pytest.raises(pdf.RenderFailed) as failed:
-        pdf.render_in_child(lambda: time.sleep(30) or b"")
+        sandbox.render_in_child(lambda: time.sleep(30) or b"")
     assert failed.value.reason == pdf.RenderFailed.TIME
     assert time.monotonic() - started < 5
 
@@ -123,7 +126,7 @@ def test_a_recursion_error_in_the_renderer_is_a_recorded_failure():
         return deep(n + 1)
 
     with pytest.raises(pdf.RenderFailed) as failed:
-        pdf_store.store_once(pdf_store.storage_name("b" * 20), deep)
+        store.store_once(store.storage_name("b" * 20), deep)
     assert failed.value.reason == pdf.RenderFailed.ERROR
     assert "RecursionError" in failed.value.detail
 
@@ -133,12 +136,12 @@ def test_a_time_out_is_retried_only_by_the_worker_other_failures_later(settings,
     plan = tract_pdf_plan(tract.all_versions()[0], PRINT_FORMATS["a5"])
     PDFRenderFailure.objects.create(fingerprint=plan.fingerprint, reason="time", failed_at=timezone.now())
     renders = []
-    real_render = pdf.render_in_child
-    monkeypatch.setattr(pdf, "render_in_child", lambda render: renders.append(1) or real_render(render))
+    real_render = sandbox.render_in_child
+    monkeypatch.setattr(sandbox, "render_in_child", lambda render: renders.append(1) or real_render(render))
 
     for _attempt in range(3):
         with pytest.raises(pdf.RenderFailed):
-            pdf_store.ensure_stored(plan)
+            store.ensure_stored(plan)
     assert renders == []
 
     # After the delay, a time-out is still never tried again by a web process…
@@ -146,22 +149,22 @@ def test_a_time_out_is_retried_only_by_the_worker_other_failures_later(settings,
         failed_at=timezone.now() - datetime.timedelta(seconds=settings.PDF_RENDER_RETRY_AFTER)
     )
     with pytest.raises(pdf.RenderFailed):
-        pdf_store.ensure_stored(plan)
+        store.ensure_stored(plan)
     assert renders == []
     # …only by the worker (which succeeds here and stores it).
     with pdf.retrying_time_outs():
-        assert pdf_store.ensure_stored(plan) is True
+        assert store.ensure_stored(plan) is True
     assert renders == [1]
 
     # Another failure is tried again by anyone after the delay.
     other = tract_pdf_plan(tract.all_versions()[0], PRINT_FORMATS["a6"])
     PDFRenderFailure.objects.create(fingerprint=other.fingerprint, reason="crash", failed_at=timezone.now())
     with pytest.raises(pdf.RenderFailed):
-        pdf_store.ensure_stored(other)
+        store.ensure_stored(other)
     PDFRenderFailure.objects.filter(fingerprint=other.fingerprint).update(
         failed_at=timezone.now() - datetime.timedelta(seconds=settings.PDF_RENDER_RETRY_AFTER)
     )
-    assert pdf_store.ensure_stored(other) is True
+    assert store.ensure_stored(other) is True
 
     PDFRenderFailure.objects.create(fingerprint="c" * 20, reason="crash", failed_at=timezone.now())
     call_command("render_pdfs", stdout=None)
@@ -202,7 +205,7 @@ def test_a_failed_render_after_an_admin_save_is_told_on_the_change_page(
     def failing(render):
         raise pdf.RenderFailed(pdf.RenderFailed.MEMORY)
 
-    monkeypatch.setattr(pdf, "render_in_child", failing)
+    monkeypatch.setattr(sandbox, "render_in_child", failing)
     # The test queue renders when the save commits, as the worker does after it.
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(reverse("admin:tracts_tract_add"), tract_form())
@@ -216,7 +219,7 @@ def test_links_inside_pdfs_lead_to_the_site(settings, make_tract):
     settings.SITE_URL = "https://collectif.example"
     tract = make_tract("liens", {"fr": {"body": '<p><a href="/fr/articles/">nos analyses</a></p>'}})
     plan = tract_pdf_plan(tract.all_versions()[0], PRINT_FORMATS["a5"])
-    page = PdfReader(io.BytesIO(pdf_store.read_stored(plan))).pages[0]
+    page = PdfReader(io.BytesIO(store.read_stored(plan))).pages[0]
     targets = [annotation.get_object()["/A"]["/URI"] for annotation in page.get("/Annots", [])]
     assert "https://collectif.example/fr/articles/" in targets
     assert not [target for target in targets if pdf.RENDER_HOST in target]
@@ -236,7 +239,7 @@ def test_the_render_lock_is_released_before_the_outer_transaction_ends():
         connections["default"].close()
 
     with transaction.atomic():
-        with pdf_store.render_lock("lock-test"):
+        with store.render_lock("lock-test"):
             pass
         thread = threading.Thread(target=other_session)
         thread.start()
@@ -283,7 +286,7 @@ SLOW_RENDER = """
 import time
 import django
 django.setup()
-from publishing.pdf import render_in_child
+from publishing.pdf.sandbox import render_in_child
 render_in_child(lambda: time.sleep(120))
 """
 
@@ -331,11 +334,13 @@ class ProfilesCompressedAlready(dict):
 
 
 def test_a_warmed_parent_hands_its_children_the_compressed_profile(monkeypatch, make_tract, django_assert_num_queries):
-    monkeypatch.setattr(pdf, "_warmed", False)
-    monkeypatch.setattr(pdf, "_compressed_profiles", {})
+    monkeypatch.setattr(pdf_render, "_warmed", False)
+    monkeypatch.setattr(pdf_render, "_compressed_profiles", {})
     warm_ups = []
     real_render = pdf.render_pdf
-    monkeypatch.setattr(pdf, "render_pdf", lambda html, **options: warm_ups.append(1) or real_render(html, **options))
+    monkeypatch.setattr(
+        pdf_render, "render_pdf", lambda html, **options: warm_ups.append(1) or real_render(html, **options)
+    )
     with django_assert_num_queries(0):  # the warm-up reads our static files, never the database
         threads = [threading.Thread(target=pdf.warm_renderer) for _ in range(3)]
         for thread in threads:
@@ -344,11 +349,11 @@ def test_a_warmed_parent_hands_its_children_the_compressed_profile(monkeypatch, 
             thread.join()
         pdf.warm_renderer()
     assert warm_ups == [1]
-    assert len(pdf._compressed_profiles) == 1  # the print-shop profile, compressed in this process
+    assert len(pdf_render._compressed_profiles) == 1  # the print-shop profile, compressed in this process
 
-    monkeypatch.setattr(pdf, "_compressed_profiles", ProfilesCompressedAlready(pdf._compressed_profiles))
+    monkeypatch.setattr(pdf_render, "_compressed_profiles", ProfilesCompressedAlready(pdf_render._compressed_profiles))
     tract = make_tract("chaud")
-    data = pdf_store.read_stored(tract_pdf_plan(tract.all_versions()[0], PRINT_FORMATS["a5-pro"]))
+    data = store.read_stored(tract_pdf_plan(tract.all_versions()[0], PRINT_FORMATS["a5-pro"]))
     assert warm_ups == [1]  # the render in a child did not warm anything again
     assert preflight(data) == []  # PDF/X-4, its output intent embedding the one profile
 
@@ -361,5 +366,23 @@ def test_a_render_child_leaves_no_temporary_files(tmp_path, monkeypatch, make_tr
     temporary_folder.mkdir()
     monkeypatch.setattr(temporary, "tempdir", str(temporary_folder))
     tract = make_tract("sans-traces", {"fr": {}})
-    pdf_store.ensure_stored(tract_pdf_plan(tract.all_versions()[0], PRINT_FORMATS["a5-pro"]))
+    store.ensure_stored(tract_pdf_plan(tract.all_versions()[0], PRINT_FORMATS["a5-pro"]))
     assert list(temporary_folder.iterdir()) == []
+
+
+def test_a_warmed_renderer_builds_glyph_arrays_without_parsing_c(monkeypatch, make_tract):
+    """Each font of each PDF asks cffi for a glyph array of a new length; a
+    render child parsed each such C type again (3.4 ms each)."""
+    pdf.warm_renderer()
+    parsed = []
+    real_parse = weasyprint_ffi._parser.parse_type
+    monkeypatch.setattr(weasyprint_ffi._parser, "parse_type", lambda text: parsed.append(text) or real_parse(text))
+    glyphs = weasyprint_ffi.new("hb_codepoint_t[4321]", [7] * 4321)
+    assert (len(glyphs), glyphs[4320]) == (4321, 7)
+    assert weasyprint_ffi.typeof("hb_codepoint_t[4321]") is weasyprint_ffi.typeof("uint32_t[4321]")
+    assert parsed == ["uint32_t[4321]"]  # the other spelling was parsed; ours never
+
+    tract = make_tract("sans-analyse", {"fr": {}, "ar": {}})
+    parsed.clear()
+    tract_pdf_plan(tract.all_versions()[0], PRINT_FORMATS["a5"]).render()  # here, not in a child, to be seen
+    assert parsed == []

@@ -77,7 +77,7 @@ def test_a_word_found_everywhere_ranks_a_bounded_number_of_versions_title_matche
 ):
     # Only the newest CANDIDATES title matches and matches anywhere are
     # ranked: the drafts the index holds take none of their places.
-    monkeypatch.setattr(search, "CANDIDATES", 3)
+    monkeypatch.setattr(search.ranking, "CANDIDATES", 3)
     for number in range(6):
         make_tract(f"texte-{number}", {"fr": {"title": f"Texte {number}", "body": "<p>Le dossier.</p>"}})
     make_article("article", {"fr": {"title": "Un article", "body": "<p>Un dossier, un autre dossier.</p>"}})
@@ -94,7 +94,7 @@ def test_a_newer_match_in_the_text_alone_is_never_left_out(client, make_tract, m
     # More matches than are ranked (the bound lowered from 100 to 3), the
     # title matches older: the newest match, in a text, is still found,
     # tracts and articles alike; an older one is the one left out.
-    monkeypatch.setattr(search, "CANDIDATES", 3)
+    monkeypatch.setattr(search.ranking, "CANDIDATES", 3)
     make_tract("ancien", {"fr": {"title": "Ancien", "body": "<p>Un dossier.</p>"}})
     for number in range(5):
         make_tract(f"dossier-{number}", {"fr": {"title": f"Dossier {number}", "body": "<p>Le dossier.</p>"}})
@@ -227,7 +227,7 @@ def test_results_come_in_pages_that_keep_the_ranking(client, make_tract, make_ar
 
 
 def test_a_search_that_ranked_only_some_matches_says_so(client, make_tract, monkeypatch):
-    monkeypatch.setattr(search, "CANDIDATES", 3)
+    monkeypatch.setattr(search.ranking, "CANDIDATES", 3)
     for number in range(8):
         make_tract(f"texte-{number}", {"fr": {"title": f"Texte {number}", "body": "<p>Le dossier.</p>"}})
     html = client.get("/fr/search/", {"q": "dossier"}).content.decode()

@@ -11,8 +11,8 @@ from django.core.management.base import CommandError
 from django.utils import translation
 
 from articles.models import Article, Author
+from publishing.html_text import plain_text
 from publishing.models import Image, OldAddress, Theme
-from publishing.search import plain_text
 from tests.helpers import jpeg_with_gps, run_manage
 from tests.test_import_wordpress import EXPORT, tract_pdf, uploads  # noqa: F401 (fixtures)
 from tracts.models import Tract

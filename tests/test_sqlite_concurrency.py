@@ -10,7 +10,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from publishing.pdf import RenderFailed, render_in_child
+from publishing.pdf import RenderFailed
+from publishing.pdf.sandbox import render_in_child
 from tracts.models import Tract
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,7 +28,7 @@ django.setup()
 from django.conf import settings
 settings.DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA journal_mode=DELETE;"
 from django.db import connection, transaction
-from publishing.pdf import render_in_child
+from publishing.pdf import sandbox
 
 with connection.cursor() as cursor:
     cursor.execute("CREATE TABLE IF NOT EXISTS note (id INTEGER PRIMARY KEY, body TEXT)")

@@ -7,6 +7,7 @@ from django.core.files.storage import default_storage
 from pypdf import PdfReader
 
 from publishing import pdf
+from publishing.pdf import sandbox
 from tests.helpers import MM, read_pdf
 from tracts.models import TractVersion
 from tracts.printing import PRINT_FORMATS, ensure_tract_pdf
@@ -81,8 +82,8 @@ def test_arabic_pdf_uses_the_bundled_arabic_font(make_tract):
 
 def test_pdf_is_rendered_once_and_stored(french_version, monkeypatch):
     renders = []
-    real_render = pdf.render_in_child  # each render runs in a child process: count them where they start
-    monkeypatch.setattr(pdf, "render_in_child", lambda render: renders.append(1) or real_render(render))
+    real_render = sandbox.render_in_child  # each render runs in a child process: count them where they start
+    monkeypatch.setattr(sandbox, "render_in_child", lambda render: renders.append(1) or real_render(render))
 
     first = ensure_tract_pdf(french_version, PRINT_FORMATS["a5"])
     assert len(renders) == 2  # the leaflet, then its first page drawn as a picture

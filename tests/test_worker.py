@@ -6,6 +6,7 @@ import os
 import signal
 import sqlite3
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from django_tasks_db.models import DBTaskResult
 
 from publishing import pdf
 from publishing.models import PDFRenderFailure
+from publishing.pdf import sandbox, store
 from publishing.tasks import render_pdfs
 from publishing.worker import MAX_DATABASE_RETRIES, Worker, machine_worker_id, requeue_tasks_of_dead_workers
 from tracts.models import TractPDF
@@ -94,8 +96,12 @@ def test_the_worker_waits_out_a_locked_database(make_tract, database_queue, tmp_
         stderr=subprocess.STDOUT,
         text=True,
     )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(worker.stdout), daemon=True)
+    reader.start()
     try:
-        time.sleep(2)
+        # Locked once the worker polls (it starts slowly on a busy machine).
+        wait_for(lambda: any("Starting worker" in line for line in lines), 60, "the worker to start")
         # Longer than the 5 s busy timeout: the queue cannot be read.
         blocker = sqlite3.connect(connection.settings_dict["NAME"], isolation_level=None)
         blocker.execute("BEGIN EXCLUSIVE")
@@ -107,8 +113,9 @@ def test_the_worker_waits_out_a_locked_database(make_tract, database_queue, tmp_
         wait_for(lambda: DBTaskResult.objects.get(pk=result.id).status == TaskResultStatus.SUCCESSFUL, 90, "the render")
     finally:
         worker.send_signal(signal.SIGTERM)
-        output, _ = worker.communicate(timeout=30)
-    assert "Database unusable (database is locked): the worker tries again" in output
+        worker.wait(timeout=30)
+        reader.join(10)
+    assert "Database unusable (database is locked): the worker tries again" in "".join(lines)
 
 
 @task()
@@ -184,7 +191,7 @@ def test_a_render_that_ran_out_of_time_is_tried_again_by_the_worker(make_tract, 
     def too_slow(render):
         raise pdf.RenderFailed(pdf.RenderFailed.TIME)
 
-    monkeypatch.setattr(pdf, "render_in_child", too_slow)
+    monkeypatch.setattr(sandbox, "render_in_child", too_slow)
     assert render_pdfs.call("tracts.Tract", tract.pk) == 0
     retry = DBTaskResult.objects.get(status=TaskResultStatus.READY)
     assert retry.args_kwargs["args"] == ["tracts.Tract", tract.pk, 1]
@@ -192,9 +199,9 @@ def test_a_render_that_ran_out_of_time_is_tried_again_by_the_worker(make_tract, 
     failure = PDFRenderFailure.objects.first()
     assert failure.reason == pdf.RenderFailed.TIME
     # Visitors are answered from the record; the worker tries again.
-    assert pdf.recent_failure(failure.fingerprint) is not None
+    assert store.recent_failure(failure.fingerprint) is not None
     with pdf.retrying_time_outs():
-        assert pdf.recent_failure(failure.fingerprint) is None
+        assert store.recent_failure(failure.fingerprint) is None
 
     monkeypatch.undo()
     assert render_pdfs.call("tracts.Tract", tract.pk, 1) == len(PRINT_FORMATS)

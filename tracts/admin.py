@@ -1,8 +1,9 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
 from django.urls import path, reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -69,79 +70,69 @@ class TractAdmin(TranslationStatusAdminMixin, PreviewAdmin):
         )
 
     def _pdf_status(self, tract: Tract) -> tuple[str, bool]:
-        """The status's HTML, and whether some PDF is still being made."""
-        pending = False
+        """The status's HTML (`admin/tracts/tract/pdf_status.html`), and whether
+        some PDF is still being made."""
         # A record of an older text means the current one is being rendered.
-        current = current_records(tract.all_versions(), list(PRINT_FORMATS))
-        records = {(record.version_id, record.print_format): record for record in current}
+        records = {
+            (record.version_id, record.print_format): record
+            for record in current_records(tract.all_versions(), list(PRINT_FORMATS))
+        }
         failures = self._render_failures(tract)
-        blocks = []
+        versions = []
         for version in tract.all_versions():
-            rows = []
-            for print_format in PRINT_FORMATS.values():
-                record = records.get((version.pk, print_format.name))
-                url = reverse("admin:tracts_tract_preview_pdf", args=[tract.pk, version.language, print_format.name])
-                failure = failures.get((version.pk, print_format.name))
-                if failure is not None:
-                    state = format_html(
-                        '<strong class="errornote">{}</strong>',
-                        _("this PDF failed to render: %(reason)s") % {"reason": failure.message},
-                    )
-                elif record is None:
-                    pending = True
-                    state = format_html('<span class="pdf-waiting">{}</span>', _("being made…"))
-                elif record.page_count > MAX_LEAFLET_PAGES:
-                    state = format_html(
-                        '<strong class="errornote">{}</strong>',
-                        _("%(count)d pages, too long: cut about %(words)d words")
-                        % {"count": record.page_count, "words": max(record.words_over, 1)},
-                    )
-                else:
-                    state = format_html(
-                        "{} ✓",
-                        ngettext("%(count)d page", "%(count)d pages", record.page_count) % {"count": record.page_count},
-                    )
-                rows.append(
-                    format_html(
-                        '<li><a href="{}" target="_blank">{}</a> — {}<br><span class="help">{}</span></li>',
-                        url,
-                        print_format.label,
-                        state,
-                        print_format.description,
-                    )
+            rows = [
+                self._pdf_status_row(
+                    tract, version, print_format, records.get((version.pk, print_format.name)), failures
                 )
+                for print_format in PRINT_FORMATS.values()
+            ]
             first_page = records.get((version.pk, FIRST_PAGE_PICTURE_FORMAT))
-            thumbnail = (
-                format_html(
-                    '<img class="pdf-thumbnail" src="{}" alt="{}" width="120">',
-                    first_page.first_page_picture_url(),
-                    _("First page of the A5 leaflet"),
-                )
-                if first_page
-                else ""
+            versions.append(
+                {
+                    "title": VERSION_TITLES.get(version.language, version.get_language_display()),
+                    "thumbnail_url": first_page.first_page_picture_url() if first_page else "",
+                    "rows": rows,
+                }
             )
-            blocks.append(
-                format_html(
-                    '<section class="pdf-version"><h4>{}</h4>{}<ul>{}</ul></section>',
-                    VERSION_TITLES.get(version.language, version.get_language_display()),
-                    thumbnail,
-                    format_html_join("", "{}", ((row,) for row in rows)),
-                )
-            )
+        pending = any(row["waiting"] for version in versions for row in version["rows"])
         waiting = worker_delay() if pending else None
-        warning = (
-            format_html(
-                '<p class="errornote">{}</p>',
-                _(
-                    "The PDF worker does not seem to be running: renders asked for %(minutes)d minutes ago are "
-                    "still waiting. Whoever runs the site should check it (manage.py db_worker)."
-                )
-                % {"minutes": int(waiting.total_seconds() // 60)},
+        context = {
+            "versions": versions,
+            "thumbnail_alt": _("First page of the A5 leaflet"),
+            "worker_warning": _(
+                "The PDF worker does not seem to be running: renders asked for %(minutes)d minutes ago are "
+                "still waiting. Whoever runs the site should check it (manage.py db_worker)."
             )
+            % {"minutes": int(waiting.total_seconds() // 60)}
             if waiting
-            else ""
-        )
-        return format_html("{}{}", warning, format_html_join("", "{}", ((block,) for block in blocks))), pending
+            else "",
+        }
+        return render_to_string("admin/tracts/tract/pdf_status.html", context), pending
+
+    def _pdf_status_row(self, tract: Tract, version: TractVersion, print_format, record, failures: dict) -> dict:
+        """One format's line: its link, and what is known of its render, in words."""
+        failure = failures.get((version.pk, print_format.name))
+        row = {
+            "url": reverse("admin:tracts_tract_preview_pdf", args=[tract.pk, version.language, print_format.name]),
+            "label": print_format.label,
+            "description": print_format.description,
+            "problem": False,
+            "waiting": False,
+        }
+        if failure is not None:
+            state, row["problem"] = _("this PDF failed to render: %(reason)s") % {"reason": failure.message}, True
+        elif record is None:
+            state, row["waiting"] = _("being made…"), True
+        elif record.page_count > MAX_LEAFLET_PAGES:
+            words = max(record.words_over, 1)
+            state = _("%(count)d pages, too long: cut about %(words)d words") % {
+                "count": record.page_count,
+                "words": words,
+            }
+            row["problem"] = True
+        else:
+            state = ngettext("%(count)d page", "%(count)d pages", record.page_count) % {"count": record.page_count}
+        return row | {"state": state}
 
     def _render_failures(self, tract: Tract) -> dict:
         """{(version id, format name): failure} for the tract's PDFs that failed to render."""
@@ -256,20 +247,21 @@ class TractAdmin(TranslationStatusAdminMixin, PreviewAdmin):
             *super().get_urls(),
         ]
 
-    def preview_pdf_url(self, tract: Tract, version: TractVersion, print_format: str = "a5") -> str:
-        return reverse("admin:tracts_tract_preview_pdf", args=[tract.pk, version.language, print_format])
+    def preview_pdf_url(self, tract: Tract, version: TractVersion, format_name: str = "a5") -> str:
+        return reverse("admin:tracts_tract_preview_pdf", args=[tract.pk, version.language, format_name])
 
     def render_preview(self, request: HttpRequest, tract: Tract) -> HttpResponse:
         return render_tract_page(
             request,
             tract,
             preview=True,
-            pdf_url=lambda version, print_format, verso: (
-                self.preview_pdf_url(tract, version, print_format) + (f"?verso={verso}" if verso else "")
+            pdf_url=lambda version, format_name, verso: (
+                self.preview_pdf_url(tract, version, format_name) + (f"?verso={verso}" if verso else "")
             ),
             page_url=lambda version: reverse("admin:tracts_tract_preview", args=[tract.pk, version.language]),
         )
 
     def preview_pdf_plan(self, request: HttpRequest, tract: Tract, version: TractVersion, print_format: str):
-        chosen_format, verso = resolve_pdf_request(tract, version, print_format, request.GET.get("verso"))
-        return ensure_tract_pdf(version, chosen_format, verso)
+        # The address names the format; resolved, it is a PrintFormat.
+        resolved, verso = resolve_pdf_request(tract, version, print_format, request.GET.get("verso"))
+        return ensure_tract_pdf(version, resolved, verso)

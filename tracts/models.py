@@ -1,8 +1,6 @@
 """Tracts: one leaflet, one version per language."""
 
 import uuid
-from collections.abc import Callable
-from functools import partial
 
 from django.db import models
 from django.db.models.signals import post_save
@@ -10,13 +8,13 @@ from django.dispatch import receiver
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-from publishing import pdf_store
 from publishing.html import PICTURE_EDITOR_EXTENSIONS, RICH_TEXT_EDITOR_EXTENSIONS, RichTextField
+from publishing.html_text import plain_text
 from publishing.languages import reverse_here, reverse_in
 from publishing.models import SiteSettings
+from publishing.pdf import store
 from publishing.private_files import private_storage
 from publishing.publications import PrintedVersion, Publication, PublicationQuerySet, stale_pdf_token
-from publishing.search import plain_text
 
 # The tract's editor has the articles' picture button, and tells how many
 # pages each print format will take.
@@ -105,35 +103,6 @@ class Tract(Publication):
     def get_archived_preview_url(self) -> str:
         return reverse("tracts:archived_preview", kwargs={"slug": self.slug})
 
-    def pdf_renders(self) -> list[Callable[[], object]]:
-        from .printing import PRINT_FORMATS, ensure_tract_pdf  # printing imports this module
-
-        # Format by format, the A5 leaflet first (PRINT_FORMATS' order): the share
-        # picture of every language is ready before the rest.
-        return [
-            partial(ensure_tract_pdf, version, print_format)
-            for print_format in PRINT_FORMATS.values()
-            for version in self.all_versions()
-        ]
-
-    def first_pdf_renders(self) -> list[Callable[[], object]]:
-        from .printing import PRINT_FORMATS, ensure_tract_pdf  # printing imports this module
-
-        # The A5 leaflet, whose render also draws the first-page (share) picture.
-        a5 = PRINT_FORMATS[FIRST_PAGE_PICTURE_FORMAT]
-        return [partial(ensure_tract_pdf, version, a5) for version in self.all_versions()]
-
-    def kept_pdf_fingerprints(self, versions: list | None = None) -> set[str]:
-        from .printing import files_named_by  # printing imports this module
-
-        versions = self.versions_in_database() if versions is None else versions
-        return files_named_by(versions, lambda version: version.pdf_fingerprints)
-
-    def pdf_fingerprints_in_use(self) -> set[str]:
-        from .printing import files_named_by, pdf_fingerprints
-
-        return files_named_by(self.all_versions(), pdf_fingerprints)
-
     def get_legal_footer(self, site_settings: SiteSettings | None = None) -> str:
         return self.legal_footer or (site_settings or SiteSettings.load()).legal_footer
 
@@ -148,6 +117,9 @@ class TractVersion(PrintedVersion):
 
     translated_fields = ("title", "subtitle", "body", "contact")
     not_on_cards = (*PrintedVersion.not_on_cards, "body", "contact")
+    pdf_hook = "tracts.printing.TractPDFs"
+    printed_fields = ("language", "title", "subtitle", "body", "contact")
+    publication_printed_fields = ("slug", "date", "show_qr_code", "legal_footer")
 
     class Meta:
         ordering = ["tract", "language"]
@@ -167,14 +139,24 @@ class TractVersion(PrintedVersion):
     def get_absolute_url(self) -> str:
         return reverse_in(self.language, "tracts:detail", slug=self.tract.slug)
 
-    def get_pdf_url(self, print_format: str = "a5") -> str:
-        return reverse_in(self.language, "tracts:pdf", slug=self.tract.slug, print_format=print_format)
+    def pdf_filename(self, print_format: str, verso: "TractVersion | None" = None) -> str:
+        """The download name of its PDF in this format (with `verso` on the back)."""
+        languages = f"{self.language}-{verso.language}" if verso else self.language
+        return f"{self.tract.slug}-{languages}-{print_format}.pdf"
+
+    def get_pdf_url(self, format_name: str = "a5") -> str:
+        return reverse_in(self.language, "tracts:pdf", slug=self.tract.slug, print_format=format_name)
 
 
 @receiver(post_save, sender=SiteSettings)
 def site_settings_changed(**kwargs) -> None:
     """The site's name and legal footer are printed on every tract."""
     TractVersion.objects.update(pdf_environment=stale_pdf_token())
+
+
+class TractPDFQuerySet(models.QuerySet):
+    def of_versions(self, versions: list, format_names: list[str]) -> "TractPDFQuerySet":
+        return self.filter(version__in=versions, print_format__in=format_names)
 
 
 class TractPDF(models.Model):
@@ -186,6 +168,8 @@ class TractPDF(models.Model):
     page_count = models.PositiveSmallIntegerField()
     words_over = models.PositiveIntegerField(default=0)  # printed past the second page
     rendered_at = models.DateTimeField()
+
+    objects = TractPDFQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("rendered PDF")
@@ -200,7 +184,5 @@ class TractPDF(models.Model):
     def first_page_picture_url(self) -> str:
         """The address of the picture of the first page, stored with the A5
         record (see printing); served under the same rule as the PDF."""
-        from .printing import PRINT_FORMATS, tract_pdf_filename  # printing imports this module
-
-        stem = tract_pdf_filename(self.version, PRINT_FORMATS[self.print_format]).removesuffix(".pdf")
-        return pdf_store.first_page_picture_url(self.fingerprint, stem)
+        stem = self.version.pdf_filename(self.print_format).removesuffix(".pdf")
+        return store.first_page_picture_url(self.fingerprint, stem)

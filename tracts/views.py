@@ -1,7 +1,5 @@
-import re
 from collections.abc import Callable
 
-from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, render
 from django.utils.safestring import mark_safe
@@ -9,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from publishing.access import may_have, may_see_private
 from publishing.models import Theme
-from publishing.pdf_store import PDFOwner
+from publishing.pdf.store import PDFSource
 from publishing.pictures import responsive_images
 from publishing.views import (
     NotFoundForVisitor,
@@ -29,7 +27,6 @@ from .printing import (
     bilingual_offered,
     current_fingerprint,
     current_records,
-    ensure_tract_pdf,
     recorded_overflows,
     tract_pdf_filename,
 )
@@ -97,8 +94,8 @@ def download_links(version: TractVersion, pdf_url: PDFURL) -> dict[str, list[dic
     }
 
 
-def public_pdf_url(version: TractVersion, print_format: str, verso: str | None) -> str:
-    url = version.get_pdf_url(print_format)
+def public_pdf_url(version: TractVersion, format_name: str, verso: str | None) -> str:
+    url = version.get_pdf_url(format_name)
     return f"{url}?verso={verso}" if verso else url
 
 
@@ -148,11 +145,14 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render_tract_page(request, tract)
 
 
-def resolve_pdf_request(tract: Tract, version: TractVersion, print_format: str, verso_language: str | None):
-    """The format and back-side version asked for, or a 404 that says what is wrong."""
-    if print_format not in PRINT_FORMATS:
-        raise NotFoundForVisitor(_("There is no “%(format)s” print format.") % {"format": print_format[:20]})
-    chosen_format = PRINT_FORMATS[print_format]
+def resolve_pdf_request(
+    tract: Tract, version: TractVersion, format_name: str, verso_language: str | None
+) -> tuple[PrintFormat, TractVersion | None]:
+    """The format named in an address and the back-side version asked for, or
+    a 404 that says what is wrong."""
+    if format_name not in PRINT_FORMATS:
+        raise NotFoundForVisitor(_("There is no “%(format)s” print format.") % {"format": format_name[:20]})
+    print_format = PRINT_FORMATS[format_name]
     verso = None
     if verso_language:
         verso = tract.version(verso_language[:10])
@@ -162,10 +162,10 @@ def resolve_pdf_request(tract: Tract, version: TractVersion, print_format: str, 
             )
         if verso == version:
             raise NotFoundForVisitor(_("Choose another language than the front's for the back of the sheet."))
-        if chosen_format.name not in BILINGUAL_FORMATS:
+        if print_format.name not in BILINGUAL_FORMATS:
             raise NotFoundForVisitor(_("This print format is not offered with another language on the back."))
         # Known from the renders of the current texts: nothing is rendered here.
-        single_copy = chosen_format.size.name
+        single_copy = print_format.size.name
         longer = {record.version_id for record in current_records([version, verso], [single_copy], page_count__gt=1)}
         for side in (version, verso):
             if side.pk in longer:
@@ -176,9 +176,9 @@ def resolve_pdf_request(tract: Tract, version: TractVersion, print_format: str, 
                     )
                     % {"language": side.get_language_display(), "format": single_copy.upper()}
                 )
-        if not bilingual_offered(version, verso, chosen_format):
+        if not bilingual_offered(version, verso, print_format):
             raise NotFoundForVisitor(_("This print format is not offered with another language on the back."))
-    return chosen_format, verso
+    return print_format, verso
 
 
 def pdf(request: HttpRequest, slug: str, print_format: str) -> HttpResponse:
@@ -198,51 +198,20 @@ def pdf(request: HttpRequest, slug: str, print_format: str) -> HttpResponse:
             missing=_("This tract has no text yet."),
             parameters=("verso",),
         )
-    chosen_format, verso = resolve_pdf_request(version.tract, version, print_format, request.GET.get("verso"))
+    # The address names the format (a str); resolved, it is a PrintFormat.
+    resolved, verso = resolve_pdf_request(version.tract, version, print_format, request.GET.get("verso"))
     return redirect_to_current_pdf(
-        request, current_fingerprint(version, chosen_format, verso), tract_pdf_filename(version, chosen_format, verso)
+        request,
+        current_fingerprint(version, resolved, verso),
+        tract_pdf_filename(version, resolved, verso),
+        PDFSource.of(version, resolved.name, verso),
     )
 
 
-def _language_codes() -> str:
-    return "|".join(re.escape(code) for code, _name in settings.LANGUAGES)
-
-
-def stored_pdf_owner(stem: str) -> PDFOwner | None:
-    """Read a stored PDF's file name, `<slug>-<lang>[-<back lang>]-<format>`, back
-    into the version and format it is the PDF of (see tract_pdf_filename)."""
-    formats = "|".join(re.escape(name) for name in sorted(PRINT_FORMATS, key=len, reverse=True))
-    languages = _language_codes()
-    pattern = rf"(?P<slug>.+?)-(?P<front>{languages})(?:-(?P<back>{languages}))?-(?P<format>{formats})"
-    match = re.fullmatch(pattern, stem)
-    if match is None:
-        return None
-    # A slug may itself end like a language ("x-en"): try both readings.
-    readings = [(match["slug"], match["front"], match["back"])]
-    if match["back"]:
-        readings.append((f"{match['slug']}-{match['front']}", match["back"], None))
-    slugs = {slug for slug, _front, _back in readings}
-    candidates = TractVersion.objects.filter(tract__slug__in=slugs).select_related("tract")
-    versions = {(v.tract.slug, v.language): v for v in candidates}
-    print_format = PRINT_FORMATS[match["format"]]
-    for slug, front, back in readings:
-        version = versions.get((slug, front))
-        verso = versions.get((slug, back)) if back else None
-        if version is None or (back and (verso is None or not bilingual_offered(version, verso, print_format))):
-            continue
-        return PDFOwner(
-            is_public=version.tract.is_public,
-            filename=tract_pdf_filename(version, print_format, verso),
-            current_fingerprint=lambda v=version, s=verso: current_fingerprint(v, print_format, s),
-            ensure_stored=lambda v=version, s=verso: ensure_tract_pdf(v, print_format, s),
-            has_first_page_picture=verso is None and print_format.name == FIRST_PAGE_PICTURE_FORMAT,
-        )
-    return None
-
-
 def _archived_tract(request: HttpRequest, slug: str) -> Tract:
-    """A tract with an archived PDF, if this request may have its files (a
-    draft's only for verified staff: the one rule of `publishing.access`)."""
+    """
+    A tract with an archived PDF, if this request may have its files (a
+        draft's only for verified staff: the one rule of `publishing.access`)."""
     tract = Tract.objects.filter(slug=slug).first()
     if tract is None or not tract.archived_pdf or not may_have(request, is_public=tract.is_public):
         raise NotFoundForVisitor(_("This tract has no archived PDF."))

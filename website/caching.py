@@ -17,7 +17,7 @@ views to catch that).
 
 from urllib.parse import unquote_plus
 
-from publishing.redirects import WORDPRESS_QUERY_KEYS
+from publishing.old_addresses import WORDPRESS_QUERY_KEYS
 
 SITE_PARAMETERS: tuple[str, ...] = (
     "q",  # search

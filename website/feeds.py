@@ -7,9 +7,9 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
 from articles.models import Article
-from publishing import pdf_store
 from publishing.html import bounded_excerpt
 from publishing.models import SiteSettings
+from publishing.pdf import store
 from tracts.models import Tract
 
 FEED_ITEMS = 30
@@ -70,7 +70,7 @@ class TractFeed(PublicationFeed):
 
     def item_enclosure_length(self, version) -> int:
         """The size of the A5 PDF once rendered (0, as RSS allows, before that)."""
-        sizes = (pdf_store.stored_size(record.fingerprint) for record in getattr(version, "a5_renders", []))
+        sizes = (store.stored_size(record.fingerprint) for record in getattr(version, "a5_renders", []))
         return next((size for size in sizes if size is not None), 0)
 
     item_enclosure_mime_type = "application/pdf"

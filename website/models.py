@@ -5,9 +5,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from publishing.html import RichTextField
+from publishing.html_text import plain_text
 from publishing.languages import reverse_in
 from publishing.publications import LanguageVersion, Publication
-from publishing.search import plain_text
 
 # Slugs the site links to by name.
 ABOUT, CONTACT, LEGAL_NOTICE = "a-propos", "contact", "mentions-legales"

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from publishing import pdf_store
+from publishing.pdf import store
 
 
 class Command(BaseCommand):
@@ -20,7 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Say what would be deleted, delete nothing.")
 
     def handle(self, *args, grace: int, dry_run: bool, **options) -> None:
-        report = pdf_store.delete_unreferenced(grace, dry_run=dry_run)
+        report = store.delete_unreferenced(grace, dry_run=dry_run)
         verb = "would delete" if dry_run else "deleted"
         self.stdout.write(
             f"Stored PDFs and previews: {report.kept} kept, {verb} {report.deleted} "

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from publishing.preflight import preflight
+from publishing.pdf.preflight import preflight
 
 
 class Command(BaseCommand):

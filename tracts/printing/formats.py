@@ -1,0 +1,162 @@
+"""The print formats of a tract: leaflet sizes, sheets of copies, print-shop finishing, and the bounds of fitting."""
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from tracts.prepress import OutputCondition, Sheet
+
+
+@dataclass(frozen=True)
+class LeafletSize:
+    name: str
+    width_mm: float
+    height_mm: float
+    font_size_pt: float  # the body's size before fitting
+    min_font_size_pt: float  # fitting never goes below
+    margin_mm: float  # top and sides: print shops want text 3–5 mm inside the trim at least
+    margin_bottom_mm: float  # room for the legal footer
+    legal_pt: float = 6  # legal footer and QR caption, never scaled
+    band_text_pt: float = 7  # text knocked out of the print-shop band
+
+    @property
+    def text_width_mm(self) -> float:
+        return self.width_mm - 2 * self.margin_mm
+
+    @property
+    def picture_max_height_rem(self) -> float:
+        """The tallest a picture of the text is printed: a share of the page's
+        text area, in rem so that fitting narrows it with the type."""
+        text_height_mm = self.height_mm - self.margin_mm - self.margin_bottom_mm
+        return round(PICTURE_SHARE_OF_PAGE * text_height_mm / (self.font_size_pt * MM_PER_POINT), 2)
+
+
+# A picture never takes more than this share of a page's height, so that it
+# never stands alone on a page and leaves room for the text around it.
+PICTURE_SHARE_OF_PAGE = 0.4
+
+
+MM_PER_POINT = 25.4 / 72
+
+
+A4 = LeafletSize("a4", 210, 297, 13.5, 9.5, 16, 24, legal_pt=8, band_text_pt=9.5)
+
+
+A5 = LeafletSize("a5", 148, 210, 10, 9.5, 11, 17)
+
+
+A6 = LeafletSize("a6", 105, 148, 9, 8.5, 7.5, 12.5)
+
+
+# A tract is one sheet: a front, perhaps a back. A third page is an overflow.
+MAX_LEAFLET_PAGES = 2
+
+
+# The leading goes from this (at full size) down by LEADING_SQUEEZE at the
+# smallest size: tighter lines win room before the type gets smaller.
+LEADING = 1.33
+
+
+LEADING_SQUEEZE = 0.13
+
+
+FIT_DEFAULT = "--fit: 1; --leading: 1.33;"
+
+
+# Bisection steps between the smallest and the full size: 4 steps find the
+# size within 1/16 of the range.
+FIT_STEPS = 4
+
+
+# What print shops ask for in France: 3 mm bleed, marks outside it, PDF/X-4
+# for a coated-paper offset press (the profile in static/print/icc/), with
+# pictures at 300 ppi at their printed size.
+BLEED_MM = 3
+
+
+CROP_MARK_OFFSET_MM = 4
+
+
+CROP_MARK_LENGTH_MM = 6
+
+
+PRINT_SHOP_VARIANT = "pdf/x-4"
+
+
+PRINT_SHOP_PROFILE = "print/icc/ISOcoated_v2_eci.icc"
+
+
+PRINT_SHOP_PPI = 300
+
+
+CMYK_CONVERSION_VERSION = "v1"
+
+
+PRINT_SHOP_CONDITION = OutputCondition(
+    identifier="FOGRA39",
+    description="Offset commercial and specialty printing according to ISO 12647-2:2004/Amd 1, paper type 1 or 2",
+)
+
+
+@dataclass(frozen=True)
+class PrintFormat:
+    name: str
+    size: LeafletSize
+    label: Promise
+    description: Promise
+    sheet: Sheet | None = None  # copies per sheet, for home printing
+    print_shop: bool = False
+
+
+PRINT_FORMATS = {
+    print_format.name: print_format
+    for print_format in [
+        PrintFormat(
+            "a5",
+            A5,
+            _("A5 leaflet"),
+            _("One leaflet at A5 size (148 × 210 mm), to print on A5 paper."),
+        ),
+        PrintFormat(
+            "a5-2up",
+            A5,
+            _("Two A5 leaflets on A4"),
+            _(
+                "For a home or office printer: two copies side by side on an A4 sheet. "
+                "Print double-sided (flip on the short edge), then cut once along the dotted line."
+            ),
+            sheet=Sheet(297, 210, columns=2, rows=1),
+        ),
+        PrintFormat("a4", A4, _("A4 poster or leaflet"), _("One copy filling an A4 sheet, to pin up or hand out.")),
+        PrintFormat("a6", A6, _("A6 flyer"), _("One small flyer at A6 size (105 × 148 mm).")),
+        PrintFormat(
+            "a6-4up",
+            A6,
+            _("Four A6 flyers on A4"),
+            _("For a home or office printer: four copies on an A4 sheet; cut twice along the dotted lines."),
+            sheet=Sheet(210, 297, columns=2, rows=2),
+        ),
+        PrintFormat(
+            "a5-pro",
+            A5,
+            _("A5 for a print shop"),
+            _("PDF/X-4 with 3 mm bleed and crop marks, as print shops ask for a large run."),
+            print_shop=True,
+        ),
+        PrintFormat(
+            "a4-pro", A4, _("A4 for a print shop"), _("PDF/X-4 with 3 mm bleed and crop marks."), print_shop=True
+        ),
+        PrintFormat(
+            "a6-pro", A6, _("A6 for a print shop"), _("PDF/X-4 with 3 mm bleed and crop marks."), print_shop=True
+        ),
+    ]
+}
+
+
+# Offered with another language on the back, on the tract's page.
+BILINGUAL_FORMATS = ("a5", "a5-2up")
+
+
+# Rendered at once when a tract is saved or imported, to tell an overflow now.
+CHECKED_FORMATS = ("a5", "a6")

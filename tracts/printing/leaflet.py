@@ -1,0 +1,218 @@
+"""One leaflet's HTML, and its layout fitted to the page by WeasyPrint (tagged, with each language labelled)."""
+
+import io
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import pikepdf
+import segno
+import weasyprint
+from django.core.files.storage import default_storage
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _
+
+from publishing import images, pdf
+from publishing.html_text import IMG_TAG
+from publishing.models import SiteSettings
+from publishing.pictures import ensure_whole_renditions, original_upload_name, responsive_images
+from tracts import prepress
+from tracts.models import TractVersion
+from tracts.printing.formats import (
+    BLEED_MM,
+    CROP_MARK_LENGTH_MM,
+    CROP_MARK_OFFSET_MM,
+    FIT_DEFAULT,
+    FIT_STEPS,
+    LEADING,
+    LEADING_SQUEEZE,
+    MAX_LEAFLET_PAGES,
+    PRINT_FORMATS,
+    PRINT_SHOP_CONDITION,
+    PRINT_SHOP_PPI,
+    PRINT_SHOP_VARIANT,
+    LeafletSize,
+)
+from tracts.printing.print_shop import ensure_print_shop_copies, media_name, print_shop_body
+
+
+def qr_code_data_uri(url: str) -> str:
+    """A vector QR code for `url`, as an SVG data: URL the renderer accepts.
+
+    Drawn in pure black ink (CMYK), as the rest of the text, and never filled
+    (an SVG path fills in RGB black unless told not to): print-shop files must
+    not mix in RGB colours.
+    """
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="svg", border=0, dark="#000", xmldecl=False)
+    svg = buffer.getvalue().decode().replace('stroke="#000"', 'stroke="device-cmyk(0 0 0 1)" fill="none"')
+    return "data:image/svg+xml;charset=utf-8," + quote(svg)
+
+
+@dataclass(frozen=True)
+class SmallPicture:
+    """A picture too small for a print shop in one format."""
+
+    format_name: str
+    width_px: int
+    needed_px: int
+
+    def message(self) -> str:
+        return _(
+            "A picture is %(width)d pixels wide: the %(format)s print-shop file needs %(needed)d "
+            "to print it sharp (300 ppi). Upload a larger original."
+        ) % {"width": self.width_px, "format": self.format_name.upper(), "needed": self.needed_px}
+
+
+def small_pictures(version: TractVersion) -> list[SmallPicture]:
+    """Pictures of the body that a print-shop format would print under 300 ppi.
+
+    A picture is printed at most at the text's width (its natural size at
+    96 px per inch otherwise): at that width it needs 300 pixels per inch.
+    """
+    found = []
+    for match in IMG_TAG.finditer(version.body):
+        name = media_name(match["src"])
+        if name is None:
+            continue
+        with default_storage.open(original_upload_name(name), "rb") as upload:
+            width = images.PillowImage.open(upload).width
+        for print_format in PRINT_FORMATS.values():
+            if not print_format.print_shop:
+                continue
+            printed_inches = min(print_format.size.text_width_mm / 25.4, width / 96)
+            needed = round(PRINT_SHOP_PPI * printed_inches)
+            if width < needed:
+                found.append(SmallPicture(print_format.name, width, needed))
+    return found
+
+
+def leaflet_html(version: TractVersion, size: LeafletSize, *, print_shop: bool = False) -> str:
+    """The HTML document WeasyPrint turns into one leaflet (before fitting)."""
+    tract = version.tract
+    site_settings = SiteSettings.load()
+    online_url = pdf.online_address(version)
+    # Home printers get the largest rendition (enough for 300 ppi at the
+    # text's width), print shops a CMYK copy of the original upload.
+    body = print_shop_body(version.body) if print_shop else responsive_images(version.body, print_version=True)
+    return pdf.print_document(
+        "tracts/print/tract.html",
+        version,
+        {
+            "tract": tract,
+            "body": mark_safe(body),  # noqa: S308 (cleaned on save, see TractVersion.save)
+            "size": size,
+            "print_shop": print_shop,
+            "bleed_mm": BLEED_MM,
+            # The print-shop band reaches from the text margin out to the bleed edge.
+            "band_mm": size.margin_mm + BLEED_MM,
+            "legal_footer": tract.get_legal_footer(site_settings),
+            "qr_code": qr_code_data_uri(online_url) if tract.show_qr_code else "",
+            "fit_declarations": SafeString(FIT_DEFAULT),
+        },
+        site_settings,
+    )
+
+
+def _fitted_html(html: str, size: LeafletSize, fit: float) -> str:
+    smallest = size.min_font_size_pt / size.font_size_pt
+    squeeze = (1 - fit) / (1 - smallest) if smallest < 1 else 0
+    leading = LEADING - LEADING_SQUEEZE * squeeze
+    return html.replace(FIT_DEFAULT, f"--fit: {fit:.4f}; --leading: {leading:.4f};", 1)
+
+
+def fit_leaflet(
+    html: str,
+    size: LeafletSize,
+    *,
+    variant: str | None = None,
+    font_config: weasyprint.text.fonts.FontConfiguration | None = None,
+) -> weasyprint.Document:
+    """Lay out `html` at the largest size that fills one page, else two, else the smallest.
+
+    Full size when the text fits one page; otherwise the largest size (down
+    to the format's minimum, found by bisection) that fits one page; failing
+    that, the largest that fits two (the contact box keeps a few lines of
+    text with it); failing that, the smallest size, which overflows.
+    """
+    smallest = size.min_font_size_pt / size.font_size_pt
+
+    def lay_out(fit: float) -> weasyprint.Document:
+        return pdf.lay_out(_fitted_html(html, size, fit), variant=variant, font_config=font_config)
+
+    full = lay_out(1)
+    if len(full.pages) == 1:
+        return full
+    tightest = lay_out(smallest)
+    target = 1 if len(tightest.pages) == 1 else MAX_LEAFLET_PAGES
+    if len(full.pages) <= target:
+        return full
+    if len(tightest.pages) > target:
+        return tightest
+    low, high, best = smallest, 1.0, tightest
+    for _step in range(FIT_STEPS):
+        middle = (low + high) / 2
+        attempt = lay_out(middle)
+        if len(attempt.pages) <= target:
+            low, best = middle, attempt
+        else:
+            high = middle
+    return best
+
+
+def render_leaflets(htmls: list[str], size: LeafletSize, print_shop: bool, languages: list[str]) -> bytes:
+    """One PDF of the fitted leaflets, one after the other, written in one pass.
+
+    One font configuration for all: one subset per font, one ICC profile.
+    """
+    for html in htmls:
+        ensure_whole_renditions(html)
+        if print_shop:
+            ensure_print_shop_copies(html)
+    variant = PRINT_SHOP_VARIANT if print_shop else pdf.ACCESSIBLE_VARIANT
+    font_config = weasyprint.text.fonts.FontConfiguration()
+    documents = [fit_leaflet(html, size, variant=variant, font_config=font_config) for html in htmls]
+    document = documents[0].copy([page for document in documents for page in document.pages])
+    rendered = pdf.write_pdf(document, variant=variant)
+    if len(documents) > 1:
+        first_pages = [sum(len(d.pages) for d in documents[:index]) for index in range(len(documents))]
+        rendered = _label_languages(rendered, list(zip(first_pages, languages, strict=True)))
+    if print_shop:
+        rendered = prepress.prepare_for_print_shop(
+            rendered,
+            bleed_mm=BLEED_MM,
+            offset_mm=CROP_MARK_OFFSET_MM,
+            length_mm=CROP_MARK_LENGTH_MM,
+            condition=PRINT_SHOP_CONDITION,
+        )
+    return rendered
+
+
+def _label_languages(rendered: bytes, parts: list[tuple[int, str]]) -> bytes:
+    """Tell screen readers the language of each part of a bilingual sheet (tags of its pages)."""
+    with pikepdf.Pdf.open(io.BytesIO(rendered)) as document:
+        page_numbers = {page.obj.objgen: number for number, page in enumerate(document.pages)}
+        tree = document.Root.get("/StructTreeRoot")
+        if tree is not None:
+            for element in _structure_elements(tree):
+                page = element.get("/Pg")
+                if page is None or page.objgen not in page_numbers:
+                    continue
+                number = page_numbers[page.objgen]
+                language = next(lang for first, lang in reversed(parts) if number >= first)
+                element.Lang = pikepdf.String(language)
+        with document.open_metadata(set_pikepdf_as_editor=False) as xmp:
+            xmp["dc:language"] = [language for _, language in parts]
+        output = io.BytesIO()
+        document.save(output)
+        return output.getvalue()
+
+
+def _structure_elements(tree: pikepdf.Dictionary) -> list[pikepdf.Dictionary]:
+    """The structure elements just under the document element (one per block of the page)."""
+    found = []
+    for kid in tree.get("/K", []):
+        children = kid.get("/K", []) if isinstance(kid, pikepdf.Dictionary) else []
+        for child in children if isinstance(children, pikepdf.Array) else [children]:
+            if isinstance(child, pikepdf.Dictionary):
+                found.append(child)
+    return found
