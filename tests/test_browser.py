@@ -206,6 +206,7 @@ PAGES = [
     "/{lang}/articles/machine-a-soupconner/",
     "/{lang}/themes/algorithmes/",
     "/{lang}/search/?q=algorithme",
+    "/{lang}/newsletter/",
     "/{lang}/page-qui-n-existe-pas/",
 ]
 

@@ -3,6 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandParser
 
 from moving.site import export_site
+from newsletter.portability import write_subscribers
 
 
 class Command(BaseCommand):
@@ -10,10 +11,21 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("folder", type=Path)
+        parser.add_argument(
+            "--with-subscribers",
+            action="store_true",
+            help="Also write the newsletter's subscribers (personal data: left out unless asked) to subscribers.csv.",
+        )
 
-    def handle(self, *args, folder: Path, **options) -> None:
+    def handle(self, *args, folder: Path, with_subscribers: bool, **options) -> None:
         counts = export_site(folder).counts
         self.stdout.write(
             f"{counts['tracts']} tracts, {counts['articles']} articles, {counts['pages']} pages "
             f"({counts['versions']} language versions, {counts['files']} pictures and PDFs) written to {folder}."
         )
+        if with_subscribers:
+            count = write_subscribers(folder / "subscribers.csv")
+            self.stdout.write(
+                f"{count} newsletter subscribers written to {folder / 'subscribers.csv'} "
+                "(import them elsewhere with import_subscribers --confirmed)."
+            )
