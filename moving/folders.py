@@ -39,6 +39,8 @@ class SiteImportError(ValueError):
 class ExportFolder:
     root: Path
     counts: Counter = field(default_factory=Counter)  # tracts, articles, pages, versions, files…
+    # Whether kinds holding personal data (the newsletter's subscribers) are written too.
+    with_personal_data: bool = False
 
     def publication_folder(self, kind: str, slug: str) -> Path:
         target = self.root / kind / slug

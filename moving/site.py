@@ -23,9 +23,10 @@ from moving.folders import ExportFolder, ImportFolder, SiteImportError
 from moving.kinds import ADAPTERS
 
 
-def export_site(folder: Path) -> ExportFolder:
-    """Write the site into `folder`; its `counts` say what was written."""
-    site = ExportFolder(folder)
+def export_site(folder: Path, *, with_personal_data: bool = False) -> ExportFolder:
+    """Write the site into `folder`; its `counts` say what was written.
+    Personal data (subscribers) is left out unless asked for."""
+    site = ExportFolder(folder, with_personal_data=with_personal_data)
     folder.mkdir(parents=True, exist_ok=True)
     for adapter in ADAPTERS:
         adapter.export(site)

@@ -33,7 +33,7 @@ def normalised_address(address: str) -> str:
     return address.strip().lower()
 
 
-class SubscriberQuerySet(models.QuerySet):
+class SubscriberQuerySet(models.QuerySet["Subscriber"]):
     def by_token(self, token: str) -> "Subscriber | None":
         """The subscriber a preferences or unsubscribe link names (None if the
         link is forged, or the address left since)."""
@@ -93,7 +93,7 @@ class Subscriber(models.Model):
         names = dict(language_choices())
         return ", ".join(str(names.get(code, code)) for code in self.languages)
 
-    language_display.short_description = _("languages")
+    language_display.short_description = _("languages")  # type: ignore[attr-defined]  # the admin's column
 
 
 class Letter(models.Model):
@@ -171,6 +171,8 @@ class Letter(models.Model):
         rows = []
         for pk, languages in Subscriber.objects.for_letter(self).values_list("pk", "languages").iterator(2000):
             version, _fallback = self.version_for(languages or [])
+            if version is None:  # a letter without any text: the admin never lets it be sent
+                continue
             rows.append(Delivery(letter=self, subscriber_id=pk, language=version.language))
         Delivery.objects.bulk_create(rows, batch_size=1000)
         return len(rows)

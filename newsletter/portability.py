@@ -75,10 +75,9 @@ def read_subscribers(path: Path, default_languages: list[str]) -> ReadResult:
     if not rows:
         return result
     header = rows[0]
-    address = _column(header, ADDRESS_COLUMNS)
-    has_header = address is not None
-    if not has_header:
-        address = 0  # a plain list
+    found = _column(header, ADDRESS_COLUMNS)
+    has_header = found is not None
+    address = found if found is not None else 0  # else a plain list
     language = _column(header, LANGUAGE_COLUMNS) if has_header else None
     confirmed = _column(header, CONFIRMED_COLUMNS) if has_header else None
     themes = _column(header, ("themes",)) if has_header else None

@@ -7,6 +7,7 @@ from moving.adapter import Adapter
 from moving.kinds.articles import ARTICLES, AUTHORS
 from moving.kinds.pages import PAGES
 from moving.kinds.shared import OLD_ADDRESSES, THEMES
+from moving.kinds.subscribers import SUBSCRIBERS
 from moving.kinds.tracts import TRACTS
 
-ADAPTERS: list[Adapter] = [THEMES, AUTHORS, TRACTS, ARTICLES, PAGES, OLD_ADDRESSES]
+ADAPTERS: list[Adapter] = [THEMES, AUTHORS, TRACTS, ARTICLES, PAGES, OLD_ADDRESSES, SUBSCRIBERS]

@@ -2,8 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from moving.kinds.subscribers import SUBSCRIBERS_FILE
 from moving.site import export_site
-from newsletter.portability import write_subscribers
 
 
 class Command(BaseCommand):
@@ -18,14 +18,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, folder: Path, with_subscribers: bool, **options) -> None:
-        counts = export_site(folder).counts
+        counts = export_site(folder, with_personal_data=with_subscribers).counts
         self.stdout.write(
             f"{counts['tracts']} tracts, {counts['articles']} articles, {counts['pages']} pages "
             f"({counts['versions']} language versions, {counts['files']} pictures and PDFs) written to {folder}."
         )
         if with_subscribers:
-            count = write_subscribers(folder / "subscribers.csv")
             self.stdout.write(
-                f"{count} newsletter subscribers written to {folder / 'subscribers.csv'} "
+                f"{counts['subscribers']} newsletter subscribers written to {folder / SUBSCRIBERS_FILE} "
                 "(import them elsewhere with import_subscribers --confirmed)."
             )
