@@ -8,6 +8,7 @@ from django.views.i18n import JavaScriptCatalog
 from django_otp_webauthn import views as passkey_views
 
 from accounts import invitations, two_factor
+from events import views as event_views
 from publishing import editor, views
 from website import views as website_views
 from website.sitemap import SITEMAPS
@@ -69,6 +70,9 @@ urlpatterns += i18n_patterns(
     path("", include("website.urls")),
     path("tracts/", include("tracts.urls")),
     path("articles/", include("articles.urls")),
+    path("agenda/", include("events.urls")),
+    # The agenda to subscribe to (per theme with ?theme=), in each language.
+    path("agenda.ics", event_views.agenda_ics, name="agenda_ics"),
     prefix_default_language=True,
 )
 

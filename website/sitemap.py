@@ -7,6 +7,7 @@ from django.contrib.sitemaps import Sitemap
 from django.db.models import Max
 
 from articles.models import Article
+from events.models import Event
 from publishing.languages import in_language_order
 from tracts.models import Tract
 
@@ -70,5 +71,6 @@ class PublicationSitemap(Sitemap):
 SITEMAPS = {
     "tracts": PublicationSitemap(Tract),
     "articles": PublicationSitemap(Article),
+    "events": PublicationSitemap(Event),
     "pages": PublicationSitemap(Page),
 }

@@ -12,6 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from articles.models import Article, Author
+from events.models import EventOccurrence
 from publishing.languages import text_direction
 from publishing.models import Theme
 from publishing.search import (
@@ -30,6 +31,7 @@ from .models import ABOUT, CONTACT, Page
 
 HOME_TRACTS = 6
 HOME_ARTICLES = 4
+HOME_EVENTS = 4
 # The newest of each kind; the archive and the articles' list give the rest.
 THEME_ITEMS = 12
 SEARCH_RESULTS = 20
@@ -47,12 +49,14 @@ def home(request: HttpRequest) -> HttpResponse:
     articles = Article.objects.published().for_cards()[:HOME_ARTICLES]
     pages = {page.slug: page for page in Page.objects.published().filter(slug__in=[ABOUT, CONTACT]).with_versions()}
     about = pages.get(ABOUT)
+    upcoming = EventOccurrence.objects.public().next_per_event(HOME_EVENTS)
     return render(
         request,
         "website/home.html",
         {
             "tracts": [(tract, tract.version_for(language)) for tract in tracts],
             "articles": [(article, article.version_for(language)) for article in articles],
+            "events": [(occurrence, occurrence.event.version_for(language)) for occurrence in upcoming],
             "themes": themes_in_use(),
             "about": about.version_for(language) if about else None,
             "contact_page": pages.get(CONTACT),

@@ -1,0 +1,385 @@
+"""The agenda: events, recurrence, statuses, public pages, feeds and calendar files."""
+
+import datetime
+import json
+import os
+import re
+import shutil
+import subprocess
+import zoneinfo
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone, translation
+from icalendar import Calendar
+
+from events.models import Event, EventVersion, OccurrenceChange
+from publishing.models import Theme
+from tests.helpers import count_queries
+
+pytestmark = pytest.mark.django_db
+
+PARIS = zoneinfo.ZoneInfo("Europe/Paris")
+# Daylight-saving time starts in Paris on the last Sunday of March: 28 March 2038.
+YEAR = 2038
+
+
+def paris(month: int, day: int, hour: int = 14, minute: int = 0, year: int = YEAR) -> datetime.datetime:
+    return datetime.datetime(year, month, day, hour, minute, tzinfo=PARIS)
+
+
+def make_event(
+    slug: str = "permanence",
+    versions: dict[str, dict] | None = None,
+    *,
+    starts_at: datetime.datetime | None = None,
+    ends_at: datetime.datetime | None = None,
+    status: str = Event.Status.PUBLISHED,
+    themes: tuple[str, ...] = (),
+    **fields,
+) -> Event:
+    starts_at = starts_at or paris(3, 2)
+    event = Event(
+        slug=slug,
+        starts_at=starts_at,
+        ends_at=ends_at or starts_at + datetime.timedelta(hours=3),
+        status=status,
+        published_at=timezone.now() - datetime.timedelta(hours=1),
+        **fields,
+    )
+    event.full_clean()
+    event.save()
+    event.themes.set(Theme.from_names(list(themes)))
+    for language, values in (versions or {"fr": {}}).items():
+        EventVersion.objects.create(
+            event=event,
+            language=language,
+            title=values.get("title", f"Événement {slug} {language}"),
+            summary=values.get("summary", ""),
+            body=values.get("body", ""),
+            accessibility_notes=values.get("accessibility_notes", ""),
+        )
+    return event
+
+
+def weekly_desk(**fields) -> Event:
+    """The Tuesday drop-in desk, 14:00–17:00, across the change to summer time."""
+    return make_event(
+        "permanence-du-mardi",
+        {"fr": {"title": "Permanence du mardi", "summary": "Aide aux dossiers"}, "ar": {"title": "مكتب الثلاثاء"}},
+        starts_at=paris(3, 2),
+        ends_at=paris(3, 2, 17),
+        recurrence="FREQ=WEEKLY;BYDAY=TU;UNTIL=20380427",
+        place_name="Bourse du travail",
+        address="3 rue du Château-d'Eau, 75010 Paris",
+        **fields,
+    )
+
+
+def change(event: Event, original: datetime.datetime, **fields) -> OccurrenceChange:
+    occurrence_change = OccurrenceChange(event=event, original_start=original, **fields)
+    occurrence_change.full_clean(exclude=["event"])
+    occurrence_change.check_occurrence(event)
+    occurrence_change.save()
+    return occurrence_change
+
+
+# Recurrence ---------------------------------------------------------------
+
+
+def test_a_weekly_desk_stays_at_14_local_time_across_daylight_saving():
+    event = weekly_desk()
+
+    starts = [occurrence.starts_at.astimezone(PARIS) for occurrence in event.occurrences.order_by("starts_at")]
+
+    assert len(starts) == 9  # 2 March to 27 April
+    assert {(start.hour, start.minute, start.weekday()) for start in starts} == {(14, 0, 1)}
+    assert starts[3].utcoffset() == datetime.timedelta(hours=1)  # 23 March, winter time
+    assert starts[4].utcoffset() == datetime.timedelta(hours=2)  # 30 March, summer time
+    assert event.last_ends_at == paris(4, 27, 17)
+
+
+def test_one_occurrence_cancelled_one_moved_one_left_out_the_rest_untouched():
+    event = weekly_desk()
+    change(event, paris(3, 16), status="cancelled")
+    change(event, paris(3, 23), status="scheduled", starts_at=paris(3, 25, 10), ends_at=paris(3, 25, 12))
+    change(event, paris(4, 6), removed=True)
+
+    occurrences = list(event.occurrences.order_by("starts_at"))
+
+    assert len(occurrences) == 8
+    cancelled = next(o for o in occurrences if o.starts_at == paris(3, 16))
+    assert cancelled.status == "cancelled"
+    moved = next(o for o in occurrences if o.original_start == paris(3, 23))
+    assert (moved.starts_at, moved.ends_at, moved.moved) == (paris(3, 25, 10), paris(3, 25, 12), True)
+    assert paris(4, 6) not in {o.starts_at for o in occurrences}
+    assert all(o.status == "scheduled" and not o.moved for o in occurrences if o not in (cancelled, moved))
+    # Each change raised the sequence calendars compare.
+    event.refresh_from_db()
+    assert event.sequence == 3
+
+
+def test_a_monthly_meeting_on_the_first_thursday():
+    event = make_event("reunion", starts_at=paris(1, 7, 19), recurrence="FREQ=MONTHLY;BYDAY=1TH;COUNT=4")
+    days = [o.starts_at.astimezone(PARIS).date() for o in event.occurrences.order_by("starts_at")]
+    assert days == [
+        datetime.date(YEAR, 1, 7),
+        datetime.date(YEAR, 2, 4),
+        datetime.date(YEAR, 3, 4),
+        datetime.date(YEAR, 4, 1),
+    ]
+    assert {o.starts_at.astimezone(PARIS).hour for o in event.occurrences.all()} == {19}
+    with translation.override("en"):
+        assert event.rule_in_words() == "every first Thursday of the month"
+
+
+def test_whole_day_events_cover_their_days_in_the_event_zone():
+    event = make_event("fete", starts_at=paris(6, 20, 0), ends_at=paris(6, 21, 0), all_day=True)
+    (occurrence,) = event.occurrences.all()
+    assert occurrence.starts_at == paris(6, 20, 0) and occurrence.ends_at == paris(6, 22, 0)
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"ends_at": paris(3, 2, 13)}, "ends_at", "La fin précède le début"),
+        ({"recurrence": "FREQ=WEEKLY;BYDAY=TU"}, "recurrence", "Cette récurrence ne finit jamais"),
+        ({"recurrence": "FREQ=DAILY;COUNT=100000"}, "recurrence", "plus de 1000 dates"),
+        ({"recurrence": "FREQ=DAILY;UNTIL=23000101"}, "recurrence", "plus de 1000 dates"),
+        ({"recurrence": "FREQ=MINUTELY;COUNT=5"}, "recurrence", "FREQ=DAILY, WEEKLY, MONTHLY ou YEARLY"),
+        ({"recurrence": "FREQ=WEEKLY;BYDAY=XX;COUNT=3"}, "recurrence", "règle de récurrence est illisible"),
+        ({"time_zone": "Europe/Pariss"}, "time_zone", "n'est pas un fuseau horaire connu"),
+    ],
+)
+def test_bad_input_gets_a_clear_message(fields, field, message):
+    event = Event(slug="x", **{"starts_at": paris(3, 2), "ends_at": paris(3, 2, 17), **fields})
+    with pytest.raises(ValidationError) as raised:
+        event.full_clean()
+    assert message in " ".join(raised.value.message_dict[field])
+
+
+def test_a_change_must_name_an_occurrence_of_the_rule():
+    event = weekly_desk()
+    with pytest.raises(ValidationError) as raised:
+        change(event, paris(3, 17))  # a Wednesday
+    assert "pas de date qui commence à ce jour" in str(raised.value)
+
+
+# Public pages -------------------------------------------------------------
+
+
+def test_the_agenda_lists_upcoming_occurrences_with_their_banners(client):
+    event = weekly_desk(themes=("Permanences",))
+    change(event, paris(3, 16), status="cancelled")
+    change(event, paris(3, 23), status="scheduled", starts_at=paris(3, 25, 10), ends_at=paris(3, 25, 12))
+    make_event("brouillon", {"fr": {"title": "Un brouillon"}}, status=Event.Status.DRAFT)
+    make_event("passe", {"fr": {"title": "Rassemblement passé"}}, starts_at=paris(3, 2, year=2024))
+
+    html = client.get("/fr/agenda/").content.decode()
+
+    assert html.count("Permanence du mardi") == 9
+    assert "Un brouillon" not in html and "Rassemblement passé" not in html
+    assert html.count('<p class="event-status status-cancelled"><strong>Annulé</strong></p>') == 1
+    assert "mardi 16 mars 2038" in html
+    # The moved occurrence: at its new time, saying when it was planned.
+    assert re.search(r"jeudi 25 mars 2038.*?10:00.*?12:00", html, re.S)
+    assert "Au lieu de" in html
+    assert 'href="webcal://testserver/fr/agenda.ics"' in html
+
+
+def test_the_agenda_per_theme_and_its_pages(client):
+    make_event("a", {"fr": {"title": "Sur le logement"}}, themes=("Logement",))
+    make_event("b", {"fr": {"title": "Sur la CAF"}}, themes=("CAF",))
+    html = client.get("/fr/agenda/?theme=logement").content.decode()
+    assert "Sur le logement" in html and "Sur la CAF" not in html
+    assert "webcal://testserver/fr/agenda.ics?theme=logement" in html
+
+
+def test_the_agenda_makes_a_constant_number_of_queries(client):
+    make_event("a", {"fr": {}, "ar": {}}, themes=("CAF",))
+    client.get("/fr/agenda/")  # the site's settings are made on the first request
+    one = count_queries(client, "/fr/agenda/")
+    weekly_desk(themes=("Logement", "CAF"))
+    for index in range(15):  # two pages
+        make_event(f"e{index}", {"fr": {}, "en": {}}, starts_at=paris(4, 1 + index), themes=("CAF",))
+    assert count_queries(client, "/fr/agenda/") == one
+    assert count_queries(client, "/fr/agenda/?page=2") == one
+
+
+def test_the_home_page_shows_the_next_events_once_each(client):
+    weekly_desk()
+    make_event("rassemblement", {"fr": {"title": "Rassemblement devant la CAF"}}, starts_at=paris(3, 5, 11))
+    html = client.get("/fr/").content.decode()
+    section = html.split('id="upcoming-events"')[1].split("</section>")[0]
+    assert section.count("Permanence du mardi") == 1
+    assert "Rassemblement devant la CAF" in section
+    assert section.index("Permanence du mardi") < section.index("Rassemblement devant la CAF")
+
+
+def test_past_events_by_year(client):
+    make_event("rassemblement-2024", {"fr": {"title": "Rassemblement 2024"}}, starts_at=paris(5, 2, year=2024))
+    make_event("rassemblement-2025", {"fr": {"title": "Rassemblement 2025"}}, starts_at=paris(5, 2, year=2025))
+    make_event("futur", {"fr": {"title": "À venir"}})
+
+    assert client.get("/fr/agenda/past/")["Location"] == f"/fr/agenda/past/{timezone.localdate().year}/"
+    html = client.get("/fr/agenda/past/2024/").content.decode()
+    assert "Rassemblement 2024" in html and "Rassemblement 2025" not in html and "À venir" not in html
+    assert client.get("/fr/agenda/past/1990/").status_code == 404
+
+
+def test_the_event_page_in_french_and_arabic(client, make_tract):
+    tract = make_tract("appel", {"fr": {"title": "Appel à la permanence"}})
+    event = weekly_desk(step_free=True, childcare=True, latitude="48.870000", longitude="2.360000")
+    event.related_tracts.add(tract)
+    EventVersion.objects.filter(event=event, language="fr").update(accessibility_notes="Ascenseur au fond de la cour")
+
+    html = client.get("/fr/agenda/permanence-du-mardi/").content.decode()
+    assert "<h1>Permanence du mardi</h1>" in html
+    assert re.search(r"mardi 2 mars 2038</bdi></time>, de <time[^>]*><bdi>14:00</bdi></time> à", html)
+    assert "Récurrent : chaque mardi." in html
+    assert "Accès sans marche" in html and "Garde d&#x27;enfants" in html and "Ascenseur au fond" in html
+    assert 'href="https://www.openstreetmap.org/?mlat=48.87000&amp;mlon=2.36000#map=17/48.87000/2.36000"' in html
+    assert "<iframe" not in html and "tile" not in html
+    assert 'href="/fr/agenda/permanence-du-mardi/event.ics"' in html
+    assert "Appel à la permanence" in html
+    # Both ways: the tract names the event.
+    assert "Permanence du mardi" in client.get("/fr/tracts/appel/").content.decode()
+
+    arabic = client.get("/ar/agenda/permanence-du-mardi/").content.decode()
+    assert '<html lang="ar" dir="rtl">' in arabic
+    assert "مكتب الثلاثاء" in arabic
+    # Dates and times in words, each kept whole in its own isolate.
+    assert re.search(r"<bdi>الثلاثاء 2 مارس 2038</bdi>", arabic)
+    assert "<bdi>14:00</bdi>" in arabic
+
+
+def test_structured_data_says_the_status_of_the_occurrence_shown(client):
+    event = weekly_desk()
+    change(event, paris(3, 2), status="cancelled")
+    html = client.get("/fr/agenda/permanence-du-mardi/").content.decode()
+    data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)[1])
+    assert data["@type"] == "Event"
+    assert data["eventStatus"] == "https://schema.org/EventCancelled"
+    assert data["startDate"] == "2038-03-02T14:00:00+01:00"
+    assert data["location"]["name"] == "Bourse du travail"
+    assert data["inLanguage"] == "fr"
+
+
+def test_a_draft_event_is_a_404(client):
+    make_event("cache", status=Event.Status.DRAFT)
+    assert client.get("/fr/agenda/cache/").status_code == 404
+    assert client.get("/fr/agenda/cache/event.ics").status_code == 404
+
+
+def test_atom_feed_and_sitemap(client):
+    event = weekly_desk()
+    change(event, paris(3, 9), status="cancelled")
+    atom = client.get("/fr/agenda/feed.atom").content.decode()
+    assert "<title>Annulé: Permanence du mardi</title>" in atom or "<title>Annulé : Permanence du mardi</title>" in atom
+    assert atom.count("<entry>") == 9
+    assert client.get("/fr/agenda/feed.rss").status_code == 200
+    index = client.get("/sitemap.xml").content.decode()
+    assert "sitemap-events.xml" in index
+    sitemap = client.get("/sitemap-events.xml").content.decode()
+    assert "/fr/agenda/permanence-du-mardi/" in sitemap and "/ar/agenda/permanence-du-mardi/" in sitemap
+
+
+# Calendar files -----------------------------------------------------------
+
+
+def desk_with_changes() -> Event:
+    event = weekly_desk(themes=("Permanences",))
+    change(event, paris(3, 16), status="cancelled")
+    change(event, paris(3, 23), status="scheduled", starts_at=paris(3, 25, 10), ends_at=paris(3, 25, 12))
+    change(event, paris(4, 6), removed=True)
+    return event
+
+
+def test_the_agenda_calendar_file(client):
+    event = desk_with_changes()
+    make_event(
+        "fete", {"fr": {"title": "Fête du quartier"}}, starts_at=paris(6, 20, 0), ends_at=paris(6, 21, 0), all_day=True
+    )
+
+    response = client.get("/fr/agenda.ics")
+
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    calendar = Calendar.from_ical(response.content)
+    assert [zone["TZID"] for zone in calendar.walk("VTIMEZONE")] == ["Europe/Paris"]
+    entries = [entry for entry in calendar.walk("VEVENT") if entry["UID"] == event.uid]
+    main = next(entry for entry in entries if "RECURRENCE-ID" not in entry)
+    assert main["RRULE"].to_ical() == b"FREQ=WEEKLY;UNTIL=20380427T215959Z;BYDAY=TU"
+    assert main["DTSTART"].params["TZID"] == "Europe/Paris" and main["DTSTART"].dt == paris(3, 2)
+    assert [value.dt for value in main["EXDATE"].dts] == [paris(4, 6)]
+    assert main["STATUS"] == "CONFIRMED" and main["SEQUENCE"] == 3 and "DTSTAMP" in main
+    assert main["URL"] == "http://testserver/fr/agenda/permanence-du-mardi/"
+    overrides = {entry["RECURRENCE-ID"].dt: entry for entry in entries if "RECURRENCE-ID" in entry}
+    assert overrides[paris(3, 16)]["STATUS"] == "CANCELLED"
+    assert overrides[paris(3, 16)]["SUMMARY"] == "Annulé : Permanence du mardi"
+    assert overrides[paris(3, 23)]["DTSTART"].dt == paris(3, 25, 10)
+    whole_day = next(entry for entry in calendar.walk("VEVENT") if entry["SUMMARY"] == "Fête du quartier")
+    assert whole_day["DTSTART"].dt == datetime.date(YEAR, 6, 20) and whole_day["DTEND"].dt == datetime.date(YEAR, 6, 22)
+    # In Arabic, the same events under the same UIDs, with their Arabic titles.
+    arabic = Calendar.from_ical(client.get("/ar/agenda.ics").content)
+    assert "مكتب الثلاثاء" in {str(entry["SUMMARY"]) for entry in arabic.walk("VEVENT")}
+    assert {entry["UID"] for entry in arabic.walk("VEVENT")} == {entry["UID"] for entry in calendar.walk("VEVENT")}
+
+
+def test_uid_stays_and_sequence_rises_on_each_edit(client):
+    event = weekly_desk()
+    first = Calendar.from_ical(client.get("/fr/agenda/permanence-du-mardi/event.ics").content)
+    event.place_name = "Local syndical"
+    event.save()
+    second = Calendar.from_ical(client.get("/fr/agenda/permanence-du-mardi/event.ics").content)
+    (before,), (after,) = first.walk("VEVENT"), second.walk("VEVENT")
+    assert before["UID"] == after["UID"] == event.uid
+    assert after["SEQUENCE"] > before["SEQUENCE"]
+    assert "Local syndical" in after["LOCATION"]
+
+
+def test_the_calendar_per_theme(client):
+    make_event("a", {"fr": {"title": "Sur le logement"}}, themes=("Logement",))
+    make_event("b", {"fr": {"title": "Sur la CAF"}}, themes=("CAF",))
+    calendar = Calendar.from_ical(client.get("/fr/agenda.ics?theme=logement").content)
+    assert [str(entry["SUMMARY"]) for entry in calendar.walk("VEVENT")] == ["Sur le logement"]
+    assert "Logement" in calendar["X-WR-CALNAME"]
+
+
+@pytest.mark.skipif(shutil.which("khal") is None, reason="Debian's khal is not installed (apt-get install khal)")
+def test_khal_imports_the_agenda_and_lists_the_expected_occurrences(client, tmp_path):
+    """A real calendar client reads the feed: the 14:00 desk on both sides of
+    the change to summer time (28 March), one occurrence cancelled, one
+    moved, one left out."""
+    desk_with_changes()
+    feed = tmp_path / "agenda.ics"
+    feed.write_bytes(client.get("/fr/agenda.ics").content)
+    (tmp_path / "calendar").mkdir()
+    config = tmp_path / "khal.conf"
+    config.write_text(
+        f"[calendars]\n[[agenda]]\npath = {tmp_path / 'calendar'}\ntype = calendar\n"
+        "[locale]\ntimeformat = %H:%M\ndateformat = %Y-%m-%d\nlongdateformat = %Y-%m-%d\n"
+        "datetimeformat = %Y-%m-%d %H:%M\nlongdatetimeformat = %Y-%m-%d %H:%M\n"
+        "local_timezone = Europe/Paris\ndefault_timezone = Europe/Paris\n"
+    )
+    environment = {**os.environ, "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data"), "TZ": "UTC"}
+
+    def khal(*arguments: str) -> str:
+        done = subprocess.run(
+            ["khal", "-c", str(config), *arguments], capture_output=True, text=True, env=environment, check=False
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    khal("import", "--batch", "-a", "agenda", str(feed))
+    listed = khal("list", "--format", "{start} {end} {status} {title}", "--day-format", "", "2038-03-01", "2038-05-01")
+
+    assert [line for line in listed.splitlines() if line.strip()] == [
+        "2038-03-02 14:00 2038-03-02 17:00 CONFIRMED  Permanence du mardi",
+        "2038-03-09 14:00 2038-03-09 17:00 CONFIRMED  Permanence du mardi",
+        "2038-03-16 14:00 2038-03-16 17:00 CANCELLED  Annulé : Permanence du mardi",
+        "2038-03-25 10:00 2038-03-25 12:00 CONFIRMED  Déplacé : Permanence du mardi",
+        "2038-03-30 14:00 2038-03-30 17:00 CONFIRMED  Permanence du mardi",
+        "2038-04-13 14:00 2038-04-13 17:00 CONFIRMED  Permanence du mardi",
+        "2038-04-20 14:00 2038-04-20 17:00 CONFIRMED  Permanence du mardi",
+        "2038-04-27 14:00 2038-04-27 17:00 CONFIRMED  Permanence du mardi",
+    ]
