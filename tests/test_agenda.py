@@ -10,6 +10,8 @@ import zoneinfo
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 from icalendar import Calendar
 
@@ -383,3 +385,149 @@ def test_khal_imports_the_agenda_and_lists_the_expected_occurrences(client, tmp_
         "2038-04-20 14:00 2038-04-20 17:00 CONFIRMED  Permanence du mardi",
         "2038-04-27 14:00 2038-04-27 17:00 CONFIRMED  Permanence du mardi",
     ]
+
+
+# The admin ----------------------------------------------------------------
+
+
+def event_form(**overrides) -> dict:
+    data = {
+        "slug": "",
+        "original_language": "fr",
+        "starts_at_0": "2038-03-02",
+        "starts_at_1": "14:00:00",
+        "ends_at_0": "2038-03-02",
+        "ends_at_1": "17:00:00",
+        "time_zone": "Europe/Paris",
+        "recurrence": "FREQ=WEEKLY;BYDAY=TU;UNTIL=20380427",
+        "event_status": "scheduled",
+        "place_name": "Bourse du travail",
+        "address": "3 rue du Château-d'Eau, 75010 Paris",
+        "latitude": "",
+        "longitude": "",
+        "online_url": "",
+        "step_free": "on",
+        "status": "published",
+        "published_at_0": "2026-10-20",
+        "published_at_1": "08:00:00",
+        "versions-TOTAL_FORMS": "2",
+        "versions-INITIAL_FORMS": "0",
+        "versions-MIN_NUM_FORMS": "1",
+        "versions-MAX_NUM_FORMS": "1000",
+        "versions-0-language": "fr",
+        "versions-0-title": "Permanence du mardi",
+        "versions-0-summary": "De l'aide pour vos dossiers CAF et France Travail.",
+        "versions-0-body": "<p>Venez avec vos courriers.</p>",
+        "versions-0-accessibility_notes": "Rez-de-chaussée.",
+        "versions-1-language": "ar",
+        "versions-1-title": "مكتب الثلاثاء",
+        "versions-1-summary": "مساعدة في ملفاتكم",
+        "versions-1-body": "<p>أحضروا رسائلكم.</p>",
+        "versions-1-accessibility_notes": "",
+        "changes-TOTAL_FORMS": "2",
+        "changes-INITIAL_FORMS": "0",
+        "changes-MIN_NUM_FORMS": "0",
+        "changes-MAX_NUM_FORMS": "1000",
+        "changes-0-original_start_0": "2038-03-16",
+        "changes-0-original_start_1": "14:00:00",
+        "changes-0-status": "cancelled",
+        "changes-1-original_start_0": "2038-03-30",
+        "changes-1-original_start_1": "14:00:00",
+        "changes-1-status": "scheduled",
+        "changes-1-starts_at_0": "2038-04-01",
+        "changes-1-starts_at_1": "10:00:00",
+        "changes-1-ends_at_0": "2038-04-01",
+        "changes-1-ends_at_1": "12:00:00",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_an_organiser_creates_a_weekly_desk_cancels_one_date_and_moves_another(admin_client, client):
+    response = admin_client.post("/admin/events/event/add/", event_form())
+    assert response.status_code == 302, response.context and response.context["errors"]
+    event = Event.objects.get()
+    assert event.slug == "permanence-du-mardi"
+    assert [version.language for version in event.all_versions()] == ["fr", "ar"]
+    assert event.occurrences.count() == 9
+    # The public page, the home page, the Atom feed and the calendar all show the changes.
+    page = client.get("/fr/agenda/").content.decode()
+    assert "Annulé" in page and "jeudi 1 avril 2038" in page
+    atom = client.get("/fr/agenda/feed.atom").content.decode()
+    assert "Annulé : Permanence du mardi" in atom and "Déplacé : Permanence du mardi" in atom
+    assert "Permanence du mardi" in client.get("/fr/").content.decode()
+    calendar = Calendar.from_ical(client.get("/fr/agenda.ics").content)
+    statuses = {
+        entry.get("RECURRENCE-ID").dt if "RECURRENCE-ID" in entry else None: entry for entry in calendar.walk("VEVENT")
+    }
+    assert statuses[paris(3, 16)]["STATUS"] == "CANCELLED"
+    assert statuses[paris(3, 30)]["DTSTART"].dt == paris(4, 1, 10)
+    # The change page lists the next occurrences, their banners included.
+    change_page = admin_client.get(f"/admin/events/event/{event.pk}/change/").content.decode()
+    assert "mardi 16 mars 2038" in change_page and "Annulé" in change_page
+
+
+def test_the_admin_reads_times_in_the_event_zone(admin_client):
+    response = admin_client.post(
+        "/admin/events/event/add/",
+        event_form(**{"time_zone": "America/Cayenne", "recurrence": "", "changes-TOTAL_FORMS": "0"}),
+    )
+    assert response.status_code == 302
+    event = Event.objects.get()
+    assert event.starts_at == datetime.datetime(2038, 3, 2, 17, 0, tzinfo=datetime.UTC)  # 14:00 in Cayenne (UTC-3)
+    html = admin_client.get(f"/admin/events/event/{event.pk}/change/").content.decode()
+    assert 'name="starts_at_1" value="14:00:00"' in html
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"ends_at_1": "13:00:00"}, "La fin précède le début"),
+        ({"time_zone": "Mars/Olympus"}, "n&#x27;est pas un fuseau horaire connu"),
+        ({"recurrence": "FREQ=WEEKLY;BYDAY=TU"}, "Cette récurrence ne finit jamais"),
+        ({"recurrence": "FREQ=DAILY;COUNT=100000"}, "plus de 1000 dates"),
+        ({"changes-0-original_start_0": "2038-03-17"}, "pas de date qui commence à ce jour"),
+    ],
+)
+def test_bad_input_in_the_admin_keeps_the_form_and_says_why(admin_client, overrides, message):
+    response = admin_client.post("/admin/events/event/add/", event_form(**overrides))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert message in html
+    assert "Permanence du mardi" in html  # what was typed is still there
+    assert not Event.objects.exists()
+
+
+def test_the_admin_list_makes_a_constant_number_of_queries(admin_client):
+    weekly_desk()
+    admin_client.get("/admin/events/event/")
+    with CaptureQueriesContext(connection) as one:
+        assert admin_client.get("/admin/events/event/").status_code == 200
+    for index in range(5):
+        make_event(f"e{index}", {"fr": {}, "ar": {}}, themes=("CAF",))
+    with CaptureQueriesContext(connection) as many:
+        assert admin_client.get("/admin/events/event/").status_code == 200
+    assert len(many) == len(one)
+
+
+# Demo content -------------------------------------------------------------
+
+
+def test_demo_events_load_once_with_a_cancelled_and_a_moved_date(client, make_tract):
+    from events.demo import load_demo_events
+
+    make_tract("non-au-score", {"fr": {"title": "Non au score"}})
+    assert load_demo_events() == (4, 0)
+    assert load_demo_events() == (0, 4)
+
+    desk = Event.objects.get(slug="permanence-du-mardi")
+    assert desk.occurrences.filter(status="cancelled").count() == 1
+    assert desk.occurrences.filter(moved=True).count() == 1
+    assert [version.language for version in desk.all_versions()] == ["fr", "ar"]
+    rally = Event.objects.get(slug="rassemblement-devant-la-caf")
+    assert rally.last_ends_at < timezone.now() and list(rally.related_tracts.values_list("slug", flat=True)) == [
+        "non-au-score"
+    ]
+    home = client.get("/fr/").content.decode()
+    assert "Permanence du mardi" in home and "Réunion publique du premier jeudi" in home
+    assert "Rassemblement : rendez-nous nos scores" in client.get("/fr/tracts/non-au-score/").content.decode()

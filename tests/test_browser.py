@@ -45,7 +45,7 @@ def browser():
 @pytest.fixture
 def demo(live_server, task_queue):
     # The demo's PDF renders stay queued (no worker): a PDF asked for is queued too.
-    for command in ("load_demo_tracts", "load_demo_articles", "load_demo_pages"):
+    for command in ("load_demo_tracts", "load_demo_articles", "load_demo_pages", "load_demo_events"):
         call_command(command, verbosity=0)
     return live_server
 
@@ -190,6 +190,9 @@ PAGES = [
     "/{lang}/themes/algorithmes/",
     "/{lang}/search/?q=algorithme",
     "/{lang}/page-qui-n-existe-pas/",
+    "/{lang}/agenda/",
+    "/{lang}/agenda/permanence-du-mardi/",
+    "/{lang}/agenda/past/",
 ]
 
 

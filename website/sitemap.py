@@ -71,6 +71,6 @@ class PublicationSitemap(Sitemap):
 SITEMAPS = {
     "tracts": PublicationSitemap(Tract),
     "articles": PublicationSitemap(Article),
-    "events": PublicationSitemap(Event),
     "pages": PublicationSitemap(Page),
+    "events": PublicationSitemap(Event),
 }
