@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from reversion_compare.admin import CompareVersionAdmin
 
 from publishing.admin_tools import LanguageFilter, LanguageVersionInline, PublicationAdmin, PublicationForm, YearFilter
+from publishing.tasks import schedule_pdf_renders
 from publishing.translation_admin import TranslationInlineMixin, TranslationStatusAdminMixin
 
 from .models import Event, EventVersion, OccurrenceChange, in_zone
@@ -107,6 +108,10 @@ class EventAdmin(TranslationStatusAdminMixin, CompareVersionAdmin, PublicationAd
 
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).prefetch_related("versions")
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        schedule_pdf_renders(form.instance)  # posters and flyers, in the background
 
     @admin.display(description=_("next occurrences"))
     def listed_occurrences(self, event: Event) -> str:

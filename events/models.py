@@ -10,6 +10,7 @@ constant number of queries whatever the number of events and rules.
 import contextlib
 import datetime
 import uuid
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -154,6 +155,19 @@ class Event(Publication):
 
     def get_absolute_url(self) -> str:
         return reverse_here("events:detail", slug=self.slug)
+
+    def pdf_renders(self) -> list:
+        """Its posters and flyers in each language, single copies first (for the background renders)."""
+        from .printing import POSTER_FORMATS, ensure_poster  # printing imports this module
+
+        return [
+            partial(ensure_poster, version, poster_format)
+            for poster_format in sorted(POSTER_FORMATS.values(), key=lambda each: each.sheet is not None)
+            for version in self.all_versions()
+        ]
+
+    def first_pdf_renders(self) -> list:
+        return []  # nothing holds an event back from publication
 
     @property
     def zone(self):
@@ -312,6 +326,9 @@ class EventVersion(PrintedVersion):
 
     def get_ics_url(self) -> str:
         return reverse_in(self.language, "events:ics", slug=self.event.slug)
+
+    def get_poster_url(self, format_name: str) -> str:
+        return reverse_in(self.language, "events:poster", slug=self.event.slug, format_name=format_name)
 
 
 class OccurrenceChange(models.Model):

@@ -12,4 +12,5 @@ urlpatterns = [
     path("feed.atom", feeds.EventAtomFeed(), name="atom"),
     path("<slug:slug>/", views.detail, name="detail"),
     path("<slug:slug>/event.ics", views.event_ics, name="ics"),
+    path("<slug:slug>/<slug:format_name>.pdf", views.poster, name="poster"),
 ]

@@ -8,10 +8,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from publishing.models import SiteSettings, Theme
-from publishing.views import filter_by_theme, publication_page_context
+from publishing.views import (
+    NotFoundForVisitor,
+    filter_by_theme,
+    publication_page_context,
+    redirect_to_current_pdf,
+    redirect_to_original_pdf,
+)
 
 from .calendar import agenda_calendar, calendar_events, since
 from .models import SCHEMA_STATUS, Event, EventOccurrence, EventVersion
+from .printing import POSTER_FORMATS, current_fingerprint, poster_filename
 
 OCCURRENCES_PER_PAGE = 20
 # Occurrences the page of a recurring event lists.
@@ -165,6 +172,10 @@ def render_event_page(
             "related_articles": [(article, article.version_for(language)) for article in event.related_articles.all()],
             "structured_data": structured_data(request, event, version, shown),
             "ics_url": version.get_ics_url(),
+            "posters": [
+                {"format": poster_format, "url": version.get_poster_url(poster_format.name)}
+                for poster_format in POSTER_FORMATS.values()
+            ],
         },
     )
 
@@ -213,3 +224,22 @@ def agenda_ics(request: HttpRequest) -> HttpResponse:
         events, request.LANGUAGE_CODE, name, request.build_absolute_uri, _("What the collective organises and joins.")
     )
     return calendar_response(content, "agenda.ics")
+
+
+def poster(request: HttpRequest, slug: str, format_name: str) -> HttpResponse:
+    """The stable address of a poster or flyer: a redirect to its stored file."""
+    poster_format = POSTER_FORMATS.get(format_name)
+    if poster_format is None:
+        raise NotFoundForVisitor(_("There is no “%(format)s” print format.") % {"format": format_name[:20]})
+    event = get_object_or_404(Event.objects.published().prefetch_related("versions", "occurrences"), slug=slug)
+    version = event.version(request.LANGUAGE_CODE)
+    if version is None:
+        return redirect_to_original_pdf(
+            request,
+            event,
+            lambda original: original.get_poster_url(format_name),
+            missing=_("This event has no text yet."),
+        )
+    return redirect_to_current_pdf(
+        request, current_fingerprint(version, poster_format), poster_filename(version, poster_format)
+    )

@@ -6,10 +6,12 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import zoneinfo
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
@@ -17,7 +19,7 @@ from icalendar import Calendar
 
 from events.models import Event, EventVersion, OccurrenceChange
 from publishing.models import Theme
-from tests.helpers import count_queries
+from tests.helpers import MM, count_queries, read_pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -531,3 +533,68 @@ def test_demo_events_load_once_with_a_cancelled_and_a_moved_date(client, make_tr
     home = client.get("/fr/").content.decode()
     assert "Permanence du mardi" in home and "Réunion publique du premier jeudi" in home
     assert "Rassemblement : rendez-nous nos scores" in client.get("/fr/tracts/non-au-score/").content.decode()
+
+
+# Posters and flyers ---------------------------------------------------------
+
+
+def test_the_a4_poster_in_french_and_the_a6_flyer_in_arabic():
+    from events.printing import POSTER_FORMATS, ensure_poster
+
+    event = weekly_desk(step_free=True)
+    change(event, paris(3, 2), status="cancelled")
+    french, arabic = event.version("fr"), event.version("ar")
+
+    poster = read_pdf(ensure_poster(french, POSTER_FORMATS["poster-a4"]))
+    (page,) = poster.pages
+    assert (round(float(page.mediabox.width) / MM), round(float(page.mediabox.height) / MM)) == (210, 297)
+    text = page.extract_text()
+    assert "Permanence du mardi" in text and "Chaque mardi" in text
+    assert "mardi 2 mars 2038" in text and "Annulé" in text
+    assert "Bourse du travail" in text and "Accès sans marche" in text
+    assert "Ne pas jeter sur la voie publique" in text and "/fr/agenda/permanence-du-mardi/" in text
+
+    flyer = read_pdf(ensure_poster(arabic, POSTER_FORMATS["flyer-a6"]))
+    (page,) = flyer.pages
+    assert (round(float(page.mediabox.width) / MM), round(float(page.mediabox.height) / MM)) == (105, 148)
+    assert flyer.trailer["/Root"]["/Lang"] == "ar"
+    sheet = read_pdf(ensure_poster(arabic, POSTER_FORMATS["flyer-a6-4up"]))
+    (page,) = sheet.pages
+    assert (round(float(page.mediabox.width) / MM), round(float(page.mediabox.height) / MM)) == (210, 297)
+
+
+def test_the_print_shop_poster_passes_the_preflight(tmp_path):
+    from events.printing import POSTER_FORMATS, ensure_poster
+
+    event = weekly_desk()
+    plan = ensure_poster(event.version("ar"), POSTER_FORMATS["poster-a3-pro"])
+    data = read_pdf(plan)
+    page = data.pages[0]
+    trim = page.trimbox
+    assert (round(float(trim.width) / MM), round(float(trim.height) / MM)) == (297, 420)
+    assert round(float(page.bleedbox.width) / MM) == 303
+    path = tmp_path / "affiche.pdf"
+    with default_storage.open(plan.storage_name, "rb") as stored:
+        path.write_bytes(stored.read())
+    done = subprocess.run(
+        [sys.executable, "manage.py", "preflight", str(path)], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.strip().endswith(": OK")
+
+
+def test_the_event_page_links_its_posters_and_their_stable_addresses_redirect(client):
+    weekly_desk()
+    html = client.get("/fr/agenda/permanence-du-mardi/").content.decode()
+    assert 'href="/fr/agenda/permanence-du-mardi/poster-a3.pdf"' in html
+    assert 'href="/fr/agenda/permanence-du-mardi/flyer-a6-4up.pdf"' in html
+    response = client.get("/fr/agenda/permanence-du-mardi/poster-a4.pdf")
+    assert response.status_code == 302
+    assert re.fullmatch(r"/pdf/[0-9a-f]{20}/permanence-du-mardi-fr-poster-a4\.pdf", response["Location"])
+    stored = client.get(response["Location"])
+    assert stored.status_code == 200 and stored["Content-Type"] == "application/pdf"
+    # English has no version: the original's poster.
+    assert client.get("/en/agenda/permanence-du-mardi/poster-a4.pdf")["Location"].startswith(
+        "/fr/agenda/permanence-du-mardi/poster-a4.pdf"
+    )
+    assert client.get("/fr/agenda/permanence-du-mardi/poster-a2.pdf").status_code == 404
