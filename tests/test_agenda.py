@@ -1,6 +1,7 @@
 """The agenda: events, recurrence, statuses, public pages, feeds and calendar files."""
 
 import datetime
+import io
 import json
 import os
 import re
@@ -8,10 +9,13 @@ import shutil
 import subprocess
 import sys
 import zoneinfo
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
@@ -349,23 +353,26 @@ def test_the_calendar_per_theme(client):
     assert "Logement" in calendar["X-WR-CALNAME"]
 
 
-@pytest.mark.skipif(shutil.which("khal") is None, reason="Debian's khal is not installed (apt-get install khal)")
-def test_khal_imports_the_agenda_and_lists_the_expected_occurrences(client, tmp_path):
-    """A real calendar client reads the feed: the 14:00 desk on both sides of
-    the change to summer time (28 March), one occurrence cancelled, one
-    moved, one left out."""
-    desk_with_changes()
-    feed = tmp_path / "agenda.ics"
-    feed.write_bytes(client.get("/fr/agenda.ics").content)
-    (tmp_path / "calendar").mkdir()
-    config = tmp_path / "khal.conf"
+needs_khal = pytest.mark.skipif(
+    shutil.which("khal") is None, reason="Debian's khal is not installed (apt-get install khal)"
+)
+
+
+def khal_list(
+    folder, calendar: bytes, first_day: str, last_day: str, line_format: str = "{start} {end} {status} {title}"
+) -> list[str]:
+    """What Debian's khal, a real calendar client, lists of `calendar` once imported."""
+    feed = folder / "agenda.ics"
+    feed.write_bytes(calendar)
+    (folder / "calendar").mkdir()
+    config = folder / "khal.conf"
     config.write_text(
-        f"[calendars]\n[[agenda]]\npath = {tmp_path / 'calendar'}\ntype = calendar\n"
+        f"[calendars]\n[[agenda]]\npath = {folder / 'calendar'}\ntype = calendar\n"
         "[locale]\ntimeformat = %H:%M\ndateformat = %Y-%m-%d\nlongdateformat = %Y-%m-%d\n"
         "datetimeformat = %Y-%m-%d %H:%M\nlongdatetimeformat = %Y-%m-%d %H:%M\n"
         "local_timezone = Europe/Paris\ndefault_timezone = Europe/Paris\n"
     )
-    environment = {**os.environ, "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data"), "TZ": "UTC"}
+    environment = {**os.environ, "HOME": str(folder), "XDG_DATA_HOME": str(folder / "data"), "TZ": "UTC"}
 
     def khal(*arguments: str) -> str:
         done = subprocess.run(
@@ -375,9 +382,20 @@ def test_khal_imports_the_agenda_and_lists_the_expected_occurrences(client, tmp_
         return done.stdout
 
     khal("import", "--batch", "-a", "agenda", str(feed))
-    listed = khal("list", "--format", "{start} {end} {status} {title}", "--day-format", "", "2038-03-01", "2038-05-01")
+    listed = khal("list", "--format", line_format, "--day-format", "", first_day, last_day)
+    return [line for line in listed.splitlines() if line.strip()]
 
-    assert [line for line in listed.splitlines() if line.strip()] == [
+
+@needs_khal
+def test_khal_imports_the_agenda_and_lists_the_expected_occurrences(client, tmp_path):
+    """A real calendar client reads the feed: the 14:00 desk on both sides of
+    the change to summer time (28 March), one occurrence cancelled, one
+    moved, one left out."""
+    desk_with_changes()
+
+    listed = khal_list(tmp_path, client.get("/fr/agenda.ics").content, "2038-03-01", "2038-05-01")
+
+    assert listed == [
         "2038-03-02 14:00 2038-03-02 17:00 CONFIRMED  Permanence du mardi",
         "2038-03-09 14:00 2038-03-09 17:00 CONFIRMED  Permanence du mardi",
         "2038-03-16 14:00 2038-03-16 17:00 CANCELLED  Annulé : Permanence du mardi",
@@ -598,3 +616,106 @@ def test_the_event_page_links_its_posters_and_their_stable_addresses_redirect(cl
         "/fr/agenda/permanence-du-mardi/poster-a4.pdf"
     )
     assert client.get("/fr/agenda/permanence-du-mardi/poster-a2.pdf").status_code == 404
+
+
+# Moving in: import_ics ------------------------------------------------------
+
+EXPORT = Path(__file__).parent / "data" / "agenda-export.ics"
+
+
+def occurrence_lines(events) -> set[str]:
+    """Occurrences as khal lists them: start|end (the last day of a whole-day one)|status|title."""
+    lines = set()
+    for event in events:
+        title = event.version(event.original_language).title
+        for occurrence in event.occurrences.all():
+            start, end = occurrence.local_start(), occurrence.local_end()
+            if event.all_day:
+                times = f"{start:%Y-%m-%d}|{end - datetime.timedelta(days=1):%Y-%m-%d}"
+            else:
+                times = f"{start:%Y-%m-%d %H:%M}|{end:%Y-%m-%d %H:%M}"
+            status = "CANCELLED" if occurrence.status == "cancelled" else "CONFIRMED"
+            lines.add(f"{times}|{status}|{title}")
+    return lines
+
+
+def test_import_ics_keeps_recurrence_exceptions_and_moves_and_runs_again_without_duplicates():
+    report = run_command("import_ics", str(EXPORT))
+
+    assert "5 événements créés en brouillon ; 0 déjà présents (même UID)." in report
+    assert "VTODO" in report  # what was left out is said
+    assert "Mars/Olympus" in report
+    assert "Réunion mensuelle : sa récurrence ne finit jamais" in report
+    desk = Event.objects.get(uid="desk-2037@example.org")
+    assert desk.status == Event.Status.DRAFT and desk.recurrence.startswith("FREQ=WEEKLY")
+    assert desk.version("fr").body == "<p>Chaque mardi après-midi.</p><p>Venez avec vos courriers.</p>"
+    assert sorted(theme.name for theme in desk.themes.all()) == ["Droits", "Permanences"]
+    starts = {o.local_start(): o for o in desk.occurrences.all()}
+    assert len(starts) == 7  # 8 Tuesdays, one left out
+    assert starts[paris(3, 17, year=2037)].status == "cancelled"
+    assert paris(4, 2, 10, year=2037) in starts and starts[paris(4, 2, 10, year=2037)].moved
+    assert paris(4, 7, year=2037) not in starts
+    rally = Event.objects.get(uid="rally-2037@example.org")
+    assert (rally.time_zone, rally.local_start()) == ("Europe/Paris", paris(3, 12, 11, year=2037))  # 10:00 UTC
+    fair = Event.objects.get(uid="fair-2037@example.org")
+    assert fair.all_day and fair.occurrences.get().local_end() == paris(3, 23, 0, year=2037)
+
+    again = run_command("import_ics", str(EXPORT))
+    assert "0 événements créés en brouillon ; 5 déjà présents (même UID)." in again
+    assert Event.objects.count() == 5
+
+
+@needs_khal
+def test_import_ics_makes_the_occurrences_khal_lists_for_the_source_file(tmp_path):
+    run_command("import_ics", str(EXPORT))
+    compared = ["Permanence juridique", "Rassemblement devant la préfecture", "Fête de quartier", "Réunion mensuelle"]
+    events = Event.objects.exclude(uid="odd-zone@example.org").prefetch_related("versions", "occurrences")
+    ours = {line for line in occurrence_lines(events) if "2037-03-01" <= line[:10] < "2037-06-01"}
+
+    listed = khal_list(tmp_path, EXPORT.read_bytes(), "2037-03-01", "2037-05-31", "{start}|{end}|{status}|{title}")
+    theirs = set()
+    for line in listed:
+        start, end, status, title = line.split("|")
+        if title in compared:
+            theirs.add(f"{start}|{end}|{status.strip() or 'CONFIRMED'}|{title}")
+
+    assert len(ours) == 12  # 7 desk dates (one cancelled, one moved), a rally, a fair, 3 meetings
+    assert ours == theirs
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"this is not a calendar", "n'est pas un agenda lisible"),
+        (b"BEGIN:VCARD\nVERSION:3.0\nFN:Someone\nEND:VCARD\n", "ne commence pas par BEGIN:VCALENDAR"),
+    ],
+)
+def test_import_ics_refuses_a_malformed_file_with_a_clear_message(tmp_path, content, message):
+    path = tmp_path / "broken.ics"
+    path.write_bytes(content)
+    with pytest.raises(CommandError) as raised:
+        run_command("import_ics", str(path))
+    assert message in str(raised.value)
+    assert not Event.objects.exists()
+
+
+def test_import_ics_reports_an_event_it_cannot_take_and_keeps_the_others(tmp_path):
+    path = tmp_path / "mixed.ics"
+    path.write_bytes(
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\n"
+        b"BEGIN:VEVENT\r\nUID:a@x\r\nSUMMARY:Sans debut\r\nDTSTAMP:20380101T000000Z\r\nEND:VEVENT\r\n"
+        b"BEGIN:VEVENT\r\nUID:b@x\r\nSUMMARY:Trop souvent\r\nDTSTAMP:20380101T000000Z\r\n"
+        b"DTSTART:20380101T100000Z\r\nRRULE:FREQ=DAILY;COUNT=5000\r\nEND:VEVENT\r\n"
+        b"END:VCALENDAR\r\n"
+    )
+    report = run_command("import_ics", str(path))
+    assert "Sans debut" in report and "pas de début (DTSTART)" in report
+    assert "Trop souvent : sa récurrence n'a pas pu être gardée" in report
+    assert "1 événements créés en brouillon" in report
+    assert Event.objects.get().recurrence == ""
+
+
+def run_command(*arguments: str) -> str:
+    output = io.StringIO()
+    call_command(*arguments, stdout=output)
+    return output.getvalue()
