@@ -387,6 +387,9 @@ class OccurrenceChange(models.Model):
 @receiver([post_save, post_delete], sender=OccurrenceChange)
 def occurrence_changed(sender, instance: OccurrenceChange, **kwargs) -> None:
     """A changed occurrence changes the event's calendar entry (SEQUENCE) and its stored occurrences."""
+    origin = kwargs.get("origin")
+    if isinstance(origin, Event) or (isinstance(origin, models.QuerySet) and origin.model is Event):
+        return  # deleted with its event, which goes too
     event = Event.objects.filter(pk=instance.event_id).first()
     if event is None:  # deleted with its event
         return

@@ -719,3 +719,48 @@ def run_command(*arguments: str) -> str:
     output = io.StringIO()
     call_command(*arguments, stdout=output)
     return output.getvalue()
+
+
+# Moving out and back: export_site / import_site -------------------------------
+
+
+def test_events_go_out_with_export_site_and_come_back_with_import_site(tmp_path, make_tract, make_article):
+    from website.portability import export_site, import_site
+
+    tract = make_tract("appel", {"fr": {"title": "Appel"}})
+    article = make_article("analyse", {"fr": {"title": "Analyse"}})
+    event = desk_with_changes()
+    event.related_tracts.add(tract)
+    event.related_articles.add(article)
+    EventVersion.objects.filter(event=event, language="fr").update(accessibility_notes="Rez-de-chaussée")
+    make_event("fete", {"fr": {"title": "Fête"}}, starts_at=paris(6, 20, 0), ends_at=paris(6, 20, 0), all_day=True)
+    before = {
+        e.slug: (e.uid, sorted((o.starts_at, o.ends_at, o.status, o.moved) for o in e.occurrences.all()))
+        for e in Event.objects.all()
+    }
+
+    summary = export_site(tmp_path / "site")
+    assert summary.counts["events"] == 2
+    text = (tmp_path / "site" / "events" / "permanence-du-mardi" / "fr.md").read_text()
+    assert "title: Permanence du mardi" in text and "accessibility_notes: Rez-de-chaussée" in text
+    data = (tmp_path / "site" / "events" / "permanence-du-mardi" / "event.yaml").read_text()
+    assert "recurrence: FREQ=WEEKLY;BYDAY=TU;UNTIL=20380427T215959Z" in data
+    assert "starts_at: '2038-03-02T14:00:00+01:00'" in data
+
+    Event.objects.all().delete()
+    counts = import_site(tmp_path / "site")
+    assert counts["events"] == 2
+    after = {
+        e.slug: (e.uid, sorted((o.starts_at, o.ends_at, o.status, o.moved) for o in e.occurrences.all()))
+        for e in Event.objects.all()
+    }
+    assert after == before
+    desk = Event.objects.get(slug="permanence-du-mardi")
+    assert [v.language for v in desk.all_versions()] == ["fr", "ar"]
+    assert list(desk.related_tracts.values_list("slug", flat=True)) == ["appel"]
+    assert list(desk.related_articles.values_list("slug", flat=True)) == ["analyse"]
+    assert desk.version("fr").accessibility_notes == "Rez-de-chaussée"
+    assert desk.status == Event.Status.PUBLISHED
+    # Twice: updated, not duplicated.
+    import_site(tmp_path / "site")
+    assert Event.objects.count() == 2 and OccurrenceChange.objects.count() == 3

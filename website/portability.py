@@ -11,6 +11,8 @@ read, without us.
     DIR/articles/<slug>/<language>.md (+ its pictures, and links.yaml:
         its further reading and related tracts)
     DIR/pages/<slug>/<language>.md
+    DIR/events/<slug>/<language>.md (+ event.yaml: times, recurrence and
+        changed occurrences, place, accessibility, related tracts and articles)
 """
 
 import datetime
@@ -30,6 +32,7 @@ from markdownify import MarkdownConverter
 
 from articles.importing import import_article
 from articles.models import Article, ArticleVersion, Author
+from events.models import Event, EventVersion, OccurrenceChange
 from publishing.html import is_own_media_url
 from publishing.import_files import OutsideFolder, file_inside, is_inside
 from publishing.markdown import MarkdownImportError, check_language, parse_date, render_markdown
@@ -75,7 +78,9 @@ def _front_matter(metadata: dict) -> str:
 
 @dataclass
 class ExportSummary:
-    counts: dict = field(default_factory=lambda: {"tracts": 0, "articles": 0, "pages": 0, "versions": 0, "files": 0})
+    counts: dict = field(
+        default_factory=lambda: {"tracts": 0, "articles": 0, "pages": 0, "events": 0, "versions": 0, "files": 0}
+    )
 
 
 def export_site(folder: Path) -> ExportSummary:
@@ -154,7 +159,63 @@ def export_site(folder: Path) -> ExportSummary:
             }
             _write_version(target, version, metadata, version.body, summary)
         summary.counts["pages"] += 1
+
+    events = Event.objects.with_versions().prefetch_related("themes", "changes", "related_tracts", "related_articles")
+    for event in events.order_by("pk"):
+        target = folder / "events" / event.slug
+        target.mkdir(parents=True, exist_ok=True)
+        _write_yaml(target / "event.yaml", _event_data(event))
+        for version in event.all_versions():
+            metadata = _publication_metadata(event, version) | {
+                "summary": version.summary,
+                "accessibility_notes": version.accessibility_notes,
+            }
+            _write_version(target, version, metadata, version.body, summary)
+        summary.counts["events"] += 1
     return summary
+
+
+EVENT_FIELDS = (
+    "all_day",
+    "time_zone",
+    "recurrence",
+    "event_status",
+    "place_name",
+    "address",
+    "online_url",
+    "step_free",
+    "sign_language",
+    "interpretation",
+    "childcare",
+)
+
+
+def _event_data(event: Event) -> dict:
+    """What an event is besides its texts: its times (in its zone), recurrence, place, links."""
+    zone = event.zone
+    data = {
+        "uid": event.uid,
+        "sequence": event.sequence,
+        "starts_at": event.starts_at.astimezone(zone).isoformat(),
+        "ends_at": event.ends_at.astimezone(zone).isoformat(),
+        **{name: getattr(event, name) for name in EVENT_FIELDS},
+        "latitude": str(event.latitude) if event.latitude is not None else None,
+        "longitude": str(event.longitude) if event.longitude is not None else None,
+        "changes": [
+            {
+                "original_start": change.original_start.astimezone(zone).isoformat(),
+                "status": change.status,
+                "removed": change.removed or None,
+                "starts_at": change.starts_at.astimezone(zone).isoformat() if change.starts_at else None,
+                "ends_at": change.ends_at.astimezone(zone).isoformat() if change.ends_at else None,
+            }
+            for change in event.changes.all()
+        ],
+        "related_tracts": [tract.slug for tract in event.related_tracts.all()],
+        "related_articles": [article.slug for article in event.related_articles.all()],
+    }
+    data["changes"] = [{key: value for key, value in change.items() if value is not None} for change in data["changes"]]
+    return {key: value for key, value in data.items() if value not in (None, "", [])}
 
 
 def _article_links(article: Article) -> dict:
@@ -238,12 +299,18 @@ def import_site(folder: Path) -> dict[str, int]:
     """
     if not folder.is_dir():
         raise SiteImportError(f"{folder}: no such folder.")
-    counts = {"tracts": 0, "articles": 0, "pages": 0, "versions": 0}
+    counts = {"tracts": 0, "articles": 0, "pages": 0, "events": 0, "versions": 0}
     stored: list[FieldFile] = []  # files kept on disk, deleted again if the import fails
     try:
         with transaction.atomic():
             _import_named(folder)
-            for kind, reader in (("tracts", _import_tract), ("articles", _import_article), ("pages", _import_page)):
+            readers = (
+                ("tracts", _import_tract),
+                ("articles", _import_article),
+                ("pages", _import_page),
+                ("events", _import_event),
+            )
+            for kind, reader in readers:
                 for target in sorted(p for p in (folder / kind).glob("*") if p.is_dir()):
                     for file in sorted(target.glob("*.md")):
                         try:
@@ -260,6 +327,8 @@ def import_site(folder: Path) -> dict[str, int]:
             # Links between publications, once all of them are here.
             for links in sorted((folder / "articles").glob("*/links.yaml")):
                 _import_article_links(links.parent.name, _read_yaml(links) or {})
+            for data in sorted((folder / "events").glob("*/event.yaml")):
+                _import_event_links(data.parent.name, _read_yaml(data) or {})
             for entry in _read_yaml(folder / "old-addresses.yaml"):
                 if entry.get("theme"):
                     theme = Theme.objects.filter(slug=entry["theme"]).first()
@@ -434,3 +503,71 @@ def _import_page(target: Path, file: Path, stored: list[FieldFile]) -> None:
     version.full_clean(exclude=["page"])  # the admin's bounds, before the cleaning
     version.save()
     _apply_publication(page, version, metadata)
+
+
+def _moment(value, file: Path) -> datetime.datetime:
+    try:
+        moment = datetime.datetime.fromisoformat(str(value))
+    except ValueError:
+        raise SiteImportError(f"{file}: " + _("“%(value)s” is not a date and time.") % {"value": str(value)[:40]})
+    if moment.tzinfo is None:
+        raise SiteImportError(f"{file}: " + _("“%(value)s” is not a date and time.") % {"value": str(value)[:40]})
+    return moment
+
+
+def _import_event(target: Path, file: Path, stored: list[FieldFile]) -> None:
+    metadata, body = _split(file)
+    data_file = target / "event.yaml"
+    data = _read_yaml(data_file) or {}
+    if not isinstance(data, dict) or "starts_at" not in data or "ends_at" not in data:
+        raise SiteImportError(f"{data_file}: " + _("an event needs its start and end (starts_at, ends_at)."))
+    event = Event.objects.filter(slug=target.name).first() or Event(slug=target.name)
+    event.starts_at, event.ends_at = _moment(data["starts_at"], data_file), _moment(data["ends_at"], data_file)
+    defaults = {name: Event._meta.get_field(name).get_default() for name in EVENT_FIELDS}
+    for name in EVENT_FIELDS:
+        setattr(event, name, type(defaults[name])(data.get(name, defaults[name])))
+    event.latitude = data.get("latitude") or None
+    event.longitude = data.get("longitude") or None
+    uid = str(data.get("uid") or "")[:255]
+    if uid and not Event.objects.filter(uid=uid).exclude(slug=target.name).exists():
+        event.uid = uid
+    event.sequence = max(event.sequence, int(data.get("sequence") or 0))
+    _validated(event, data_file).save()
+    event.themes.set(Theme.from_names([str(name) for name in metadata.get("themes") or []]))
+    version = EventVersion.objects.filter(event=event, language=file.stem).first() or EventVersion(
+        event=event, language=file.stem
+    )
+    version.title = str(metadata.get("title") or target.name)
+    version.summary = str(metadata.get("summary") or "")
+    version.accessibility_notes = str(metadata.get("accessibility_notes") or "")
+    version.body = render_markdown(body) if body.strip() else ""
+    version.full_clean(exclude=["event"])
+    version.save()
+    _apply_publication(event, version, metadata)
+    changes = []
+    for entry in data.get("changes") or []:
+        change = OccurrenceChange(
+            event=event,
+            original_start=_moment(entry.get("original_start"), data_file),
+            status=str(entry.get("status") or "cancelled"),
+            removed=bool(entry.get("removed")),
+            starts_at=_moment(entry["starts_at"], data_file) if entry.get("starts_at") else None,
+            ends_at=_moment(entry["ends_at"], data_file) if entry.get("ends_at") else None,
+        )
+        try:
+            change.full_clean(exclude=["event"])
+            change.check_occurrence(event)
+        except ValidationError as error:
+            raise SiteImportError(f"{data_file}: {' '.join(error.messages)}")
+        changes.append(change)
+    event.changes.all().delete()
+    OccurrenceChange.objects.bulk_create(changes)
+    event.refresh_occurrences()
+
+
+def _import_event_links(slug: str, data: dict) -> None:
+    event = Event.objects.filter(slug=slug).first()
+    if event is None or not isinstance(data, dict):
+        return
+    event.related_tracts.set(Tract.objects.filter(slug__in=[str(s) for s in data.get("related_tracts") or []]))
+    event.related_articles.set(Article.objects.filter(slug__in=[str(s) for s in data.get("related_articles") or []]))

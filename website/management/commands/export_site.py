@@ -14,6 +14,7 @@ class Command(BaseCommand):
     def handle(self, *args, folder: Path, **options) -> None:
         counts = export_site(folder).counts
         self.stdout.write(
-            f"{counts['tracts']} tracts, {counts['articles']} articles, {counts['pages']} pages "
+            f"{counts['tracts']} tracts, {counts['articles']} articles, {counts['pages']} pages, "
+            f"{counts['events']} events "
             f"({counts['versions']} language versions, {counts['files']} pictures and PDFs) written to {folder}."
         )
