@@ -148,7 +148,7 @@ def agenda_calendar(
         return calendar.to_ical()
 
 
-def calendar_events(events) -> Iterable[Event]:
+def calendar_events(events):
     """What calendar files load with each event (a queryset of events)."""
     return events.prefetch_related("versions", "changes", "themes").order_by("starts_at", "pk")
 

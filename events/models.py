@@ -60,6 +60,12 @@ STATUS_BANNERS = {
 }
 
 
+# The longest an event (or one occurrence) lasts: lists find what is under
+# way by reading occurrences started at most this long ago, from an index,
+# not every past one. Longer: make it recurring.
+MAX_DURATION = datetime.timedelta(days=31)
+
+
 def new_uid() -> str:
     """A calendar UID that never changes, whatever is edited."""
     return f"{uuid.uuid4()}@collectif"
@@ -191,6 +197,8 @@ class Event(Publication):
                     errors["ends_at"] = _("The end date comes before the start date.")
             elif self.ends_at <= self.starts_at:
                 errors["ends_at"] = _("The end comes before the start (or at the same time).")
+            if self.ends_at - self.starts_at > MAX_DURATION - datetime.timedelta(days=1):
+                errors["ends_at"] = _("An event lasts 30 days at most; for something longer, make a recurring event.")
         if self.recurrence and self.starts_at:
             try:
                 rules.parse_rule(self.recurrence, self.starts_at.astimezone(zone))
@@ -257,6 +265,7 @@ class Event(Publication):
                     original_start=occurrence.original_start,
                     status=occurrence.status,
                     moved=occurrence.moved,
+                    visible_from=self.published_at if self.status == self.Status.PUBLISHED else None,
                 )
                 for occurrence in occurrences
             )
@@ -371,6 +380,10 @@ class OccurrenceChange(models.Model):
             raise ValidationError({"starts_at": _("Give the new start too.")})
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             raise ValidationError({"ends_at": _("The end comes before the start (or at the same time).")})
+        if self.starts_at and self.ends_at and self.ends_at - self.starts_at > MAX_DURATION:
+            raise ValidationError(
+                {"ends_at": _("An event lasts 30 days at most; for something longer, make a recurring event.")}
+            )
 
     def check_occurrence(self, event: Event) -> None:
         """That `event` (as it is being saved) has an occurrence at `original_start`."""
@@ -397,18 +410,37 @@ def occurrence_changed(sender, instance: OccurrenceChange, **kwargs) -> None:
     event.refresh_occurrences()
 
 
+# The order of occurrences in lists, and of their index.
+IN_TIME_ORDER = ["starts_at", "ends_at", "visible_from", "id"]
+
+
 class EventOccurrenceQuerySet(models.QuerySet):
     def public(self) -> "EventOccurrenceQuerySet":
-        """Occurrences of events a visitor may see."""
-        return self.filter(event__status=Event.Status.PUBLISHED, event__published_at__lte=timezone.now())
+        """Occurrences of events a visitor may see (published, their time come).
+
+        Read from the occurrence's own copy of its event's publication time:
+        joined to the events, the databases read every published event's
+        occurrences and sorted them (80 ms at 10,000 events) instead of
+        reading the next ones from the start index."""
+        return self.filter(visible_from__lte=timezone.now())
+
+    def on_theme(self, theme) -> "EventOccurrenceQuerySet":
+        """Occurrences of events on this theme. EXISTS per occurrence read in
+        time order: an IN list or a join made the databases read every event
+        of the theme first."""
+        themes = Event.themes.through.objects.filter(event_id=models.OuterRef("event_id"), theme=theme)
+        return self.filter(models.Exists(themes))
 
     def upcoming(self) -> "EventOccurrenceQuerySet":
-        """To come or under way, soonest first."""
-        return self.filter(ends_at__gte=timezone.now()).order_by("starts_at", "pk")
+        """To come or under way, soonest first. Read from the start index from
+        MAX_DURATION ago (nothing started earlier is still under way): a bound
+        on ends_at alone read every past occurrence (90 ms at 10,000 events)."""
+        now = timezone.now()
+        return self.filter(starts_at__gte=now - MAX_DURATION, ends_at__gte=now).order_by(*IN_TIME_ORDER)
 
     def past(self) -> "EventOccurrenceQuerySet":
         """Over, the latest first."""
-        return self.filter(ends_at__lt=timezone.now()).order_by("-starts_at", "-pk")
+        return self.filter(ends_at__lt=timezone.now()).order_by(*(f"-{name}" for name in IN_TIME_ORDER))
 
     def in_year(self, year: int, zone_name: str = settings.TIME_ZONE) -> "EventOccurrenceQuerySet":
         zone = rules.zone(zone_name)
@@ -443,13 +475,16 @@ class EventOccurrence(models.Model):
     original_start = models.DateTimeField(null=True)
     status = models.CharField(max_length=12, choices=EventStatus.choices)
     moved = models.BooleanField(default=False)
+    # Its event's publication time, if published (kept in step by the event's save).
+    visible_from = models.DateTimeField(null=True)
 
     objects = EventOccurrenceQuerySet.as_manager()
 
     class Meta:
         indexes = [
-            models.Index(fields=["starts_at", "id"], name="occurrence_in_time_order"),
-            models.Index(fields=["ends_at"], name="occurrence_end"),
+            # Lists read it in order and check the end and visibility in it,
+            # without reading the rows they skip.
+            models.Index(fields=IN_TIME_ORDER, name="occurrence_in_time_order"),
         ]
 
     def __str__(self) -> str:

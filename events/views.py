@@ -1,7 +1,10 @@
 import datetime
+import hashlib
 import json
 from collections.abc import Callable
 
+from django.core.cache import cache
+from django.db.models import Count, Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -23,8 +26,11 @@ from .printing import POSTER_FORMATS, current_fingerprint, poster_filename
 OCCURRENCES_PER_PAGE = 20
 # Occurrences the page of a recurring event lists.
 NEXT_OCCURRENCES = 12
-# A subscribed calendar keeps the events of the last months too.
+# A subscribed calendar keeps the events of the last months too, and at most
+# this many (those ending soonest).
 CALENDAR_PAST_DAYS = 180
+CALENDAR_MAX_EVENTS = 1000
+CALENDAR_CACHE_SECONDS = 24 * 3600
 
 
 def page_of_occurrences(request: HttpRequest, occurrences, per_page: int = OCCURRENCES_PER_PAGE) -> dict:
@@ -46,14 +52,24 @@ def cards(occurrences: list, language: str) -> list[tuple]:
     return [(occurrence, occurrence.event.version_for(language)) for occurrence in occurrences]
 
 
+def chosen_theme(request: HttpRequest) -> Theme | None:
+    """The theme `?theme=` names (an unsaved one when unknown: nothing is on it), or None."""
+    slug = request.GET.get("theme")
+    if not slug:
+        return None
+    return Theme.objects.filter(slug=slug[:80]).first() or Theme(slug=slug[:80])
+
+
 def themes_with_events() -> list[Theme]:
     return Theme.objects.used_by(Event.objects.published())
 
 
 def index(request: HttpRequest) -> HttpResponse:
     """What comes next, soonest first (per theme with `?theme=`)."""
-    events, theme = filter_by_theme(request, Event.objects.published())
-    occurrences = EventOccurrence.objects.filter(event__in=events).upcoming()
+    occurrences = EventOccurrence.objects.public().upcoming()
+    theme = chosen_theme(request)
+    if theme is not None:
+        occurrences = occurrences.on_theme(theme) if theme.pk else occurrences.none()
     page = page_of_occurrences(request, occurrences)
     return render(
         request,
@@ -61,18 +77,20 @@ def index(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "entries": cards(page["occurrences"], request.LANGUAGE_CODE),
-            "current_theme": theme,
+            "current_theme": theme if theme and theme.pk else None,
             "themes": themes_with_events(),
-            "calendar_url": calendar_url(request, theme),
+            "calendar_url": calendar_url(request, theme if theme and theme.pk else None),
         },
     )
 
 
 def past_years() -> list[int]:
     """The years from the first past occurrence to this one, the latest first."""
-    first = EventOccurrence.objects.public().past().order_by("starts_at").values_list("starts_at", flat=True).first()
-    if first is None:
+    # The first occurrence visitors see, read from the start of the index.
+    first = EventOccurrence.objects.public().order_by("starts_at").values_list("starts_at", "ends_at").first()
+    if first is None or first[1] >= timezone.now():
         return []
+    first = first[0]
     this_year = timezone.localdate().year
     return list(range(this_year, timezone.localtime(first).year - 1, -1))
 
@@ -215,14 +233,35 @@ def _agenda_ics_path(theme: Theme | None) -> str:
 
 
 def agenda_ics(request: HttpRequest) -> HttpResponse:
-    """The agenda as a calendar to subscribe to, in the address's language, per theme with `?theme=`."""
+    """The agenda as a calendar to subscribe to, in the address's language, per theme with `?theme=`.
+
+    Made once per change and kept in the cache: icalendar takes about a
+    millisecond per event, and calendar clients come back every few hours.
+    """
     events, theme = filter_by_theme(request, Event.objects.published())
-    events = calendar_events(events.filter(last_ends_at__gte=since(CALENDAR_PAST_DAYS)))
+    events = events.filter(last_ends_at__gte=since(CALENDAR_PAST_DAYS))
     site = SiteSettings.load().site_name
-    name = f"{site}: {theme.local_name}" if theme else _("%(site)s: agenda") % {"site": site}
-    content = agenda_calendar(
-        events, request.LANGUAGE_CODE, name, request.build_absolute_uri, _("What the collective organises and joins.")
+    state = events.aggregate(latest=Max("updated_at"), count=Count("pk"))
+    key = (
+        "agenda-ics:"
+        + hashlib.sha256(
+            repr(
+                (request.LANGUAGE_CODE, theme and theme.pk, state, site, request.get_host(), timezone.localdate())
+            ).encode()
+        ).hexdigest()
     )
+    content = cache.get(key)
+    if content is None:
+        name = f"{site}: {theme.local_name}" if theme else _("%(site)s: agenda") % {"site": site}
+        chosen = calendar_events(events).order_by("last_ends_at", "pk")[:CALENDAR_MAX_EVENTS]
+        content = agenda_calendar(
+            sorted(chosen, key=lambda event: (event.starts_at, event.pk)),
+            request.LANGUAGE_CODE,
+            name,
+            request.build_absolute_uri,
+            _("What the collective organises and joins."),
+        )
+        cache.set(key, content, CALENDAR_CACHE_SECONDS)
     return calendar_response(content, "agenda.ics")
 
 

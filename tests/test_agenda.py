@@ -336,9 +336,12 @@ def test_the_agenda_calendar_file(client):
 def test_uid_stays_and_sequence_rises_on_each_edit(client):
     event = weekly_desk()
     first = Calendar.from_ical(client.get("/fr/agenda/permanence-du-mardi/event.ics").content)
+    feed_before = client.get("/fr/agenda.ics").content
     event.place_name = "Local syndical"
     event.save()
     second = Calendar.from_ical(client.get("/fr/agenda/permanence-du-mardi/event.ics").content)
+    # The subscribed feed, kept in the cache, is made again after the edit.
+    assert b"Local syndical" not in feed_before and b"Local syndical" in client.get("/fr/agenda.ics").content
     (before,), (after,) = first.walk("VEVENT"), second.walk("VEVENT")
     assert before["UID"] == after["UID"] == event.uid
     assert after["SEQUENCE"] > before["SEQUENCE"]
@@ -764,3 +767,12 @@ def test_events_go_out_with_export_site_and_come_back_with_import_site(tmp_path,
     # Twice: updated, not duplicated.
     import_site(tmp_path / "site")
     assert Event.objects.count() == 2 and OccurrenceChange.objects.count() == 3
+
+
+def test_events_are_found_by_the_site_search(client):
+    weekly_desk()
+    make_event("cache", {"fr": {"title": "Permanence secrète"}}, status=Event.Status.DRAFT)
+    html = client.get("/fr/search/?q=permanence").content.decode()
+    assert 'href="/fr/agenda/permanence-du-mardi/"><mark>Permanence</mark> du mardi</a>' in html
+    assert '<span class="kind">Événement</span>' in html
+    assert "Permanence secrète" not in html

@@ -12,7 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from articles.models import Article, Author
-from events.models import EventOccurrence
+from events.models import Event, EventOccurrence, EventVersion
 from publishing.languages import text_direction
 from publishing.models import Theme
 from publishing.search import (
@@ -105,12 +105,17 @@ def search(request: HttpRequest) -> HttpResponse:
     query = clean_query(raw)
     found = Found([])
     if query:
-        sources = [Tract.objects.published().versions(), Article.objects.published().versions()]
+        sources = [
+            Tract.objects.published().versions(),
+            Article.objects.published().versions(),
+            Event.objects.published().versions(),
+        ]
         found = search_publications(sources, query, request.LANGUAGE_CODE)
     page = Paginator(found.matches, SEARCH_RESULTS).get_page(request.GET.get("page"))
     shown = search_results(page.object_list, query, request.LANGUAGE_CODE)
+    kinds = {TractVersion: _("Tract"), EventVersion: _("Event")}
     for result in shown:
-        result.kind = _("Tract") if isinstance(result.version, TractVersion) else _("Article")
+        result.kind = kinds.get(type(result.version), _("Article"))
     return render(
         request,
         "website/search.html",
