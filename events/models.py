@@ -12,17 +12,18 @@ import datetime
 import uuid
 from functools import partial
 
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from publishing.html import RichTextField
 from publishing.languages import reverse_here, reverse_in
-from publishing.publications import PrintedVersion, Publication, PublicationQuerySet
+from publishing.publications import PrintedVersion, Publication, PublicationQuerySet, stale_pdf_token
 from publishing.search import plain_text
 
 from . import recurrence as rules
@@ -232,6 +233,7 @@ class Event(Publication):
             self.sequence += 1
         super().save(*args, **kwargs)
         self.refresh_occurrences()
+        outdate_tract_pdfs(tract_ids=self.related_tracts.values("pk"))
 
     def changes_list(self) -> list[rules.Change]:
         return [change.as_change() for change in self.changes.all()]
@@ -395,6 +397,29 @@ class OccurrenceChange(models.Model):
             return  # the event's own form says what is wrong with its rule
         if self.original_start not in starts:
             raise ValidationError({"original_start": _("The event has no occurrence starting at this date and time.")})
+
+
+def outdate_tract_pdfs(tract_ids) -> None:
+    """Related tracts print their events' dates and places: their PDFs are out of date."""
+    tract_versions = apps.get_model("tracts", "TractVersion")
+    tract_versions.objects.filter(tract__in=tract_ids).update(pdf_environment=stale_pdf_token())
+
+
+@receiver(m2m_changed, sender=Event.related_tracts.through)
+def related_tracts_changed(sender, instance, action: str, reverse: bool, pk_set, **kwargs) -> None:
+    if action not in {"post_add", "post_remove", "pre_clear"}:
+        return
+    if reverse:  # from the tract's side: tract.events
+        outdate_tract_pdfs(tract_ids=[instance.pk])
+    elif action == "pre_clear":
+        outdate_tract_pdfs(tract_ids=instance.related_tracts.values("pk"))
+    else:
+        outdate_tract_pdfs(tract_ids=list(pk_set))
+
+
+@receiver(post_save, sender=EventVersion)
+def event_version_saved(sender, instance: EventVersion, **kwargs) -> None:
+    outdate_tract_pdfs(tract_ids=instance.event.related_tracts.values("pk"))
 
 
 @receiver([post_save, post_delete], sender=OccurrenceChange)

@@ -157,6 +157,7 @@ def test_whole_day_events_cover_their_days_in_the_event_zone():
         ({"recurrence": "FREQ=MINUTELY;COUNT=5"}, "recurrence", "FREQ=DAILY, WEEKLY, MONTHLY ou YEARLY"),
         ({"recurrence": "FREQ=WEEKLY;BYDAY=XX;COUNT=3"}, "recurrence", "règle de récurrence est illisible"),
         ({"time_zone": "Europe/Pariss"}, "time_zone", "n'est pas un fuseau horaire connu"),
+        ({"ends_at": paris(4, 10)}, "ends_at", "30 jours au plus"),
     ],
 )
 def test_bad_input_gets_a_clear_message(fields, field, message):
@@ -776,3 +777,26 @@ def test_events_are_found_by_the_site_search(client):
     assert 'href="/fr/agenda/permanence-du-mardi/"><mark>Permanence</mark> du mardi</a>' in html
     assert '<span class="kind">Événement</span>' in html
     assert "Permanence secrète" not in html
+
+
+def test_a_tract_prints_the_date_and_place_of_the_event_it_calls_for(make_tract):
+    from tracts.printing import PRINT_FORMATS, current_fingerprint, ensure_tract_pdf
+
+    tract = make_tract(
+        "appel", {"fr": {"title": "Appel", "contact": "collectif@example.org"}}, date=datetime.date(2038, 2, 1)
+    )
+    version = tract.version("fr")
+    before = current_fingerprint(version, PRINT_FORMATS["a5"])
+    event = make_event(
+        "rassemblement",
+        {"fr": {"title": "Rassemblement devant la CAF"}},
+        starts_at=paris(3, 4, 11),
+        place_name="Place de la République",
+    )
+    event.related_tracts.add(tract)
+    version.refresh_from_db()
+    assert current_fingerprint(version, PRINT_FORMATS["a5"]) != before  # the tract's PDFs are made again
+
+    text = read_pdf(ensure_tract_pdf(version, PRINT_FORMATS["a5"])).pages[0].extract_text()
+    assert "Rassemblement devant la CAF" in text and "jeudi 4 mars 2038" in text
+    assert "Place de la République" in text and "collectif@example.org" in text
