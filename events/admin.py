@@ -1,18 +1,31 @@
 from django import forms
 from django.contrib import admin
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from reversion_compare.admin import CompareVersionAdmin
 
-from publishing.admin_tools import LanguageFilter, LanguageVersionInline, PublicationAdmin, PublicationForm, YearFilter
+from publishing.admin_tools import (
+    LanguageFilter,
+    LanguageVersionInline,
+    PreviewAdmin,
+    PublicationAdmin,
+    PublicationForm,
+    YearFilter,
+)
 from publishing.tasks import schedule_pdf_renders
 from publishing.translation_admin import TranslationInlineMixin, TranslationStatusAdminMixin
 
 from .models import Event, EventVersion, OccurrenceChange, in_zone
+from .printing import POSTER_FORMATS, current_fingerprint, ensure_poster
 from .templatetags.agenda import when
+from .views import render_event_page
+
+# The poster a draft's preview shows.
+PREVIEW_POSTER = POSTER_FORMATS["poster-a4"]
 
 # Occurrences the change page lists, to check a rule at a glance.
 LISTED_OCCURRENCES = 10
@@ -80,7 +93,7 @@ class OccurrenceChangeInline(admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(TranslationStatusAdminMixin, CompareVersionAdmin, PublicationAdmin):
+class EventAdmin(TranslationStatusAdminMixin, CompareVersionAdmin, PreviewAdmin):
     """Every save keeps a revision; “History” compares two of them and restores one."""
 
     form = EventForm
@@ -91,7 +104,9 @@ class EventAdmin(TranslationStatusAdminMixin, CompareVersionAdmin, PublicationAd
     date_hierarchy = "date"
     filter_horizontal = ["themes"]
     autocomplete_fields = ["related_tracts", "related_articles"]
-    readonly_fields = ["listed_occurrences"]
+    readonly_fields = ["listed_occurrences", "preview_links", "pdf_failures"]
+    unsaved_message = _("Save the event to preview it.")
+    preview_pdf_route = "<int:pk>/preview/<str:language>/poster.pdf"
     fieldsets = [
         (None, {"fields": ["slug", "original_language", "themes"]}),
         (
@@ -101,13 +116,32 @@ class EventAdmin(TranslationStatusAdminMixin, CompareVersionAdmin, PublicationAd
         (_("Status"), {"fields": ["event_status"]}),
         (_("Where"), {"fields": ["place_name", "address", "latitude", "longitude", "online_url"]}),
         (_("Accessibility"), {"fields": ["step_free", "sign_language", "interpretation", "childcare"]}),
-        (_("Publication"), {"fields": ["status", "published_at"]}),
+        (_("Publication"), {"fields": ["status", "published_at", "preview_links", "pdf_failures"]}),
         (_("Around the event"), {"fields": ["related_tracts", "related_articles"]}),
     ]
     formfield_overrides = {Event._meta.get_field("online_url").__class__: {"assume_scheme": "https"}}
 
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).prefetch_related("versions")
+
+    def save_model(self, request: HttpRequest, event: Event, form, change: bool) -> None:
+        # Not held back until its posters are rendered (PreviewAdmin's rule
+        # for tracts, whose share picture is their first page).
+        PublicationAdmin.save_model(self, request, event, form, change)
+
+    def render_preview(self, request: HttpRequest, event: Event) -> HttpResponse:
+        return render_event_page(
+            request,
+            event,
+            preview=True,
+            page_url=lambda version: reverse("admin:events_event_preview", args=[event.pk, version.language]),
+        )
+
+    def preview_pdf_plan(self, request: HttpRequest, event: Event, version: EventVersion):
+        return ensure_poster(version, PREVIEW_POSTER)
+
+    def preview_pdf_fingerprint(self, event: Event, version: EventVersion) -> str:
+        return current_fingerprint(version, PREVIEW_POSTER)
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)

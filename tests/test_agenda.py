@@ -800,3 +800,15 @@ def test_a_tract_prints_the_date_and_place_of_the_event_it_calls_for(make_tract)
     text = read_pdf(ensure_tract_pdf(version, PRINT_FORMATS["a5"])).pages[0].extract_text()
     assert "Rassemblement devant la CAF" in text and "jeudi 4 mars 2038" in text
     assert "Place de la République" in text and "collectif@example.org" in text
+
+
+def test_staff_preview_a_draft_event_and_its_poster(admin_client, client):
+    event = weekly_desk(status=Event.Status.DRAFT)
+    assert client.get("/fr/agenda/permanence-du-mardi/").status_code == 404
+    change_page = admin_client.get(f"/admin/events/event/{event.pk}/change/").content.decode()
+    assert f"/admin/events/event/{event.pk}/preview/ar/" in change_page
+    page = admin_client.get(f"/admin/events/event/{event.pk}/preview/fr/")
+    assert page.status_code == 200 and "Aperçu" in page.content.decode()
+    poster = admin_client.get(f"/admin/events/event/{event.pk}/preview/fr/poster.pdf")
+    assert poster["Content-Type"] == "application/pdf"
+    assert poster["Cache-Control"].startswith("private, no-store")
