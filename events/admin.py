@@ -64,6 +64,12 @@ class EventVersionInline(TranslationInlineMixin, LanguageVersionInline):
 class ChangesFormSet(BaseInlineFormSet):
     """An occurrence's times are typed in its event's time zone."""
 
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        if self.instance.pk:
+            form.instance.event = self.instance  # the event being edited: no query per row
+        return form
+
     def clean(self) -> None:
         super().clean()
         event = self.instance

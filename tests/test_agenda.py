@@ -812,3 +812,18 @@ def test_staff_preview_a_draft_event_and_its_poster(admin_client, client):
     poster = admin_client.get(f"/admin/events/event/{event.pk}/preview/fr/poster.pdf")
     assert poster["Content-Type"] == "application/pdf"
     assert poster["Cache-Control"].startswith("private, no-store")
+
+
+def test_the_admin_change_page_makes_a_constant_number_of_queries(admin_client):
+    event = weekly_desk(themes=("CAF",))
+    change(event, paris(3, 16), status="cancelled")
+    url = f"/admin/events/event/{event.pk}/change/"
+    admin_client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        assert admin_client.get(url).status_code == 200
+    change(event, paris(3, 23), status="full")
+    change(event, paris(4, 6), removed=True)
+    EventVersion.objects.create(event=event, language="en", title="Tuesday desk")
+    with CaptureQueriesContext(connection) as more:
+        assert admin_client.get(url).status_code == 200
+    assert len(more) == len(one)
