@@ -827,3 +827,13 @@ def test_the_admin_change_page_makes_a_constant_number_of_queries(admin_client):
     with CaptureQueriesContext(connection) as more:
         assert admin_client.get(url).status_code == 200
     assert len(more) == len(one)
+
+
+def test_the_theme_page_shows_what_comes_next_on_it(client):
+    weekly_desk(themes=("Logement",))
+    make_event("caf", {"fr": {"title": "Sur la CAF"}}, themes=("CAF",))
+    html = client.get("/fr/themes/logement/").content.decode()
+    section = html.split('id="theme-events"')[1].split("</section>")[0]
+    assert "Permanence du mardi" in section and "Sur la CAF" not in section
+    assert 'href="/fr/agenda/?theme=logement"' in section
+    assert 'href="/fr/agenda/feed.rss"' in client.get("/fr/").content.decode()

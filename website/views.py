@@ -39,8 +39,8 @@ AUTHOR_ARTICLES = 20
 
 
 def themes_in_use() -> list[Theme]:
-    """Themes of at least one published tract or article."""
-    return Theme.objects.used_by(Tract.objects.published(), Article.objects.published())
+    """Themes of at least one published tract, article or event."""
+    return Theme.objects.used_by(Tract.objects.published(), Article.objects.published(), Event.objects.published())
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -69,6 +69,7 @@ def theme(request: HttpRequest, slug: str) -> HttpResponse:
     chosen = get_object_or_404(Theme, slug=slug)
     tracts = Tract.objects.published().with_a5_renders().filter(themes=chosen)[:THEME_ITEMS]
     articles = Article.objects.published().for_cards().filter(themes=chosen)[:THEME_ITEMS]
+    upcoming = EventOccurrence.objects.public().on_theme(chosen).next_per_event(HOME_EVENTS)
     return render(
         request,
         "website/theme.html",
@@ -76,6 +77,7 @@ def theme(request: HttpRequest, slug: str) -> HttpResponse:
             "theme": chosen,
             "tracts": [(tract, tract.version_for(language)) for tract in tracts],
             "articles": [(article, article.version_for(language)) for article in articles],
+            "events": [(occurrence, occurrence.event.version_for(language)) for occurrence in upcoming],
         },
     )
 
