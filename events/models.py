@@ -124,7 +124,7 @@ class Event(Publication):
     event_status = models.CharField(
         _("event status"),
         max_length=12,
-        choices=EventStatus.choices,
+        choices=EventStatus,
         default=EventStatus.SCHEDULED,
         help_text=_("Shown as a banner on the page, in lists, feeds and calendars."),
     )
@@ -349,7 +349,7 @@ class OccurrenceChange(models.Model):
     original_start = models.DateTimeField(
         _("occurrence"), help_text=_("The date and time this occurrence was planned for.")
     )
-    status = models.CharField(_("status"), max_length=12, choices=EventStatus.choices, default=EventStatus.CANCELLED)
+    status = models.CharField(_("status"), max_length=12, choices=EventStatus, default=EventStatus.CANCELLED)
     removed = models.BooleanField(
         _("left out"), default=False, help_text=_("Simply not held (a holiday): no banner, it leaves the agenda.")
     )
@@ -498,7 +498,7 @@ class EventOccurrence(models.Model):
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     original_start = models.DateTimeField(null=True)
-    status = models.CharField(max_length=12, choices=EventStatus.choices)
+    status = models.CharField(max_length=12, choices=EventStatus)
     moved = models.BooleanField(default=False)
     # Its event's publication time, if published (kept in step by the event's save).
     visible_from = models.DateTimeField(null=True)
