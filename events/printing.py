@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import weasyprint
 from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -44,6 +46,8 @@ FLYER_A6 = LeafletSize("a6", 105, 148, 8.5, 6, 7, 11, legal_pt=6, band_text_pt=6
 
 # Dates a poster of a recurring event lists.
 POSTER_DATES = 4
+# The stored posters of an event are kept this long after it is over.
+KEEP_POSTERS_AFTER = datetime.timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -215,9 +219,17 @@ def stored_pdf_owner(stem: str) -> PDFOwner | None:
 
 
 def referenced_pdf_fingerprints() -> set[str]:
-    """Every poster an event version may be served from now (drafts included: staff preview them)."""
+    """Every poster an event version may be served from now (drafts included:
+    staff preview them). Those of events over for a month are left to the
+    cleanup: asked for again, they are made again."""
     referenced: set[str] = set()
-    versions = EventVersion.objects.select_related("event").prefetch_related("event__occurrences").order_by("pk")
+    recent = Q(event__last_ends_at__gte=timezone.now() - KEEP_POSTERS_AFTER) | Q(event__last_ends_at__isnull=True)
+    versions = (
+        EventVersion.objects.filter(recent)
+        .select_related("event")
+        .prefetch_related("event__occurrences")
+        .order_by("pk")
+    )
     for version in versions.iterator(chunk_size=100):
         for poster_format in POSTER_FORMATS.values():
             plan = poster_plan(version, poster_format)

@@ -837,3 +837,14 @@ def test_the_theme_page_shows_what_comes_next_on_it(client):
     assert "Permanence du mardi" in section and "Sur la CAF" not in section
     assert 'href="/fr/agenda/?theme=logement"' in section
     assert 'href="/fr/agenda/feed.rss"' in client.get("/fr/").content.decode()
+
+
+def test_the_cleanup_keeps_the_posters_of_events_to_come_not_of_long_past_ones():
+    from events.printing import POSTER_FORMATS, poster_plan, referenced_pdf_fingerprints
+
+    coming = weekly_desk()
+    past = make_event("passe", starts_at=paris(3, 2, year=2024))
+    referenced = referenced_pdf_fingerprints()
+    assert poster_plan(coming.version("fr"), POSTER_FORMATS["flyer-a6-4up"]).fingerprint in referenced
+    assert poster_plan(coming.version("fr"), POSTER_FORMATS["flyer-a6"]).fingerprint in referenced
+    assert poster_plan(past.version("fr"), POSTER_FORMATS["poster-a3"]).fingerprint not in referenced
