@@ -48,8 +48,9 @@ def page_of_occurrences(request: HttpRequest, occurrences, per_page: int = OCCUR
 
 
 def cards(occurrences: list, language: str) -> list[tuple]:
-    """Each occurrence with its event's version in `language` (or the original)."""
-    return [(occurrence, occurrence.event.version_for(language)) for occurrence in occurrences]
+    """Each occurrence with its event's version in `language` (or the original);
+    an event with no text yet is left out."""
+    return [(occurrence, version) for occurrence in occurrences if (version := occurrence.event.version_for(language))]
 
 
 def chosen_theme(request: HttpRequest) -> Theme | None:
