@@ -162,16 +162,18 @@ def test_whole_day_events_cover_their_days_in_the_event_zone():
 )
 def test_bad_input_gets_a_clear_message(fields, field, message):
     event = Event(slug="x", **{"starts_at": paris(3, 2), "ends_at": paris(3, 2, 17), **fields})
-    with pytest.raises(ValidationError) as raised:
+    with translation.override("fr"), pytest.raises(ValidationError) as raised:
         event.full_clean()
-    assert message in " ".join(raised.value.message_dict[field])
+    with translation.override("fr"):
+        assert message in " ".join(raised.value.message_dict[field])
 
 
 def test_a_change_must_name_an_occurrence_of_the_rule():
     event = weekly_desk()
-    with pytest.raises(ValidationError) as raised:
+    with translation.override("fr"), pytest.raises(ValidationError) as raised:
         change(event, paris(3, 17))  # a Wednesday
-    assert "pas de date qui commence à ce jour" in str(raised.value)
+    with translation.override("fr"):
+        assert "pas de date qui commence à ce jour" in str(raised.value)
 
 
 # Public pages -------------------------------------------------------------
@@ -720,8 +722,10 @@ def test_import_ics_reports_an_event_it_cannot_take_and_keeps_the_others(tmp_pat
 
 
 def run_command(*arguments: str) -> str:
+    """A command's output, run as in a French-speaking site (LANGUAGE_CODE)."""
     output = io.StringIO()
-    call_command(*arguments, stdout=output)
+    with translation.override("fr"):
+        call_command(*arguments, stdout=output)
     return output.getvalue()
 
 
