@@ -852,3 +852,11 @@ def test_the_cleanup_keeps_the_posters_of_events_to_come_not_of_long_past_ones()
     assert poster_plan(coming.version("fr"), POSTER_FORMATS["flyer-a6-4up"]).fingerprint in referenced
     assert poster_plan(coming.version("fr"), POSTER_FORMATS["flyer-a6"]).fingerprint in referenced
     assert poster_plan(past.version("fr"), POSTER_FORMATS["poster-a3"]).fingerprint not in referenced
+
+
+def test_agenda_ics_without_a_language_goes_to_the_visitors_and_pages_set_no_cookie(client):
+    weekly_desk()
+    response = client.get("/agenda.ics", headers={"Accept-Language": "ar"})
+    assert response.status_code == 302 and response["Location"] == "/ar/agenda.ics"
+    for url in ("/fr/agenda/", "/ar/agenda/permanence-du-mardi/", "/fr/agenda.ics", "/fr/agenda/feed.atom"):
+        assert not client.get(url).cookies, url
