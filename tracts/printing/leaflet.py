@@ -16,7 +16,7 @@ from publishing.html_text import IMG_TAG
 from publishing.models import SiteSettings
 from publishing.pictures import ensure_whole_renditions, original_upload_name, responsive_images
 from tracts import prepress
-from tracts.models import TractVersion
+from tracts.models import Tract, TractVersion
 from tracts.printing.formats import (
     BLEED_MM,
     CROP_MARK_LENGTH_MM,
@@ -107,10 +107,26 @@ def leaflet_html(version: TractVersion, size: LeafletSize, *, print_shop: bool =
             "band_mm": size.margin_mm + BLEED_MM,
             "legal_footer": tract.get_legal_footer(site_settings),
             "qr_code": qr_code_data_uri(online_url) if tract.show_qr_code else "",
+            "events": printed_events(tract, version.language),
             "fit_declarations": SafeString(FIT_DEFAULT),
         },
         site_settings,
     )
+
+
+# Events of the agenda a tract prints in its contact block, at most.
+PRINTED_EVENTS = 2
+
+
+def printed_events(tract: Tract, language: str) -> list[tuple]:
+    """The published events of the agenda that name this tract and start on or
+    after its date (the rally it calls for), soonest first. Chosen without
+    the time of day, so that the tract's PDF stays the same until an event
+    changes (which marks the tract's PDFs out of date)."""
+    if not tract.pk:
+        return []
+    events = tract.events.published().filter(date__gte=tract.date).with_versions().order_by("starts_at", "pk")
+    return [(event, event.version_for(language)) for event in events[:PRINTED_EVENTS] if event.version_for(language)]
 
 
 def _fitted_html(html: str, size: LeafletSize, fit: float) -> str:
