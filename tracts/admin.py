@@ -22,6 +22,7 @@ from .printing import (
     current_fingerprint,
     current_records,
     ensure_tract_pdf,
+    fill_warning,
     leaflet_page_counts,
     small_pictures,
 )
@@ -132,6 +133,11 @@ class TractAdmin(TranslationStatusAdminMixin, PreviewAdmin):
             row["problem"] = True
         else:
             state = ngettext("%(count)d page", "%(count)d pages", record.page_count) % {"count": record.page_count}
+            if record.fill is not None:
+                state = _("%(pages)s, last page %(fill)d%% full") % {"pages": state, "fill": round(record.fill * 100)}
+            warning = fill_warning(record)
+            if warning:
+                state, row["problem"] = f"{state}: {warning}", True
         return row | {"state": state}
 
     def _render_failures(self, tract: Tract) -> dict:

@@ -167,6 +167,8 @@ class TractPDF(models.Model):
     fingerprint = models.CharField(max_length=40)
     page_count = models.PositiveSmallIntegerField()
     words_over = models.PositiveIntegerField(default=0)  # printed past the second page
+    # How far down its text area the last page is filled (0 to 1; none for sheets of copies).
+    fill = models.FloatField(null=True, blank=True)
     rendered_at = models.DateTimeField()
 
     objects = TractPDFQuerySet.as_manager()

@@ -19,6 +19,7 @@ class LeafletSize:
     margin_bottom_mm: float  # room for the legal footer
     legal_pt: float = 6  # legal footer and QR caption, never scaled
     band_text_pt: float = 7  # text knocked out of the print-shop band
+    max_font_size_pt: float = 0  # fitting enlarges a short text up to this (0: never)
 
     @property
     def text_width_mm(self) -> float:
@@ -40,13 +41,13 @@ PICTURE_SHARE_OF_PAGE = 0.4
 MM_PER_POINT = 25.4 / 72
 
 
-A4 = LeafletSize("a4", 210, 297, 13.5, 9.5, 16, 24, legal_pt=8, band_text_pt=9.5)
+A4 = LeafletSize("a4", 210, 297, 13.5, 9.5, 16, 24, legal_pt=8, band_text_pt=9.5, max_font_size_pt=14)
 
 
-A5 = LeafletSize("a5", 148, 210, 10, 9.5, 11, 17)
+A5 = LeafletSize("a5", 148, 210, 10, 9.5, 11, 17, max_font_size_pt=12)
 
 
-A6 = LeafletSize("a6", 105, 148, 9, 8.5, 7.5, 12.5)
+A6 = LeafletSize("a6", 105, 148, 9, 8.5, 7.5, 12.5, max_font_size_pt=10)
 
 
 # A tract is one sheet: a front, perhaps a back. A third page is an overflow.
@@ -62,6 +63,32 @@ LEADING_SQUEEZE = 0.13
 
 
 FIT_DEFAULT = "--fit: 1; --leading: 1.33;"
+
+
+# Fitting both ways: a short text is set larger (up to the size's maximum)
+# until its last page is filled to FILL_GOAL, in at most ENLARGE_ATTEMPTS
+# more layouts; what is left is shared out between the blocks of the last
+# page (SPREAD_GAP_LINES at most between two blocks), the rest above the
+# call to action, which then sits at the foot of the page.
+FILL_GOAL = 0.95
+
+
+ENLARGE_ATTEMPTS = 2
+
+
+SPREAD_GAP_LINES = 1.0
+
+
+# Below these, the admin warns that a format looks empty: a one-page leaflet
+# filled under ONE_PAGE_MIN_FILL, a back page under BACK_PAGE_MIN_FILL.
+ONE_PAGE_MIN_FILL = 0.85
+
+
+BACK_PAGE_MIN_FILL = 0.6
+
+
+# Past this, something is drawn into the bottom margin, over the legal footer.
+OVER_FULL = 1.02
 
 
 # Bisection steps between the smallest and the full size: 4 steps find the

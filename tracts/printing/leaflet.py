@@ -17,10 +17,13 @@ from publishing.models import SiteSettings
 from publishing.pictures import ensure_whole_renditions, original_upload_name, responsive_images
 from tracts import prepress
 from tracts.models import TractVersion
+from tracts.printing.fill import document_fills, spread_last_page
 from tracts.printing.formats import (
     BLEED_MM,
     CROP_MARK_LENGTH_MM,
     CROP_MARK_OFFSET_MM,
+    ENLARGE_ATTEMPTS,
+    FILL_GOAL,
     FIT_DEFAULT,
     FIT_STEPS,
     LEADING,
@@ -115,7 +118,8 @@ def leaflet_html(version: TractVersion, size: LeafletSize, *, print_shop: bool =
 
 def _fitted_html(html: str, size: LeafletSize, fit: float) -> str:
     smallest = size.min_font_size_pt / size.font_size_pt
-    squeeze = (1 - fit) / (1 - smallest) if smallest < 1 else 0
+    # Tighter lines as the type gets smaller; enlarged type keeps the full leading.
+    squeeze = max(0.0, (1 - fit) / (1 - smallest)) if smallest < 1 else 0
     leading = LEADING - LEADING_SQUEEZE * squeeze
     return html.replace(FIT_DEFAULT, f"--fit: {fit:.4f}; --leading: {leading:.4f};", 1)
 
@@ -127,12 +131,14 @@ def fit_leaflet(
     variant: str | None = None,
     font_config: weasyprint.text.fonts.FontConfiguration | None = None,
 ) -> weasyprint.Document:
-    """Lay out `html` at the largest size that fills one page, else two, else the smallest.
+    """Lay `html` out at the size that fills one page, else two, both ways.
 
-    Full size when the text fits one page; otherwise the largest size (down
-    to the format's minimum, found by bisection) that fits one page; failing
-    that, the largest that fits two (the contact box keeps a few lines of
-    text with it); failing that, the smallest size, which overflows.
+    A text that fits one page at full size is set larger (up to the format's
+    maximum) until it fills it; one that needs two pages even at the smallest
+    size is set larger until its back page is filled too. Otherwise the
+    largest size (down to the format's minimum, found by bisection) that fits
+    one page, else two; failing that, the smallest size, which overflows.
+    The room left on the last page is then shared out between its blocks.
     """
     smallest = size.min_font_size_pt / size.font_size_pt
 
@@ -141,22 +147,50 @@ def fit_leaflet(
 
     full = lay_out(1)
     if len(full.pages) == 1:
-        return full
-    tightest = lay_out(smallest)
-    target = 1 if len(tightest.pages) == 1 else MAX_LEAFLET_PAGES
-    if len(full.pages) <= target:
-        return full
-    if len(tightest.pages) > target:
-        return tightest
-    low, high, best = smallest, 1.0, tightest
-    for _step in range(FIT_STEPS):
-        middle = (low + high) / 2
-        attempt = lay_out(middle)
-        if len(attempt.pages) <= target:
-            low, best = middle, attempt
+        best = _enlarged(full, size, lay_out)
+    else:
+        tightest = lay_out(smallest)
+        target = 1 if len(tightest.pages) == 1 else MAX_LEAFLET_PAGES
+        if len(full.pages) <= target:
+            best = _enlarged(full, size, lay_out)
+        elif len(tightest.pages) > target:
+            return tightest
         else:
-            high = middle
+            low, high, best = smallest, 1.0, tightest
+            for _step in range(FIT_STEPS):
+                middle = (low + high) / 2
+                attempt = lay_out(middle)
+                if len(attempt.pages) <= target:
+                    low, best = middle, attempt
+                else:
+                    high = middle
+    spread_last_page(best)
     return best
+
+
+def _enlarged(document: weasyprint.Document, size: LeafletSize, lay_out) -> weasyprint.Document:
+    """`document` (laid out at full size) set larger until its last page is
+    nearly full, on as many pages: at most ENLARGE_ATTEMPTS more layouts.
+
+    The text's height grows about as the square of the type's size (more
+    lines, each taller): the first attempt aims at FILL_GOAL, a second one
+    (if the first spilled onto another page) half as far.
+    """
+    largest = size.max_font_size_pt / size.font_size_pt
+    pages = len(document.pages)
+    filled = pages - 1 + document_fills(document)[-1]
+    goal = pages - 1 + FILL_GOAL
+    if largest <= 1 or filled >= goal:
+        return document
+    fit = min(largest, (goal / filled) ** 0.5)
+    for _attempt in range(ENLARGE_ATTEMPTS):
+        if fit < 1.005:
+            break
+        attempt = lay_out(fit)
+        if len(attempt.pages) == pages:
+            return attempt
+        fit = 1 + (fit - 1) / 2
+    return document
 
 
 def render_leaflets(htmls: list[str], size: LeafletSize, print_shop: bool, languages: list[str]) -> bytes:

@@ -11,14 +11,19 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from publishing import pdf
+from publishing.models import StoredPDF
 from publishing.pdf import sandbox, store
 from publishing.pdf.store import PDFOwner, PDFPlan, PDFSource, PublicationPDFs
 from tracts import prepress
 from tracts.models import FIRST_PAGE_PICTURE_FORMAT, Tract, TractPDF, TractVersion
+from tracts.printing.fill import pdf_fills
 from tracts.printing.formats import (
+    BACK_PAGE_MIN_FILL,
     BILINGUAL_FORMATS,
     CHECKED_FORMATS,
     MAX_LEAFLET_PAGES,
+    ONE_PAGE_MIN_FILL,
+    OVER_FULL,
     PRINT_FORMATS,
     LeafletSize,
     PrintFormat,
@@ -83,6 +88,9 @@ def ensure_tract_pdf(version: TractVersion, print_format: PrintFormat, verso: Tr
         words_over = (
             words_beyond(rendered, MAX_LEAFLET_PAGES, footer) // copies_per_sheet if pages > MAX_LEAFLET_PAGES else 0
         )
+        # The last page's fill tells an empty-looking leaflet (sheets of copies: see their leaflet).
+        fill = pdf_fills(rendered, print_format.size)[-1] if print_format.sheet is None else None
+        StoredPDF.objects.filter(fingerprint=plan.fingerprint).update(fill=fill)
         if print_format.name == FIRST_PAGE_PICTURE_FORMAT:
             store.store_first_page_picture(plan.fingerprint)
         # An upsert: concurrent downloads of a new PDF all record it.
@@ -94,12 +102,13 @@ def ensure_tract_pdf(version: TractVersion, print_format: PrintFormat, verso: Tr
                     fingerprint=plan.fingerprint,
                     page_count=pages,
                     words_over=words_over,
+                    fill=fill,
                     rendered_at=timezone.now(),
                 )
             ],
             update_conflicts=True,
             unique_fields=["version", "print_format"],
-            update_fields=["fingerprint", "page_count", "words_over", "rendered_at"],
+            update_fields=["fingerprint", "page_count", "words_over", "fill", "rendered_at"],
         )
     return plan
 
@@ -121,6 +130,19 @@ def leaflet_page_counts(version: TractVersion) -> list[tuple[PrintFormat, int]]:
         (print_format, _fitted_page_count(leaflet_html(version, print_format.size), print_format.size))
         for print_format in single
     ]
+
+
+def fill_warning(record: TractPDF) -> str:
+    """What looks wrong with how full a render's pages are, in words ("" when nothing)."""
+    if record.fill is None:
+        return ""
+    if record.fill > OVER_FULL:
+        return _("over-full: the text runs into the legal footer")
+    if record.page_count == 1 and record.fill < ONE_PAGE_MIN_FILL:
+        return _("under-filled: the page looks empty at the bottom")
+    if record.page_count == MAX_LEAFLET_PAGES and record.fill < BACK_PAGE_MIN_FILL:
+        return _("under-filled: the back page looks half empty")
+    return ""
 
 
 @dataclass(frozen=True)
