@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminRadioSelect
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
@@ -34,6 +35,16 @@ class TractVersionInline(TranslationInlineMixin, LanguageVersionInline):
     fields = ["language", "title", "subtitle", "body", "contact"]
 
 
+class LayoutSelect(AdminRadioSelect):
+    """The leaflet layouts as small pictures of a page, to choose by sight."""
+
+    option_template_name = "admin/tracts/tract/layout_option.html"
+
+    def create_option(self, name, value, *args, **kwargs) -> dict:
+        option = super().create_option(name, value, *args, **kwargs)
+        return option | {"thumbnail": f"collectif/layouts/{value}.svg"}
+
+
 @admin.register(Tract)
 class TractAdmin(TranslationStatusAdminMixin, PreviewAdmin):
     inlines = [TractVersionInline]
@@ -47,10 +58,16 @@ class TractAdmin(TranslationStatusAdminMixin, PreviewAdmin):
     fieldsets = [
         (None, {"fields": ["slug", "date", "original_language", "themes"]}),
         (_("Publication"), {"fields": ["status", "published_at", "preview_links"]}),
-        (_("Print"), {"fields": ["show_qr_code", "legal_footer", "pdf_status", "archived_original"]}),
+        (_("Print"), {"fields": ["layout", "show_qr_code", "legal_footer", "pdf_status", "archived_original"]}),
     ]
 
     unsaved_message = _("Save the tract to preview it.")
+
+    def formfield_for_choice_field(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name == "layout":
+            kwargs["widget"] = LayoutSelect(attrs={"class": "radiolist inline"})
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
     preview_pdf_route = "<int:pk>/preview/<str:language>/<slug:print_format>.pdf"
 
     @admin.display(description=_("PDFs"))

@@ -52,6 +52,18 @@ def archived_preview_upload_to(instance: "Tract", filename: str) -> str:
 
 
 class Tract(Publication):
+    class Layout(models.TextChoices):
+        TEXT = "text", _("Text")
+        SLOGAN = "slogan", _("Slogan first")
+        COLUMNS = "columns", _("Two columns (A4; text elsewhere)")
+
+    layout = models.CharField(
+        _("leaflet layout"),
+        max_length=20,
+        choices=Layout.choices,
+        default=Layout.TEXT,
+        help_text=_("How the leaflets are laid out. Every layout is fitted to its page in every format."),
+    )
     legal_footer = models.TextField(
         _("legal footer"),
         blank=True,
@@ -119,7 +131,7 @@ class TractVersion(PrintedVersion):
     not_on_cards = (*PrintedVersion.not_on_cards, "body", "contact")
     pdf_hook = "tracts.printing.TractPDFs"
     printed_fields = ("language", "title", "subtitle", "body", "contact")
-    publication_printed_fields = ("slug", "date", "show_qr_code", "legal_footer")
+    publication_printed_fields = ("slug", "date", "show_qr_code", "legal_footer", "layout")
 
     class Meta:
         ordering = ["tract", "language"]

@@ -77,7 +77,8 @@ def _blocks_of_last_page(page_box: boxes.PageBox) -> list[boxes.Box]:
     (headings, lists, pictures) and the call to action."""
     found = []
     for box in _in_flow(page_box):
-        if _has_class(box, "body"):
+        # Paragraphs in columns are not moved: each column would drift on its own.
+        if _has_class(box, "body") and box.style["column_count"] == "auto":
             found.extend(child for child in box.children if isinstance(child, boxes.BlockLevelBox))
         elif _has_class(box, "contact") and isinstance(box, boxes.BlockLevelBox):
             found.append(box)

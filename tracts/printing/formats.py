@@ -20,6 +20,7 @@ class LeafletSize:
     legal_pt: float = 6  # legal footer and QR caption, never scaled
     band_text_pt: float = 7  # text knocked out of the print-shop band
     max_font_size_pt: float = 0  # fitting enlarges a short text up to this (0: never)
+    columns: bool = False  # wide enough for the two-column layout
 
     @property
     def text_width_mm(self) -> float:
@@ -41,7 +42,7 @@ PICTURE_SHARE_OF_PAGE = 0.4
 MM_PER_POINT = 25.4 / 72
 
 
-A4 = LeafletSize("a4", 210, 297, 13.5, 9.5, 16, 24, legal_pt=8, band_text_pt=9.5, max_font_size_pt=14)
+A4 = LeafletSize("a4", 210, 297, 13.5, 9.5, 16, 24, legal_pt=8, band_text_pt=9.5, max_font_size_pt=14, columns=True)
 
 
 A5 = LeafletSize("a5", 148, 210, 10, 9.5, 11, 17, max_font_size_pt=12)

@@ -16,7 +16,7 @@ from publishing.html_text import IMG_TAG
 from publishing.models import SiteSettings
 from publishing.pictures import ensure_whole_renditions, original_upload_name, responsive_images
 from tracts import prepress
-from tracts.models import TractVersion
+from tracts.models import Tract, TractVersion
 from tracts.printing.fill import document_fills, spread_last_page
 from tracts.printing.formats import (
     BLEED_MM,
@@ -89,6 +89,13 @@ def small_pictures(version: TractVersion) -> list[SmallPicture]:
     return found
 
 
+def leaflet_layout(tract: Tract, size: LeafletSize) -> str:
+    """The tract's layout in this size: two columns only where the page is wide enough."""
+    if tract.layout == Tract.Layout.COLUMNS and not size.columns:
+        return Tract.Layout.TEXT
+    return tract.layout
+
+
 def leaflet_html(version: TractVersion, size: LeafletSize, *, print_shop: bool = False) -> str:
     """The HTML document WeasyPrint turns into one leaflet (before fitting)."""
     tract = version.tract
@@ -102,6 +109,7 @@ def leaflet_html(version: TractVersion, size: LeafletSize, *, print_shop: bool =
         version,
         {
             "tract": tract,
+            "layout": leaflet_layout(tract, size),
             "body": mark_safe(body),  # noqa: S308 (cleaned on save, see TractVersion.save)
             "size": size,
             "print_shop": print_shop,
