@@ -4,7 +4,6 @@ from collections import Counter
 
 import pypdfium2
 import pytest
-from django.core.files.storage import default_storage
 from django.urls import reverse
 
 from publishing.pdf.preflight import preflight
@@ -12,7 +11,7 @@ from tracts.models import Tract
 from tracts.printing import PRINT_FORMATS, current_fingerprint, ensure_tract_pdf, leaflet_html
 from tracts.printing.fill import pdf_fills
 
-from .test_leaflet_fitting import CONTACT, body_of
+from .test_leaflet_fitting import CONTACT, body_of, stored
 
 pytestmark = pytest.mark.django_db
 
@@ -47,11 +46,6 @@ def body_size(data: bytes) -> float:
             for index in range(text_page.count_chars())
         )
     return sizes.most_common(1)[0][0]
-
-
-def stored(plan) -> bytes:
-    with default_storage.open(plan.storage_name, "rb") as file:
-        return file.read()
 
 
 @pytest.mark.parametrize("layout", list(Tract.Layout))

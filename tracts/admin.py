@@ -16,7 +16,7 @@ from publishing.models import PDFRenderFailure
 from publishing.tasks import schedule_pdf_renders, worker_delay
 from publishing.translation_admin import TranslationInlineMixin, TranslationStatusAdminMixin
 
-from .models import FIRST_PAGE_PICTURE_FORMAT, Tract, TractVersion
+from .models import FIRST_PAGE_PICTURE_FORMAT, POSTER_PICTURE_FORMAT, Tract, TractVersion
 from .printing import (
     MAX_LEAFLET_PAGES,
     PRINT_FORMATS,
@@ -32,7 +32,7 @@ from .views import render_tract_page, resolve_pdf_request
 
 class TractVersionInline(TranslationInlineMixin, LanguageVersionInline):
     model = TractVersion
-    fields = ["language", "title", "subtitle", "body", "contact"]
+    fields = ["language", "title", "subtitle", "body", "contact", "summary"]
 
 
 class LayoutSelect(AdminRadioSelect):
@@ -58,7 +58,10 @@ class TractAdmin(TranslationStatusAdminMixin, PreviewAdmin):
     fieldsets = [
         (None, {"fields": ["slug", "date", "original_language", "themes"]}),
         (_("Publication"), {"fields": ["status", "published_at", "preview_links"]}),
-        (_("Print"), {"fields": ["layout", "show_qr_code", "legal_footer", "pdf_status", "archived_original"]}),
+        (
+            _("Print"),
+            {"fields": ["layout", "poster_text", "show_qr_code", "legal_footer", "pdf_status", "archived_original"]},
+        ),
     ]
 
     unsaved_message = _("Save the tract to preview it.")
@@ -105,10 +108,12 @@ class TractAdmin(TranslationStatusAdminMixin, PreviewAdmin):
                 for print_format in PRINT_FORMATS.values()
             ]
             first_page = records.get((version.pk, FIRST_PAGE_PICTURE_FORMAT))
+            poster_page = records.get((version.pk, POSTER_PICTURE_FORMAT))
             versions.append(
                 {
                     "title": VERSION_TITLES.get(version.language, version.get_language_display()),
                     "thumbnail_url": first_page.first_page_picture_url() if first_page else "",
+                    "poster_thumbnail_url": poster_page.first_page_picture_url() if poster_page else "",
                     "rows": rows,
                 }
             )
@@ -117,6 +122,7 @@ class TractAdmin(TranslationStatusAdminMixin, PreviewAdmin):
         context = {
             "versions": versions,
             "thumbnail_alt": _("First page of the A5 leaflet"),
+            "poster_thumbnail_alt": _("The A3 poster"),
             "worker_warning": _(
                 "The PDF worker does not seem to be running: renders asked for %(minutes)d minutes ago are "
                 "still waiting. Whoever runs the site should check it (manage.py db_worker)."
@@ -141,7 +147,7 @@ class TractAdmin(TranslationStatusAdminMixin, PreviewAdmin):
             state, row["problem"] = _("this PDF failed to render: %(reason)s") % {"reason": failure.message}, True
         elif record is None:
             state, row["waiting"] = _("being made…"), True
-        elif record.page_count > MAX_LEAFLET_PAGES:
+        elif record.page_count > MAX_LEAFLET_PAGES and print_format.tiles is None:
             words = max(record.words_over, 1)
             state = _("%(count)d pages, too long: cut about %(words)d words") % {
                 "count": record.page_count,
@@ -154,7 +160,7 @@ class TractAdmin(TranslationStatusAdminMixin, PreviewAdmin):
                 state = _("%(pages)s, last page %(fill)d%% full") % {"pages": state, "fill": round(record.fill * 100)}
             warning = fill_warning(record)
             if warning:
-                state, row["problem"] = f"{state}: {warning}", True
+                state, row["problem"] = f"{state} · {warning}", True
         return row | {"state": state}
 
     def _render_failures(self, tract: Tract) -> dict:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from tracts.prepress import OutputCondition, Sheet
+from tracts.prepress import OutputCondition, Sheet, Tiling
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,28 @@ A5 = LeafletSize("a5", 148, 210, 10, 9.5, 11, 17, max_font_size_pt=12)
 
 
 A6 = LeafletSize("a6", 105, 148, 9, 8.5, 7.5, 12.5, max_font_size_pt=10)
+
+
+# Posters: sizes of the short text; the title is set several times larger.
+A3_POSTER = LeafletSize("poster-a3", 297, 420, 20, 12, 15, 24, legal_pt=9, band_text_pt=12, max_font_size_pt=26)
+
+
+A2_POSTER = LeafletSize("poster-a2", 420, 594, 28, 17, 20, 32, legal_pt=12, band_text_pt=16, max_font_size_pt=36)
+
+
+# The title's colour block takes this share of a poster's text area at least.
+POSTER_MASTHEAD_SHARE = 0.5
+
+
+# The short text of a poster, when it is the text's first paragraph, is cut to this.
+POSTER_TEXT_WORDS = 45
+
+
+# Posters on A4 sheets for home printers: A3 on two landscape sheets, A2 on four portrait ones.
+A3_TILES = Tiling(297, 210, columns=1, rows=2)
+
+
+A2_TILES = Tiling(210, 297, columns=2, rows=2)
 
 
 # A tract is one sheet: a front, perhaps a back. A third page is an overflow.
@@ -135,6 +157,13 @@ class PrintFormat:
     description: Promise
     sheet: Sheet | None = None  # copies per sheet, for home printing
     print_shop: bool = False
+    poster: bool = False
+    tiles: Tiling | None = None  # a poster in pieces on A4 sheets
+
+    @property
+    def single_copy(self) -> bool:
+        """One leaflet or poster per page (neither copies on a sheet nor pieces of a poster)."""
+        return self.sheet is None and self.tiles is None
 
 
 PRINT_FORMATS = {
@@ -177,6 +206,46 @@ PRINT_FORMATS = {
         ),
         PrintFormat(
             "a6-pro", A6, _("A6 for a print shop"), _("PDF/X-4 with 3 mm bleed and crop marks."), print_shop=True
+        ),
+        PrintFormat("a3-poster", A3_POSTER, _("A3 poster"), _("A poster at A3 size (297 × 420 mm)."), poster=True),
+        PrintFormat("a2-poster", A2_POSTER, _("A2 poster"), _("A poster at A2 size (420 × 594 mm)."), poster=True),
+        PrintFormat(
+            "a3-poster-tiles",
+            A3_POSTER,
+            _("A3 poster on two A4 sheets"),
+            _(
+                "For a home printer: print at actual size, cut the second sheet along its solid line "
+                "and glue it over the first up to the dashed line."
+            ),
+            poster=True,
+            tiles=A3_TILES,
+        ),
+        PrintFormat(
+            "a2-poster-tiles",
+            A2_POSTER,
+            _("A2 poster on four A4 sheets"),
+            _(
+                "For a home printer: print at actual size, cut each sheet along its solid lines "
+                "and glue it over its neighbours up to their dashed lines (A1, A2 on top; B1, B2 below)."
+            ),
+            poster=True,
+            tiles=A2_TILES,
+        ),
+        PrintFormat(
+            "a3-poster-pro",
+            A3_POSTER,
+            _("A3 poster for a print shop"),
+            _("PDF/X-4 with 3 mm bleed and crop marks."),
+            print_shop=True,
+            poster=True,
+        ),
+        PrintFormat(
+            "a2-poster-pro",
+            A2_POSTER,
+            _("A2 poster for a print shop"),
+            _("PDF/X-4 with 3 mm bleed and crop marks."),
+            print_shop=True,
+            poster=True,
         ),
     ]
 }

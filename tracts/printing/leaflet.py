@@ -1,6 +1,7 @@
 """One leaflet's HTML, and its layout fitted to the page by WeasyPrint (tagged, with each language labelled)."""
 
 import io
+import re
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -9,10 +10,11 @@ import segno
 import weasyprint
 from django.core.files.storage import default_storage
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from publishing import images, pdf
-from publishing.html_text import IMG_TAG
+from publishing.html_text import IMG_TAG, plain_text
 from publishing.models import SiteSettings
 from publishing.pictures import ensure_whole_renditions, original_upload_name, responsive_images
 from tracts import prepress
@@ -29,6 +31,8 @@ from tracts.printing.formats import (
     LEADING,
     LEADING_SQUEEZE,
     MAX_LEAFLET_PAGES,
+    POSTER_MASTHEAD_SHARE,
+    POSTER_TEXT_WORDS,
     PRINT_FORMATS,
     PRINT_SHOP_CONDITION,
     PRINT_SHOP_PPI,
@@ -36,6 +40,9 @@ from tracts.printing.formats import (
     LeafletSize,
 )
 from tracts.printing.print_shop import ensure_print_shop_copies, media_name, print_shop_body
+
+# A paragraph of the text (its first one may be a poster's short text).
+PARAGRAPH = re.compile(r"<p\b[^>]*>(.*?)</p>", re.DOTALL | re.IGNORECASE)
 
 
 def qr_code_data_uri(url: str) -> str:
@@ -80,7 +87,7 @@ def small_pictures(version: TractVersion) -> list[SmallPicture]:
         with default_storage.open(original_upload_name(name), "rb") as upload:
             width = images.PillowImage.open(upload).width
         for print_format in PRINT_FORMATS.values():
-            if not print_format.print_shop:
+            if not print_format.print_shop or print_format.poster:  # posters print no picture of the text
                 continue
             printed_inches = min(print_format.size.text_width_mm / 25.4, width / 96)
             needed = round(PRINT_SHOP_PPI * printed_inches)
@@ -98,27 +105,69 @@ def leaflet_layout(tract: Tract, size: LeafletSize) -> str:
 
 def leaflet_html(version: TractVersion, size: LeafletSize, *, print_shop: bool = False) -> str:
     """The HTML document WeasyPrint turns into one leaflet (before fitting)."""
-    tract = version.tract
-    site_settings = SiteSettings.load()
-    online_url = pdf.online_address(version)
     # Home printers get the largest rendition (enough for 300 ppi at the
     # text's width), print shops a CMYK copy of the original upload.
     body = print_shop_body(version.body) if print_shop else responsive_images(version.body, print_version=True)
-    return pdf.print_document(
+    return _print_html(
         "tracts/print/tract.html",
+        version,
+        size,
+        print_shop,
+        {
+            "layout": leaflet_layout(version.tract, size),
+            "body": mark_safe(body),  # noqa: S308 (cleaned on save, see TractVersion.save)
+            "qr_code": version.tract.show_qr_code,
+        },
+    )
+
+
+def poster_text(version: TractVersion) -> str:
+    """The short text of the posters, as the tract chose it (the slogan when a version lacks it)."""
+    choice = version.tract.poster_text
+    if choice == Tract.PosterText.SUMMARY and version.summary.strip():
+        return version.summary.strip()
+    if choice == Tract.PosterText.FIRST_PARAGRAPH:
+        first = next((paragraph for paragraph in PARAGRAPH.findall(version.body) if plain_text(paragraph)), "")
+        if first:
+            return Truncator(plain_text(first)).words(POSTER_TEXT_WORDS)
+    return version.subtitle
+
+
+def poster_html(version: TractVersion, size: LeafletSize, *, print_shop: bool = False) -> str:
+    """The HTML document of a poster: the title very large, a short text, the contact and QR code."""
+    return _print_html(
+        "tracts/print/poster.html",
+        version,
+        size,
+        print_shop,
+        # A poster always carries the QR code: on a wall, it is the way to the text.
+        {
+            "layout": "poster",
+            "short_text": poster_text(version),
+            "qr_code": True,
+            "masthead_mm": round(POSTER_MASTHEAD_SHARE * (size.height_mm - size.margin_mm - size.margin_bottom_mm)),
+        },
+    )
+
+
+def _print_html(template: str, version: TractVersion, size: LeafletSize, print_shop: bool, context: dict) -> str:
+    tract = version.tract
+    site_settings = SiteSettings.load()
+    online_url = pdf.online_address(version)
+    return pdf.print_document(
+        template,
         version,
         {
             "tract": tract,
-            "layout": leaflet_layout(tract, size),
-            "body": mark_safe(body),  # noqa: S308 (cleaned on save, see TractVersion.save)
             "size": size,
             "print_shop": print_shop,
             "bleed_mm": BLEED_MM,
             # The print-shop band reaches from the text margin out to the bleed edge.
             "band_mm": size.margin_mm + BLEED_MM,
             "legal_footer": tract.get_legal_footer(site_settings),
-            "qr_code": qr_code_data_uri(online_url) if tract.show_qr_code else "",
             "fit_declarations": SafeString(FIT_DEFAULT),
+            **context,
+            "qr_code": qr_code_data_uri(online_url) if context["qr_code"] else "",
         },
         site_settings,
     )
