@@ -87,6 +87,7 @@ lint: setup-dev
 	else echo "npm not found: stylelint skipped"; fi
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python scripts/check_imports.py
+	$(BIN)/mypy publishing tracts moving
 
 format: setup-dev
 	$(BIN)/ruff check --fix .

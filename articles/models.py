@@ -2,21 +2,22 @@
 
 import math
 import re
+from typing import ClassVar, Self
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.db import models
 from django.db.models.functions import Substr
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
+from publishing.files import media_base_url
 from publishing.html import RichTextField, bounded_excerpt, clean_article_text, clean_rich_text_fields
 from publishing.html_text import IMG_TAG, plain_text
 from publishing.languages import reverse_here, reverse_in, slug_from_title
 from publishing.models import Image, SiteSettings
-from publishing.publications import PrintedVersion, Publication, PublicationQuerySet, stale_pdf_token
+from publishing.publications import LanguageVersion, PrintedVersion, Publication, PublicationQuerySet, stale_pdf_token
 
 WORDS_PER_MINUTE = 220
 EXCERPT_WORDS = 40
@@ -54,11 +55,11 @@ class Author(models.Model):
         return [cls.objects.filter(name__iexact=name).first() or cls.objects.create(name=name) for name in names]
 
 
-class ArticleQuerySet(PublicationQuerySet):
-    def for_cards(self, *also: str) -> "ArticleQuerySet":
-        return super().for_cards(*also).prefetch_related("authors")
+class ArticleQuerySet(PublicationQuerySet["Article"]):
+    def for_cards(self, *also: str, versions: "models.QuerySet[LanguageVersion] | None" = None) -> Self:
+        return super().for_cards(*also, versions=versions).prefetch_related("authors")
 
-    def for_page(self) -> "ArticleQuerySet":
+    def for_page(self) -> Self:
         """An article with everything its page shows, in a fixed number of queries."""
         tracts = apps.get_model("tracts", "Tract").objects
         return (
@@ -78,6 +79,9 @@ class ArticleQuerySet(PublicationQuerySet):
         )
 
 
+ArticleManager = models.Manager.from_queryset(ArticleQuerySet)
+
+
 class Article(Publication):
     updated_on = models.DateField(
         _("updated on"), null=True, blank=True, help_text=_("When an update was added to the article, if it was.")
@@ -90,7 +94,7 @@ class Article(Publication):
         "tracts.Tract", blank=True, related_name="related_articles", verbose_name=_("related tracts")
     )
 
-    objects = ArticleQuerySet.as_manager()
+    objects: ClassVar[ArticleManager] = ArticleManager()
 
     class Meta(Publication.Meta):
         verbose_name = _("article")
@@ -211,7 +215,7 @@ def pictures_without_description(html: str) -> list[str]:
     undescribed = [match["src"] for match in IMG_TAG.finditer(html) if not re.search(r'alt="[^"]+', match["rest"])]
     if not undescribed:
         return []
-    names = [src.removeprefix(default_storage.base_url) for src in undescribed]
+    names = [src.removeprefix(media_base_url()) for src in undescribed]
     described = set(Image.objects.filter(file__in=names).exclude(alt_text="").values_list("file", flat=True))
     return [src for src, name in zip(undescribed, names, strict=True) if name not in described]
 
@@ -219,7 +223,7 @@ def pictures_without_description(html: str) -> list[str]:
 class FurtherReadingQuerySet(models.QuerySet):
     def public(self) -> "FurtherReadingQuerySet":
         """Links a visitor may see: elsewhere, or to one of our articles or tracts once published."""
-        tracts = self.model._meta.get_field("linked_tract").related_model.objects.published()
+        tracts = apps.get_model("tracts", "Tract").objects.published()
         return self.filter(
             models.Q(linked_article__isnull=True) | models.Q(linked_article__in=Article.objects.published()),
             models.Q(linked_tract__isnull=True) | models.Q(linked_tract__in=tracts),

@@ -49,8 +49,8 @@ django.setup()
 from django.core.files.storage import default_storage  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
+from moving.kinds.tracts import import_tract  # noqa: E402
 from publishing import pdf  # noqa: E402
-from tracts.importing import import_tract  # noqa: E402
 from tracts.printing import A5, PRINT_FORMATS, ensure_tract_pdf, leaflet_html, tract_pdf_plan  # noqa: E402
 from tracts.printing.leaflet import _fitted_html  # noqa: E402
 from tracts.printing.plans import _leaflet_plan  # noqa: E402

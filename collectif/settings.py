@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "tracts",
     "articles",
     "website",
+    "moving",
+    "newsletter",
 ]
 
 MIDDLEWARE = [
@@ -361,6 +363,74 @@ DJANGO_PROSE_EDITOR_EXTENSIONS = [
         },
     }
 ]
+
+
+# Mail: any SMTP relay, given as one address (EMAIL_URL, e.g.
+# smtp+tls://user:password@relay.example.org:587, smtps://… for implicit TLS,
+# smtp://localhost:25 for the machine's own Postfix) or as Django's EMAIL_*
+# variables. Without either, mails are printed on the console (a laptop).
+def email_settings(url: str) -> dict:
+    """Django's EMAIL_* settings from an address smtp[s|+tls]://user:password@host:port."""
+    from urllib.parse import unquote
+
+    parts = urlsplit(url)
+    if parts.scheme not in {"smtp", "smtps", "smtp+tls", "submission"}:
+        raise ImproperlyConfigured(f"EMAIL_URL: unknown scheme {parts.scheme!r} (smtp, smtp+tls, smtps)")
+    implicit_tls = parts.scheme == "smtps"
+    starttls = parts.scheme in {"smtp+tls", "submission"}
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": parts.hostname or "localhost",
+        "EMAIL_PORT": parts.port or (465 if implicit_tls else 587 if starttls else 25),
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_SSL": implicit_tls,
+        "EMAIL_USE_TLS": starttls,
+    }
+
+
+if os.environ.get("EMAIL_URL"):
+    globals().update(email_settings(os.environ["EMAIL_URL"]))
+elif os.environ.get("EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ["EMAIL_HOST"]
+    EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+    EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+else:
+    EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"collectif <newsletter@{_site_host}>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# The newsletter (newsletter/): who it comes from, how fast it goes out.
+NEWSLETTER_FROM_EMAIL = os.environ.get("NEWSLETTER_FROM_EMAIL", DEFAULT_FROM_EMAIL)
+# The List-Id header (RFC 2919): a name under the collective's own domain.
+NEWSLETTER_LIST_ID = os.environ.get("NEWSLETTER_LIST_ID", f"newsletter.{_site_host}")
+# Mails per minute the worker sends at most (0: as fast as the relay takes them).
+NEWSLETTER_RATE_PER_MINUTE = int(os.environ.get("NEWSLETTER_RATE_PER_MINUTE", "600"))
+# One run of the sending task sends for at most this many seconds, then the
+# next run is queued (each well within TASK_TIME_LIMIT).
+NEWSLETTER_BATCH_SECONDS = int(os.environ.get("NEWSLETTER_BATCH_SECONDS", "60"))
+# A run holds its letter this long and renews it as it goes; a killed run's
+# letter is taken over once it has expired.
+NEWSLETTER_LEASE_SECONDS = int(os.environ.get("NEWSLETTER_LEASE_SECONDS", "60"))
+# When the relay is down or refuses for a while, the letter waits this long before trying again.
+NEWSLETTER_RELAY_RETRY_SECONDS = int(os.environ.get("NEWSLETTER_RELAY_RETRY_SECONDS", "120"))
+# An address refused permanently (5xx) by this many letters is unsubscribed.
+NEWSLETTER_BOUNCE_LIMIT = int(os.environ.get("NEWSLETTER_BOUNCE_LIMIT", "3"))
+# A confirmation link is valid this many hours.
+NEWSLETTER_CONFIRMATION_HOURS = int(os.environ.get("NEWSLETTER_CONFIRMATION_HOURS", "72"))
+# Subscription attempts a visitor's network may make per hour (counted
+# under a keyed hash of its address, forgotten after the hour).
+NEWSLETTER_ATTEMPTS_PER_HOUR = int(os.environ.get("NEWSLETTER_ATTEMPTS_PER_HOUR", "10"))
+# DKIM signing of letters by the site, for a relay that does not sign
+# (README: "Mail"): the selector, the domain and the private key's file.
+NEWSLETTER_DKIM_SELECTOR = os.environ.get("NEWSLETTER_DKIM_SELECTOR", "")
+NEWSLETTER_DKIM_DOMAIN = os.environ.get("NEWSLETTER_DKIM_DOMAIN", "")
+NEWSLETTER_DKIM_KEY_FILE = os.environ.get("NEWSLETTER_DKIM_KEY_FILE", "")
 
 LOGGING = {
     "version": 1,

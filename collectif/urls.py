@@ -31,6 +31,7 @@ urlpatterns += i18n_patterns(
     path("", include("website.urls")),
     path("tracts/", include("tracts.urls")),
     path("articles/", include("articles.urls")),
+    path("newsletter/", include("newsletter.urls")),
     prefix_default_language=True,
 )
 

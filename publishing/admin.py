@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -9,6 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from .admin_tools import WriteFailureKeepsTheForm
 from .models import Image, ImageNotStored, OldAddress, PDFRenderFailure, SiteSettings, Theme
+
+if TYPE_CHECKING:
+    from django.contrib.admin.options import _FieldGroups
 
 
 @admin.register(SiteSettings)
@@ -69,7 +74,7 @@ class ThemeAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
 
-    def get_fields(self, request: HttpRequest, obj=None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj=None) -> "_FieldGroups":
         return ["name", "slug", *(f"name_{code}" for code, _language in settings.LANGUAGES[1:])]
 
 

@@ -16,7 +16,7 @@ from django.utils.translation import pgettext
 
 # The apps in the order of use: the archive first, then the site around it;
 # the rest (accounts, login records, second factors, tasks) after them.
-APP_ORDER = ["tracts", "articles", "website", "collectif"]
+APP_ORDER = ["tracts", "articles", "website", "newsletter", "collectif"]
 
 # Apps and models of other packages, in words our catalogues translate:
 # some have no gettext, or no name at all ("Otp_Totp"); the others' own

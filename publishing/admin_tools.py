@@ -2,6 +2,7 @@
 draft previews, filters."""
 
 import re
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin
@@ -10,6 +11,7 @@ from django.db import DatabaseError
 from django.db.models import Case, When
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse, reverse_lazy
 from django.utils import translation
@@ -20,8 +22,16 @@ from publishing import files
 from publishing.access import may_see_private
 from publishing.languages import is_supported, language_choices, language_codes, slug_from_title
 from publishing.models import ImageNotStored, PDFRenderFailure
+from publishing.pdf.store import PDFPlan
 from publishing.tasks import hold_until_first_renders
 from publishing.views import stored_pdf_response
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
+
+    _ModelAdmin = admin.ModelAdmin[Any]  # the mixin's base for the type checker
+else:
+    _ModelAdmin = object
 
 
 class LanguageVersionFormSet(BaseInlineFormSet):
@@ -136,7 +146,7 @@ class PublicationForm(forms.ModelForm):
         return titles.get(original) or next(iter(titles.values()), "")
 
 
-class WriteFailureKeepsTheForm:
+class WriteFailureKeepsTheForm(_ModelAdmin):
     """A save the disk could not hold (full, over quota) shows the form again,
     filled in, with a message in the organiser's language: never an error
     page, never a lost edit. The admin's transaction has rolled the rows
@@ -155,19 +165,20 @@ class WriteFailureKeepsTheForm:
                 raise
         # The same POST once more, refused by the form itself: it is shown
         # with what was typed (an upload is decoded once, see models._cleaned).
-        request._collectif_write_failure = message
+        request._collectif_write_failure = message  # type: ignore[attr-defined]  # read by get_form() below
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_form(self, request: HttpRequest, obj=None, change: bool = False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
-        message = getattr(request, "_collectif_write_failure", None)
+        message: str | None = getattr(request, "_collectif_write_failure", None)
         if message is None:
             return form
+        refusal = message
 
-        class NotWritten(form):
+        class NotWritten(form):  # type: ignore[misc,valid-type]  # the form the admin built, refused
             def clean(self) -> dict:
                 super().clean()
-                raise ValidationError(message)
+                raise ValidationError(refusal)
 
         return NotWritten
 
@@ -201,7 +212,7 @@ class PreviewAdmin(PublicationAdmin):
     where (`preview_pdf_route`, `preview_pdf_url`)."""
 
     preview_pdf_route = "<int:pk>/preview/<str:language>/document.pdf"
-    unsaved_message: str  # shown instead of the links before the first save
+    unsaved_message: "str | _StrPromise"  # shown instead of the links before the first save
 
     def save_model(self, request: HttpRequest, publication, form, change: bool) -> None:
         was_public = change and type(publication).objects.filter(pk=publication.pk).published().exists()
@@ -215,7 +226,9 @@ class PreviewAdmin(PublicationAdmin):
     def render_preview(self, request: HttpRequest, publication) -> HttpResponse:
         raise NotImplementedError
 
-    def preview_pdf_plan(self, request: HttpRequest, publication, version, **url_arguments):
+    def preview_pdf_plan(
+        self, request: HttpRequest, publication: Any, version: Any, /, **url_arguments: str
+    ) -> PDFPlan:
         """The plan (see publishing.pdf) of the PDF to show; may raise Http404."""
         raise NotImplementedError
 
@@ -226,7 +239,7 @@ class PreviewAdmin(PublicationAdmin):
         return f"admin:{self.opts.app_label}_{self.opts.model_name}_{kind}"
 
     @admin.display(description=_("preview"))
-    def preview_links(self, publication) -> str:
+    def preview_links(self, publication) -> "str | _StrPromise":
         if not publication.pk:
             return self.unsaved_message
         return format_html_join(
@@ -293,7 +306,7 @@ class PreviewAdmin(PublicationAdmin):
             request.LANGUAGE_CODE = language
             return self.render_preview(request, publication)
 
-    def preview_pdf(self, request: HttpRequest, pk: int, language: str, **url_arguments) -> HttpResponse:
+    def preview_pdf(self, request: HttpRequest, pk: int, language: str, **url_arguments: str) -> HttpResponseBase:
         publication = self.publication_for_preview(request, pk)
         version = publication.version(language)
         if version is None:

@@ -3,12 +3,12 @@
 from collections.abc import Callable
 from pathlib import Path
 
-from django.db import transaction
+from django.db import models, transaction
 
 from publishing.models import Theme
 
 
-def load_demo_files(folder: Path, model: type, import_file: Callable[..., object]) -> tuple[int, int]:
+def load_demo_files(folder: Path, model: type[models.Model], import_file: Callable[..., object]) -> tuple[int, int]:
     """Import each publication of `folder` once, French first; returns (loaded, already there)."""
     files_by_slug: dict[str, list[tuple[str, Path]]] = {}
     for path in sorted(folder.glob("*.md")):
@@ -16,7 +16,7 @@ def load_demo_files(folder: Path, model: type, import_file: Callable[..., object
         files_by_slug.setdefault(slug, []).append((language, path))
     loaded = 0
     for slug, files in files_by_slug.items():
-        if model.objects.filter(slug=slug).exists():
+        if model._default_manager.filter(slug=slug).exists():
             continue
         # French first: it is the original the other versions translate.
         files.sort(key=lambda item: (item[0] != "fr", item[0]))

@@ -53,6 +53,12 @@ def is_disk_full(error: BaseException) -> bool:
     return False
 
 
+def media_base_url() -> str:
+    """The address prefix of the stored files (pictures, uploads) in a page's HTML."""
+    # STORAGES makes the default storage a FileSystemStorage, which the stubs cannot know.
+    return default_storage.base_url  # type: ignore[attr-defined]
+
+
 def disk_full_message() -> str:
     """What an organiser reads when a save could not be written (in the active language)."""
     return _(
@@ -90,7 +96,8 @@ def _write_temporary(target: Path, content: File | bytes, mode: int) -> Path:
         os.chmod(temporary, mode)
     except BaseException as error:
         Path(temporary).unlink(missing_ok=True)
-        if is_disk_full(error) and not isinstance(error, DiskFull):
+        # (A file write fails with an OSError: the database's "full" is not met here.)
+        if isinstance(error, OSError) and is_disk_full(error) and not isinstance(error, DiskFull):
             raise DiskFull(error.errno, error.strerror) from error
         raise
     return Path(temporary)

@@ -9,11 +9,13 @@ body may contain.
 import dataclasses
 import re
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from html import unescape
 from html.parser import HTMLParser
 from posixpath import normpath
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import nh3
@@ -83,7 +85,8 @@ def own_media_path(url: str) -> str | None:
     url = url.strip()
     parts = urlsplit(url)
     if parts.scheme in {"http", "https"} and parts.hostname:
-        hosts = [host for host in settings.ALLOWED_HOSTS if host != "*"] + [urlsplit(settings.SITE_URL).hostname]
+        site_host = urlsplit(settings.SITE_URL).hostname
+        hosts = [host for host in [*settings.ALLOWED_HOSTS, site_host] if host and host != "*"]
         if validate_host(parts.hostname, hosts):
             url = parts.path
     return url if is_own_media_url(url) else None
@@ -329,9 +332,19 @@ def clean_article_text(html: str | None) -> str:
     return clean_rich_text(html, article=True)
 
 
-class RichTextField(ProseEditorField):
+# django-prose-editor has no type information: the checker sees the text
+# field it is, which tells it the attribute holds a str.
+if TYPE_CHECKING:
+    RichTextBase = models.TextField
+else:
+    RichTextBase = ProseEditorField
+
+
+class RichTextField(RichTextBase):
     """Rich text edited with the editor and stored cleaned, whatever the path
     (admin, import, shell): the cleaning runs on every save, not only in forms."""
+
+    sanitize: Callable[[str], str]  # set by django-prose-editor from the `sanitize` argument
 
     def __init__(self, *args, article: bool = False, **kwargs) -> None:
         kwargs.setdefault("extensions", ARTICLE_EDITOR_EXTENSIONS if article else RICH_TEXT_EDITOR_EXTENSIONS)

@@ -170,7 +170,7 @@ def in_limited_child(work: Callable[[], T]) -> T:
     of memory or time.
     """
 
-    def guarded() -> object:
+    def guarded() -> T | _Refusal:
         _yield_to_the_oom_killer()
         try:
             return work()
@@ -196,7 +196,11 @@ def _to_srgb(picture: PillowImage.Image) -> PillowImage.Image:
         try:
             source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
             output_mode = "RGBA" if picture.mode == "RGBA" else "RGB"
-            picture = ImageCms.profileToProfile(picture, source, ImageCms.createProfile("sRGB"), outputMode=output_mode)
+            converted = ImageCms.profileToProfile(
+                picture, source, ImageCms.createProfile("sRGB"), outputMode=output_mode
+            )
+            assert converted is not None  # None only for a conversion in place
+            picture = converted
         except (OSError, ImageCms.PyCMSError):
             pass  # checked by _decode_strictly; here only as a last resort: keep the pixels as they are
     if picture.mode not in {"RGB", "RGBA", "L", "LA"}:
@@ -207,6 +211,7 @@ def _to_srgb(picture: PillowImage.Image) -> PillowImage.Image:
 def _clean(data: bytes) -> CleanImage:
     """Decode, check and save anew (in the child process): upright, sRGB, no metadata, with renditions."""
     picture = _open(data)
+    assert picture.format is not None  # _open checked it is one of ALLOWED_FORMATS
     stored_format, extension = ALLOWED_FORMATS[picture.format]
     # The primary picture of an MPO, the first frame of an animation.
     animated = getattr(picture, "is_animated", False) and picture.format != "MPO"
@@ -302,7 +307,7 @@ def to_print_cmyk(content: bytes, cmyk_profile: bytes) -> bytes:
     the press profile, then cyan, magenta and yellow are reduced where the
     darkest tones would exceed the total ink a press accepts (black kept).
     """
-    picture = PillowImage.open(io.BytesIO(content))
+    picture: PillowImage.Image = PillowImage.open(io.BytesIO(content))
     if picture.mode != "RGB":
         picture = picture.convert("RGB")
     source = ImageCms.createProfile("sRGB")
@@ -310,6 +315,7 @@ def to_print_cmyk(content: bytes, cmyk_profile: bytes) -> bytes:
     cmyk = ImageCms.profileToProfile(
         picture, source, target, renderingIntent=ImageCms.Intent.PERCEPTUAL, outputMode="CMYK"
     )
+    assert cmyk is not None  # None only for a conversion in place
     limit = 255 * MAX_INK
     cyan, magenta, yellow, black = cmyk.split()
 

@@ -2,6 +2,7 @@
 
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from anyascii import anyascii
 from django.conf import settings
@@ -10,6 +11,9 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import translation
 from django.utils.text import slugify
 from django.utils.translation import get_language_info
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
 
 
 def language_codes() -> list[str]:
@@ -50,7 +54,8 @@ def open_graph_locale(code: str) -> str:
     return OPEN_GRAPH_LOCALES.get(code, code)
 
 
-def language_choices() -> list[tuple[str, str]]:
+def language_choices() -> "list[tuple[str, _StrPromise]]":
+    """settings.LANGUAGES: codes and their names, translated when shown."""
     return list(settings.LANGUAGES)
 
 

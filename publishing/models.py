@@ -2,6 +2,7 @@
 
 import hashlib
 import os
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -16,6 +17,11 @@ from publishing import files, images
 from publishing.languages import reverse_here, slug_from_title
 from publishing.old_addresses import normalise_path
 from publishing.pdf.sandbox import failure_message
+
+if TYPE_CHECKING:  # publishing.publications files publications under themes
+    from django.utils.functional import _StrPromise
+
+    from publishing.publications import PublicationQuerySet
 
 
 class SiteSettings(models.Model):
@@ -53,11 +59,11 @@ class SiteSettings(models.Model):
 
     @classmethod
     def load(cls) -> "SiteSettings":
-        settings = cls.objects.filter(pk=1).first()
+        settings = SiteSettings.objects.filter(pk=1).first()
         if settings is None:
             # Concurrent first requests may both get here: let one insert win.
-            cls.objects.bulk_create([cls(pk=1)], ignore_conflicts=True)
-            settings = cls.objects.get(pk=1)
+            SiteSettings.objects.bulk_create([SiteSettings(pk=1)], ignore_conflicts=True)
+            settings = SiteSettings.objects.get(pk=1)
         return settings
 
     @property
@@ -67,7 +73,7 @@ class SiteSettings(models.Model):
 
 
 class ThemeQuerySet(models.QuerySet):
-    def used_by(self, *publications: models.QuerySet) -> list["Theme"]:
+    def used_by(self, *publications: "PublicationQuerySet[Any]") -> list["Theme"]:
         """The themes one of these querysets of tracts or articles has.
 
         Each theme's check (`uses_theme()`, EXISTS … LIMIT 1) is in the
@@ -200,7 +206,7 @@ class Image(models.Model):
         return self.alt_text[:80]
 
     # Set by save(): things the organiser should know (an animation kept as a still).
-    notices: tuple[str, ...] = ()
+    notices: "tuple[str | _StrPromise, ...]" = ()
 
     def save(self, *args, **kwargs) -> None:
         if not (self.file and not getattr(self.file, "_committed", True)):
@@ -218,7 +224,7 @@ class Image(models.Model):
                 for width, copy in clean.renditions.items()
             }
             self.file.name = name
-            self.file._committed = True
+            self.file._committed = True  # type: ignore[attr-defined]  # FieldFile's own flag, not in the stubs
             self.checksum = _checksum(clean.content)
             self.width, self.height = clean.width, clean.height
             self.renditions = renditions
@@ -277,7 +283,7 @@ class Image(models.Model):
         """The stored file to print: the largest rendition, enough for 300 dpi at column width."""
         if self.renditions:
             return self.renditions[max(self.renditions, key=int)]
-        return self.file.name
+        return self.file.name or ""
 
 
 class StoredPDFQuerySet(models.QuerySet):
@@ -403,9 +409,9 @@ class OldAddress(models.Model):
         content_type = ContentType.objects.get_for_model(target)
         wanted = {normalise_path(path) for path in paths} - {"/"}
         existing = {address.path: address for address in cls.objects.filter(path__in=wanted)}
-        cls.objects.bulk_create(
+        OldAddress.objects.bulk_create(
             [
-                cls(path=path, content_type=content_type, object_id=target.pk, language=language)
+                OldAddress(path=path, content_type=content_type, object_id=target.pk, language=language)
                 for path in wanted - existing.keys()
             ]
         )

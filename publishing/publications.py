@@ -9,12 +9,14 @@ import hashlib
 import json
 import uuid
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import connections, models, transaction
 from django.db.models import Exists, F, OuterRef, Subquery
+from django.db.models.fields.reverse_related import ManyToOneRel
 from django.db.models.signals import post_delete, pre_delete
 from django.dispatch import receiver
 from django.utils import timezone
@@ -28,25 +30,30 @@ from publishing.pdf import store
 from publishing.search import config_for, index_version, unindex_version
 from publishing.tasks import schedule_outdated_pdf_cleanup as schedule_cleanup_task
 
+if TYPE_CHECKING:
+    from django.db.models.fields.related_descriptors import RelatedManager
+
+P = TypeVar("P", bound="Publication")
+
 # The order of tracts and articles everywhere: lists, feeds, the admin.
 NEWEST_FIRST = ["-date", "-published_at", "-pk"]
 
 
-class PublicationQuerySet(models.QuerySet):
+class PublicationQuerySet(models.QuerySet[P]):
     """The rules of publication, and what each kind of page loads with its publications."""
 
-    def published(self) -> "PublicationQuerySet":
+    def published(self) -> Self:
         """What a visitor may see: published, and its publication time has come."""
         return self.filter(status=Publication.Status.PUBLISHED, published_at__lte=timezone.now())
 
-    def with_versions(self) -> "PublicationQuerySet":
+    def with_versions(self) -> Self:
         return self.prefetch_related("versions")
 
-    def for_page(self) -> "PublicationQuerySet":
+    def for_page(self) -> Self:
         """What a tract's or an article's own page (and its print) shows: versions and themes."""
         return self.with_versions().prefetch_related("themes")
 
-    def for_cards(self, *also: str, versions: models.QuerySet | None = None) -> "PublicationQuerySet":
+    def for_cards(self, *also: str, versions: "models.QuerySet[LanguageVersion] | None" = None) -> Self:
         """What a list of cards shows (archive, home, theme, feeds), newest first:
         versions without the long texts a card does not show (`also` names
         some of them to load all the same; `versions`, a `card_versions()`
@@ -54,24 +61,28 @@ class PublicationQuerySet(models.QuerySet):
         versions = self.card_versions(*also) if versions is None else versions
         return self.prefetch_related(models.Prefetch("versions", queryset=versions), "themes").newest_first()
 
-    def card_versions(self, *also: str) -> models.QuerySet:
+    def card_versions(self, *also: str) -> "models.QuerySet[LanguageVersion]":
         """The versions as a card shows them: a list of 30 cards must not load
         90 bodies, search texts and vectors (see `LanguageVersion.not_on_cards`)."""
-        version_model = self.model._meta.get_field("versions").related_model
+        version_model = self.model.version_model()
         deferred = [name for name in version_model.not_on_cards if name not in also]
         # Unordered: `all_versions()` puts them in the order of LANGUAGES, and
         # the versions' default order joins every publication to sort by date.
-        return version_model.objects.defer(*deferred).annotate(**version_model.card_annotations()).order_by()
+        return version_model._default_manager.defer(*deferred).annotate(**version_model.card_annotations()).order_by()
 
-    def newest_first(self) -> "PublicationQuerySet":
+    def newest_first(self) -> Self:
         return self.order_by(*NEWEST_FIRST)
 
-    def versions(self) -> models.QuerySet:
+    def versions(self) -> "models.QuerySet[LanguageVersion]":
         """The language versions of these publications (for search). EXISTS per
         version: an IN list of every publication took milliseconds to build at
         10,000, for the few dozen versions a search shows."""
-        link = self.model.versions.field  # the version's foreign key to its publication
-        return link.model.objects.filter(Exists(self.filter(pk=OuterRef(link.attname)))).order_by()
+        link = self.model.version_link()
+        return (
+            self.model.version_model()
+            ._default_manager.filter(Exists(self.filter(pk=OuterRef(link.attname))))
+            .order_by()
+        )
 
     def uses_theme(self) -> Exists:
         """For `Theme.objects.used_by()`: whether one of these publications has
@@ -96,8 +107,10 @@ class PublicationQuerySet(models.QuerySet):
             where, params = query.get_compiler(connection=connection).compile(query.where)
         except EmptyResultSet:  # .none()
             return []
+        date_field = self.model._meta.get_field("date")
+        assert isinstance(date_field, models.DateField) and date_field.column  # for the types
         table = connection.ops.quote_name(self.model._meta.db_table)
-        column = connection.ops.quote_name(self.model._meta.get_field("date").column)
+        column = connection.ops.quote_name(date_field.column)
         if connection.vendor == "postgresql":
             year = "EXTRACT(YEAR FROM newest)::int"
             start_of_year = "make_date(EXTRACT(YEAR FROM years.newest)::int, 1, 1)"
@@ -113,10 +126,10 @@ class PublicationQuerySet(models.QuerySet):
             cursor.execute(sql, [*params, *params])
             return [row[0] for row in cursor.fetchall()]
 
-    def with_outdated_translations(self) -> "PublicationQuerySet":
+    def with_outdated_translations(self) -> Self:
         """Those with a translation made from an older revision of their original."""
-        link = self.model.versions.field  # the version's foreign key to its publication
-        versions = link.model.objects
+        link = self.model.version_link()
+        versions = self.model.version_model()._default_manager
         original_revision = versions.filter(
             **{link.name: OuterRef(link.name), "language": OuterRef(f"{link.name}__original_language")}
         ).values("revision")[:1]
@@ -154,6 +167,10 @@ class Publication(models.Model):
 
     objects = PublicationQuerySet.as_manager()
 
+    if TYPE_CHECKING:
+        # The reverse side of each version model's foreign key (related_name="versions").
+        versions: RelatedManager[Any]
+
     class Meta:
         abstract = True
         ordering = NEWEST_FIRST
@@ -163,7 +180,7 @@ class Publication(models.Model):
         return original.title if original else self.slug
 
     def save(self, *args, **kwargs) -> None:
-        printed = issubclass(self._meta.get_field("versions").related_model, PrintedVersion)
+        printed = issubclass(self.version_model(), PrintedVersion)
         was_public = printed and bool(self.pk) and type(self).objects.published().filter(pk=self.pk).exists()
         stored_before = self.kept_pdf_fingerprints() if printed and self.pk else set()
         super().save(*args, **kwargs)
@@ -179,14 +196,23 @@ class Publication(models.Model):
         else:
             schedule_outdated_pdf_cleanup(self, stored_before)
 
+    @classmethod
+    def version_model(cls) -> "type[LanguageVersion]":
+        """The model of its versions (`TractVersion`, `ArticleVersion`…)."""
+        return cast("type[LanguageVersion]", cls._meta.get_field("versions").related_model)
+
+    @classmethod
+    def version_link(cls) -> "models.ForeignKey[Any, Any]":
+        """The foreign key of its versions to it."""
+        return cast("ManyToOneRel", cls._meta.get_field("versions")).field
+
     def versions_in_database(self) -> list:
         """Its versions as the database has them now (not a prefetched list)."""
-        versions = self._meta.get_field("versions")
-        return list(versions.related_model.objects.filter(**{versions.field.name: self.pk}))
+        return list(self.version_model()._default_manager.filter(**{self.version_link().name: self.pk}))
 
-    def pdfs(self) -> store.PublicationPDFs:
+    def pdfs(self) -> store.PublicationPDFs[Any]:
         """What this kind of publication says about its PDFs (its app's hook)."""
-        return store.pdfs_of_kind(self._meta.get_field("versions").related_model._meta.label)
+        return store.pdfs_of_kind(self.version_model()._meta.label)
 
     def kept_pdf_fingerprints(self, versions: list | None = None) -> set[str]:
         """Every stored file the fingerprints `versions` keep may name, current
@@ -258,7 +284,7 @@ class LanguageVersion(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     # Plain text of the version (search index, excerpts) and, on PostgreSQL,
     # its text search configuration and its vectors built with it
-    # (GIN-indexed by migrations). See publishing/search.py.
+    # (GIN-indexed by migrations). See publishing/search/.
     search_text = models.TextField(default="", editable=False)
     search_config = models.CharField(max_length=40, default="simple", editable=False)
     search_vector = SearchVectorField(null=True, editable=False)
@@ -273,6 +299,9 @@ class LanguageVersion(models.Model):
 
     # The fields a translator translates (subclasses name theirs).
     translated_fields: tuple[str, ...] = ("title",)
+    # Each kind's versions have a rich-text body, declared by the kind
+    # (its editor's extensions differ); named here for the shared code.
+    body: str
     # Long fields that cards (lists, feeds) never show: not loaded for them
     # (subclasses add theirs). Reading one of them on a card costs a query.
     not_on_cards: tuple[str, ...] = (
@@ -310,17 +339,21 @@ class LanguageVersion(models.Model):
         super().save(*args, **kwargs)
         index_version(self)
 
+    def get_absolute_url(self) -> str:
+        """Where the version is read on the site (each kind says)."""
+        raise NotImplementedError
+
     def clean_fields(self, exclude=None) -> None:
         # Rich text is checked against the bounds of publishing.html before its
         # cleaning (which would quietly clamp what is beyond them).
-        errors = {}
+        errors: dict[str, list[ValidationError]] = {}
         for field in self._meta.concrete_fields:
             if not isinstance(field, RichTextField) or (exclude and field.name in exclude):
                 continue
             try:
                 check_html_bounds(getattr(self, field.attname))
             except ValidationError as error:
-                errors[field.name] = error.messages
+                errors[field.name] = error.error_list
         try:
             super().clean_fields(exclude)
         except ValidationError as error:
@@ -329,6 +362,11 @@ class LanguageVersion(models.Model):
             raise ValidationError(errors)
 
     def indexed_text(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def publication(self) -> Publication:
+        """The tract or article it is a version of (subclasses name their foreign key)."""
         raise NotImplementedError
 
     @property
@@ -365,7 +403,7 @@ class LanguageVersion(models.Model):
         replacing, revision = self.pk is not None, self.revision
         self.save()
         if replacing and self.revision != revision and self.follow_original():
-            type(self).objects.filter(pk=self.pk).update(
+            type(self)._default_manager.filter(pk=self.pk).update(
                 source_revision=self.source_revision, source_texts=self.source_texts
             )
 
@@ -458,7 +496,7 @@ class PrintedVersion(LanguageVersion):
         this instance: an edit saved during the computation wins.
         """
         environment = self.pdf_environment_now()
-        type(self).objects.filter(pk=self.pk, pdf_environment=self.pdf_environment).update(
+        type(self)._default_manager.filter(pk=self.pk, pdf_environment=self.pdf_environment).update(
             pdf_fingerprints=fingerprints, pdf_environment=environment
         )
         self.pdf_fingerprints, self.pdf_environment = fingerprints, environment

@@ -9,6 +9,8 @@
   cannot be saved while its text is still the original's.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
@@ -19,6 +21,17 @@ from django.utils.translation import gettext_lazy as _
 
 from publishing.html_text import text_blocks
 from publishing.translation_sync import changes_since
+
+if TYPE_CHECKING:
+    # The mixins' bases for the type checker: they go before these classes.
+    from django.forms.models import BaseInlineFormSet
+    from django.utils.functional import _StrPromise
+
+    _ModelAdmin = admin.ModelAdmin[Any]
+    _InlineFormSet = BaseInlineFormSet[Any, Any, Any]
+    _InlineModelAdmin = admin.options.InlineModelAdmin[Any, Any]
+else:
+    _ModelAdmin = _InlineFormSet = _InlineModelAdmin = object
 
 
 class OutdatedTranslationFilter(admin.SimpleListFilter):
@@ -32,7 +45,7 @@ class OutdatedTranslationFilter(admin.SimpleListFilter):
         return queryset.with_outdated_translations() if self.value() == "outdated" else queryset
 
 
-class TranslationStatusAdminMixin:
+class TranslationStatusAdminMixin(_ModelAdmin):
     """For the admin of a publication: the translations column and filter."""
 
     class Media:
@@ -87,7 +100,7 @@ class TranslationFormMixin(forms.ModelForm):
         return cleaned_data
 
 
-class TranslationFormSetMixin:
+class TranslationFormSetMixin(_InlineFormSet):
     """Gives each form the original; marks the checked translations up to date after saving."""
 
     def __init__(self, *args, **kwargs):
@@ -132,20 +145,18 @@ class TranslationFormSetMixin:
             if form.instance.pk and form.cleaned_data.get("up_to_date") and not form.cleaned_data.get("DELETE")
         ]
         if commit and checked:
-            publication = self.instance
-            original = self.model.objects.filter(
-                **{self.fk.name: publication, "language": publication.original_language}
-            ).first()
+            publication, versions = self.instance, type(checked[0])._default_manager
+            original = versions.filter(**{self.fk.name: publication, "language": publication.original_language}).first()
             for version in checked:
                 if original is not None and version.pk != original.pk:
                     version.follow(original)
-                    self.model.objects.filter(pk=version.pk).update(
+                    versions.filter(pk=version.pk).update(
                         source_revision=version.source_revision, source_texts=version.source_texts
                     )
         return saved
 
 
-class TranslationInlineMixin:
+class TranslationInlineMixin(_InlineModelAdmin):
     """For the inline of language versions: status, side by side view, "still up to date"."""
 
     class Media:
@@ -164,7 +175,7 @@ class TranslationInlineMixin:
         return [*super().get_readonly_fields(request, obj), "translation"]
 
     @admin.display(description=_("translation"))
-    def translation(self, version) -> str:
+    def translation(self, version) -> "str | _StrPromise":
         # Empty (its row hidden by translations.css) where there is no
         # original to follow yet: a new publication's versions.
         original = getattr(version, "original_for_admin", None)

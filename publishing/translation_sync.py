@@ -35,7 +35,7 @@ def _marked_words(before: str, after: str) -> str:
 def marked_changes(before: str, after: str) -> SafeString:
     """`after` as paragraphs, with what changed since `before` marked."""
     old, new = text_blocks(before), text_blocks(after)
-    paragraphs = []
+    paragraphs: list[str] = []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
         if tag == "equal":
             paragraphs += [escape(block) for block in new[j1:j2]]

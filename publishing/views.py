@@ -1,6 +1,6 @@
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -15,6 +15,7 @@ from django.http import (
     HttpResponseNotModified,
     HttpResponseRedirect,
 )
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.template import loader
 from django.urls import reverse
@@ -27,6 +28,8 @@ from publishing.models import Theme
 from publishing.pdf import store
 from publishing.tasks import queue_pdf_render
 
+Q = TypeVar("Q", bound=models.QuerySet[Any])
+
 STORED_PDF_FINGERPRINT = re.compile(r"[0-9a-f]{20}")
 
 
@@ -36,13 +39,14 @@ class NotFoundForVisitor(Http404):
 
 def stored_file_response(
     request: HttpRequest, name: str, etag: str, content_type: str, filename: str, *, public: bool
-) -> HttpResponse:
+) -> HttpResponseBase:
     """Serve the stored file `name` (a PDF or the picture of its first page) under a readable name.
 
     Behind nginx (`PDF_ACCEL_REDIRECT` set), nginx sends the file itself, with
     `Range` and `sendfile`; the application only says which file.
     """
     quoted_etag = f'"{etag}"'
+    response: HttpResponseBase
     if quoted_etag in request.headers.get("If-None-Match", ""):
         response = HttpResponseNotModified()
     elif settings.PDF_ACCEL_REDIRECT:
@@ -56,11 +60,13 @@ def stored_file_response(
     # The address names the exact content: caches and CDNs may keep it forever.
     response["Cache-Control"] = "public, max-age=31536000, immutable" if public else "private, no-store"
     # One file whatever the visitor's browser language (see LanguageNeutralMiddleware).
-    response.language_neutral = True
+    response.language_neutral = True  # type: ignore[union-attr]  # read by LanguageNeutralMiddleware
     return response
 
 
-def stored_pdf_response(request: HttpRequest, fingerprint: str, filename: str, *, public: bool = True) -> HttpResponse:
+def stored_pdf_response(
+    request: HttpRequest, fingerprint: str, filename: str, *, public: bool = True
+) -> HttpResponseBase:
     """Serve the stored PDF with this fingerprint under a readable file name."""
     name = store.storage_name(fingerprint)
     if not default_storage.exists(name):
@@ -90,7 +96,7 @@ def stored_file_owner(request: HttpRequest, fingerprint: str, stem: str) -> stor
     return owner
 
 
-def pdf_file(request: HttpRequest, fingerprint: str, stem: str) -> HttpResponse:
+def pdf_file(request: HttpRequest, fingerprint: str, stem: str) -> HttpResponseBase:
     """A stored PDF: `/pdf/<fingerprint>/<file name>.pdf`.
 
     Served only while it is the current file of its version (an older
@@ -109,7 +115,7 @@ def pdf_file(request: HttpRequest, fingerprint: str, stem: str) -> HttpResponse:
     return stored_pdf_response(request, fingerprint, owner.filename, public=owner.is_public)
 
 
-def first_page_picture(request: HttpRequest, fingerprint: str, stem: str) -> HttpResponse:
+def first_page_picture(request: HttpRequest, fingerprint: str, stem: str) -> HttpResponseBase:
     """The picture of a stored PDF's first page: `/pdf/<fingerprint>/<file name>.webp`,
     under the same rule as the PDF itself (a draft's only for verified staff)."""
     owner = stored_file_owner(request, fingerprint, stem)
@@ -160,9 +166,10 @@ def queue_missing_pdf(request: HttpRequest, fingerprint: str, source: store.PDFS
     _raise_recorded_failure(fingerprint)
     # When the queue is full, the visitor comes back a little later.
     refresh = settings.PDF_BEING_MADE_REFRESH * (1 if queued else 3)
+    match = request.resolver_match
     context = {
         "refresh": refresh,
-        "page_url": request.path.rsplit("/", 1)[0] + "/" if request.resolver_match.namespaces else "",
+        "page_url": request.path.rsplit("/", 1)[0] + "/" if match and match.namespaces else "",
     }
     response = HttpResponse(loader.get_template("pdf_being_made.html").render(context, request), status=503)
     response["Retry-After"] = str(refresh)
@@ -170,7 +177,7 @@ def queue_missing_pdf(request: HttpRequest, fingerprint: str, source: store.PDFS
     return response
 
 
-def filter_by_theme(request: HttpRequest, publications: models.QuerySet) -> tuple[models.QuerySet, Theme | None]:
+def filter_by_theme(request: HttpRequest, publications: Q) -> tuple[Q, Theme | None]:
     """The publications on the theme `?theme=` names (none for an unknown
     theme), and that theme; all of them, and None, without the parameter."""
     slug = request.GET.get("theme")

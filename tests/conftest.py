@@ -6,13 +6,29 @@ from django.conf import settings as django_settings
 from django.utils import timezone
 
 from publishing.models import Theme
+from tests.ci import pytest_make_collect_report, pytest_runtest_makereport  # noqa: F401 (hooks)
 from tests.helpers import jpeg_with_gps  # noqa: F401 (imported from here by older test files)
+from tests.pdf_renders import SharedRenders, session_folder
 from tracts.models import Tract, TractVersion
 
 
 def pytest_configure() -> None:
-    # The SQLite test database's folder (tests/settings.py names the file).
+    # The SQLite test database's folder (tests/settings.py names the file;
+    # pytest-django adds _gw0, _gw1… to it for pytest-xdist's workers).
     (Path(django_settings.BASE_DIR) / "var").mkdir(exist_ok=True)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items) -> None:
+    # The slow tests first, the longest single ones before the browser's many,
+    # so that pytest-xdist's processes end together. Called before
+    # pytest-django's own sort, which then puts the tests that empty the
+    # database (transactional ones) after the others, as Django does: the
+    # Organiser group made by a migration is gone after them.
+    def rank(item) -> tuple[bool, bool]:
+        return item.get_closest_marker("slow") is None, item.get_closest_marker("browser") is not None
+
+    items.sort(key=rank)
 
 
 @pytest.fixture(autouse=True)
@@ -21,6 +37,19 @@ def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture(scope="session")
+def shared_renders(tmp_path_factory) -> SharedRenders:
+    return SharedRenders(session_folder(tmp_path_factory.getbasetemp()))
+
+
+@pytest.fixture(autouse=True)
+def reuse_renders(request, shared_renders, monkeypatch):
+    """A PDF rendered by an earlier test is read back rather than rendered
+    again (tests/pdf_renders.py), except in tests marked `own_pdf_store`."""
+    if request.node.get_closest_marker("own_pdf_store") is None:
+        shared_renders.install(monkeypatch)
 
 
 @pytest.fixture

@@ -75,7 +75,7 @@ def nginx_main(prefix: Path, site: Path) -> str:
         f"    {kind}_temp_path {prefix / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
     )
     user = "user root;\n" if os.geteuid() == 0 else ""
-    # The connections per worker the README's deployment steps set (Debian's
+    # The connections per worker the deployment guide (docs/deployment.md) sets (Debian's
     # default, 768, let a reconnecting slowloris from one address take them all).
     return f"""{user}worker_processes 2;
 worker_rlimit_nofile 16384;

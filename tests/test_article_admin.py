@@ -141,6 +141,7 @@ def test_image_upload_rejects_a_fake_image_with_a_clear_message(admin_client):
     assert not Image.objects.exists()
 
 
+@pytest.mark.database_engine
 def test_list_filters_and_search(admin_client, make_article):
     make_article("a", {"fr": {"title": "Sur le score"}, "ar": {}}, authors=["Camille"], themes=["Algorithmes"])
     make_article("b", {"fr": {"title": "Sur les guichets"}}, status="draft", authors=["Autre"])

@@ -78,6 +78,19 @@ def test_cards_load_the_start_of_the_body_and_make_the_same_excerpt(
     assert excerpt == ArticleVersion.objects.get(pk=card.pk).get_excerpt()
 
 
+def test_cards_take_a_versions_queryset_as_every_publications_do(make_article, django_assert_num_queries):
+    # PublicationQuerySet.for_cards(versions=…) is how a list loads more with
+    # its cards (TractQuerySet.with_a5_renders does); articles took no versions=.
+    article = make_article("avec-auteurs", {"fr": {"body": "<p>Un texte.</p>"}}, authors=["Une autrice"])
+    versions = Article.objects.card_versions("body")
+    card = Article.objects.for_cards(versions=versions).get(pk=article.pk)
+    with django_assert_num_queries(0):
+        version = card.all_versions()[0]
+        assert "body" not in version.get_deferred_fields()
+        assert version.body == "<p>Un texte.</p>"
+        assert [author.name for author in card.authors.all()] == ["Une autrice"]
+
+
 def test_a_cards_excerpt_reads_only_the_start_of_a_long_body_and_says_the_same():
     paragraphs = "".join(f"<p>Paragraphe {n} : <strong>mot</strong> et l&#39;autre mot.</p>" for n in range(2000))
     version = ArticleVersion(language="fr", body=f"<h2>Titre</h2>{paragraphs}")

@@ -5,6 +5,7 @@ visitor must end with no cookie. axe-core checks accessibility (WCAG 2.2 AA).
 Screenshots of the main pages are kept in test-artifacts/.
 """
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -13,10 +14,11 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+from publishing import images
 from tracts.models import Tract
 from tracts.printing import PRINT_FORMATS, ensure_tract_pdf
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
@@ -42,11 +44,26 @@ def browser():
         instance.close()
 
 
+# The demo's pictures as cleaned by the first test of this process (decoding
+# and renditions take a second each; tests/test_images.py tests the cleaning).
+DEMO_PICTURES: dict[str, images.CleanImage] = {}
+
+
 @pytest.fixture
-def demo(live_server, task_queue):
+def demo(live_server, task_queue, monkeypatch):
+    clean_image = images.clean_image
+
+    def cleaned_once(file) -> images.CleanImage:
+        key = hashlib.sha256(images._read_upload(file)).hexdigest()
+        if key not in DEMO_PICTURES:
+            DEMO_PICTURES[key] = clean_image(file)
+        return DEMO_PICTURES[key]
+
     # The demo's PDF renders stay queued (no worker): a PDF asked for is queued too.
-    for command in ("load_demo_tracts", "load_demo_articles", "load_demo_pages"):
-        call_command(command, verbosity=0)
+    with monkeypatch.context() as patch:
+        patch.setattr(images, "clean_image", cleaned_once)
+        for command in ("load_demo_tracts", "load_demo_articles", "load_demo_pages"):
+            call_command(command, verbosity=0)
     return live_server
 
 
@@ -189,6 +206,7 @@ PAGES = [
     "/{lang}/articles/machine-a-soupconner/",
     "/{lang}/themes/algorithmes/",
     "/{lang}/search/?q=algorithme",
+    "/{lang}/newsletter/",
     "/{lang}/page-qui-n-existe-pas/",
 ]
 

@@ -26,6 +26,7 @@ def documented_environment(tmp_path: Path) -> dict[str, str]:
     return env
 
 
+@pytest.mark.slow
 def test_deploy_check_passes_on_the_documented_environment_once_the_footer_is_set(tmp_path):
     env = documented_environment(tmp_path)
     assert manage("migrate", "-v0", **env).returncode == 0

@@ -1,5 +1,5 @@
 """The files of deploy/ as an operator copies them: nginx accepts the site;
-the README's steps work on a minimal Debian and match the files."""
+the deployment guide (docs/deployment.md) works on a minimal Debian and matches the files."""
 
 import re
 import shutil
@@ -45,7 +45,8 @@ def test_nginx_accepts_the_site_as_shipped(tmp_path):
 
 
 def deployment_steps() -> str:
-    return README[README.index("### Deploy on a Debian server") : README.index("## Continuous integration")]
+    guide = (PROJECT / "docs" / "deployment.md").read_text()
+    return guide[guide.index("## Deploy on a Debian server") :]
 
 
 def test_deployment_steps_do_without_sudo():

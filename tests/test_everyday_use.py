@@ -25,6 +25,8 @@ from tracts.printing import PRINT_FORMATS, current_records
 
 from .helpers import jpeg_with_gps, wait_for, worker_environment
 
+pytestmark = [pytest.mark.database_engine, pytest.mark.slow]
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

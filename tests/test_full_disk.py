@@ -28,7 +28,7 @@ from tests.test_tract_admin import tract_form
 from tracts.models import Tract, TractVersion
 from tracts.printing import PRINT_FORMATS, ensure_tract_pdf, print_shop_picture
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.own_pdf_store]
 
 
 def noisy_jpeg(width: int = 1800, height: int = 1200) -> bytes:

@@ -10,9 +10,9 @@ from django.utils import translation
 from PIL import Image as PillowImage
 from pypdf import PdfReader, PdfWriter
 
+from moving.archive import paragraphs_from_lines, read_pdf
 from publishing.pdf import render_pdf
 from tests.helpers import personal_metadata, with_personal_metadata
-from tracts.archive import paragraphs_from_lines, read_pdf
 from tracts.models import Tract
 
 pytestmark = pytest.mark.django_db
@@ -96,7 +96,7 @@ def run(folder: Path, *args: str) -> list[str]:
 
 
 def test_every_pdf_becomes_a_tract_and_the_rest_is_reported(archive, monkeypatch):
-    monkeypatch.setattr("tracts.archive.ocr_available", lambda: False)
+    monkeypatch.setattr("moving.archive.ocr_available", lambda: False)
     lines = run(archive, "--language", "fr", "--publish")
 
     assert lines[-1] == "3 tracts created; 4 files skipped (1 damaged, 1 duplicate, 1 encrypted, 1 not a PDF)."
@@ -240,8 +240,8 @@ def test_ocr_recognises_the_text_of_a_scanned_tract(tmp_path):
 
 
 def test_a_scan_where_ocr_finds_nothing_is_reported(tmp_path, pdfs, monkeypatch):
-    monkeypatch.setattr("tracts.archive.ocr_available", lambda: True)
-    monkeypatch.setattr("tracts.archive.recognise_text", lambda data, language: [])
+    monkeypatch.setattr("moving.archive.ocr_available", lambda: True)
+    monkeypatch.setattr("moving.archive.recognise_text", lambda data, language: [])
     folder = tmp_path / "scans"
     folder.mkdir()
     (folder / "blank.pdf").write_bytes(pdfs["scan"])

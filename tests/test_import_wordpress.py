@@ -11,9 +11,9 @@ from PIL import Image as PillowImage
 from pypdf import PdfReader
 
 from articles.models import Article, ArticleVersion, Author
+from moving.wxr import convert_content, wpautop
 from publishing.models import Image, OldAddress, Theme
 from publishing.pdf import render_pdf
-from publishing.wordpress import convert_content, wpautop
 from tests.conftest import jpeg_with_gps
 from tests.helpers import personal_metadata, run_manage, with_personal_metadata
 from tracts.models import Tract
@@ -289,7 +289,7 @@ def test_wpautop_and_shortcodes_unit():
 
 
 def test_a_failing_post_is_reported_and_the_rest_comes_in(tmp_path, monkeypatch):
-    from website import wordpress_import
+    from moving import wordpress as wordpress_import
 
     original = wordpress_import.WordPressImport._fill_version
 

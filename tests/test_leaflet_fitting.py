@@ -186,6 +186,7 @@ def test_an_overflowing_tract_is_told_with_the_words_to_cut(make_tract):
     assert TractPDF.objects.get(version=version, print_format="a5").words_over == found[0].words_over
 
 
+@pytest.mark.slow
 def test_the_admin_tells_an_overflow_once_the_worker_has_rendered(admin_client, django_capture_on_commit_callbacks):
     data = tract_form(**{"versions-TOTAL_FORMS": "1", "versions-0-body": body_of(1400)})
 

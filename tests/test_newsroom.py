@@ -311,7 +311,7 @@ def test_organiser_group_can_write_translate_publish_and_upload():
 def test_organiser_sidebar_shows_only_content(client, organiser):
     response = client.get(reverse("admin:index"))
     apps = {app["app_label"] for app in response.context["app_list"]}
-    assert apps == {"tracts", "articles", "website", "collectif"}
+    assert apps == {"tracts", "articles", "website", "newsletter", "collectif"}
     models = {model["object_name"] for app in response.context["app_list"] for model in app["models"]}
     assert "SiteSettings" not in models and "User" not in models
     html = response.content.decode()
@@ -322,7 +322,7 @@ def test_the_admin_index_lists_what_is_used_most_first(admin_client):
     assert reverse("admin:index") == "/admin/"
     response = admin_client.get(reverse("admin:index"))
     labels = [app["app_label"] for app in response.context["app_list"]]
-    assert labels[:4] == ["tracts", "articles", "website", "collectif"]
+    assert labels[:5] == ["tracts", "articles", "website", "newsletter", "collectif"]
     assert set(labels) > {"auth", "axes", "otp_totp"}
     sidebar = admin_client.get(reverse("admin:tracts_tract_changelist")).context["available_apps"]
     assert [app["app_label"] for app in sidebar] == labels

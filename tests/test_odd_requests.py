@@ -16,6 +16,7 @@ def content(make_tract, make_article):
     make_article("analyse", {"fr": {}}, themes=["Algorithmes"], authors=["Camille"])
 
 
+@pytest.mark.database_engine
 @pytest.mark.parametrize(
     "url",
     [
@@ -39,6 +40,7 @@ def test_nul_bytes_give_a_400_page_in_the_site_design(client, content, url):
     assert expected in html and 'class="site-header"' in html
 
 
+@pytest.mark.database_engine
 def test_nul_bytes_in_the_admin_search_are_no_error(admin_client, content):
     response = admin_client.get(reverse("admin:tracts_tract_changelist") + "?q=%00")
     assert response.status_code == 400

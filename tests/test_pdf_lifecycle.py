@@ -575,3 +575,24 @@ def test_the_store_records_what_each_file_is(client, make_tract, media_root):
     report = store.delete_unreferenced(grace_seconds=0)
     assert report.deleted >= 1
     assert not default_storage.exists(store.storage_name(fingerprint_of(address)))
+
+
+def test_files_stored_before_records_existed_are_recorded_by_the_migration(client, make_tract):
+    """A site upgraded with stored PDFs and no records: the migration records
+    the files the versions' kept fingerprints name, and their addresses work."""
+    import importlib
+
+    from django.apps import apps
+
+    from publishing.models import StoredPDF
+
+    make_tract("avant")
+    address = stored_address(client, "/fr/tracts/avant/a5.pdf")
+    StoredPDF.objects.all().delete()
+    assert client.get(address).status_code == 404
+
+    migration = importlib.import_module("tracts.migrations.0014_stored_pdf_records")
+    migration.record_stored_files(apps, None)
+    record = StoredPDF.objects.get(fingerprint=fingerprint_of(address))
+    assert (record.print_format, record.filename) == ("a5", "avant-fr-a5.pdf")
+    assert client.get(address).status_code == 200

@@ -203,6 +203,7 @@ def test_each_format_downloads(client, bilingual):
             assert response.status_code == 404, name
 
 
+@pytest.mark.database_engine
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_downloads_render_once(live_server, make_tract, monkeypatch):
     make_tract("populaire", {"fr": {"title": "Tract populaire"}})
@@ -284,6 +285,8 @@ def test_verso_is_offered_only_when_each_language_fits_one_page(client, make_tra
     assert "more than one page in A5" in response.content.decode()
 
 
+@pytest.mark.database_engine
+@pytest.mark.own_pdf_store
 @pytest.mark.django_db(transaction=True)
 def test_a_leaflet_asked_for_directly_and_by_its_sheet_at_once_is_rendered_once(
     live_server, make_tract, monkeypatch, tmp_path

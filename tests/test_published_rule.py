@@ -94,6 +94,7 @@ def test_themes_of_drafts_only_are_not_listed_on_the_home_page(client, make_trac
     assert "Logement" in html and "Sujet secret" not in html
 
 
+@pytest.mark.database_engine
 def test_years_are_those_of_what_visitors_see_newest_first(make_tract, make_article):
     later = timezone.now() + datetime.timedelta(days=3)
     for slug, date in [

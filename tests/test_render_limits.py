@@ -225,6 +225,7 @@ def test_links_inside_pdfs_lead_to_the_site(settings, make_tract):
     assert not [target for target in targets if pdf.RENDER_HOST in target]
 
 
+@pytest.mark.database_engine
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="advisory locks are PostgreSQL's")
 @pytest.mark.django_db(transaction=True)
 def test_the_render_lock_is_released_before_the_outer_transaction_ends():
@@ -333,6 +334,7 @@ class ProfilesCompressedAlready(dict):
         raise AssertionError("the print-shop profile was compressed again")
 
 
+@pytest.mark.own_pdf_store
 def test_a_warmed_parent_hands_its_children_the_compressed_profile(monkeypatch, make_tract, django_assert_num_queries):
     monkeypatch.setattr(pdf_render, "_warmed", False)
     monkeypatch.setattr(pdf_render, "_compressed_profiles", {})
@@ -358,6 +360,7 @@ def test_a_warmed_parent_hands_its_children_the_compressed_profile(monkeypatch, 
     assert preflight(data) == []  # PDF/X-4, its output intent embedding the one profile
 
 
+@pytest.mark.own_pdf_store
 def test_a_render_child_leaves_no_temporary_files(tmp_path, monkeypatch, make_tract):
     import tempfile as temporary
 

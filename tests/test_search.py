@@ -14,6 +14,8 @@ from publishing import search
 from publishing.search import excerpt, mark_words, stemmed_text
 from tracts.models import Tract, TractVersion
 
+pytestmark = pytest.mark.database_engine
+
 
 @pytest.fixture
 def archive(make_tract, make_article):

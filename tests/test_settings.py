@@ -3,6 +3,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.database_engine
+
 PROJECT = Path(__file__).resolve().parent.parent
 
 

@@ -14,6 +14,8 @@ from publishing.pdf import RenderFailed
 from publishing.pdf.sandbox import render_in_child
 from tracts.models import Tract
 
+pytestmark = pytest.mark.database_engine
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # One thread writes in transactions (as an admin save does) while another

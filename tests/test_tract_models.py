@@ -95,6 +95,7 @@ def test_site_settings_is_a_single_row():
     assert SiteSettings.load().pk == first.pk
 
 
+@pytest.mark.database_engine
 def test_theme_from_names_reuses_existing_themes_case_insensitively():
     existing = Theme.objects.create(name="Contrôle")
     themes = Theme.from_names(["contrôle", "Algorithmes"])

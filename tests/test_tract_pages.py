@@ -41,6 +41,7 @@ def test_archive_shows_each_tract_in_the_visitors_language_when_it_exists(client
     assert '<html lang="ar" dir="rtl">' in html
 
 
+@pytest.mark.database_engine
 def test_archive_filters_by_theme_and_year(client, make_tract):
     make_tract("algo-2026", {"fr": {"title": "Algo 2026"}}, themes=["Algorithmes"], date=datetime.date(2026, 1, 5))
     make_tract("algo-2025", {"fr": {"title": "Algo 2025"}}, themes=["Algorithmes"], date=datetime.date(2025, 1, 5))

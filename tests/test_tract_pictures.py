@@ -175,7 +175,7 @@ def test_the_editor_page_count_counts_the_picture(admin_client, picture):
 
 
 def test_an_imported_tract_version_is_printed_with_its_picture(tmp_path):
-    from tracts.importing import import_tract
+    from moving.kinds.tracts import import_tract
 
     (tmp_path / "photo.jpg").write_bytes(jpeg_with_gps(1800, 1200))
     text = f"# Non au score\n\n{FRENCH}\n\n![Une banderole](photo.jpg)\n\n{FRENCH}\n"

@@ -4,9 +4,9 @@ import pytest
 from django.urls import reverse
 
 from articles.models import Article
+from moving.kinds.tracts import import_tract
 from publishing.html_text import text_blocks
 from publishing.translation_sync import marked_changes
-from tracts.importing import import_tract
 from tracts.models import Tract, TractVersion
 
 pytestmark = pytest.mark.django_db

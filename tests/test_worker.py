@@ -6,6 +6,7 @@ import os
 import signal
 import sqlite3
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -24,6 +25,8 @@ from tracts.models import TractPDF
 from tracts.printing import PRINT_FORMATS
 
 from .helpers import wait_for, worker_environment
+
+pytestmark = pytest.mark.database_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,6 +53,7 @@ def parent_of(pid: int) -> int | None:
         return None
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_make_worker_starts_a_killed_worker_again_and_the_render_completes(make_tract, database_queue, tmp_path):
     tract = make_tract("relance", {"fr": {}, "en": {}})
@@ -95,8 +99,12 @@ def test_the_worker_waits_out_a_locked_database(make_tract, database_queue, tmp_
         stderr=subprocess.STDOUT,
         text=True,
     )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(worker.stdout), daemon=True)
+    reader.start()
     try:
-        time.sleep(2)
+        # Locked once the worker polls (it starts slowly on a busy machine).
+        wait_for(lambda: any("Starting worker" in line for line in lines), 60, "the worker to start")
         # Longer than the 5 s busy timeout: the queue cannot be read.
         blocker = sqlite3.connect(connection.settings_dict["NAME"], isolation_level=None)
         blocker.execute("BEGIN EXCLUSIVE")
@@ -108,8 +116,9 @@ def test_the_worker_waits_out_a_locked_database(make_tract, database_queue, tmp_
         wait_for(lambda: DBTaskResult.objects.get(pk=result.id).status == TaskResultStatus.SUCCESSFUL, 90, "the render")
     finally:
         worker.send_signal(signal.SIGTERM)
-        output, _ = worker.communicate(timeout=30)
-    assert "Database unusable (database is locked): the worker tries again" in output
+        worker.wait(timeout=30)
+        reader.join(10)
+    assert "Database unusable (database is locked): the worker tries again" in "".join(lines)
 
 
 @task()

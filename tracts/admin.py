@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING
+
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminRadioSelect
 from django.core.exceptions import PermissionDenied
@@ -13,13 +15,15 @@ from publishing.editor import VERSION_TITLES
 from publishing.html import clean_rich_text
 from publishing.languages import is_supported
 from publishing.models import PDFRenderFailure
+from publishing.pdf.store import PDFPlan
 from publishing.tasks import schedule_pdf_renders, worker_delay
 from publishing.translation_admin import TranslationInlineMixin, TranslationStatusAdminMixin
 
-from .models import FIRST_PAGE_PICTURE_FORMAT, POSTER_PICTURE_FORMAT, Tract, TractVersion
+from .models import FIRST_PAGE_PICTURE_FORMAT, POSTER_PICTURE_FORMAT, Tract, TractPDF, TractVersion
 from .printing import (
     MAX_LEAFLET_PAGES,
     PRINT_FORMATS,
+    PrintFormat,
     current_fingerprint,
     current_records,
     ensure_tract_pdf,
@@ -28,6 +32,9 @@ from .printing import (
     small_pictures,
 )
 from .views import render_tract_page, resolve_pdf_request
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
 
 
 class TractVersionInline(TranslationInlineMixin, LanguageVersionInline):
@@ -46,7 +53,7 @@ class LayoutSelect(AdminRadioSelect):
 
 
 @admin.register(Tract)
-class TractAdmin(TranslationStatusAdminMixin, PreviewAdmin):
+class TractAdmin(TranslationStatusAdminMixin, PreviewAdmin):  # type: ignore[misc]  # Django merges both Media
     inlines = [TractVersionInline]
     list_display = ["__str__", "date", "status", "published_at", "languages", "preview_links"]
     actions = ["render_pdfs"]
@@ -74,7 +81,7 @@ class TractAdmin(TranslationStatusAdminMixin, PreviewAdmin):
     preview_pdf_route = "<int:pk>/preview/<str:language>/<slug:print_format>.pdf"
 
     @admin.display(description=_("PDFs"))
-    def pdf_status(self, tract: Tract) -> str:
+    def pdf_status(self, tract: Tract) -> "str | _StrPromise":
         """Each version's PDFs in plain words: pages, a picture of the first page, a link.
 
         While some are being made, the page asks again for this status now and
@@ -133,7 +140,9 @@ class TractAdmin(TranslationStatusAdminMixin, PreviewAdmin):
         }
         return render_to_string("admin/tracts/tract/pdf_status.html", context), pending
 
-    def _pdf_status_row(self, tract: Tract, version: TractVersion, print_format, record, failures: dict) -> dict:
+    def _pdf_status_row(
+        self, tract: Tract, version: TractVersion, print_format: PrintFormat, record: TractPDF | None, failures: dict
+    ) -> dict:
         """One format's line: its link, and what is known of its render, in words."""
         failure = failures.get((version.pk, print_format.name))
         row = {
@@ -143,6 +152,7 @@ class TractAdmin(TranslationStatusAdminMixin, PreviewAdmin):
             "problem": False,
             "waiting": False,
         }
+        state: str | _StrPromise
         if failure is not None:
             state, row["problem"] = _("this PDF failed to render: %(reason)s") % {"reason": failure.message}, True
         elif record is None:
@@ -276,20 +286,24 @@ class TractAdmin(TranslationStatusAdminMixin, PreviewAdmin):
             *super().get_urls(),
         ]
 
-    def preview_pdf_url(self, tract: Tract, version: TractVersion, print_format: str = "a5") -> str:
-        return reverse("admin:tracts_tract_preview_pdf", args=[tract.pk, version.language, print_format])
+    def preview_pdf_url(self, tract: Tract, version: TractVersion, format_name: str = "a5") -> str:
+        return reverse("admin:tracts_tract_preview_pdf", args=[tract.pk, version.language, format_name])
 
     def render_preview(self, request: HttpRequest, tract: Tract) -> HttpResponse:
         return render_tract_page(
             request,
             tract,
             preview=True,
-            pdf_url=lambda version, print_format, verso: (
-                self.preview_pdf_url(tract, version, print_format) + (f"?verso={verso}" if verso else "")
+            pdf_url=lambda version, format_name, verso: (
+                self.preview_pdf_url(tract, version, format_name) + (f"?verso={verso}" if verso else "")
             ),
             page_url=lambda version: reverse("admin:tracts_tract_preview", args=[tract.pk, version.language]),
         )
 
-    def preview_pdf_plan(self, request: HttpRequest, tract: Tract, version: TractVersion, print_format: str):
-        chosen_format, verso = resolve_pdf_request(tract, version, print_format, request.GET.get("verso"))
-        return ensure_tract_pdf(version, chosen_format, verso)
+    def preview_pdf_plan(
+        self, request: HttpRequest, tract: Tract, version: TractVersion, /, **url_arguments: str
+    ) -> PDFPlan:
+        """The PDF of `url_arguments["print_format"]` (see `preview_pdf_route`)."""
+        # The address names the format; resolved, it is a PrintFormat.
+        resolved, verso = resolve_pdf_request(tract, version, url_arguments["print_format"], request.GET.get("verso"))
+        return ensure_tract_pdf(version, resolved, verso)

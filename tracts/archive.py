@@ -1,44 +1,19 @@
-"""The archive of tracts printed before this site: PDFs imported as they are.
-
-Each PDF becomes a tract whose print file is that PDF, served byte for byte
-(never re-rendered); its page shows a picture of the first page and the
-text extracted from it, which search indexes like any tract's text.
+"""A tract's archived PDF (printed before this site, imported as it is): kept
+as it was for staff, served without its authors' personal metadata, shown by
+a picture of its first page. Reading and importing such PDFs is
+`moving.archive`'s.
 """
 
-import datetime
 import hashlib
 import io
-import re
-import shutil
-import subprocess
-import tempfile
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import pikepdf
-import pypdfium2 as pdfium
 from django.core.files.base import ContentFile
-from django.db import transaction
-from django.utils import timezone
-from django.utils.html import escape
 from django.utils.translation import gettext as _
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError
 
-from publishing.languages import slug_from_title
 from publishing.pdf.store import first_page_picture
 
-from .models import Tract, TractVersion
-
-# Tesseract's names of the site's languages (Debian packages tesseract-ocr-fra, -ara…).
-OCR_LANGUAGES = {"fr": "fra", "en": "eng", "es": "spa", "ar": "ara"}
-OCR_HELP = "install ocrmypdf and Tesseract's data (apt-get install ocrmypdf tesseract-ocr-fra tesseract-ocr-ara)"
-FILE_NAME_DATE = re.compile(r"(?<!\d)((?:19|20)\d\d)-?(0[1-9]|1[0-2])-?(0[1-9]|[12]\d|3[01])(?!\d)")
-# Titles that tools write in the metadata when the author wrote none.
-MEANINGLESS_TITLE = re.compile(
-    r"^(untitled|sans titre|document\d*|microsoft word - .*|.*\.(docx?|odt|pdf|indd))$", re.I
-)
-SENTENCE_END = tuple('.!?:;»"”)؟…')
+from .models import Tract
 
 
 class ArchiveError(ValueError):
@@ -47,170 +22,6 @@ class ArchiveError(ValueError):
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
         self.kind = kind  # not a PDF, encrypted, damaged, duplicate: counted in the summary
-
-
-@dataclass
-class PDFReading:
-    data: bytes
-    checksum: str
-    metadata_title: str = ""
-    metadata_date: datetime.date | None = None
-    large_line: str = ""
-    paragraphs: list[str] = field(default_factory=list)
-    page_count: int = 0
-
-
-def read_pdf(data: bytes) -> PDFReading:
-    """What an archived PDF holds, or an ArchiveError for an encrypted, broken or non-PDF file."""
-    if b"%PDF-" not in data[:1024]:
-        raise ArchiveError("not a PDF", _("not a PDF"))
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            raise ArchiveError("encrypted", _("encrypted: save it again without a password"))
-        page_count = len(reader.pages)
-        metadata = reader.metadata
-        title = (metadata.title or "").strip() if metadata else ""
-        created = metadata.creation_date if metadata else None
-        large_line = _largest_line(reader.pages[0]) if page_count else ""
-    except ArchiveError:
-        raise
-    except Exception as error:  # pypdf raises many kinds on damaged files
-        raise ArchiveError("damaged", _("damaged PDF (%(error)s)") % {"error": str(error)[:80] or type(error).__name__})
-    if page_count == 0:
-        raise ArchiveError("damaged", _("damaged PDF (no page)"))
-    try:
-        paragraphs = text_paragraphs(data)
-    except pdfium.PdfiumError as error:
-        raise ArchiveError("damaged", _("damaged PDF (%(error)s)") % {"error": str(error)[:80]})
-    return PDFReading(
-        data=data,
-        checksum=hashlib.sha256(data).hexdigest(),
-        metadata_title="" if MEANINGLESS_TITLE.match(title) else title,
-        metadata_date=created.date() if created else None,
-        large_line=large_line,
-        paragraphs=paragraphs,
-        page_count=page_count,
-    )
-
-
-def _largest_line(page) -> str:
-    """The first line set in the largest type on the page: the title of most tracts."""
-    pieces: list[tuple[float, str]] = []
-
-    def visit(text: str, cm, tm, font_dict, font_size) -> None:
-        if text.strip():
-            scale = abs(tm[3] * cm[3]) or abs(tm[0] * cm[0]) or 1
-            pieces.append((round(font_size * scale, 1), text))
-
-    try:
-        page.extract_text(visitor_text=visit)
-    except (PdfReadError, KeyError, ValueError, TypeError):
-        return ""
-    if not pieces:
-        return ""
-    largest = max(size for size, _text in pieces)
-    start = next(index for index, (size, _text) in enumerate(pieces) if size == largest)
-    words = []
-    for size, text in pieces[start:]:
-        if size != largest:
-            break
-        words.append(text)
-    return " ".join(" ".join(words).split())[:200]
-
-
-def text_paragraphs(data: bytes) -> list[str]:
-    """The text of every page as paragraphs, joining the lines of each."""
-    document = pdfium.PdfDocument(data)
-    lines: list[str] = []
-    for page in document:
-        lines.extend(page.get_textpage().get_text_range().replace("\r\n", "\n").replace("\r", "\n").split("\n"))
-        lines.append("")
-    return paragraphs_from_lines(lines)
-
-
-def paragraphs_from_lines(lines: list[str]) -> list[str]:
-    """Join lines into paragraphs: a blank line, or a short line ending a sentence, closes one."""
-    lengths = sorted(len(line.strip()) for line in lines if line.strip())
-    typical = lengths[len(lengths) * 3 // 4] if lengths else 0
-    paragraphs, current = [], ""
-    for raw in lines:
-        line = " ".join(raw.split())
-        if not line:
-            if current:
-                paragraphs.append(current)
-            current = ""
-            continue
-        if current.endswith("-") and not current.endswith(" -"):
-            current = current[:-1] + line  # a word cut at the end of a line
-        else:
-            current = f"{current} {line}".strip()
-        if line.endswith(SENTENCE_END) and len(line) < typical * 0.8:
-            paragraphs.append(current)
-            current = ""
-    if current:
-        paragraphs.append(current)
-    return paragraphs
-
-
-def ocr_available() -> bool:
-    return shutil.which("ocrmypdf") is not None
-
-
-def recognise_text(data: bytes, language: str) -> list[str]:
-    """The paragraphs OCR finds in a scanned PDF (the archived file itself is kept as it was)."""
-    with tempfile.TemporaryDirectory() as folder:
-        source, output = Path(folder, "in.pdf"), Path(folder, "out.pdf")
-        source.write_bytes(data)
-        subprocess.run(  # noqa: S603 (fixed arguments, our own temporary files)
-            [
-                shutil.which("ocrmypdf") or "ocrmypdf",
-                "--quiet",
-                "--skip-text",
-                "-l",
-                OCR_LANGUAGES.get(language, "eng"),
-                str(source),
-                str(output),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=600,
-        )
-        return text_paragraphs(output.read_bytes())
-
-
-def date_of(reading: PDFReading, path: Path) -> datetime.date:
-    """From the metadata, else the file name (2023-12-01, 20231201), else the file's date."""
-    if reading.metadata_date:
-        return reading.metadata_date
-    if match := FILE_NAME_DATE.search(path.stem):
-        try:
-            return datetime.date(int(match[1]), int(match[2]), int(match[3]))
-        except ValueError:
-            pass
-    return datetime.datetime.fromtimestamp(path.stat().st_mtime, tz=datetime.UTC).date()
-
-
-def title_of(reading: PDFReading, path: Path) -> str:
-    """From the metadata, else the first large line, else the file name."""
-    title = reading.metadata_title or reading.large_line
-    if not title:
-        words = FILE_NAME_DATE.sub(" ", path.stem).replace("_", " ").replace("-", " ").split()
-        title = " ".join(words).capitalize() or path.stem
-    return title[:200]
-
-
-def paragraphs_html(paragraphs: list[str]) -> str:
-    return "".join(f"<p>{escape(paragraph)}</p>" for paragraph in paragraphs)
-
-
-def unique_slug(title: str, fallback: str) -> str:
-    base = slug_from_title(title, 90) or slug_from_title(fallback, 90) or "tract"
-    slug, number = base, 1
-    while Tract.objects.filter(slug=slug).exists():
-        number += 1
-        slug = f"{base}-{number}"
-    return slug
 
 
 def without_personal_metadata(data: bytes) -> bytes:
@@ -242,41 +53,3 @@ def store_archived_pdf(tract: Tract, data: bytes) -> None:
     tract.archived_pdf.save("archive.pdf", ContentFile(without_personal_metadata(data)), save=False)
     tract.archived_pdf_original.save("original.pdf", ContentFile(data), save=False)
     tract.archived_pdf_preview.save("preview.webp", ContentFile(first_page_picture(data, 480)), save=False)
-
-
-@dataclass
-class ArchiveResult:
-    tract: Tract
-    ocr_skipped: bool = False
-    without_text: bool = False
-
-
-def import_pdf(path: Path, language: str, *, publish: bool = False, use_ocr: bool | None = None) -> ArchiveResult:
-    """Make a tract of the PDF at `path`; ArchiveError for a file to skip (duplicate included)."""
-    reading = read_pdf(path.read_bytes())
-    duplicate = Tract.objects.filter(archived_pdf_checksum=reading.checksum).first()
-    if duplicate:
-        raise ArchiveError("duplicate", _("already imported as %(slug)s") % {"slug": duplicate.slug})
-    paragraphs, ocr_skipped = reading.paragraphs, False
-    if not paragraphs:
-        if use_ocr if use_ocr is not None else ocr_available():
-            try:
-                paragraphs = recognise_text(reading.data, language)
-            except (subprocess.SubprocessError, OSError):
-                ocr_skipped = True
-        else:
-            ocr_skipped = True
-    title = title_of(reading, path)
-    if title == reading.large_line and paragraphs and paragraphs[0].startswith(title):
-        paragraphs[0] = paragraphs[0][len(title) :].strip()
-        paragraphs = [p for p in paragraphs if p]
-    with transaction.atomic():
-        tract = Tract(slug=unique_slug(title, path.stem), date=date_of(reading, path), original_language=language)
-        if publish:
-            tract.publish_now()
-        else:
-            tract.published_at = timezone.now()
-        store_archived_pdf(tract, reading.data)
-        tract.save()
-        TractVersion.objects.create(tract=tract, language=language, title=title, body=paragraphs_html(paragraphs))
-    return ArchiveResult(tract=tract, ocr_skipped=ocr_skipped, without_text=not paragraphs)

@@ -1,6 +1,7 @@
 """Tracts: one leaflet, one version per language."""
 
 import uuid
+from typing import ClassVar, Self
 
 from django.db import models
 from django.db.models.signals import post_save
@@ -31,8 +32,8 @@ FIRST_PAGE_PICTURE_FORMAT = "a5"
 POSTER_PICTURE_FORMAT = "a3-poster"
 
 
-class TractQuerySet(PublicationQuerySet):
-    def with_a5_renders(self, *also: str) -> "TractQuerySet":
+class TractQuerySet(PublicationQuerySet["Tract"]):
+    def with_a5_renders(self, *also: str) -> Self:
         """Cards (see `for_cards`) with each version's A5 render record
         (`version.a5_renders`): its first-page picture and its size; newest first."""
         a5 = TractPDF.objects.filter(print_format=FIRST_PAGE_PICTURE_FORMAT)
@@ -40,6 +41,9 @@ class TractQuerySet(PublicationQuerySet):
             models.Prefetch("pdfs", queryset=a5, to_attr="a5_renders")
         )
         return self.for_cards(versions=versions)
+
+
+TractManager = models.Manager.from_queryset(TractQuerySet)
 
 
 def archived_pdf_upload_to(instance: "Tract", filename: str) -> str:
@@ -111,7 +115,7 @@ class Tract(Publication):
         upload_to=archived_preview_upload_to, max_length=200, blank=True, editable=False
     )
 
-    objects = TractQuerySet.as_manager()
+    objects: ClassVar[TractManager] = TractManager()
 
     class Meta(Publication.Meta):
         verbose_name = _("tract")
@@ -180,8 +184,8 @@ class TractVersion(PrintedVersion):
         languages = f"{self.language}-{verso.language}" if verso else self.language
         return f"{self.tract.slug}-{languages}-{print_format}.pdf"
 
-    def get_pdf_url(self, print_format: str = "a5") -> str:
-        return reverse_in(self.language, "tracts:pdf", slug=self.tract.slug, print_format=print_format)
+    def get_pdf_url(self, format_name: str = "a5") -> str:
+        return reverse_in(self.language, "tracts:pdf", slug=self.tract.slug, print_format=format_name)
 
 
 @receiver(post_save, sender=SiteSettings)

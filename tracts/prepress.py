@@ -106,7 +106,7 @@ def tile(document: bytes, tiling: Tiling) -> bytes:
     return _keep_metadata(output.getvalue(), document)
 
 
-def _assembly_marks(tiling: Tiling, column: int, row: int, width: float, height: float, font: str) -> str:
+def _assembly_marks(tiling: Tiling, column: int, row: int, width: float, height: float, font: Name) -> str:
     margin, overlap = tiling.margin_mm * MM, tiling.overlap_mm * MM
     area_right, area_bottom = width - margin, margin
     tick = margin * 0.8
@@ -153,14 +153,14 @@ def impose(document: bytes, sheet: Sheet) -> bytes:
     for page in reader.pages:
         trim = page.trimbox
         page_width, page_height = float(trim.width), float(trim.height)
-        output = PageObject.create_blank_page(width=sheet_width, height=sheet_height)
+        sheet_page = PageObject.create_blank_page(width=sheet_width, height=sheet_height)
         for row in range(sheet.rows):
             for column in range(sheet.columns):
                 # Centre each copy in its cell; PDF rows count from the bottom.
                 x = column * cell_width + (cell_width - page_width) / 2 - float(trim.left)
                 y = sheet_height - (row + 1) * cell_height + (cell_height - page_height) / 2 - float(trim.bottom)
-                output.merge_transformed_page(page, Transformation().translate(x, y), over=True)
-        writer.add_page(output)
+                sheet_page.merge_transformed_page(page, Transformation().translate(x, y), over=True)
+        writer.add_page(sheet_page)
         _draw(writer, writer.pages[-1], _cut_lines(sheet, sheet_width, sheet_height))
     output = io.BytesIO()
     writer.write(output)
@@ -204,7 +204,10 @@ def _cut_lines(sheet: Sheet, width: float, height: float) -> str:
 def _draw(writer: PdfWriter, page: PageObject, operators: str) -> None:
     """Append vector drawing to a page, isolated from the page's own graphics state."""
     contents = page.get("/Contents")
-    existing = list(contents.get_object()) if isinstance(contents.get_object(), ArrayObject) else [contents]
+    if contents is None:  # a page with nothing drawn on it yet
+        existing = []
+    else:
+        existing = list(contents.get_object()) if isinstance(contents.get_object(), ArrayObject) else [contents]
     page[NameObject("/Contents")] = ArrayObject(
         [_stream(writer, "q\n"), *existing, _stream(writer, "\nQ\n" + operators + "\n")]
     )

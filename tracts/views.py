@@ -1,6 +1,8 @@
 from collections.abc import Callable
 
+from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseNotModified
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -95,8 +97,8 @@ def download_links(version: TractVersion, pdf_url: PDFURL) -> dict[str, list[dic
     }
 
 
-def public_pdf_url(version: TractVersion, print_format: str, verso: str | None) -> str:
-    url = version.get_pdf_url(print_format)
+def public_pdf_url(version: TractVersion, format_name: str, verso: str | None) -> str:
+    url = version.get_pdf_url(format_name)
     return f"{url}?verso={verso}" if verso else url
 
 
@@ -151,11 +153,14 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render_tract_page(request, tract)
 
 
-def resolve_pdf_request(tract: Tract, version: TractVersion, print_format: str, verso_language: str | None):
-    """The format and back-side version asked for, or a 404 that says what is wrong."""
-    if print_format not in PRINT_FORMATS:
-        raise NotFoundForVisitor(_("There is no “%(format)s” print format.") % {"format": print_format[:20]})
-    chosen_format = PRINT_FORMATS[print_format]
+def resolve_pdf_request(
+    tract: Tract, version: TractVersion, format_name: str, verso_language: str | None
+) -> tuple[PrintFormat, TractVersion | None]:
+    """The format named in an address and the back-side version asked for, or
+    a 404 that says what is wrong."""
+    if format_name not in PRINT_FORMATS:
+        raise NotFoundForVisitor(_("There is no “%(format)s” print format.") % {"format": format_name[:20]})
+    print_format = PRINT_FORMATS[format_name]
     verso = None
     if verso_language:
         verso = tract.version(verso_language[:10])
@@ -165,10 +170,10 @@ def resolve_pdf_request(tract: Tract, version: TractVersion, print_format: str, 
             )
         if verso == version:
             raise NotFoundForVisitor(_("Choose another language than the front's for the back of the sheet."))
-        if chosen_format.name not in BILINGUAL_FORMATS:
+        if print_format.name not in BILINGUAL_FORMATS:
             raise NotFoundForVisitor(_("This print format is not offered with another language on the back."))
         # Known from the renders of the current texts: nothing is rendered here.
-        single_copy = chosen_format.size.name
+        single_copy = print_format.size.name
         longer = {record.version_id for record in current_records([version, verso], [single_copy], page_count__gt=1)}
         for side in (version, verso):
             if side.pk in longer:
@@ -179,17 +184,18 @@ def resolve_pdf_request(tract: Tract, version: TractVersion, print_format: str, 
                     )
                     % {"language": side.get_language_display(), "format": single_copy.upper()}
                 )
-        if not bilingual_offered(version, verso, chosen_format):
+        if not bilingual_offered(version, verso, print_format):
             raise NotFoundForVisitor(_("This print format is not offered with another language on the back."))
-    return chosen_format, verso
+    return print_format, verso
 
 
 def pdf(request: HttpRequest, slug: str, print_format: str) -> HttpResponse:
     """The stable address of a PDF: one lookup of the fingerprint the version
     keeps, and a redirect to the stored file (rendered first if missing)."""
     published = Tract.objects.published().filter(slug=slug)
-    version = TractVersion.objects.filter(tract__in=published, language=request.LANGUAGE_CODE).select_related("tract")
-    version = version.first()
+    version = (
+        TractVersion.objects.filter(tract__in=published, language=request.LANGUAGE_CODE).select_related("tract").first()
+    )
     if version is None:
         # No version in this language: send the reader to the one they see
         # on the tract's page rather than a dead end.
@@ -201,27 +207,32 @@ def pdf(request: HttpRequest, slug: str, print_format: str) -> HttpResponse:
             missing=_("This tract has no text yet."),
             parameters=("verso",),
         )
-    chosen_format, verso = resolve_pdf_request(version.tract, version, print_format, request.GET.get("verso"))
+    # The address names the format (a str); resolved, it is a PrintFormat.
+    resolved, verso = resolve_pdf_request(version.tract, version, print_format, request.GET.get("verso"))
     return redirect_to_current_pdf(
         request,
-        current_fingerprint(version, chosen_format, verso),
-        tract_pdf_filename(version, chosen_format, verso),
-        PDFSource.of(version, chosen_format.name, verso),
+        current_fingerprint(version, resolved, verso),
+        tract_pdf_filename(version, resolved, verso),
+        PDFSource.of(version, resolved.name, verso),
     )
 
 
 def _archived_tract(request: HttpRequest, slug: str) -> Tract:
-    """A tract with an archived PDF, if this request may have its files (a
-    draft's only for verified staff: the one rule of `publishing.access`)."""
+    """
+    A tract with an archived PDF, if this request may have its files (a
+        draft's only for verified staff: the one rule of `publishing.access`)."""
     tract = Tract.objects.filter(slug=slug).first()
     if tract is None or not tract.archived_pdf or not may_have(request, is_public=tract.is_public):
         raise NotFoundForVisitor(_("This tract has no archived PDF."))
     return tract
 
 
-def _archived_file_response(request: HttpRequest, tract: Tract, field, content_type: str, filename: str):
+def _archived_file_response(
+    request: HttpRequest, tract: Tract, field: FieldFile, content_type: str, filename: str
+) -> HttpResponseBase:
     picture = content_type != "application/pdf"
     etag = f'"{tract.archived_pdf_checksum}{"-picture" if picture else ""}"'
+    response: HttpResponseBase
     if tract.archived_pdf_checksum and etag in request.headers.get("If-None-Match", ""):
         response = HttpResponseNotModified()
     else:
@@ -232,13 +243,13 @@ def _archived_file_response(request: HttpRequest, tract: Tract, field, content_t
     return response
 
 
-def archived_pdf(request: HttpRequest, slug: str) -> HttpResponse:
+def archived_pdf(request: HttpRequest, slug: str) -> HttpResponseBase:
     """The PDF of a tract printed before this site, byte for byte as it was imported."""
     tract = _archived_tract(request, slug)
     return _archived_file_response(request, tract, tract.archived_pdf, "application/pdf", f"{tract.slug}.pdf")
 
 
-def archived_preview(request: HttpRequest, slug: str) -> HttpResponse:
+def archived_preview(request: HttpRequest, slug: str) -> HttpResponseBase:
     """The picture of the archived PDF's first page (served by the site, like the PDF)."""
     tract = _archived_tract(request, slug)
     if not tract.archived_pdf_preview:

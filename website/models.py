@@ -17,9 +17,11 @@ INTERFACE_LABELS = {ABOUT: _("Who we are"), CONTACT: _("Contact us"), LEGAL_NOTI
 
 
 class Page(Publication):
-    # A page is not dated nor filed under themes: it only has a place in the footer.
-    date = None
-    themes = None
+    # A page is not dated nor filed under themes: it only has a place in the
+    # footer (None removes a field an abstract parent declares; the stubs
+    # cannot know).
+    date = None  # type: ignore[assignment]
+    themes = None  # type: ignore[assignment]
     in_footer = models.BooleanField(_("link in the footer"), default=True)
     position = models.PositiveSmallIntegerField(_("position in the footer"), default=0)
 

@@ -13,6 +13,7 @@ import io
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import pikepdf
 from pikepdf import Array, Dictionary, Matrix, Name, Pdf, PdfImage, Stream
@@ -65,7 +66,7 @@ def _is_registration(colour_space: object) -> bool:
     )
 
 
-def _resolve_colour_space(name: object, resources: Dictionary) -> object:
+def _resolve_colour_space(name: object, resources: pikepdf.Object) -> object:
     if isinstance(name, Name) and name not in (Name.DeviceRGB, Name.DeviceCMYK, Name.DeviceGray, Name.Pattern):
         spaces = resources.get(Name.ColorSpace)
         if spaces is not None and name in spaces:
@@ -74,14 +75,16 @@ def _resolve_colour_space(name: object, resources: Dictionary) -> object:
 
 
 def _walk_content(
-    stream_owner: object, resources: Dictionary | None, matrix: Matrix, usage: ColourUse, seen: set
+    stream_owner: pikepdf.Object, resources: pikepdf.Object | None, matrix: Matrix, usage: ColourUse, seen: set
 ) -> None:
     """Follow the graphics state through a content stream (and the forms it draws)."""
     resources = resources if resources is not None else Dictionary()
     stack: list[tuple[Matrix, object, object]] = []
-    ctm, fill_space, stroke_space = matrix, Name.DeviceGray, Name.DeviceGray
-    for operands, operator in pikepdf.parse_content_stream(stream_owner):
-        op = str(operator)
+    ctm = matrix
+    fill_space: object = Name.DeviceGray
+    stroke_space: object = Name.DeviceGray
+    for instruction in pikepdf.parse_content_stream(stream_owner):
+        operands, op = instruction.operands, str(instruction.operator)
         if op == "q":
             stack.append((ctm, fill_space, stroke_space))
         elif op == "Q" and stack:
@@ -109,7 +112,7 @@ def _walk_content(
             _draw_xobject(operands[0], resources, ctm, usage, seen)
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: Any) -> bool:
     try:
         float(value)
     except (TypeError, ValueError):
@@ -123,9 +126,9 @@ def _icc_components(space: Array) -> int | None:
     return None
 
 
-def _draw_xobject(name: Name, resources: Dictionary, ctm: Matrix, usage: ColourUse, seen: set) -> None:
+def _draw_xobject(name: pikepdf.Object, resources: pikepdf.Object, ctm: Matrix, usage: ColourUse, seen: set) -> None:
     xobjects = resources.get(Name.XObject)
-    if xobjects is None or name not in xobjects:
+    if not isinstance(name, Name) or xobjects is None or name not in xobjects:
         return
     xobject = xobjects[name]
     if xobject.get(Name.Subtype) == Name.Image:
@@ -144,13 +147,13 @@ def _draw_xobject(name: Name, resources: Dictionary, ctm: Matrix, usage: ColourU
         _walk_content(xobject, xobject.get(Name.Resources, resources), form_matrix @ ctm, usage, seen)
 
 
-def _all_objects(pdf: Pdf) -> Iterator[object]:
+def _all_objects(pdf: Pdf) -> Iterator[pikepdf.Object]:
     for obj in pdf.objects:
         if isinstance(obj, Dictionary | Stream):
             yield obj
 
 
-def _rect(value: object) -> tuple[float, float, float, float] | None:
+def _rect(value: pikepdf.Object | None) -> tuple[float, float, float, float] | None:
     if value is None:
         return None
     x0, y0, x1, y1 = (float(v) for v in value)

@@ -165,7 +165,7 @@ def render_in_child(render: Callable[[], T]) -> T:
     return payload
 
 
-def _child_main(render: Callable[[], bytes], sender, receiver, parent_pid: int) -> None:
+def _child_main(render: Callable[[], object], sender, receiver, parent_pid: int) -> None:
     global _in_render_child
     _in_render_child = True
     # A child outlives no parent (a worker killed with SIGKILL left one at
@@ -177,7 +177,7 @@ def _child_main(render: Callable[[], bytes], sender, receiver, parent_pid: int) 
     # not open another.
     for wrapper in connections.all():
         wrapper.connection = None
-        wrapper.connect = _refuse_connection
+        wrapper.connect = _refuse_connection  # type: ignore[method-assign]  # on purpose, in the child only
     # WeasyPrint keeps a font folder in the temporary directory and removes it
     # when its objects are finalised, which a child ending with os._exit never
     # does: 18,712 folders of 4.2 MB filled a disk. The child's temporary files
@@ -185,6 +185,7 @@ def _child_main(render: Callable[[], bytes], sender, receiver, parent_pid: int) 
     own_temp = tempfile.mkdtemp(prefix="collectif-render-")
     tempfile.tempdir = own_temp
     _limit_memory(settings.PDF_RENDER_MEMORY_MB)
+    result: tuple[str, object]
     try:
         result = ("ok", render())
     except MemoryError:

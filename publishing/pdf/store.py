@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 from pathlib import Path
+from typing import Any, Generic, TypeVar
 
 import pypdfium2 as pdfium
 from django.apps import apps
@@ -231,12 +232,14 @@ def ensure_stored(plan: PDFPlan) -> bool:
 def record_stored(plan: PDFPlan, *, fresh: bool) -> StoredPDF:
     """The store's record of a stored file: written with the file, or for a
     file stored before records existed."""
+    source = plan.source
+    if source is None:
+        raise ValueError(f"{plan.filename}: a plan without a source is not recorded")
     record = StoredPDF.objects.filter(fingerprint=plan.fingerprint).first()
     if record is not None and record.size and not fresh:
         return record
     with default_storage.open(plan.storage_name, "rb") as stored:
         data = stored.read()
-    source = plan.source
     # An upsert: concurrent stores of one file write the same record.
     StoredPDF.objects.bulk_create(
         [
@@ -417,7 +420,11 @@ class PDFOwner:
     has_first_page_picture: bool = False
 
 
-class PublicationPDFs:
+# The kind of publication a hook speaks of (a Tract, an Article).
+P = TypeVar("P", bound=models.Model)
+
+
+class PublicationPDFs(Generic[P]):
     """What one kind of printed publication says about its PDFs: the one hook
     of each kind, a subclass in its app's printing code, named by the
     `pdf_hook` attribute of its version model ("tracts.printing.TractPDFs")."""
@@ -427,25 +434,25 @@ class PublicationPDFs:
         whose back side is no longer offered, is left out)."""
         raise NotImplementedError
 
-    def renders(self, publication: models.Model) -> list[Callable[[], object]]:
+    def renders(self, publication: P) -> list[Callable[[], object]]:
         """Each PDF the publication offers, as a call that stores it (`render_pdfs`)."""
         return []
 
-    def first_renders(self, publication: models.Model) -> list[Callable[[], object]]:
+    def first_renders(self, publication: P) -> list[Callable[[], object]]:
         """Those of `renders()` a shared link asks for first (`render_first_pdfs`)."""
         return self.renders(publication)
 
-    def kept_fingerprints(self, publication: models.Model, versions: list) -> set[str]:
+    def kept_fingerprints(self, publication: P, versions: list) -> set[str]:
         """Every stored file the fingerprints these versions keep may name, current or not."""
         return {fingerprint for version in versions for fingerprint in version.pdf_fingerprints.values()}
 
-    def fingerprints_in_use(self, publication: models.Model) -> set[str]:
+    def fingerprints_in_use(self, publication: P) -> set[str]:
         """Every file its versions may be served from now."""
         return set()
 
 
 @cache
-def pdfs_of_kind(kind: str) -> PublicationPDFs:
+def pdfs_of_kind(kind: str) -> PublicationPDFs[Any]:
     """The hook of a kind of version ("tracts.TractVersion"); a kind that is
     not printed has none, and the base class says it has no PDFs."""
     path = getattr(apps.get_model(kind), "pdf_hook", "")

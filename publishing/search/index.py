@@ -3,6 +3,7 @@
 from django.contrib.postgres.search import SearchVector
 from django.db import connection, models, transaction
 from django.db.models import F
+from django.db.models.expressions import CombinedExpression
 
 from publishing.html_text import plain_text
 from publishing.search.words import FTS_TABLE, INDEXED_MODELS, STEMMERS, config_for, stemmed_text, uses_postgres
@@ -27,7 +28,9 @@ def index_version(version: models.Model) -> None:
     """Bring the search index up to date with a saved version."""
     label = version._meta.label_lower
     if uses_postgres():
-        type(version).objects.filter(pk=version.pk).update(search_vector=_vector(), search_title_vector=_title_vector())
+        type(version)._default_manager.filter(pk=version.pk).update(
+            search_vector=_vector(), search_title_vector=_title_vector()
+        )
         return
     entry = _index_entry(label, version)
     if entry:
@@ -48,7 +51,7 @@ def unindex_version(version: models.Model) -> None:
         cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [version.pk * 4 + INDEXED_MODELS[label][0]])  # noqa: S608
 
 
-def _vector() -> SearchVector:
+def _vector() -> CombinedExpression:  # a CombinedSearchVector
     return _title_vector() + SearchVector("search_text", config=F("search_config"), weight="B")
 
 
@@ -67,28 +70,31 @@ def rebuild_index(version_models: list[type[models.Model]], using: str = "defaul
     total = 0
     for model in version_models:
         label = model._meta.label_lower
-        for language in {*STEMMERS, *model.objects.using(using).values_list("language", flat=True)}:
-            model.objects.using(using).filter(language=language).exclude(search_config=config_for(language)).update(
+        for language in {*STEMMERS, *model._default_manager.using(using).values_list("language", flat=True)}:
+            model._default_manager.using(using).filter(language=language).exclude(
                 search_config=config_for(language)
-            )
+            ).update(search_config=config_for(language))
         if db.vendor == "postgresql":
             vectors = {"search_vector": _vector(), "search_title_vector": _title_vector()}
             if not any(f.name == "search_title_vector" for f in model._meta.get_fields()):
                 del vectors["search_title_vector"]  # an older migration's model
-            total += model.objects.using(using).update(**vectors)
+            total += model._default_manager.using(using).update(**vectors)
             continue
         if db.vendor != "sqlite":
             continue
         with transaction.atomic(using=using), db.cursor() as cursor:
             cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE kind = %s", [label])  # noqa: S608
             batch = []
-            for version in model.objects.using(using).order_by("pk").iterator(chunk_size=2000):
-                batch.append(_index_entry(label, version))
+            for version in model._default_manager.using(using).order_by("pk").iterator(chunk_size=2000):
+                entry = _index_entry(label, version)
+                if entry is None:  # not a searched model
+                    break
+                batch.append(entry)
                 if len(batch) == 2000:
                     _insert(cursor, batch)
                     batch = []
             _insert(cursor, batch)
-            total += model.objects.using(using).count()
+            total += model._default_manager.using(using).count()
     return total
 
 

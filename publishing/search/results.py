@@ -2,6 +2,7 @@
 
 import functools
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.utils.html import escape
@@ -12,6 +13,9 @@ from publishing.search.postgres import _postgres_matches
 from publishing.search.ranking import Match
 from publishing.search.sqlite import _sqlite_matches
 from publishing.search.words import INDEXED_MODELS, WORD, fold, query_words, stems, uses_postgres
+
+if TYPE_CHECKING:  # publishing.publications indexes versions through this package
+    from publishing.publications import LanguageVersion, Publication
 
 
 @dataclass
@@ -52,15 +56,15 @@ def search_publications(sources: list[models.QuerySet], query: str, language: st
 class Result:
     """One publication found: the version to show, its other versions, marked title and excerpt."""
 
-    version: models.Model
-    others: list[models.Model]
+    version: "LanguageVersion"
+    others: "list[LanguageVersion]"
     score: float
     title: SafeString
     excerpt: SafeString
     kind: str = ""
 
     @property
-    def publication(self) -> models.Model:
+    def publication(self) -> "Publication":
         return self.version.publication
 
 
@@ -101,12 +105,12 @@ def search_results(matches: list[tuple[Match, models.QuerySet]], query: str, lan
     ]
 
 
-def _plain_texts(versions: list[models.Model]) -> dict[tuple, str]:
+def _plain_texts(versions: "list[LanguageVersion]") -> dict[tuple, str]:
     """The plain text of each of these versions, by (model, pk): a query per kind."""
     texts = {}
     for model in {type(version) for version in versions}:
         pks = [version.pk for version in versions if type(version) is model]
-        for pk, text in model.objects.filter(pk__in=pks).values_list("pk", "search_text"):
+        for pk, text in model._default_manager.filter(pk__in=pks).values_list("pk", "search_text"):
             texts[(model, pk)] = text
     return texts
 

@@ -2,8 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from articles.importing import import_article
 from articles.models import Article
+from moving.kinds.articles import import_article
 from publishing.demo import load_demo_files, name_demo_themes
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"

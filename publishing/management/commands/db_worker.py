@@ -17,5 +17,5 @@ class Command(db_worker.Command):
 
     def handle(self, *args, **options) -> None:
         # The command builds its worker from its module's `Worker`: ours.
-        db_worker.Worker = Worker
+        db_worker.Worker = Worker  # type: ignore[misc]  # replaced on purpose: the command reads this name
         super().handle(*args, **options)

@@ -20,6 +20,7 @@ class Command(BaseCommand):
             tract.archived_pdf_original.save("original.pdf", ContentFile(data), save=False)
             tract.archived_pdf.save("archive.pdf", ContentFile(without_personal_metadata(data)), save=False)
             tract.save(update_fields=["archived_pdf", "archived_pdf_original"])
-            tract.archived_pdf.storage.delete(public)
+            if public:  # (the query leaves out tracts without one)
+                tract.archived_pdf.storage.delete(public)
             cleaned += 1
         self.stdout.write(f"{cleaned} archived PDF(s) cleaned.")

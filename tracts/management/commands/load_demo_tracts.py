@@ -2,8 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
+from moving.kinds.tracts import import_tract
 from publishing.demo import load_demo_files, name_demo_themes
-from tracts.importing import import_tract
 from tracts.models import Tract
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
