@@ -131,11 +131,11 @@ def test_the_admin_warns_of_an_under_filled_format(make_tract):
     ensure_tract_pdf(version, PRINT_FORMATS["a5"])
     record = TractPDF.objects.get(version=version, print_format="a5")
     assert fill_warning(record) == ""
-    record.fill = 0.5
     with translation.override("fr"):
+        record.fill = 0.5
         assert "sous-rempli" in str(fill_warning(record))
-    record.fill = 1.1
-    assert "trop plein" in str(fill_warning(record))
+        record.fill = 1.1
+        assert "trop plein" in str(fill_warning(record))
 
 
 @pytest.mark.parametrize("words", [240, 255, 270])
