@@ -14,13 +14,14 @@ from django.urls import reverse
 from django.utils import translation
 
 from publishing import pdf
-from publishing.models import Image
+from publishing.models import Image, StoredPDF
 from publishing.pdf.preflight import check_metadata, preflight
 from tests.helpers import jpeg_with_gps
 from tracts.models import Tract, TractPDF
 from tracts.printing import (
     A5,
     PRINT_FORMATS,
+    current_fingerprint,
     ensure_tract_pdf,
     fill_warning,
     leaflet_html,
@@ -108,6 +109,7 @@ def test_a_short_tract_is_set_larger_and_fills_its_page(make_tract):
     assert usual_font_size(rendered) == 12
     assert pdf_fills(rendered, A5)[0] > 0.97
     assert TractPDF.objects.get(version=version, print_format="a5").fill == pdf_fills(rendered, A5)[0]
+    assert StoredPDF.objects.get(fingerprint=current_fingerprint(version, PRINT_FORMATS["a5"])).fill > 0.97
 
 
 @pytest.mark.parametrize(("name", "largest"), [("a4", 14), ("a5", 12), ("a6", 10)])

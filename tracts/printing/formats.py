@@ -88,12 +88,20 @@ LEADING_SQUEEZE = 0.13
 FIT_DEFAULT = "--fit: 1; --leading: 1.33;"
 
 
-# Fitting both ways: a short text is set larger (up to the size's maximum)
-# until its last page is filled to FILL_GOAL, in at most ENLARGE_ATTEMPTS
-# more layouts; what is left is shared out between the blocks of the last
-# page (SPREAD_GAP_LINES at most between two blocks), the rest above the
-# call to action, which then sits at the foot of the page.
+# Fitting both ways: a short text whose page is filled under
+# ONE_PAGE_MIN_FILL (a back under BACK_PAGE_ENLARGE_BELOW) is set larger (up
+# to the size's maximum) to fill it to FILL_GOAL (BACK_FILL_GOAL), in at most
+# ENLARGE_ATTEMPTS more layouts; what is left is shared out between the blocks
+# of the last page (SPREAD_GAP_LINES at most between two blocks), the rest
+# above the call to action, which then sits at the foot of the page.
 FILL_GOAL = 0.95
+
+
+BACK_PAGE_ENLARGE_BELOW = 2 / 3
+
+
+# Lower than a single page's: the front's breaks (widows, blocks kept whole) waste some room.
+BACK_FILL_GOAL = 0.85
 
 
 ENLARGE_ATTEMPTS = 2

@@ -21,6 +21,8 @@ from tracts import prepress
 from tracts.models import Tract, TractVersion
 from tracts.printing.fill import document_fills, spread_last_page
 from tracts.printing.formats import (
+    BACK_FILL_GOAL,
+    BACK_PAGE_ENLARGE_BELOW,
     BLEED_MM,
     CROP_MARK_LENGTH_MM,
     CROP_MARK_OFFSET_MM,
@@ -31,6 +33,7 @@ from tracts.printing.formats import (
     LEADING,
     LEADING_SQUEEZE,
     MAX_LEAFLET_PAGES,
+    ONE_PAGE_MIN_FILL,
     POSTER_MASTHEAD_SHARE,
     POSTER_TEXT_WORDS,
     PRINT_FORMATS,
@@ -227,19 +230,20 @@ def fit_leaflet(
 
 def _enlarged(document: weasyprint.Document, size: LeafletSize, lay_out) -> weasyprint.Document:
     """`document` (laid out at full size) set larger until its last page is
-    nearly full, on as many pages: at most ENLARGE_ATTEMPTS more layouts.
+    nearly full, on as many pages: at most ENLARGE_ATTEMPTS more layouts,
+    and none when the last page is full enough already (the spread does the rest).
 
     The text's height grows about as the square of the type's size (more
-    lines, each taller): the first attempt aims at FILL_GOAL, a second one
+    lines, each taller): the first attempt aims at the goal, a second one
     (if the first spilled onto another page) half as far.
     """
     largest = size.max_font_size_pt / size.font_size_pt
     pages = len(document.pages)
-    filled = pages - 1 + document_fills(document)[-1]
-    goal = pages - 1 + FILL_GOAL
-    if largest <= 1 or filled >= goal:
+    last = document_fills(document)[-1]
+    enough, goal = (ONE_PAGE_MIN_FILL, FILL_GOAL) if pages == 1 else (BACK_PAGE_ENLARGE_BELOW, BACK_FILL_GOAL)
+    if largest <= 1 or last >= enough:
         return document
-    fit = min(largest, (goal / filled) ** 0.5)
+    fit = min(largest, ((pages - 1 + goal) / (pages - 1 + last)) ** 0.5)
     for _attempt in range(ENLARGE_ATTEMPTS):
         if fit < 1.005:
             break
