@@ -56,6 +56,7 @@ run: setup
 	$(BIN)/python manage.py load_demo_tracts
 	$(BIN)/python manage.py load_demo_articles
 	$(BIN)/python manage.py load_demo_pages
+	$(BIN)/python manage.py load_demo_events
 	$(BIN)/python manage.py create_dev_admin --port $(PORT)
 	$(BIN)/python manage.py requeue_interrupted_tasks
 	$(BIN)/python manage.py purge_login_records

@@ -71,6 +71,10 @@ def render_article_page(
             "sections": sections,
             "further_reading": [item.link(language) for item in article.further_reading.all()],
             "related_tracts": [(tract, tract.version_for(language)) for tract in article.related_tracts.all()],
+            "related_events": [
+                (event, event.version_for(language))
+                for event in article.events.published().with_versions().order_by("-starts_at")
+            ],
             "pdf_url": pdf_url(version),
             "share_image": share_image(request, article.cover_image) if article.cover_image else None,
         },

@@ -1,10 +1,12 @@
 """Server time of the public pages with a large archive.
 
-    .venv/bin/python benchmarks/site_pages.py [--database sqlite|postgres] [--count 5000] [--runs 30]
-        [--database-name NAME | --reuse PATH-or-NAME] [--only PAGE ...]
+    .venv/bin/python benchmarks/site_pages.py [--database sqlite|postgres] [--count 5000] [--events 10000]
+        [--runs 30] [--database-name NAME | --reuse PATH-or-NAME] [--only PAGE ...]
 
 Creates, in a throw-away database, COUNT tracts and COUNT articles with three
-language versions each (fr, en, ar), then times each page through Django's
+language versions each (fr, en, ar), and EVENTS events in two languages (one
+in ten a weekly desk recurring for two years, the others one-off, from five
+years ago to two years ahead), then times each page through Django's
 full request handling (middleware, views, templates; DEBUG off, no network)
 and prints the median, the 95th percentile and the number of SQL queries.
 
@@ -34,6 +36,7 @@ SYLLABLES = ["ra", "lo", "mi", "pe", "tu", "sa", "no", "ki", "de", "vo", "lu", "
 FILLER = [a + b + c for a in SYLLABLES for b in SYLLABLES for c in SYLLABLES[:4]]
 RARE = "contrôle algorithmes"
 COMMON = "dossier"
+WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 
 def sentence(rng: random.Random, words: int) -> str:
@@ -136,12 +139,83 @@ def populate(count: int) -> None:
         cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
 
 
-def populated(count: int) -> bool:
+def populate_events(count: int) -> None:
+    """`count` events, their versions, themes and stored occurrences (as their save would make them)."""
+    import datetime
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from events import recurrence
+    from events.models import Event, EventOccurrence, EventVersion
+    from publishing.models import Theme
+
+    rng = random.Random(2027)
+    themes = list(Theme.objects.all()) or [Theme.objects.create(name="Contrôle")]
+    zone = timezone.get_default_timezone()
+    now = timezone.now()
+    today = timezone.localdate()
+    events = []
+    for n in range(count):
+        weekly = n % 10 == 0
+        day = today + datetime.timedelta(days=rng.randint(-5 * 365, 2 * 365) if not weekly else rng.randint(-365, 30))
+        start = datetime.datetime.combine(day, datetime.time(rng.choice([10, 14, 18])), zone)
+        events.append(
+            Event(
+                slug=f"event-{n}",
+                status="published",
+                published_at=now - datetime.timedelta(minutes=n),
+                date=day,
+                starts_at=start,
+                ends_at=start + datetime.timedelta(hours=2),
+                recurrence=f"FREQ=WEEKLY;COUNT=104;BYDAY={WEEKDAYS[day.weekday()]}" if weekly else "",
+                event_status="cancelled" if n % 37 == 0 else "scheduled",
+                place_name=f"Salle {n % 50}",
+            )
+        )
+    events = Event.objects.bulk_create(events, batch_size=2000)
+    versions = [
+        EventVersion(event=event, language=language, title=sentence(rng, 5), summary=sentence(rng, 12))
+        for event in events
+        for language in ("fr", "ar")
+    ]
+    EventVersion.objects.bulk_create(versions, batch_size=2000)
+    through = Event.themes.through
+    through.objects.bulk_create(
+        through(event_id=event.pk, theme_id=themes[event.pk % len(themes)].pk) for event in events
+    )
+    occurrences, last_ends = [], {}
+    for event in events:
+        for occurrence in recurrence.expand(
+            event.recurrence, event.starts_at.astimezone(zone), event.ends_at.astimezone(zone), event.event_status
+        ):
+            occurrences.append(
+                EventOccurrence(
+                    event=event,
+                    starts_at=occurrence.starts_at,
+                    ends_at=occurrence.ends_at,
+                    original_start=occurrence.original_start,
+                    status=occurrence.status,
+                    visible_from=event.published_at,
+                )
+            )
+            last_ends[event.pk] = occurrence.ends_at
+    EventOccurrence.objects.bulk_create(occurrences, batch_size=5000)
+    for event in events:
+        event.last_ends_at = last_ends[event.pk]
+    Event.objects.bulk_update(events, ["last_ends_at"], batch_size=2000)
+    with connection.cursor() as cursor:
+        # Fresh statistics, as autovacuum (or SQLite's PRAGMA optimize) keeps them.
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+
+
+def populated(count: int, events: int) -> bool:
     """Whether a reused database already holds the benchmark's publications."""
     from articles.models import Article
+    from events.models import Event
     from tracts.models import Tract
 
-    return Tract.objects.count() == count and Article.objects.count() == count
+    return Tract.objects.count() == count and Article.objects.count() == count and Event.objects.count() == events
 
 
 def machine_speed() -> float:
@@ -178,6 +252,14 @@ def measure(runs: int, count: int, only: list[str]) -> None:
         "author": "/fr/authors/auteur-1/",
         "search": "/fr/search/?q=controle+algorithme",
         "search, every row": f"/fr/search/?q={COMMON}",
+        "agenda": "/fr/agenda/",
+        "agenda in Arabic": "/ar/agenda/",
+        "agenda, page 10": "/fr/agenda/?page=10",
+        "agenda, theme": "/fr/agenda/?theme=controle",
+        "agenda, past year": f"/fr/agenda/past/{time.localtime().tm_year - 1}/",
+        "event, weekly": "/fr/agenda/event-0/",
+        "agenda feed (Atom)": "/fr/agenda/feed.atom",
+        "agenda.ics (cached)": "/fr/agenda.ics",
     }
     if only:
         pages = {label: url for label, url in pages.items() if any(word in label for word in only)}
@@ -218,6 +300,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--count", type=int, default=5000)
+    parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--database-name", default="", help="PostgreSQL database to create and drop")
     parser.add_argument(
@@ -240,15 +323,19 @@ def main() -> None:
         call_command("migrate", verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         started = time.perf_counter()
-        if arguments.reuse and populated(arguments.count):
+        if arguments.reuse and populated(arguments.count, arguments.events):
             made = "reused"
         else:
             if arguments.reuse:
                 call_command("flush", interactive=False, verbosity=0)
             populate(arguments.count)
+            populate_events(arguments.events)
             made = f"made in {time.perf_counter() - started:.0f} s"
         count = arguments.count
-        print(f"{arguments.database}: {count} tracts and {count} articles, 3 languages each ({made})")
+        print(
+            f"{arguments.database}: {count} tracts and {count} articles, 3 languages each, "
+            f"{arguments.events} events ({made})"
+        )
         measure(arguments.runs, arguments.count, arguments.only)
     finally:
         from django.db import connections

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "accounts",
     "tracts",
     "articles",
+    "events",
     "website",
     "moving",
     "newsletter",

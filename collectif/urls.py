@@ -5,6 +5,7 @@ from django.contrib.sitemaps import views as sitemaps
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from events import views as event_views
 from publishing import editor, views
 from website import views as website_views
 from website.sitemap import SITEMAPS
@@ -32,6 +33,9 @@ urlpatterns += i18n_patterns(
     path("tracts/", include("tracts.urls")),
     path("articles/", include("articles.urls")),
     path("newsletter/", include("newsletter.urls")),
+    path("agenda/", include("events.urls")),
+    # The agenda to subscribe to (per theme with ?theme=), in each language.
+    path("agenda.ics", event_views.agenda_ics, name="agenda_ics"),
     prefix_default_language=True,
 )
 

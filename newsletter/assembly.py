@@ -25,7 +25,7 @@ from .models import Letter, LetterVersion
 SOURCES = [
     ("tracts.Tract", gettext_lazy("New tracts")),
     ("articles.Article", gettext_lazy("New articles")),
-    ("agenda.Event", gettext_lazy("Upcoming events")),
+    ("events.Event", gettext_lazy("Upcoming events")),
 ]
 # The first letter lists what was published in this many days.
 FIRST_LETTER_DAYS = 30
@@ -38,21 +38,24 @@ def last_letter_time() -> datetime.datetime:
 
 
 def new_publications(since: datetime.datetime) -> list[tuple[str, list]]:
-    """(heading, publications) for each source with something new since `since`."""
-    found = []
+    """(heading, publications) for each source with something to say: what
+    was published since `since`, and the events to come, whenever they were
+    announced; nothing at all unless something is new since `since`."""
+    found, anything_new = [], False
     for label, heading in SOURCES:
         try:
             model = apps.get_model(label)
         except LookupError:
             continue
-        queryset = model.objects.all()
-        if hasattr(queryset, "upcoming"):  # events: those to come, whenever announced
-            items = list(queryset.upcoming().prefetch_related("versions"))
+        published = model.objects.published()
+        if hasattr(published, "upcoming"):  # events: those to come, soonest first
+            items = list(published.upcoming().order_by("starts_at").prefetch_related("versions"))
         else:
-            items = list(queryset.published().filter(published_at__gt=since).for_page().newest_first())
+            items = list(published.filter(published_at__gt=since).for_page().newest_first())
+        anything_new = anything_new or any(item.published_at > since for item in items)
         if items:
             found.append((heading, items))
-    return found
+    return found if anything_new else []
 
 
 def _item(publication, language: str) -> str:

@@ -62,7 +62,7 @@ def demo(live_server, task_queue, monkeypatch):
     # The demo's PDF renders stay queued (no worker): a PDF asked for is queued too.
     with monkeypatch.context() as patch:
         patch.setattr(images, "clean_image", cleaned_once)
-        for command in ("load_demo_tracts", "load_demo_articles", "load_demo_pages"):
+        for command in ("load_demo_tracts", "load_demo_articles", "load_demo_pages", "load_demo_events"):
             call_command(command, verbosity=0)
     return live_server
 
@@ -208,6 +208,9 @@ PAGES = [
     "/{lang}/search/?q=algorithme",
     "/{lang}/newsletter/",
     "/{lang}/page-qui-n-existe-pas/",
+    "/{lang}/agenda/",
+    "/{lang}/agenda/permanence-du-mardi/",
+    "/{lang}/agenda/past/",
 ]
 
 

@@ -101,7 +101,9 @@ def test_an_added_adapter_is_exported_and_read_back_after_the_kinds_before_it(tm
     call_command("import_site", str(tmp_path / "site"), stdout=io.StringIO())
 
     # The commands' output is the same with one more kind.
-    assert out.getvalue().startswith("0 tracts, 0 articles, 0 pages (0 language versions, 0 pictures and PDFs)")
+    assert out.getvalue().startswith(
+        "0 tracts, 0 articles, 0 pages, 0 events (0 language versions, 0 pictures and PDFs)"
+    )
     assert (tmp_path / "site" / "recorded.yaml").read_text(encoding="utf-8") == "- themes: 1\n"
     # Read after the themes (listed before it), linked once every kind was read.
     assert recorder.seen == [("read", [{"themes": 1}], 1), ("link",)]

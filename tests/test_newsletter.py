@@ -551,6 +551,26 @@ def test_a_letter_assembled_from_what_was_published_since_the_last_one(organiser
     assert Letter.objects.count() == 1
 
 
+def test_an_assembled_letter_lists_the_events_to_come(organiser, make_tract, settings):
+    from events.models import Event
+    from tests.test_agenda import make_event
+
+    settings.SITE_URL = SITE
+    coming = timezone.now() + datetime.timedelta(days=9)
+    make_event("rassemblement", {"fr": {"title": "Rassemblement devant la CAF"}}, starts_at=coming)
+    make_event("fini", {"fr": {"title": "Une réunion passée"}}, starts_at=timezone_ago(days=20))
+    make_tract("nouveau", {"fr": {"title": "Un tract neuf"}})
+    organiser.post("/admin/newsletter/letter/assemble/")
+    french = Letter.objects.get().versions.get(language="fr").body
+    assert "Rassemblement devant la CAF" in french and f'href="{SITE}/fr/agenda/rassemblement/"' in french
+    assert "Une réunion passée" not in french
+    # Events alone, announced before the last letter, make no new letter.
+    Letter.objects.get().start_sending()
+    Event.objects.update(published_at=timezone_ago(days=1))
+    organiser.post("/admin/newsletter/letter/assemble/")
+    assert Letter.objects.count() == 1
+
+
 def timezone_ago(days: int):
     return timezone.now() - datetime.timedelta(days=days)
 

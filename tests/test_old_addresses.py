@@ -16,8 +16,8 @@ def test_addresses_are_normalised_for_lookup():
 
 
 def test_an_address_added_by_hand_redirects(client):
-    OldAddress.objects.create(path="/agenda/", new_path="/fr/pages/contact/")
-    response = client.get("/agenda/")
+    OldAddress.objects.create(path="/calendrier/", new_path="/fr/pages/contact/")
+    response = client.get("/calendrier/")
     assert response.status_code == 301
     assert response["Location"] == "/fr/pages/contact/"
 

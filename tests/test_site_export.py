@@ -168,7 +168,7 @@ def test_export_then_import_into_an_empty_database_gives_the_same_site(site, tmp
             for slug in before[key]:
                 assert after[key][slug] == before[key][slug], slug
         assert after[key] == before[key], key
-    assert out.getvalue().startswith("3 tracts, 6 articles, 1 pages (12 language versions)")
+    assert out.getvalue().startswith("3 tracts, 6 articles, 1 pages, 0 events (12 language versions)")
 
 
 def test_import_site_twice_updates_rather_than_duplicates(site, tmp_path):

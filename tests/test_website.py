@@ -185,6 +185,7 @@ def test_sitemap_with_hreflang_alternates_and_robots(client, make_tract, make_ar
         "http://testserver/sitemap-tracts.xml",
         "http://testserver/sitemap-articles.xml",
         "http://testserver/sitemap-pages.xml",
+        "http://testserver/sitemap-events.xml",
     ]
     root = ET.Element("all")
     for section in sections:

@@ -144,8 +144,15 @@ def render_tract_page(
             "downloads": download_links(version, pdf_url),
             # Staff see what overflows its sheet before they print it.
             "overflows": recorded_overflows([version]) if may_see_private(request) else [],
+            "related_events": related_events(tract, request.LANGUAGE_CODE),
         },
     )
+
+
+def related_events(tract: Tract, language: str) -> list[tuple]:
+    """The published events of the agenda that name this tract, the latest first."""
+    events = tract.events.published().with_versions().order_by("-starts_at")
+    return [(event, event.version_for(language)) for event in events]
 
 
 def detail(request: HttpRequest, slug: str) -> HttpResponse:

@@ -55,7 +55,11 @@ def _footer_pages(request: HttpRequest) -> list:
 def _menu(request: HttpRequest) -> list[dict]:
     """The main menu; `current` is "page" on a section's own page, "true" inside it (aria-current)."""
     match = request.resolver_match
-    items = [("tracts", "tracts:archive", _("Tracts")), ("articles", "articles:index", _("Articles"))]
+    items = [
+        ("tracts", "tracts:archive", _("Tracts")),
+        ("articles", "articles:index", _("Articles")),
+        ("events", "events:index", _("Agenda")),
+    ]
     menu = []
     for namespace, name, label in items:
         url = reverse(name)

@@ -7,6 +7,7 @@ from django.contrib.sitemaps import Sitemap
 from django.db.models import Max
 
 from articles.models import Article
+from events.models import Event
 from publishing.languages import in_language_order
 from tracts.models import Tract
 
@@ -71,4 +72,5 @@ SITEMAPS = {
     "tracts": PublicationSitemap(Tract),
     "articles": PublicationSitemap(Article),
     "pages": PublicationSitemap(Page),
+    "events": PublicationSitemap(Event),
 }

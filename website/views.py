@@ -12,6 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from articles.models import Article, Author
+from events.models import Event, EventOccurrence, EventVersion
 from publishing.languages import text_direction
 from publishing.models import Theme
 from publishing.search import (
@@ -30,6 +31,7 @@ from .models import ABOUT, CONTACT, Page
 
 HOME_TRACTS = 6
 HOME_ARTICLES = 4
+HOME_EVENTS = 4
 # The newest of each kind; the archive and the articles' list give the rest.
 THEME_ITEMS = 12
 SEARCH_RESULTS = 20
@@ -37,8 +39,8 @@ AUTHOR_ARTICLES = 20
 
 
 def themes_in_use() -> list[Theme]:
-    """Themes of at least one published tract or article."""
-    return Theme.objects.used_by(Tract.objects.published(), Article.objects.published())
+    """Themes of at least one published tract, article or event."""
+    return Theme.objects.used_by(Tract.objects.published(), Article.objects.published(), Event.objects.published())
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -47,12 +49,14 @@ def home(request: HttpRequest) -> HttpResponse:
     articles = Article.objects.published().for_cards()[:HOME_ARTICLES]
     pages = {page.slug: page for page in Page.objects.published().filter(slug__in=[ABOUT, CONTACT]).with_versions()}
     about = pages.get(ABOUT)
+    upcoming = EventOccurrence.objects.public().next_per_event(HOME_EVENTS)
     return render(
         request,
         "website/home.html",
         {
             "tracts": [(tract, tract.version_for(language)) for tract in tracts],
             "articles": [(article, article.version_for(language)) for article in articles],
+            "events": [(occurrence, occurrence.event.version_for(language)) for occurrence in upcoming],
             "themes": themes_in_use(),
             "about": about.version_for(language) if about else None,
             "contact_page": pages.get(CONTACT),
@@ -65,6 +69,7 @@ def theme(request: HttpRequest, slug: str) -> HttpResponse:
     chosen = get_object_or_404(Theme, slug=slug)
     tracts = Tract.objects.published().with_a5_renders().filter(themes=chosen)[:THEME_ITEMS]
     articles = Article.objects.published().for_cards().filter(themes=chosen)[:THEME_ITEMS]
+    upcoming = EventOccurrence.objects.public().on_theme(chosen).next_per_event(HOME_EVENTS)
     return render(
         request,
         "website/theme.html",
@@ -72,6 +77,7 @@ def theme(request: HttpRequest, slug: str) -> HttpResponse:
             "theme": chosen,
             "tracts": [(tract, tract.version_for(language)) for tract in tracts],
             "articles": [(article, article.version_for(language)) for article in articles],
+            "events": [(occurrence, occurrence.event.version_for(language)) for occurrence in upcoming],
         },
     )
 
@@ -101,12 +107,17 @@ def search(request: HttpRequest) -> HttpResponse:
     query = clean_query(raw)
     found = Found([])
     if query:
-        sources = [Tract.objects.published().versions(), Article.objects.published().versions()]
+        sources = [
+            Tract.objects.published().versions(),
+            Article.objects.published().versions(),
+            Event.objects.published().versions(),
+        ]
         found = search_publications(sources, query, request.LANGUAGE_CODE)
     page = Paginator(found.matches, SEARCH_RESULTS).get_page(request.GET.get("page"))
     shown = search_results(page.object_list, query, request.LANGUAGE_CODE)
+    kinds = {TractVersion: _("Tract"), EventVersion: _("Event")}
     for result in shown:
-        result.kind = _("Tract") if isinstance(result.version, TractVersion) else _("Article")
+        result.kind = kinds.get(type(result.version), _("Article"))
     return render(
         request,
         "website/search.html",

@@ -390,7 +390,9 @@ def _still_current(batch: list[tuple[str, PDFSource]]) -> set[str]:
     return {
         fingerprint
         for fingerprint, source in batch
-        if (owner := owners.get(source)) is not None and owner.current_fingerprint() == fingerprint
+        if (owner := owners.get(source)) is not None
+        and owner.keep_stored
+        and owner.current_fingerprint() == fingerprint
     }
 
 
@@ -418,6 +420,9 @@ class PDFOwner:
     ensure_stored: Callable[[], PDFPlan]
     # Whether a picture of its first page is kept beside it (a tract's A5).
     has_first_page_picture: bool = False
+    # Whether the cleanup keeps the file while it is current (the poster of an
+    # event long over goes: asked for again, it is made again).
+    keep_stored: bool = True
 
 
 # The kind of publication a hook speaks of (a Tract, an Article).

@@ -20,7 +20,11 @@ POSTGRES_WEIGHTS = [0.01, 0.01, 0.1, 1.0]
 # The versions the search covers, with a code that keeps their rows apart
 # in the SQLite index and the name of their publication's foreign key.
 # Codes must never change (they are part of the index's row ids).
-INDEXED_MODELS = {"tracts.tractversion": (1, "tract_id"), "articles.articleversion": (2, "article_id")}
+INDEXED_MODELS = {
+    "tracts.tractversion": (1, "tract_id"),
+    "articles.articleversion": (2, "article_id"),
+    "events.eventversion": (3, "event_id"),
+}
 FTS_TABLE = "collectif_search"
 # Words as FTS5's unicode61 tokenizer cuts them: letters and digits.
 WORD = re.compile(r"[^\W_]+")

@@ -168,12 +168,29 @@ def _print_html(template: str, version: TractVersion, size: LeafletSize, print_s
             # The print-shop band reaches from the text margin out to the bleed edge.
             "band_mm": size.margin_mm + BLEED_MM,
             "legal_footer": tract.get_legal_footer(site_settings),
+            # The agenda's events the tract calls to, in its contact block.
+            "events": printed_events(tract, version.language),
             "fit_declarations": SafeString(FIT_DEFAULT),
             **context,
             "qr_code": qr_code_data_uri(online_url) if context["qr_code"] else "",
         },
         site_settings,
     )
+
+
+# Events of the agenda a tract prints in its contact block, at most.
+PRINTED_EVENTS = 2
+
+
+def printed_events(tract: Tract, language: str) -> list[tuple]:
+    """The published events of the agenda that name this tract and start on or
+    after its date (the rally it calls for), soonest first. Chosen without
+    the time of day, so that the tract's PDF stays the same until an event
+    changes (which marks the tract's PDFs out of date)."""
+    if not tract.pk:
+        return []
+    events = tract.events.published().filter(date__gte=tract.date).with_versions().order_by("starts_at", "pk")
+    return [(event, event.version_for(language)) for event in events[:PRINTED_EVENTS] if event.version_for(language)]
 
 
 def _fitted_html(html: str, size: LeafletSize, fit: float) -> str:

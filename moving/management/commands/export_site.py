@@ -20,7 +20,8 @@ class Command(BaseCommand):
     def handle(self, *args, folder: Path, with_subscribers: bool, **options) -> None:
         counts = export_site(folder, with_personal_data=with_subscribers).counts
         self.stdout.write(
-            f"{counts['tracts']} tracts, {counts['articles']} articles, {counts['pages']} pages "
+            f"{counts['tracts']} tracts, {counts['articles']} articles, {counts['pages']} pages, "
+            f"{counts['events']} events "
             f"({counts['versions']} language versions, {counts['files']} pictures and PDFs) written to {folder}."
         )
         if with_subscribers:

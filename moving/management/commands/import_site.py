@@ -23,6 +23,7 @@ class Command(BaseCommand):
         except SiteImportError as error:
             raise CommandError(str(error))
         self.stdout.write(
-            f"{counts['tracts']} tracts, {counts['articles']} articles, {counts['pages']} pages "
+            f"{counts['tracts']} tracts, {counts['articles']} articles, {counts['pages']} pages, "
+            f"{counts['events']} events "
             f"({counts['versions']} language versions) imported from {folder}."
         )
