@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: setup setup-dev check-system run worker test lint format messages clean
+.PHONY: setup setup-dev check-system run worker test lint format messages clean contact-sheets
 
 # What the site needs to run. Idempotent and quick when nothing changed: the
 # venv is updated only when a requirements file is newer than the last install.
@@ -12,6 +12,12 @@ setup: $(VENV)/.installed check-system locale/fr/LC_MESSAGES/django.mo
 
 # The site, plus the test and lint tools (requirements-dev.txt, package.json).
 setup-dev: setup $(VENV)/.installed-dev node_modules/.installed
+	@command -v pdftoppm >/dev/null || echo "pdftoppm not found: make contact-sheets needs it. Run 'sudo apt-get install poppler-utils' (Debian/Ubuntu)"
+
+# Every print file of the demo tracts, in every layout, as PNG contact sheets
+# in var/contact-sheets/ (and the pictures of docs/print.md in docs/print/).
+contact-sheets: setup
+	$(BIN)/python benchmarks/contact_sheets.py --samples docs/print
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

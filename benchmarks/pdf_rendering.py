@@ -8,8 +8,9 @@ tract (the French sample about scoring), then prints medians of:
 - the cold render of each format (nothing stored beforehand), fitting and
   tagging included, in a child forked from the warmed process;
 - fitting: the A5 leaflet rendered as before fitting existed (one layout at
-  full size, untagged) against the fitted render, for the sample and for a
-  longer text that needs the bisection (one page only at a smaller size);
+  full size, untagged) against the fitted render, for the sample (enlarged
+  to fill its page) and for a longer text that needs the bisection (one page
+  only at a smaller size), with the number of layouts each fit took;
 - the imposition overhead of the 2-up and 4-up sheets (leaflet already stored);
 - a cached PDF download against a static file, both from the same production
   server (gunicorn + WhiteNoise, DEBUG off), one new connection per request.
@@ -77,9 +78,10 @@ def cold_renders(version, runs: int) -> dict[str, float]:
     return figures
 
 
-def fitting_costs(versions: dict, runs: int) -> dict[str, tuple[float, float]]:
-    """(unfitted untagged render, fitted tagged render) of the A5 leaflet, per text."""
+def fitting_costs(versions: dict, runs: int) -> dict[str, tuple[float, float, int]]:
+    """(unfitted untagged render, fitted tagged render, layouts per fit) of the A5 leaflet, per text."""
     figures = {}
+    lay_out = pdf.lay_out
     for label, version in versions.items():
         html = leaflet_html(version, A5)
         before, after = [], []
@@ -90,7 +92,18 @@ def fitting_costs(versions: dict, runs: int) -> dict[str, tuple[float, float]]:
             started = time.perf_counter()
             _leaflet_plan(version, A5, False).render()
             after.append(time.perf_counter() - started)
-        figures[label] = (median_ms(before), median_ms(after))
+        layouts: list[object] = []
+
+        def counted(*args, layouts=layouts, **kwargs):
+            layouts.append(args)
+            return lay_out(*args, **kwargs)
+
+        pdf.lay_out = counted
+        try:
+            _leaflet_plan(version, A5, False).render()
+        finally:
+            pdf.lay_out = lay_out
+        figures[label] = (median_ms(before), median_ms(after), len(layouts))
     return figures
 
 
@@ -199,8 +212,9 @@ def main() -> None:
             "A5 leaflet: one layout at full size, untagged (before) / fitted and tagged (now), "
             f"median of {arguments.runs} (ms)"
         )
-        for label, (before, after) in fitting_costs({"sample": version, "~350 words": longer}, arguments.runs).items():
-            print(f"  {label:<12} {before:7.0f} / {after:7.0f}  ({after / before:.2f}x)")
+        costs = fitting_costs({"sample": version, "~350 words": longer}, arguments.runs)
+        for label, (before, after, layouts) in costs.items():
+            print(f"  {label:<12} {before:7.0f} / {after:7.0f}  ({after / before:.2f}x, {layouts} layouts)")
         print(f"Imposition overhead, leaflet already stored, median of {arguments.runs} (ms)")
         for name, value in imposition_overheads(version, arguments.runs).items():
             print(f"  {name:<8} {value:7.0f}")

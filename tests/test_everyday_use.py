@@ -83,6 +83,8 @@ def tract_data(picture: Image, edit: int, ids: tuple[int, int] | None = None) ->
         "published_at_0": "2026-12-01",
         "published_at_1": "08:00:00",
         "legal_footer": "",
+        "layout": "text",
+        "poster_text": "slogan",
         "show_qr_code": "on",
         "versions-TOTAL_FORMS": "2",
         "versions-INITIAL_FORMS": "2" if ids else "0",

@@ -14,18 +14,21 @@ from django.urls import reverse
 from django.utils import translation
 
 from publishing import pdf
-from publishing.models import Image
+from publishing.models import Image, StoredPDF
 from publishing.pdf.preflight import check_metadata, preflight
 from tests.helpers import jpeg_with_gps
 from tracts.models import Tract, TractPDF
 from tracts.printing import (
     A5,
     PRINT_FORMATS,
+    current_fingerprint,
     ensure_tract_pdf,
+    fill_warning,
     leaflet_html,
     overflows,
     small_pictures,
 )
+from tracts.printing.fill import pdf_fills
 from tracts.printing.leaflet import _fitted_html
 
 from .test_tract_admin import tract_form
@@ -97,10 +100,44 @@ def test_a_one_page_tract_of_350_words_fits_one_a5_page(make_tract):
     assert "contact@sans-score.example" in page_texts(rendered)[0]
 
 
-def test_a_short_tract_keeps_its_full_size(make_tract):
-    rendered = stored(ensure_tract_pdf(one_tract(make_tract, 120), PRINT_FORMATS["a5"]))
+def test_a_short_tract_is_set_larger_and_fills_its_page(make_tract):
+    version = one_tract(make_tract, 120)
+    rendered = stored(ensure_tract_pdf(version, PRINT_FORMATS["a5"]))
     assert len(page_texts(rendered)) == 1
-    assert usual_font_size(rendered) == 10
+    # Enlarged up to the A5 bound (12 pt), the rest of the room shared out:
+    # the call to action ends at the foot of the text area.
+    assert usual_font_size(rendered) == 12
+    assert pdf_fills(rendered, A5)[0] > 0.97
+    assert TractPDF.objects.get(version=version, print_format="a5").fill == pdf_fills(rendered, A5)[0]
+    assert StoredPDF.objects.get(fingerprint=current_fingerprint(version, PRINT_FORMATS["a5"])).fill > 0.97
+
+
+@pytest.mark.parametrize(("name", "largest"), [("a4", 14), ("a5", 12), ("a6", 10)])
+def test_enlarged_type_stays_within_its_bound(make_tract, name, largest):
+    rendered = stored(ensure_tract_pdf(one_tract(make_tract, 40), PRINT_FORMATS[name]))
+    assert usual_font_size(rendered) <= largest
+
+
+def test_a_two_page_leaflet_has_a_full_enough_back(make_tract):
+    """Too long for one A6 page even at the smallest type: the back is filled too."""
+    version = one_tract(make_tract, 250)
+    rendered = stored(ensure_tract_pdf(version, PRINT_FORMATS["a6"]))
+    fills = pdf_fills(rendered, PRINT_FORMATS["a6"].size)
+    assert len(fills) == 2
+    assert fills[1] >= 0.6
+    assert 8.5 <= usual_font_size(rendered) <= 10
+
+
+def test_the_admin_warns_of_an_under_filled_format(make_tract):
+    version = one_tract(make_tract, 120)
+    ensure_tract_pdf(version, PRINT_FORMATS["a5"])
+    record = TractPDF.objects.get(version=version, print_format="a5")
+    assert fill_warning(record) == ""
+    with translation.override("fr"):
+        record.fill = 0.5
+        assert "sous-rempli" in str(fill_warning(record))
+        record.fill = 1.1
+        assert "trop plein" in str(fill_warning(record))
 
 
 @pytest.mark.parametrize("words", [240, 255, 270])

@@ -20,6 +20,8 @@ def tract_form(**overrides) -> dict:
         "published_at_0": "2026-11-02",
         "published_at_1": "08:00:00",
         "legal_footer": "",
+        "layout": "text",
+        "poster_text": "slogan",
         "versions-TOTAL_FORMS": "2",
         "versions-INITIAL_FORMS": "0",
         "versions-MIN_NUM_FORMS": "1",
@@ -236,7 +238,11 @@ def test_change_page_shows_the_pdf_status(admin_client, make_tract):
     a6_4up = reverse("admin:tracts_tract_preview_pdf", args=[tract.pk, "en", "a6-4up"])
     assert f'<a href="{a6_4up}" target="_blank">Four A6 flyers on A4</a> — 1 page ✓' in after
     assert "pages, too long: cut about" in after  # the long French version in A5 and A6
-    assert after.count('class="pdf-thumbnail"') == 2  # the first page of each A5 leaflet
+    # The first page of each A5 leaflet and of each A3 poster.
+    assert after.count('class="pdf-thumbnail"') == 4
+    assert 'alt="The A3 poster"' in after
+    # Each single copy's fill; a text of a few words, without a contact, cannot fill a page: told.
+    assert "1 page, last page 16% full · under-filled: the page looks empty at the bottom" in after
     assert "<h4>French version</h4>" in after and "<h4>English version</h4>" in after
 
 

@@ -186,9 +186,9 @@ def test_pdf_in_a_language_without_version_redirects_to_the_original(client, mak
 
 def test_unknown_print_format_is_a_clear_404(client, make_tract):
     make_tract("non-au-score")
-    response = client.get("/fr/tracts/non-au-score/a3-poster.pdf")
+    response = client.get("/fr/tracts/non-au-score/a1-poster.pdf")
     assert response.status_code == 404
-    assert "a3-poster" in response.content.decode()
+    assert "a1-poster" in response.content.decode()
 
 
 def test_visitors_get_no_cookie(client, make_tract):

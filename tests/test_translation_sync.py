@@ -40,6 +40,8 @@ def change_form(tract: Tract, **overrides) -> dict:
         "published_at_0": "2026-11-02",
         "published_at_1": "08:00:00",
         "legal_footer": "",
+        "layout": "text",
+        "poster_text": "slogan",
         "versions-TOTAL_FORMS": "2",
         "versions-INITIAL_FORMS": "2",
         "versions-MIN_NUM_FORMS": "1",

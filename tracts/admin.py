@@ -1,6 +1,7 @@
 from typing import TYPE_CHECKING
 
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminRadioSelect
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
@@ -18,7 +19,7 @@ from publishing.pdf.store import PDFPlan
 from publishing.tasks import schedule_pdf_renders, worker_delay
 from publishing.translation_admin import TranslationInlineMixin, TranslationStatusAdminMixin
 
-from .models import FIRST_PAGE_PICTURE_FORMAT, Tract, TractPDF, TractVersion
+from .models import FIRST_PAGE_PICTURE_FORMAT, POSTER_PICTURE_FORMAT, Tract, TractPDF, TractVersion
 from .printing import (
     MAX_LEAFLET_PAGES,
     PRINT_FORMATS,
@@ -26,6 +27,7 @@ from .printing import (
     current_fingerprint,
     current_records,
     ensure_tract_pdf,
+    fill_warning,
     leaflet_page_counts,
     small_pictures,
 )
@@ -37,7 +39,17 @@ if TYPE_CHECKING:
 
 class TractVersionInline(TranslationInlineMixin, LanguageVersionInline):
     model = TractVersion
-    fields = ["language", "title", "subtitle", "body", "contact"]
+    fields = ["language", "title", "subtitle", "body", "contact", "summary"]
+
+
+class LayoutSelect(AdminRadioSelect):
+    """The leaflet layouts as small pictures of a page, to choose by sight."""
+
+    option_template_name = "admin/tracts/tract/layout_option.html"
+
+    def create_option(self, name, value, *args, **kwargs) -> dict:
+        option = super().create_option(name, value, *args, **kwargs)
+        return option | {"thumbnail": f"collectif/layouts/{value}.svg"}
 
 
 @admin.register(Tract)
@@ -53,10 +65,19 @@ class TractAdmin(TranslationStatusAdminMixin, PreviewAdmin):  # type: ignore[mis
     fieldsets = [
         (None, {"fields": ["slug", "date", "original_language", "themes"]}),
         (_("Publication"), {"fields": ["status", "published_at", "preview_links"]}),
-        (_("Print"), {"fields": ["show_qr_code", "legal_footer", "pdf_status", "archived_original"]}),
+        (
+            _("Print"),
+            {"fields": ["layout", "poster_text", "show_qr_code", "legal_footer", "pdf_status", "archived_original"]},
+        ),
     ]
 
     unsaved_message = _("Save the tract to preview it.")
+
+    def formfield_for_choice_field(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name == "layout":
+            kwargs["widget"] = LayoutSelect(attrs={"class": "radiolist inline"})
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
     preview_pdf_route = "<int:pk>/preview/<str:language>/<slug:print_format>.pdf"
 
     @admin.display(description=_("PDFs"))
@@ -94,10 +115,12 @@ class TractAdmin(TranslationStatusAdminMixin, PreviewAdmin):  # type: ignore[mis
                 for print_format in PRINT_FORMATS.values()
             ]
             first_page = records.get((version.pk, FIRST_PAGE_PICTURE_FORMAT))
+            poster_page = records.get((version.pk, POSTER_PICTURE_FORMAT))
             versions.append(
                 {
                     "title": VERSION_TITLES.get(version.language, version.get_language_display()),
                     "thumbnail_url": first_page.first_page_picture_url() if first_page else "",
+                    "poster_thumbnail_url": poster_page.first_page_picture_url() if poster_page else "",
                     "rows": rows,
                 }
             )
@@ -106,6 +129,7 @@ class TractAdmin(TranslationStatusAdminMixin, PreviewAdmin):  # type: ignore[mis
         context = {
             "versions": versions,
             "thumbnail_alt": _("First page of the A5 leaflet"),
+            "poster_thumbnail_alt": _("The A3 poster"),
             "worker_warning": _(
                 "The PDF worker does not seem to be running: renders asked for %(minutes)d minutes ago are "
                 "still waiting. Whoever runs the site should check it (manage.py db_worker)."
@@ -133,7 +157,7 @@ class TractAdmin(TranslationStatusAdminMixin, PreviewAdmin):  # type: ignore[mis
             state, row["problem"] = _("this PDF failed to render: %(reason)s") % {"reason": failure.message}, True
         elif record is None:
             state, row["waiting"] = _("being made…"), True
-        elif record.page_count > MAX_LEAFLET_PAGES:
+        elif record.page_count > MAX_LEAFLET_PAGES and print_format.tiles is None:
             words = max(record.words_over, 1)
             state = _("%(count)d pages, too long: cut about %(words)d words") % {
                 "count": record.page_count,
@@ -142,6 +166,11 @@ class TractAdmin(TranslationStatusAdminMixin, PreviewAdmin):  # type: ignore[mis
             row["problem"] = True
         else:
             state = ngettext("%(count)d page", "%(count)d pages", record.page_count) % {"count": record.page_count}
+            if record.fill is not None:
+                state = _("%(pages)s, last page %(fill)d%% full") % {"pages": state, "fill": round(record.fill * 100)}
+            warning = fill_warning(record)
+            if warning:
+                state, row["problem"] = f"{state} · {warning}", True
         return row | {"state": state}
 
     def _render_failures(self, tract: Tract) -> dict:

@@ -28,6 +28,9 @@ TRACT_EDITOR_EXTENSIONS = (
 # The format whose first page is drawn as a small picture (home page, feeds).
 FIRST_PAGE_PICTURE_FORMAT = "a5"
 
+# The poster whose first page is drawn too (tract page, admin).
+POSTER_PICTURE_FORMAT = "a3-poster"
+
 
 class TractQuerySet(PublicationQuerySet["Tract"]):
     def with_a5_renders(self, *also: str) -> Self:
@@ -56,6 +59,33 @@ def archived_preview_upload_to(instance: "Tract", filename: str) -> str:
 
 
 class Tract(Publication):
+    class Layout(models.TextChoices):
+        TEXT = "text", _("Text")
+        SLOGAN = "slogan", _("Slogan first")
+        COLUMNS = "columns", _("Two columns (A4; text elsewhere)")
+
+    layout = models.CharField(
+        _("leaflet layout"),
+        max_length=20,
+        choices=Layout.choices,
+        default=Layout.TEXT,
+        help_text=_("How the leaflets are laid out. Every layout is fitted to its page in every format."),
+    )
+
+    class PosterText(models.TextChoices):
+        SLOGAN = "slogan", _("The slogan (or subtitle)")
+        SUMMARY = "summary", _("The poster summary of each language")
+        FIRST_PARAGRAPH = "first_paragraph", _("The first paragraph of the text")
+
+    poster_text = models.CharField(
+        _("short text of the posters"),
+        max_length=20,
+        choices=PosterText.choices,
+        default=PosterText.SLOGAN,
+        help_text=_(
+            "Printed under the title on the A3 and A2 posters (a version without it falls back to the slogan)."
+        ),
+    )
     legal_footer = models.TextField(
         _("legal footer"),
         blank=True,
@@ -118,12 +148,18 @@ class TractVersion(PrintedVersion):
     subtitle = models.CharField(_("slogan or subtitle"), max_length=250, blank=True)
     body = RichTextField(_("text"), extensions=TRACT_EDITOR_EXTENSIONS)
     contact = models.TextField(_("contact"), blank=True, help_text=_("Where to meet or write to the collective."))
+    summary = models.TextField(
+        _("poster summary"),
+        max_length=300,
+        blank=True,
+        help_text=_("A few lines for the posters, if the tract chooses the summary as their short text."),
+    )
 
-    translated_fields = ("title", "subtitle", "body", "contact")
+    translated_fields = ("title", "subtitle", "body", "contact", "summary")
     not_on_cards = (*PrintedVersion.not_on_cards, "body", "contact")
     pdf_hook = "tracts.printing.TractPDFs"
-    printed_fields = ("language", "title", "subtitle", "body", "contact")
-    publication_printed_fields = ("slug", "date", "show_qr_code", "legal_footer")
+    printed_fields = ("language", "title", "subtitle", "body", "contact", "summary")
+    publication_printed_fields = ("slug", "date", "show_qr_code", "legal_footer", "layout", "poster_text")
 
     class Meta:
         ordering = ["tract", "language"]
@@ -171,6 +207,8 @@ class TractPDF(models.Model):
     fingerprint = models.CharField(max_length=40)
     page_count = models.PositiveSmallIntegerField()
     words_over = models.PositiveIntegerField(default=0)  # printed past the second page
+    # How far down its text area the last page is filled (0 to 1; none for sheets of copies).
+    fill = models.FloatField(null=True, blank=True)
     rendered_at = models.DateTimeField()
 
     objects = TractPDFQuerySet.as_manager()

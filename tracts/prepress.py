@@ -32,6 +32,105 @@ class Sheet:
     rows: int
 
 
+@dataclass(frozen=True)
+class Tiling:
+    """A poster printed in pieces on sheets of a home printer, to be glued together.
+
+    Each sheet prints only inside its margins (home printers leave the edge
+    blank); neighbouring sheets show the same `overlap_mm` strip of the poster,
+    so that one sheet cut along its edge is glued over the next.
+    """
+
+    sheet_width_mm: float
+    sheet_height_mm: float
+    columns: int
+    rows: int
+    margin_mm: float = 10
+    overlap_mm: float = 12
+
+    def scale(self, poster_width_mm: float, poster_height_mm: float) -> float:
+        """How much the poster is reduced so that the sheets, overlapped, hold it whole."""
+        width = self.columns * self.printable_width_mm - (self.columns - 1) * self.overlap_mm
+        height = self.rows * self.printable_height_mm - (self.rows - 1) * self.overlap_mm
+        return min(1.0, width / poster_width_mm, height / poster_height_mm)
+
+    @property
+    def printable_width_mm(self) -> float:
+        return self.sheet_width_mm - 2 * self.margin_mm
+
+    @property
+    def printable_height_mm(self) -> float:
+        return self.sheet_height_mm - 2 * self.margin_mm
+
+
+def tile(document: bytes, tiling: Tiling) -> bytes:
+    """The first page of `document` (a poster) cut into sheets, with assembly marks.
+
+    The poster is reduced as little as the sheets allow and centred on them.
+    On each sheet a solid line (with ticks in the margin) marks the edge to
+    cut where a neighbour comes before it (left, above); a dashed line marks
+    where the next sheet's cut edge goes (right, below); the sheet's place
+    (column and row) is printed in a corner of the margin.
+    """
+    with Pdf.open(io.BytesIO(document)) as pdf:
+        poster = pdf.pages[0]
+        left, bottom, right, top = (float(v) for v in poster.trimbox)
+        scale = tiling.scale((right - left) / MM, (top - bottom) / MM)
+        sheet_w, sheet_h = tiling.sheet_width_mm * MM, tiling.sheet_height_mm * MM
+        margin, overlap = tiling.margin_mm * MM, tiling.overlap_mm * MM
+        area_w, area_h = tiling.printable_width_mm * MM, tiling.printable_height_mm * MM
+        step_w, step_h = area_w - overlap, area_h - overlap
+        total_w = tiling.columns * area_w - (tiling.columns - 1) * overlap
+        total_h = tiling.rows * area_h - (tiling.rows - 1) * overlap
+        # The poster centred in the area the sheets cover together.
+        offset_x = (total_w - scale * (right - left)) / 2
+        offset_y = (total_h - scale * (top - bottom)) / 2
+        form = pdf.make_indirect(poster.as_form_xobject())
+        font = pdf.make_indirect(Dictionary(Type=Name.Font, Subtype=Name.Type1, BaseFont=Name.Helvetica))
+        for row in range(tiling.rows):
+            for column in range(tiling.columns):
+                page = pikepdf.Page(pdf.add_blank_page(page_size=(sheet_w, sheet_h)))
+                name = page.add_resource(form, Name.XObject, prefix="Poster")
+                font_name = page.add_resource(font, Name.Font, prefix="F")
+                tx = margin - column * step_w + offset_x - scale * left
+                ty = sheet_h - margin - offset_y - scale * top + row * step_h
+                operators = [
+                    f"q {margin:.2f} {margin:.2f} {area_w:.2f} {area_h:.2f} re W n",
+                    f"q {scale:.5f} 0 0 {scale:.5f} {tx:.2f} {ty:.2f} cm {name} Do Q Q",
+                    _assembly_marks(tiling, column, row, sheet_w, sheet_h, font_name),
+                ]
+                page.contents_add(pdf.make_stream("\n".join(operators).encode("ascii")))
+        del pdf.pages[0]
+        output = io.BytesIO()
+        pdf.save(output, min_version=MIN_PDF_VERSION)
+    return _keep_metadata(output.getvalue(), document)
+
+
+def _assembly_marks(tiling: Tiling, column: int, row: int, width: float, height: float, font: Name) -> str:
+    margin, overlap = tiling.margin_mm * MM, tiling.overlap_mm * MM
+    area_right, area_bottom = width - margin, margin
+    tick = margin * 0.8
+    solid, dashed = [], []
+    if column > 0:  # cut along the left edge, glue over the sheet on the left
+        solid += [f"{margin:.2f} {margin - tick:.2f} m {margin:.2f} {height - margin + tick:.2f} l"]
+    if row > 0:  # cut along the top edge, glue over the sheet above
+        solid += [f"{margin - tick:.2f} {height - margin:.2f} m {width - margin + tick:.2f} {height - margin:.2f} l"]
+    if column < tiling.columns - 1:  # the next sheet's cut edge goes here
+        x = area_right - overlap
+        dashed += [f"{x:.2f} {margin - tick:.2f} m {x:.2f} {height - margin + tick:.2f} l"]
+    if row < tiling.rows - 1:
+        y = area_bottom + overlap
+        dashed += [f"{margin - tick:.2f} {y:.2f} m {width - margin + tick:.2f} {y:.2f} l"]
+    label = f"{chr(ord('A') + row)}{column + 1}  ({row * tiling.columns + column + 1}/{tiling.columns * tiling.rows})"
+    parts = ["q 0 0 0 1 K 0.4 w"]
+    if solid:
+        parts.append(" ".join(line + " S" for line in solid))
+    if dashed:
+        parts.append("[4 3] 0 d " + " ".join(line + " S" for line in dashed))
+    parts.append(f"Q q 0 0 0 1 k BT {font} 8 Tf {margin:.2f} {margin * 0.45:.2f} Td ({label}) Tj ET Q")
+    return " ".join(parts)
+
+
 def _stream(writer: PdfWriter, operators: str) -> object:
     stream = DecodedStreamObject()
     stream.set_data(operators.encode("ascii"))

@@ -20,7 +20,7 @@ from publishing.views import (
     redirect_to_original_pdf,
 )
 
-from .models import FIRST_PAGE_PICTURE_FORMAT, Tract, TractPDF, TractVersion
+from .models import FIRST_PAGE_PICTURE_FORMAT, POSTER_PICTURE_FORMAT, Tract, TractPDF, TractVersion
 from .printing import (
     BILINGUAL_FORMATS,
     PRINT_FORMATS,
@@ -85,7 +85,8 @@ def download_links(version: TractVersion, pdf_url: PDFURL) -> dict[str, list[dic
     # (known from their renders; not offered before those are done).
     one_page = bilingual_fits(others)
     return {
-        "home": [link(f) for f in PRINT_FORMATS.values() if not f.print_shop],
+        "home": [link(f) for f in PRINT_FORMATS.values() if not f.print_shop and not f.poster],
+        "posters": [link(f) for f in PRINT_FORMATS.values() if not f.print_shop and f.poster],
         "print_shop": [link(f) for f in PRINT_FORMATS.values() if f.print_shop],
         "bilingual": [
             link(PRINT_FORMATS[name], other)
@@ -116,6 +117,10 @@ def render_tract_page(
     version = context["version"]
     # The A5 leaflet's record: its page count and the picture of its first page.
     first_page = TractPDF.objects.filter(version=version, print_format=FIRST_PAGE_PICTURE_FORMAT).first()
+    # The A3 poster's, for its picture beside the poster downloads.
+    poster_page = TractPDF.objects.filter(version=version, print_format=POSTER_PICTURE_FORMAT).first()
+    if poster_page:
+        poster_page.version = version
     share_image = None
     if first_page:
         first_page.version = version  # known already: no query to read it
@@ -134,6 +139,7 @@ def render_tract_page(
             # Cleaned on save; its pictures get their renditions and descriptions.
             "body": mark_safe(responsive_images(version.body)),  # noqa: S308
             "first_page": first_page,
+            "poster_page": poster_page,
             "share_image": share_image,
             "downloads": download_links(version, pdf_url),
             # Staff see what overflows its sheet before they print it.

@@ -11,13 +11,13 @@ from publishing.pdf.store import PDFPlan, PDFSource
 from tracts import prepress
 from tracts.models import TractVersion
 from tracts.printing.formats import BILINGUAL_FORMATS, PRINT_FORMATS, LeafletSize, PrintFormat
-from tracts.printing.leaflet import leaflet_html, render_leaflets
+from tracts.printing.leaflet import leaflet_html, poster_html, render_leaflets
 
 
-def _leaflet_plan(version: TractVersion, size: LeafletSize, print_shop: bool) -> PDFPlan:
-    html = leaflet_html(version, size, print_shop=print_shop)
+def _leaflet_plan(version: TractVersion, size: LeafletSize, print_shop: bool, poster: bool = False) -> PDFPlan:
+    html = (poster_html if poster else leaflet_html)(version, size, print_shop=print_shop)
     return PDFPlan(
-        fingerprint=pdf.fingerprint("leaflet", html),
+        fingerprint=pdf.fingerprint("poster" if poster else "leaflet", html),
         filename="",
         render=lambda: render_leaflets([html], size, print_shop, [version.language]),
     )
@@ -30,9 +30,18 @@ def _leaflet_key(print_format: PrintFormat) -> str:
 
 def _format_fingerprint(print_format: PrintFormat, leaflet_fingerprints: list[str]) -> str:
     """A format's fingerprint from its leaflets' (a lone leaflet is its own file)."""
-    if len(leaflet_fingerprints) == 1 and print_format.sheet is None:
+    if len(leaflet_fingerprints) == 1 and print_format.single_copy:
         return leaflet_fingerprints[0]
     return pdf.fingerprint(print_format.name, *leaflet_fingerprints)
+
+
+def _single_of(print_format: PrintFormat) -> PrintFormat:
+    """The single copy (home printing) that a sheet of copies or a tiled poster is made from."""
+    return next(
+        other
+        for other in PRINT_FORMATS.values()
+        if other.size == print_format.size and other.single_copy and not other.print_shop
+    )
 
 
 def compute_pdf_fingerprints(version: TractVersion) -> dict[str, str]:
@@ -41,7 +50,9 @@ def compute_pdf_fingerprints(version: TractVersion) -> dict[str, str]:
     for print_format in PRINT_FORMATS.values():
         key = _leaflet_key(print_format)
         if key not in leaflets:
-            leaflets[key] = _leaflet_plan(version, print_format.size, print_format.print_shop).fingerprint
+            leaflets[key] = _leaflet_plan(
+                version, print_format.size, print_format.print_shop, print_format.poster
+            ).fingerprint
     formats = {
         name: _format_fingerprint(print_format, [leaflets[_leaflet_key(print_format)]])
         for name, print_format in PRINT_FORMATS.items()
@@ -80,18 +91,20 @@ def tract_pdf_plan(version: TractVersion, print_format: PrintFormat, verso: Trac
     source = PDFSource.of(version, print_format.name, verso)
     size, print_shop = print_format.size, print_format.print_shop
     versions = [v for v in (version, verso) if v]
-    leaflets = [_leaflet_plan(v, size, print_shop) for v in versions]
+    leaflets = [_leaflet_plan(v, size, print_shop, print_format.poster) for v in versions]
     fingerprint = _format_fingerprint(print_format, [leaflet.fingerprint for leaflet in leaflets])
-    if print_format.sheet is not None:
-        # Copies on a sheet: imposed from the single copy (or bilingual sheet) of the same size.
-        single = tract_pdf_plan(version, PRINT_FORMATS[size.name], verso)
-        return PDFPlan(
-            fingerprint=fingerprint,
-            filename=filename,
-            render=lambda: prepress.impose(store.read_stored(single), print_format.sheet),
-            source=source,
-            requires=(single,),
-        )
+    if not print_format.single_copy:
+        # Copies on a sheet (imposed) or a poster in pieces (tiled): made from
+        # the single copy (or bilingual sheet) of the same size.
+        single = tract_pdf_plan(version, _single_of(print_format), verso)
+
+        def finish() -> bytes:
+            rendered = store.read_stored(single)
+            if print_format.tiles is not None:
+                return prepress.tile(rendered, print_format.tiles)
+            return prepress.impose(rendered, print_format.sheet)
+
+        return PDFPlan(fingerprint=fingerprint, filename=filename, render=finish, source=source, requires=(single,))
     if verso is None:
         return replace(leaflets[0], filename=filename, source=source)
     # Both sides laid out in one pass: one set of font subsets, one profile.

@@ -11,14 +11,19 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from publishing import pdf
+from publishing.models import StoredPDF
 from publishing.pdf import sandbox, store
 from publishing.pdf.store import PDFOwner, PDFPlan, PDFSource, PublicationPDFs
 from tracts import prepress
-from tracts.models import FIRST_PAGE_PICTURE_FORMAT, Tract, TractPDF, TractVersion
+from tracts.models import FIRST_PAGE_PICTURE_FORMAT, POSTER_PICTURE_FORMAT, Tract, TractPDF, TractVersion
+from tracts.printing.fill import pdf_fills
 from tracts.printing.formats import (
+    BACK_PAGE_MIN_FILL,
     BILINGUAL_FORMATS,
     CHECKED_FORMATS,
     MAX_LEAFLET_PAGES,
+    ONE_PAGE_MIN_FILL,
+    OVER_FULL,
     PRINT_FORMATS,
     LeafletSize,
     PrintFormat,
@@ -80,10 +85,12 @@ def ensure_tract_pdf(version: TractVersion, print_format: PrintFormat, verso: Tr
         pages = prepress.page_count(rendered)
         copies_per_sheet = print_format.sheet.columns * print_format.sheet.rows if print_format.sheet else 1
         footer = version.tract.get_legal_footer() + " " + pdf.online_address(version)
-        words_over = (
-            words_beyond(rendered, MAX_LEAFLET_PAGES, footer) // copies_per_sheet if pages > MAX_LEAFLET_PAGES else 0
-        )
-        if print_format.name == FIRST_PAGE_PICTURE_FORMAT:
+        too_long = pages > MAX_LEAFLET_PAGES and print_format.tiles is None  # a poster's pieces are many pages
+        words_over = words_beyond(rendered, MAX_LEAFLET_PAGES, footer) // copies_per_sheet if too_long else 0
+        # The last page's fill tells an empty-looking leaflet (sheets and pieces: see their single copy).
+        fill = pdf_fills(rendered, print_format.size)[-1] if print_format.single_copy else None
+        StoredPDF.objects.filter(fingerprint=plan.fingerprint).update(fill=fill)
+        if print_format.name in (FIRST_PAGE_PICTURE_FORMAT, POSTER_PICTURE_FORMAT):
             store.store_first_page_picture(plan.fingerprint)
         # An upsert: concurrent downloads of a new PDF all record it.
         TractPDF.objects.bulk_create(
@@ -94,12 +101,13 @@ def ensure_tract_pdf(version: TractVersion, print_format: PrintFormat, verso: Tr
                     fingerprint=plan.fingerprint,
                     page_count=pages,
                     words_over=words_over,
+                    fill=fill,
                     rendered_at=timezone.now(),
                 )
             ],
             update_conflicts=True,
             unique_fields=["version", "print_format"],
-            update_fields=["fingerprint", "page_count", "words_over", "rendered_at"],
+            update_fields=["fingerprint", "page_count", "words_over", "fill", "rendered_at"],
         )
     return plan
 
@@ -116,11 +124,24 @@ def leaflet_page_counts(version: TractVersion) -> list[tuple[PrintFormat, int]]:
     For the editor's live count: rendered in memory, never stored; the same
     text asked again is answered from a small cache.
     """
-    single = [f for f in PRINT_FORMATS.values() if f.sheet is None and not f.print_shop]
+    single = [f for f in PRINT_FORMATS.values() if f.single_copy and not f.print_shop and not f.poster]
     return [
         (print_format, _fitted_page_count(leaflet_html(version, print_format.size), print_format.size))
         for print_format in single
     ]
+
+
+def fill_warning(record: TractPDF) -> str:
+    """What looks wrong with how full a render's pages are, in words ("" when nothing)."""
+    if record.fill is None:
+        return ""
+    if record.fill > OVER_FULL:
+        return _("over-full: the text runs into the legal footer")
+    if record.page_count == 1 and record.fill < ONE_PAGE_MIN_FILL:
+        return _("under-filled: the page looks empty at the bottom")
+    if record.page_count == MAX_LEAFLET_PAGES and record.fill < BACK_PAGE_MIN_FILL:
+        return _("under-filled: the back page looks half empty")
+    return ""
 
 
 @dataclass(frozen=True)
@@ -173,7 +194,7 @@ def current_records(versions: list[TractVersion], format_names: list[str], **con
 
 def recorded_overflows(versions: list[TractVersion]) -> list[Overflow]:
     """Overflows already known from renders of the current texts (no render here)."""
-    single_copies = [name for name, print_format in PRINT_FORMATS.items() if print_format.sheet is None]
+    single_copies = [name for name, print_format in PRINT_FORMATS.items() if print_format.single_copy]
     return [
         Overflow(record.version, record.print_format, record.page_count, record.words_over)
         for record in current_records(versions, single_copies, page_count__gt=MAX_LEAFLET_PAGES)
@@ -210,7 +231,8 @@ class TractPDFs(PublicationPDFs):
                 filename=tract_pdf_filename(version, print_format, verso),
                 current_fingerprint=partial(current_fingerprint, version, print_format, verso),
                 ensure_stored=partial(ensure_tract_pdf, version, print_format, verso),
-                has_first_page_picture=verso is None and print_format.name == FIRST_PAGE_PICTURE_FORMAT,
+                has_first_page_picture=verso is None
+                and print_format.name in (FIRST_PAGE_PICTURE_FORMAT, POSTER_PICTURE_FORMAT),
             )
         return owners
 
