@@ -389,3 +389,17 @@ def test_a_warmed_renderer_builds_glyph_arrays_without_parsing_c(monkeypatch, ma
     parsed.clear()
     tract_pdf_plan(tract.all_versions()[0], PRINT_FORMATS["a5"]).render()  # here, not in a child, to be seen
     assert parsed == []
+
+
+def test_a_render_child_is_not_waited_for_once_its_result_is_in_and_is_reaped_later():
+    import multiprocessing
+
+    for _ in range(4):
+        assert sandbox.render_in_child(lambda: b"%PDF-") == b"%PDF-"
+    # Each render reaps the children before it that are done; the rest later.
+    deadline = time.monotonic() + 10
+    while sandbox._exiting and time.monotonic() < deadline:
+        time.sleep(0.1)
+        sandbox._reap_exited()
+    assert sandbox._exiting == []
+    assert not [child for child in multiprocessing.active_children() if child.name == "collectif-pdf-render"]

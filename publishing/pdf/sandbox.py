@@ -15,6 +15,7 @@ import shutil
 import signal
 import tempfile
 import threading
+import time
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -132,6 +133,7 @@ def render_in_child(render: Callable[[], T]) -> T:
     if _in_render_child:
         return render()
     warm_renderer()
+    _reap_exited()
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(
@@ -153,16 +155,46 @@ def render_in_child(render: Callable[[], T]) -> T:
             child.join(_RESULT_GRACE_SECONDS)
             # Killed by the kernel (memory) or by a signal: no result at all.
             raise RenderFailed(RenderFailed.CRASH, f"exit code {child.exitcode}")
-    finally:
+    except BaseException:
         receiver.close()
-        if child.is_alive():
-            child.join(0.1 if child.exitcode is None else 0)
-        if child.is_alive():
-            child.kill()
-        child.join()
+        _end(child)
+        raise
+    receiver.close()
+    # The result is here: the child only has to exit (milliseconds of tearing
+    # down its copy of the parent's memory), which the caller need not wait
+    # for. It is reaped at the next render, or killed if it hangs on.
+    with _fork_lock:
+        _exiting.append((child, time.monotonic() + _EXIT_GRACE_SECONDS))
     if status != "ok":
         raise RenderFailed(status, payload)
     return payload
+
+
+# Children that handed back their result and are exiting, with the time by
+# which they must have exited.
+_exiting: list[tuple[multiprocessing.process.BaseProcess, float]] = []
+_EXIT_GRACE_SECONDS = 5
+
+
+def _end(child: multiprocessing.process.BaseProcess) -> None:
+    """Wait for a child to end, briefly, then kill it."""
+    if child.is_alive():
+        child.join(0.1 if child.exitcode is None else 0)
+    if child.is_alive():
+        child.kill()
+    child.join()
+
+
+def _reap_exited() -> None:
+    """Join the exiting children that are done; kill one that hangs on."""
+    with _fork_lock:
+        exiting, _exiting[:] = list(_exiting), []
+    still = [(child, deadline) for child, deadline in exiting if child.is_alive() and time.monotonic() < deadline]
+    for child, _deadline in exiting:
+        if (child, _deadline) not in still:
+            _end(child)
+    with _fork_lock:
+        _exiting.extend(still)
 
 
 def _child_main(render: Callable[[], object], sender, receiver, parent_pid: int) -> None:
