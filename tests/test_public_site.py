@@ -120,6 +120,7 @@ def test_tract_page_is_made_for_handing_out(client, make_tract):
     panel = html.split('<aside class="tract-print"')[1]
     assert list(re.findall(r"<h3[^>]*>(.*?)</h3>", panel)) == [
         "Impression à la maison",
+        "Affiches",
         "Bilingue",
         "Imprimerie",
         "Lire ce tract en",
