@@ -96,6 +96,17 @@ def stored_file_owner(request: HttpRequest, fingerprint: str, stem: str) -> stor
     return owner
 
 
+def moved_to(owner: store.PDFOwner, fingerprint: str, stem: str) -> str | None:
+    """The current fingerprint when `/pdf/<fingerprint>/<stem>…` no longer names
+    the current file (the text edited, the tract renamed), recorded as to be
+    stored so that its address, given out now, names it; None when it does."""
+    current = owner.current_fingerprint()
+    if current == fingerprint and stem == owner.filename.removesuffix(".pdf"):
+        return None
+    store.expect(current, owner)
+    return current
+
+
 def pdf_file(request: HttpRequest, fingerprint: str, stem: str) -> HttpResponseBase:
     """A stored PDF: `/pdf/<fingerprint>/<file name>.pdf`.
 
@@ -105,9 +116,7 @@ def pdf_file(request: HttpRequest, fingerprint: str, stem: str) -> HttpResponseB
     queued for rendering, never rendered here.
     """
     owner = stored_file_owner(request, fingerprint, stem)
-    current = owner.current_fingerprint()
-    if current != fingerprint or stem != owner.filename.removesuffix(".pdf"):  # edited, or renamed
-        store.expect(current, owner)
+    if current := moved_to(owner, fingerprint, stem):
         return redirect_to_stored_pdf(current, owner.filename)
     being_made = queue_missing_pdf(request, fingerprint, owner.source)
     if being_made is not None:
@@ -121,9 +130,7 @@ def first_page_picture(request: HttpRequest, fingerprint: str, stem: str) -> Htt
     owner = stored_file_owner(request, fingerprint, stem)
     if not owner.has_first_page_picture:
         raise no_such_pdf()
-    current = owner.current_fingerprint()
-    if current != fingerprint or stem != owner.filename.removesuffix(".pdf"):
-        store.expect(current, owner)
+    if current := moved_to(owner, fingerprint, stem):
         response = HttpResponseRedirect(store.first_page_picture_url(current, owner.filename.removesuffix(".pdf")))
         response["Cache-Control"] = "public, max-age=60" if owner.is_public else "private, no-store"
         return response

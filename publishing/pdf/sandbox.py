@@ -189,9 +189,11 @@ def _reap_exited() -> None:
     """Join the exiting children that are done; kill one that hangs on."""
     with _fork_lock:
         exiting, _exiting[:] = list(_exiting), []
-    still = [(child, deadline) for child, deadline in exiting if child.is_alive() and time.monotonic() < deadline]
-    for child, _deadline in exiting:
-        if (child, _deadline) not in still:
+    still = []
+    for child, deadline in exiting:
+        if child.is_alive() and time.monotonic() < deadline:
+            still.append((child, deadline))
+        else:
             _end(child)
     with _fork_lock:
         _exiting.extend(still)
