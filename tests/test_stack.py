@@ -427,7 +427,7 @@ def test_no_log_keeps_a_visitors_address_agent_referrer_or_search(stack):
 
 def test_visitors_asking_for_unmade_pdfs_leave_the_site_answering(stack):
     """Nine first requests for PDFs nobody has made yet go to the render queue:
-    no web worker renders, and a page asked meanwhile answers in under a second."""
+    no web worker renders, and pages asked meanwhile keep being answered."""
     stack.manage(
         "shell",
         "-c",
@@ -437,7 +437,7 @@ def test_visitors_asking_for_unmade_pdfs_leave_the_site_answering(stack):
         "    TractVersion.objects.create(tract=t, language='fr', title=f'Jamais fait {n}', "
         "body='<p>' + 'Un texte assez long pour un vrai rendu. ' * 60 + '</p>')",
     )
-    get(stack, "/fr/articles/")  # in the cache before: what is timed is the site's answer under load
+    get(stack, "/fr/articles/")  # each web worker has answered a page before the timing
 
     def first_request(number: int) -> tuple[int, float]:
         started = time.monotonic()
@@ -448,13 +448,16 @@ def test_visitors_asking_for_unmade_pdfs_leave_the_site_answering(stack):
         asked = [pool.submit(first_request, number) for number in range(9)]
         time.sleep(0.3)
         timings = []
-        for _ in range(5):
+        # Five pages nobody has asked for: none is in nginx's cache, each is the site's answer.
+        for number in range(5):
             started = time.monotonic()
-            assert request(stack.https_port, "GET", "/fr/tracts/", source="127.0.0.8")[0] == 200
+            assert request(stack.https_port, "GET", f"/fr/tracts/jamais-fait-{number}/", source="127.0.0.8")[0] == 200
             timings.append(time.monotonic() - started)
             time.sleep(0.2)
         answers = [future.result() for future in asked]
-    assert max(timings) < 1, timings
+    # Nine renders in the web workers would hold every page for seconds; a
+    # busy machine may slow one page, not most of them.
+    assert sorted(timings)[2] < 1 and max(timings) < 3, timings
     assert all(status in (302, 503) and seconds < 5 for status, seconds in answers), answers
 
 
