@@ -17,7 +17,7 @@ from datetime import timedelta
 from django.apps import apps
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Min, Q
 from django.utils import timezone
 from django_tasks import TaskResultStatus, task
 from django_tasks.base import Task
@@ -113,14 +113,36 @@ def _try_again_later(retried: Task, attempt: int, *args) -> None:
         retried.using(run_after=run_after).enqueue(*args, attempt + 1)
 
 
-def _render_all(model_label: str, pk: int, which: str) -> tuple[int, int]:
+def superseded(queued: Task, model_label: str, pk: int) -> bool:
+    """True when, while the worker runs `queued` for this publication, a later
+    save has queued it again (due now, not yet started): that task renders
+    the newer text, so what is left of this one would only make files the
+    save has already replaced. A direct call (a command, a test) is never superseded."""
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    if not isinstance(queued.get_backend(), DatabaseBackend):
+        return False
+    same = DBTaskResult.objects.filter(
+        task_path=queued.module_path, args_kwargs__args__0=model_label, args_kwargs__args__1=pk
+    )
+    running_since = same.filter(status=TaskResultStatus.RUNNING).aggregate(since=Min("enqueued_at"))["since"]
+    return running_since is not None and same.ready().filter(enqueued_at__gt=running_since).exists()
+
+
+def _render_all(queued: Task, model_label: str, pk: int, which: str) -> tuple[int, int]:
     """Store the PDFs `publication.<which>()` lists; returns (made, timed out).
-    One that fails is recorded (the admin shows it) and the others are made all the same."""
+    One that fails is recorded (the admin shows it) and the others are made all the same.
+    An organiser saving again and again queues a task per save: each stops
+    as soon as a later one waits, and the last one renders the last text."""
     model = apps.get_model(model_label)
     made = timed_out = 0
     with time_limit(), retrying_time_outs():
         publication = model.objects.for_page().filter(pk=pk).first()
         for render in getattr(publication, which)() if publication else []:
+            if superseded(queued, model_label, pk):
+                logger.info("Renders of %s %s left to a later save's task", model_label, pk)
+                break
             try:
                 render()
             except RenderFailed as failure:
@@ -140,7 +162,7 @@ def _render_all(model_label: str, pk: int, which: str) -> tuple[int, int]:
 def render_pdfs(model_label: str, pk: int, attempt: int = 0) -> int:
     """Store every PDF of a tract or an article (its `pdf_renders()`, the A5
     leaflets first); returns how many were made. One that ran out of time is tried again later."""
-    made, timed_out = _render_all(model_label, pk, "pdf_renders")
+    made, timed_out = _render_all(render_pdfs, model_label, pk, "pdf_renders")
     if timed_out:
         _try_again_later(render_pdfs, attempt, model_label, pk)
     return made
@@ -150,7 +172,7 @@ def render_pdfs(model_label: str, pk: int, attempt: int = 0) -> int:
 def render_first_pdfs(model_label: str, pk: int, attempt: int = 0) -> int:
     """Store what a shared link asks for first (`first_pdf_renders()`: a
     tract's A5 leaflets and their first-page pictures), ahead of other renders."""
-    made, timed_out = _render_all(model_label, pk, "first_pdf_renders")
+    made, timed_out = _render_all(render_first_pdfs, model_label, pk, "first_pdf_renders")
     if timed_out:
         _try_again_later(render_first_pdfs, attempt, model_label, pk)
     return made

@@ -13,13 +13,13 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.test import Client
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from publishing.models import Image
+from publishing.tasks import render_pdfs
 from tracts.models import Tract
 from tracts.printing import PRINT_FORMATS, current_records
 
@@ -108,7 +108,9 @@ def tract_data(picture: Image, edit: int, ids: tuple[int, int] | None = None) ->
 
 
 @pytest.mark.django_db(transaction=True)
-def test_ten_saves_while_the_editor_counts_pages_and_the_worker_renders(live_server, admin_user, tmp_path):
+def test_ten_saves_while_the_editor_counts_pages_and_the_worker_renders(live_server, admin_user, settings):
+    # The fixture tells django_tasks (setting_changed): set on django.conf.settings,
+    # the site kept its immediate queue and rendered inside each save.
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     picture = Image(file=ContentFile(jpeg_with_gps(1600, 1000), name="rue.jpg"), alt_text="Une rue")
     picture.save()
@@ -138,6 +140,9 @@ def test_ten_saves_while_the_editor_counts_pages_and_the_worker_renders(live_ser
                 {"language": "fr", "title": "Chaque jour", "body": f"<p>Le contrôle ({edit})</p>"},
             )
             page_counts.append(status)
+            # The editor asks again once typing pauses for 2 s (static/collectif/editor.js):
+            # a quick typist, not a loop.
+            done.wait(1)
 
     counter = threading.Thread(target=count_pages)
     try:
@@ -168,6 +173,9 @@ def test_ten_saves_while_the_editor_counts_pages_and_the_worker_renders(live_ser
     assert page_counts and set(page_counts) == {200}, sorted(set(page_counts))
     assert worker.returncode == 0, worker_log[-2000:]
     assert not DBTaskResult.objects.filter(status=TaskResultStatus.FAILED).exists()
+    # The worker rendered, not the saves: each task went through the queue and was run by it.
+    renders = DBTaskResult.objects.filter(task_path=render_pdfs.module_path)
+    assert renders.exists() and not renders.filter(worker_ids=[]).exists()
     tract = Tract.objects.for_page().get(slug="chaque-jour")
     assert "(9)" in tract.version("en").body
     # Every PDF of the last text is rendered, none left "being made".

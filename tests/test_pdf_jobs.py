@@ -95,6 +95,28 @@ def test_the_worker_takes_the_a5_and_its_picture_first(make_tract, settings, dja
         assert store.is_intact(store.first_page_picture_name(fingerprint))
 
 
+def test_a_render_task_stops_when_a_later_save_queued_it_again(make_tract, settings):
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    tract = make_tract("resauve", {"fr": {}})
+    other = make_tract("autre", {"fr": {}})
+    first = render_pdfs.enqueue("tracts.Tract", tract.pk)
+    render_pdfs.enqueue("tracts.Tract", other.pk)  # another tract's task supersedes nothing here
+    # The worker has taken the first save's task when the organiser saves again.
+    DBTaskResult.objects.filter(pk=first.id).update(status=TaskResultStatus.RUNNING)
+    assert render_pdfs.call("tracts.Tract", tract.pk) == len(PRINT_FORMATS)
+
+    TractPDF.objects.all().delete()
+    render_pdfs.enqueue("tracts.Tract", tract.pk)
+    assert render_pdfs.call("tracts.Tract", tract.pk) == 0
+    assert not TractPDF.objects.exists()
+    # A direct call (manage.py render_pdfs) renders whatever waits in the queue.
+    DBTaskResult.objects.filter(pk=first.id).update(status=TaskResultStatus.SUCCESSFUL)
+    assert render_pdfs.call("tracts.Tract", tract.pk) == len(PRINT_FORMATS)
+
+
 def test_the_immediate_queue_of_tests_renders_a_scheduled_publication_without_deferring(
     make_tract, django_capture_on_commit_callbacks
 ):
