@@ -10,7 +10,6 @@ from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import call_command
-from django.urls import reverse
 from django.utils import translation
 
 from publishing import pdf
@@ -30,8 +29,6 @@ from tracts.printing import (
 )
 from tracts.printing.fill import pdf_fills
 from tracts.printing.leaflet import _fitted_html
-
-from .test_tract_admin import tract_form
 
 pytestmark = pytest.mark.django_db
 
@@ -186,19 +183,6 @@ def test_an_overflowing_tract_is_told_with_the_words_to_cut(make_tract):
     with translation.override("en"):
         assert "Cut about" in found[0].message()
     assert TractPDF.objects.get(version=version, print_format="a5").words_over == found[0].words_over
-
-
-@pytest.mark.slow
-def test_the_admin_tells_an_overflow_once_the_worker_has_rendered(admin_client, django_capture_on_commit_callbacks):
-    data = tract_form(**{"versions-TOTAL_FORMS": "1", "versions-0-body": body_of(1400)})
-
-    # The test queue renders when the save commits, as the worker does after it.
-    with django_capture_on_commit_callbacks(execute=True):
-        admin_client.post(reverse("admin:tracts_tract_add"), data)
-
-    tract = Tract.objects.get()
-    page = admin_client.get(reverse("admin:tracts_tract_change", args=[tract.pk])).content.decode()
-    assert "coupez environ" in page, page[page.find("pdf-status") :][:500]
 
 
 def test_import_tract_warns_of_an_overflow(tmp_path, db):

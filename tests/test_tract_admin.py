@@ -182,6 +182,9 @@ def test_the_change_page_follows_the_renders_and_tells_an_overflow(admin_client,
     # Every format overflows (A4 included), each told with the words to cut.
     assert status["html"].count("pages, too long: cut about") == 8
     assert "being made" not in status["html"]
+    # And the change page tells it in the organiser's language.
+    page = admin_client.get(reverse("admin:tracts_tract_change", args=[tract.pk]), headers={"Accept-Language": "fr"})
+    assert "trop long : coupez environ" in page.content.decode()
 
 
 def test_the_pdf_status_says_pending_and_warns_when_the_worker_waits_too_long(admin_client, make_tract, settings):
