@@ -75,7 +75,7 @@ def _has_class(box: boxes.Box, name: str) -> bool:
 def _blocks_of_last_page(page_box: boxes.PageBox) -> list[boxes.Box]:
     """The blocks one under the other on a page: the body's paragraphs
     (headings, lists, pictures) and the call to action."""
-    found = []
+    found: list[boxes.Box] = []
     for box in _in_flow(page_box):
         # Paragraphs in columns are not moved: each column would drift on its own.
         if _has_class(box, "body") and box.style["column_count"] == "auto":

@@ -304,7 +304,7 @@ def _label_languages(rendered: bytes, parts: list[tuple[int, str]]) -> bytes:
     with pikepdf.Pdf.open(io.BytesIO(rendered)) as document:
         page_numbers = {page.obj.objgen: number for number, page in enumerate(document.pages)}
         tree = document.Root.get("/StructTreeRoot")
-        if tree is not None:
+        if isinstance(tree, pikepdf.Dictionary):
             for element in _structure_elements(tree):
                 page = element.get("/Pg")
                 if page is None or page.objgen not in page_numbers:
@@ -323,7 +323,7 @@ def _structure_elements(tree: pikepdf.Dictionary) -> list[pikepdf.Dictionary]:
     """The structure elements just under the document element (one per block of the page)."""
     found = []
     for kid in tree.get("/K", []):
-        children = kid.get("/K", []) if isinstance(kid, pikepdf.Dictionary) else []
+        children: object = kid.get("/K", []) if isinstance(kid, pikepdf.Dictionary) else []
         for child in children if isinstance(children, pikepdf.Array) else [children]:
             if isinstance(child, pikepdf.Dictionary):
                 found.append(child)

@@ -102,6 +102,7 @@ def tract_pdf_plan(version: TractVersion, print_format: PrintFormat, verso: Trac
             rendered = store.read_stored(single)
             if print_format.tiles is not None:
                 return prepress.tile(rendered, print_format.tiles)
+            assert print_format.sheet is not None  # not a single copy: tiled or on a sheet
             return prepress.impose(rendered, print_format.sheet)
 
         return PDFPlan(fingerprint=fingerprint, filename=filename, render=finish, source=source, requires=(single,))

@@ -5,6 +5,7 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import default_storage
 
 from publishing import files, images
@@ -16,7 +17,12 @@ from tracts.printing.formats import CMYK_CONVERSION_VERSION, PRINT_SHOP_PROFILE
 
 @lru_cache(maxsize=1)
 def _print_shop_profile() -> bytes:
-    with open(finders.find(PRINT_SHOP_PROFILE), "rb") as profile:
+    path = finders.find(PRINT_SHOP_PROFILE)
+    if not isinstance(path, str):
+        raise ImproperlyConfigured(
+            f"The print shop's colour profile {PRINT_SHOP_PROFILE} is missing from the static files."
+        )
+    with open(path, "rb") as profile:
         return profile.read()
 
 

@@ -136,11 +136,11 @@ def fill_warning(record: TractPDF) -> str:
     if record.fill is None:
         return ""
     if record.fill > OVER_FULL:
-        return _("over-full: the text runs into the legal footer")
+        return str(_("over-full: the text runs into the legal footer"))
     if record.page_count == 1 and record.fill < ONE_PAGE_MIN_FILL:
-        return _("under-filled: the page looks empty at the bottom")
+        return str(_("under-filled: the page looks empty at the bottom"))
     if record.page_count == MAX_LEAFLET_PAGES and record.fill < BACK_PAGE_MIN_FILL:
-        return _("under-filled: the back page looks half empty")
+        return str(_("under-filled: the back page looks half empty"))
     return ""
 
 
