@@ -94,6 +94,7 @@ lint: setup-dev
 	else echo "npm not found: stylelint skipped"; fi
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python scripts/check_imports.py
+	$(BIN)/python scripts/check_catalogues.py
 	$(BIN)/mypy publishing tracts moving
 
 format: setup-dev
