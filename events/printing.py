@@ -39,8 +39,9 @@ from .models import Event, EventOccurrence, EventVersion
 
 # Sizes: the type of the body before fitting, its floor, the margins (text
 # well inside the trim, room at the foot for the legal mentions).
-POSTER_A3 = LeafletSize("a3", 297, 420, 21, 12, 18, 26, legal_pt=9, band_text_pt=12)
-POSTER_A4 = LeafletSize("a4", 210, 297, 15, 8.5, 13, 19, legal_pt=7, band_text_pt=9)
+# A poster with little to say is set larger until it fills its sheet.
+POSTER_A3 = LeafletSize("a3", 297, 420, 21, 12, 18, 26, legal_pt=9, band_text_pt=12, max_font_size_pt=34)
+POSTER_A4 = LeafletSize("a4", 210, 297, 15, 8.5, 13, 19, legal_pt=7, band_text_pt=9, max_font_size_pt=24)
 FLYER_A6 = LeafletSize("a6", 105, 148, 8.5, 6, 7, 11, legal_pt=6, band_text_pt=6.5)
 
 # Dates a poster of a recurring event lists.
@@ -175,7 +176,8 @@ def poster_plan(version: EventVersion, poster_format: PosterFormat) -> PDFPlan:
     html = poster_html(version, poster_format.size, print_shop=poster_format.print_shop)
     size, print_shop = poster_format.size, poster_format.print_shop
     return PDFPlan(
-        fingerprint=pdf.fingerprint("event-poster", html),
+        # The size too: its fitting bounds shape the PDF and are not in the HTML.
+        fingerprint=pdf.fingerprint("event-poster", html, repr(size)),
         filename=filename,
         render=lambda: _render_poster(html, size, print_shop),
         source=PDFSource.of(version, poster_format.name),

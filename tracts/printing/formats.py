@@ -52,10 +52,10 @@ A6 = LeafletSize("a6", 105, 148, 9, 8.5, 7.5, 12.5, max_font_size_pt=10)
 
 
 # Posters: sizes of the short text; the title is set several times larger.
-A3_POSTER = LeafletSize("poster-a3", 297, 420, 20, 12, 15, 24, legal_pt=9, band_text_pt=12, max_font_size_pt=26)
+A3_POSTER = LeafletSize("poster-a3", 297, 420, 20, 12, 15, 24, legal_pt=9, band_text_pt=12, max_font_size_pt=36)
 
 
-A2_POSTER = LeafletSize("poster-a2", 420, 594, 28, 17, 20, 32, legal_pt=12, band_text_pt=16, max_font_size_pt=36)
+A2_POSTER = LeafletSize("poster-a2", 420, 594, 28, 17, 20, 32, legal_pt=12, band_text_pt=16, max_font_size_pt=50)
 
 
 # The title's colour block takes this share of a poster's text area at least.
@@ -64,6 +64,9 @@ POSTER_MASTHEAD_SHARE = 0.5
 
 # The short text of a poster, when it is the text's first paragraph, is cut to this.
 POSTER_TEXT_WORDS = 45
+# A poster's short text of at most this many characters is set larger (few, then some words).
+POSTER_FEW_WORDS_CHARACTERS = 60
+POSTER_SOME_WORDS_CHARACTERS = 140
 
 
 # Posters on A4 sheets for home printers: A3 on two landscape sheets, A2 on four portrait ones.

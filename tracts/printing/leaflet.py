@@ -34,7 +34,9 @@ from tracts.printing.formats import (
     LEADING_SQUEEZE,
     MAX_LEAFLET_PAGES,
     ONE_PAGE_MIN_FILL,
+    POSTER_FEW_WORDS_CHARACTERS,
     POSTER_MASTHEAD_SHARE,
+    POSTER_SOME_WORDS_CHARACTERS,
     POSTER_TEXT_WORDS,
     PRINT_FORMATS,
     PRINT_SHOP_CONDITION,
@@ -136,8 +138,16 @@ def poster_text(version: TractVersion) -> str:
     return version.subtitle
 
 
+def short_text_size(text: str) -> str:
+    """The class that sets a poster's short text: larger the shorter it is."""
+    if len(text) <= POSTER_FEW_WORDS_CHARACTERS:
+        return "few-words"
+    return "some-words" if len(text) <= POSTER_SOME_WORDS_CHARACTERS else ""
+
+
 def poster_html(version: TractVersion, size: LeafletSize, *, print_shop: bool = False) -> str:
     """The HTML document of a poster: the title very large, a short text, the contact and QR code."""
+    short_text = poster_text(version)
     return _print_html(
         "tracts/print/poster.html",
         version,
@@ -146,7 +156,8 @@ def poster_html(version: TractVersion, size: LeafletSize, *, print_shop: bool = 
         # A poster always carries the QR code: on a wall, it is the way to the text.
         {
             "layout": "poster",
-            "short_text": poster_text(version),
+            "short_text": short_text,
+            "short_text_size": short_text_size(short_text),
             "qr_code": True,
             "masthead_mm": round(POSTER_MASTHEAD_SHARE * (size.height_mm - size.margin_mm - size.margin_bottom_mm)),
         },

@@ -17,7 +17,8 @@ from tracts.printing.leaflet import leaflet_html, poster_html, render_leaflets
 def _leaflet_plan(version: TractVersion, size: LeafletSize, print_shop: bool, poster: bool = False) -> PDFPlan:
     html = (poster_html if poster else leaflet_html)(version, size, print_shop=print_shop)
     return PDFPlan(
-        fingerprint=pdf.fingerprint("poster" if poster else "leaflet", html),
+        # The size too: its fitting bounds shape the PDF and are not in the HTML.
+        fingerprint=pdf.fingerprint("poster" if poster else "leaflet", html, repr(size)),
         filename="",
         render=lambda: render_leaflets([html], size, print_shop, [version.language]),
     )
