@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.contrib import admin
 from django.forms.models import BaseInlineFormSet
@@ -5,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from reversion_compare.admin import CompareVersionAdmin
 
@@ -13,47 +16,25 @@ from publishing.admin_tools import (
     LanguageVersionInline,
     PreviewAdmin,
     PublicationAdmin,
-    PublicationForm,
     YearFilter,
 )
 from publishing.tasks import schedule_pdf_renders
 from publishing.translation_admin import TranslationInlineMixin, TranslationStatusAdminMixin
 
+from .forms import PICKED, EventForm
 from .models import Event, EventVersion, OccurrenceChange, in_zone
 from .printing import POSTER_FORMATS, current_fingerprint, ensure_poster
 from .templatetags.agenda import when
 from .views import render_event_page
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
 
 # The poster a draft's preview shows.
 PREVIEW_POSTER = POSTER_FORMATS["poster-a4"]
 
 # Occurrences the change page lists, to check a rule at a glance.
 LISTED_OCCURRENCES = 10
-
-
-class EventForm(PublicationForm):
-    """Times are typed as they read in the event's own time zone."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            zone = self.instance.zone
-            for name in ("starts_at", "ends_at"):
-                if name in self.fields:
-                    # Naive: shown as they are, the wall-clock time in the event's zone.
-                    self.initial[name] = getattr(self.instance, name).astimezone(zone).replace(tzinfo=None)
-
-    def clean(self) -> dict:
-        data = super().clean()
-        zone_name = data.get("time_zone")
-        if zone_name:
-            try:
-                for name in ("starts_at", "ends_at"):
-                    if data.get(name):
-                        data[name] = in_zone(data[name], zone_name)
-            except forms.ValidationError as error:
-                self.add_error("time_zone", error)
-        return data
 
 
 class EventVersionInline(TranslationInlineMixin, LanguageVersionInline):
@@ -73,6 +54,8 @@ class ChangesFormSet(BaseInlineFormSet):
     def clean(self) -> None:
         super().clean()
         event = self.instance
+        if not event.recurrence and self.data.get("repeats") in PICKED:
+            return  # the picker's answers were refused: the event's form says why
         for form in self.forms:
             data = getattr(form, "cleaned_data", None)
             if not data or data.get("DELETE") or not data.get("original_start"):
@@ -110,14 +93,29 @@ class EventAdmin(TranslationStatusAdminMixin, CompareVersionAdmin, PreviewAdmin)
     date_hierarchy = "date"
     filter_horizontal = ["themes"]
     autocomplete_fields = ["related_tracts", "related_articles"]
-    readonly_fields = ["listed_occurrences", "preview_links", "pdf_failures"]
+    readonly_fields = ["rule_in_words", "listed_occurrences", "preview_links", "pdf_failures"]
     unsaved_message = _("Save the event to preview it.")
     preview_pdf_route = "<int:pk>/preview/<str:language>/poster.pdf"
     fieldsets = [
         (None, {"fields": ["slug", "original_language", "themes"]}),
+        (_("When"), {"fields": ["starts_at", "ends_at", "all_day", "time_zone"]}),
         (
-            _("When"),
-            {"fields": ["starts_at", "ends_at", "all_day", "time_zone", "recurrence", "listed_occurrences"]},
+            _("Recurrence"),
+            {
+                # The picker (events/forms.py), then what it makes of the saved rule.
+                "fields": [
+                    "repeats",
+                    "repeat_weekdays",
+                    ("repeat_week", "repeat_weekday"),
+                    "repeat_end",
+                    "repeat_until",
+                    "repeat_count",
+                    "recurrence",
+                    "rule_in_words",
+                    "listed_occurrences",
+                ],
+                "classes": ["recurrence-picker"],
+            },
         ),
         (_("Status"), {"fields": ["event_status"]}),
         (_("Where"), {"fields": ["place_name", "address", "latitude", "longitude", "online_url"]}),
@@ -152,6 +150,14 @@ class EventAdmin(TranslationStatusAdminMixin, CompareVersionAdmin, PreviewAdmin)
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         schedule_pdf_renders(form.instance)  # posters and flyers, in the background
+
+    @admin.display(description=_("in words"))
+    def rule_in_words(self, event: Event) -> "str | _StrPromise":
+        if not event.pk:
+            return _("Said here once the event is saved.")
+        if not event.recurrence:
+            return _("Once, without repeating.")
+        return capfirst(event.rule_in_words()) or _("Not in words: see its next occurrences.")
 
     @admin.display(description=_("next occurrences"))
     def listed_occurrences(self, event: Event) -> str:

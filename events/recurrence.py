@@ -122,6 +122,113 @@ def parse_rule(text: str, start: datetime.datetime) -> rrule:
     return rule
 
 
+# The choices of the admin's recurrence picker (events/forms.py): what an
+# organiser can say without writing a rule. Any other rule is "custom" and
+# kept as written.
+NEVER = "never"
+DAILY = "daily"
+WEEKLY = "weekly"
+FORTNIGHTLY = "fortnightly"
+MONTHLY_WEEKDAY = "monthly_weekday"  # e.g. the first Thursday, the last Friday
+MONTHLY_DATE = "monthly_date"  # the start's day of the month
+CUSTOM = "custom"
+WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")  # Python's weekday() order
+WEEKS_OF_MONTH = (1, 2, 3, 4, -1)  # -1: the last of the month
+_FREQUENCY_PARTS = {
+    DAILY: "FREQ=DAILY",
+    WEEKLY: "FREQ=WEEKLY",
+    FORTNIGHTLY: "FREQ=WEEKLY;INTERVAL=2",
+    MONTHLY_WEEKDAY: "FREQ=MONTHLY",
+    MONTHLY_DATE: "FREQ=MONTHLY",
+}
+
+
+@dataclass(frozen=True)
+class Repetition:
+    """A rule as the picker says it. It ends on `until` (the last day, in the
+    event's zone, included) or after `count` occurrences."""
+
+    repeats: str = NEVER
+    weekdays: tuple[str, ...] = ()  # WEEKLY, FORTNIGHTLY: codes in WEEKDAY_CODES order
+    week: int | None = None  # MONTHLY_WEEKDAY: one of WEEKS_OF_MONTH…
+    weekday: str = ""  # … and a code of WEEKDAY_CODES
+    until: datetime.date | None = None
+    count: int | None = None
+    rule: str = ""  # CUSTOM: the rule as written
+
+
+def week_of_month(day: datetime.date) -> int:
+    """Which of its weekday `day` is in its month: 1 to 4, or -1 for a fifth (the last)."""
+    week = (day.day - 1) // 7 + 1
+    return -1 if week == 5 else week
+
+
+def compose(repetition: Repetition) -> str:
+    """The rule the picker's choices make ("" for none). UNTIL is a local
+    date, as organisers type it; `normalised_rule` turns it into UTC."""
+    if repetition.repeats == NEVER:
+        return ""
+    if repetition.repeats == CUSTOM:
+        return repetition.rule
+    parts = [_FREQUENCY_PARTS[repetition.repeats]]
+    if repetition.repeats in (WEEKLY, FORTNIGHTLY):
+        days = sorted(set(repetition.weekdays), key=WEEKDAY_CODES.index)
+        parts.append(f"BYDAY={','.join(days)}")
+    elif repetition.repeats == MONTHLY_WEEKDAY:
+        parts.append(f"BYDAY={repetition.week}{repetition.weekday}")
+    if repetition.until is not None:
+        parts.append(f"UNTIL={repetition.until:%Y%m%d}")
+    elif repetition.count is not None:
+        parts.append(f"COUNT={repetition.count}")
+    return ";".join(parts)
+
+
+def decompose(rule_text: str, start: datetime.datetime) -> Repetition:
+    """What the picker shows of a rule from `start` (aware, in the event's
+    zone): its choices when they give back the very same rule once stored,
+    else the rule as written, "custom" (imported rules, a WKST, a BYMONTH…)."""
+    if not rule_text.strip():
+        return Repetition()
+    custom = Repetition(CUSTOM, rule=rule_text)
+    repetition = _read_choices(rule_parts(rule_text), start)
+    if repetition is None:
+        return custom
+    try:
+        same = normalised_rule(compose(repetition), start) == normalised_rule(rule_text, start)
+    except ValidationError:
+        return custom
+    return repetition if same else custom
+
+
+def _read_choices(parts: dict[str, str], start: datetime.datetime) -> Repetition | None:
+    """The picker's reading of a rule's parts, or None where it has no words
+    for them; `decompose` checks that the reading writes the same rule back."""
+    until, count = None, None
+    if "UNTIL" in parts:
+        try:
+            moment = datetime.datetime.strptime(_until_utc(parts["UNTIL"], start), "%Y%m%dT%H%M%SZ")
+        except (ValidationError, ValueError):
+            return None
+        until = moment.replace(tzinfo=datetime.UTC).astimezone(start.tzinfo).date()
+    elif parts.get("COUNT", "").isdigit():
+        count = int(parts["COUNT"])
+    else:
+        return None  # never ends: refused anyway, and the picker does not offer it
+    frequency = parts.get("FREQ")
+    byday = parts.get("BYDAY", "")
+    if frequency == "DAILY":
+        return Repetition(DAILY, until=until, count=count)
+    if frequency == "WEEKLY":
+        repeats = FORTNIGHTLY if parts.get("INTERVAL") == "2" else WEEKLY
+        days = tuple(day for day in WEEKDAY_CODES if day in byday.split(","))
+        return Repetition(repeats, weekdays=days, until=until, count=count)
+    if frequency == "MONTHLY" and not byday:
+        return Repetition(MONTHLY_DATE, until=until, count=count)
+    if frequency == "MONTHLY" and byday[-2:] in WEEKDAY_CODES and byday[:-2] in {str(w) for w in WEEKS_OF_MONTH}:
+        return Repetition(MONTHLY_WEEKDAY, week=int(byday[:-2]), weekday=byday[-2:], until=until, count=count)
+    return None
+
+
 @dataclass(frozen=True)
 class Occurrence:
     """One time an event happens; `original_start` is when its rule placed it."""
@@ -210,4 +317,6 @@ def describe(rule_text: str, start: datetime.datetime) -> str:
         }
     if frequency == "MONTHLY" and interval == "1" and byday.startswith("-1") and byday[2:] in days:
         return _("every last %(day)s of the month") % {"day": WEEKDAYS[days[byday[2:]]]}
+    if frequency == "MONTHLY" and interval == "1" and not byday:
+        return _("every month on day %(day)s") % {"day": start.day}
     return ""

@@ -85,8 +85,51 @@
     setTimeout(ask, delay)
   }
 
+  // The event's recurrence picker (events/forms.py): only the questions the
+  // chosen answers ask are shown, as the server reads only those; "every
+  // week" ticks the start's day when no day is ticked. Without this script
+  // every question shows and the form works the same.
+  function followRecurrencePicker() {
+    const groups = [...document.querySelectorAll(".choice-group[data-asks]")]
+    if (!groups.length) return
+    const asksOf = (group) => JSON.parse(group.dataset.asks)
+    const questions = new Set(groups.flatMap((group) => Object.values(asksOf(group)).flat()))
+    const show = () => {
+      const asked = new Set()
+      for (const group of groups) {
+        const name = group.id.replace(/^id_/, "")
+        const answer = group.querySelector("input:checked")?.value
+        if (answer && (!questions.has(name) || asked.has(name))) {
+          for (const question of asksOf(group)[answer] || []) asked.add(question)
+        }
+      }
+      for (const question of questions) {
+        const row = document.querySelector(`.form-row.field-${question}`)
+        if (row) row.hidden = !asked.has(question)
+      }
+    }
+    const startDay = () => {
+      const value = document.querySelector("#id_starts_at_0")?.value.trim() || ""
+      const format = window.get_format?.("DATE_INPUT_FORMATS")?.[0]
+      const date = /^\d{4}-\d\d-\d\d$/.test(value) ? new Date(`${value}T00:00Z`) : format && value.strptime(format)
+      return date && !Number.isNaN(date.getTime()) ? ["SU", "MO", "TU", "WE", "TH", "FR", "SA"][date.getUTCDay()] : ""
+    }
+    document.addEventListener("change", (event) => {
+      const group = event.target.closest?.(".choice-group[data-asks]")
+      if (!group) return
+      const days = [...document.querySelectorAll('input[name="repeat_weekdays"]')]
+      if (asksOf(group)[event.target.value]?.includes("repeat_weekdays") && !days.some((day) => day.checked)) {
+        const day = days.find((box) => box.value === startDay())
+        if (day) day.checked = true
+      }
+      show()
+    })
+    show()
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     followPdfStatus()
+    followRecurrencePicker()
     prefillSlug()
     titleVersions()
     document.addEventListener("change", (event) => {
