@@ -94,7 +94,10 @@ class Tract(Publication):
     show_qr_code = models.BooleanField(
         _("print a QR code"),
         default=False,
-        help_text=_("A small QR code on the printed tract leads to its page on the site."),
+        help_text=_(
+            "A small QR code on the printed leaflets leads to the tract’s page on the site. "
+            "Posters always carry one: on a wall, it is the way to the text."
+        ),
     )
 
     # A tract printed before this site: its PDF is served as it is, never re-rendered.
