@@ -467,14 +467,17 @@ class EventOccurrenceQuerySet(models.QuerySet):
     def next_per_event(self, count: int, window: int = 40) -> list["EventOccurrence"]:
         """The first occurrence of each of the next `count` events, among the
         next `window` occurrences (a weekly desk does not fill the home page)."""
+        # Chosen from ids first: loading the window's cards (events, versions,
+        # themes) cost the home page 10 ms at 10,000 events, for 4 of 40 shown.
         seen, chosen = set(), []
-        for occurrence in self.upcoming().for_cards()[:window]:
-            if occurrence.event_id not in seen:
-                seen.add(occurrence.event_id)
-                chosen.append(occurrence)
-            if len(chosen) == count:
-                break
-        return chosen
+        for pk, event_id in self.upcoming().values_list("pk", "event_id")[:window]:
+            if event_id not in seen:
+                seen.add(event_id)
+                chosen.append(pk)
+                if len(chosen) == count:
+                    break
+        cards = EventOccurrence.objects.filter(pk__in=chosen).for_cards().in_bulk()
+        return [cards[pk] for pk in chosen]
 
     def for_cards(self) -> "EventOccurrenceQuerySet":
         """What a card of the agenda shows: the event, its versions without long texts, its themes."""
