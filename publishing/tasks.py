@@ -17,10 +17,12 @@ from datetime import timedelta
 from django.apps import apps
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Min, Q
+from django.db.models import Q
+from django.dispatch import receiver
 from django.utils import timezone
-from django_tasks import TaskResultStatus, task
+from django_tasks import TaskResult, TaskResultStatus, task
 from django_tasks.base import Task
+from django_tasks.signals import task_finished, task_started
 
 from publishing import files
 from publishing.pdf import RenderFailed, retrying_time_outs, store
@@ -113,21 +115,48 @@ def _try_again_later(retried: Task, attempt: int, *args) -> None:
         retried.using(run_after=run_after).enqueue(*args, attempt + 1)
 
 
+# The queued task this process is running, if any: db_worker runs one at a
+# time, in its main thread, and tells django_tasks' signals when it starts
+# and ends one.
+_running_task: TaskResult | None = None
+
+
+@receiver(task_started)
+def _remember_running_task(sender, task_result: TaskResult, **kwargs) -> None:
+    global _running_task
+    _running_task = task_result
+
+
+@receiver(task_finished)
+def _forget_running_task(sender, task_result: TaskResult, **kwargs) -> None:
+    global _running_task
+    _running_task = None
+
+
 def superseded(queued: Task, model_label: str, pk: int) -> bool:
-    """True when, while the worker runs `queued` for this publication, a later
-    save has queued it again (due now, not yet started): that task renders
-    the newer text, so what is left of this one would only make files the
-    save has already replaced. A direct call (a command, a test) is never superseded."""
+    """True when the worker is running `queued` for this publication and a
+    later save has queued it again (due now, not yet started): that task
+    renders the newer text, so what is left of this one would only make
+    files the save has already replaced. A direct call (`manage.py
+    render_pdfs`, often run because the worker is down) is never superseded."""
     from django_tasks_db.backend import DatabaseBackend
     from django_tasks_db.models import DBTaskResult
 
-    if not isinstance(queued.get_backend(), DatabaseBackend):
+    running = _running_task
+    if (
+        running is None
+        or running.enqueued_at is None
+        or running.task.module_path != queued.module_path
+        or list(running.args[:2]) != [model_label, pk]
+        or not isinstance(queued.get_backend(), DatabaseBackend)
+    ):
         return False
-    same = DBTaskResult.objects.filter(
-        task_path=queued.module_path, args_kwargs__args__0=model_label, args_kwargs__args__1=pk
+    return (
+        DBTaskResult.objects.ready()
+        .filter(task_path=queued.module_path, args_kwargs__args__0=model_label, args_kwargs__args__1=pk)
+        .filter(enqueued_at__gt=running.enqueued_at)
+        .exists()
     )
-    running_since = same.filter(status=TaskResultStatus.RUNNING).aggregate(since=Min("enqueued_at"))["since"]
-    return running_since is not None and same.ready().filter(enqueued_at__gt=running_since).exists()
 
 
 def _render_all(queued: Task, model_label: str, pk: int, which: str) -> tuple[int, int]:
