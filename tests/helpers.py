@@ -10,7 +10,10 @@ from pathlib import Path
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django_tasks_db.models import DBTaskResult
 from pypdf import PdfReader
+
+from publishing.worker import Worker, machine_worker_id
 
 MM = 72 / 25.4  # PDF points in a millimetre
 
@@ -169,3 +172,25 @@ def assert_every_file_whole(root: Path) -> int:
     finally:
         ImageFile.LOAD_TRUNCATED_IMAGES = lenient
     return checked
+
+
+def a_worker(worker_id: str = "") -> Worker:
+    return Worker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=worker_id or machine_worker_id(),
+        excluded_queue_names=[],
+    )
+
+
+def run_once(result_id) -> DBTaskResult:
+    """Run one queued task as `manage.py db_worker` does: claimed, then run with its signals."""
+    worker = a_worker()
+    claimed = DBTaskResult.objects.get(pk=result_id)
+    claimed.claim(worker.worker_id)
+    worker.run_task(claimed)
+    return DBTaskResult.objects.get(pk=result_id)

@@ -10,6 +10,8 @@ from publishing.tasks import FIRST_RENDERS_PRIORITY, render_first_pdfs, render_p
 from tracts.models import TractPDF
 from tracts.printing import PRINT_FORMATS, tract_pdf_plan
 
+from .helpers import run_once
+
 pytestmark = pytest.mark.django_db
 
 
@@ -95,28 +97,6 @@ def test_the_worker_takes_the_a5_and_its_picture_first(make_tract, settings, dja
         assert store.is_intact(store.first_page_picture_name(fingerprint))
 
 
-def run_in_worker(task_id) -> object:
-    """Run one queued task as `manage.py db_worker` does: claimed, then run with its signals."""
-    from django_tasks_db.management.commands.db_worker import Worker
-    from django_tasks_db.models import DBTaskResult
-
-    worker = Worker(
-        queue_names=["default"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="test-worker",
-        excluded_queue_names=[],
-    )
-    row = DBTaskResult.objects.get(pk=task_id)
-    row.claim(worker.worker_id)
-    worker.run_task(row)
-    row.refresh_from_db()
-    return row.return_value
-
-
 def test_a_render_task_stops_when_a_later_save_queued_it_again(make_tract, settings):
     from django_tasks import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
@@ -126,15 +106,15 @@ def test_a_render_task_stops_when_a_later_save_queued_it_again(make_tract, setti
     other = make_tract("autre", {"fr": {}})
     first = render_pdfs.enqueue("tracts.Tract", tract.pk)
     render_pdfs.enqueue("tracts.Tract", other.pk)  # another tract's task supersedes nothing here
-    assert run_in_worker(first.id) == len(PRINT_FORMATS)
+    assert run_once(first.id).return_value == len(PRINT_FORMATS)
 
     # The organiser saves again while the worker runs the first save's task.
     TractPDF.objects.all().delete()
     second = render_pdfs.enqueue("tracts.Tract", tract.pk)
     third = render_pdfs.enqueue("tracts.Tract", tract.pk)
-    assert run_in_worker(second.id) == 0
+    assert run_once(second.id).return_value == 0
     assert not TractPDF.objects.exists()
-    assert run_in_worker(third.id) == len(PRINT_FORMATS)
+    assert run_once(third.id).return_value == len(PRINT_FORMATS)
 
     # A direct call (manage.py render_pdfs, when the worker is down) renders
     # whatever waits in the queue, even beside a task a dead worker left running.

@@ -20,11 +20,11 @@ from publishing import pdf
 from publishing.models import PDFRenderFailure
 from publishing.pdf import sandbox, store
 from publishing.tasks import render_pdfs
-from publishing.worker import MAX_DATABASE_RETRIES, Worker, machine_worker_id, requeue_tasks_of_dead_workers
+from publishing.worker import MAX_DATABASE_RETRIES, machine_worker_id, requeue_tasks_of_dead_workers
 from tracts.models import TractPDF
 from tracts.printing import PRINT_FORMATS
 
-from .helpers import wait_for, worker_environment
+from .helpers import a_worker, run_once, wait_for, worker_environment
 
 pytestmark = pytest.mark.database_engine
 
@@ -129,27 +129,6 @@ def fails_on_the_database() -> None:
 @task()
 def fails_on_its_content() -> None:
     raise ValueError("a bad tract")
-
-
-def a_worker(worker_id: str = "") -> Worker:
-    return Worker(
-        queue_names=["default"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id=worker_id or machine_worker_id(),
-        excluded_queue_names=[],
-    )
-
-
-def run_once(result_id) -> DBTaskResult:
-    worker = a_worker()
-    claimed = DBTaskResult.objects.get(pk=result_id)
-    claimed.claim(worker.worker_id)
-    worker.run_task(claimed)
-    return DBTaskResult.objects.get(pk=result_id)
 
 
 @pytest.mark.django_db
