@@ -23,17 +23,14 @@ from publishing.models import SiteSettings
 from publishing.pdf import store
 from publishing.pdf.store import PDFOwner, PDFPlan, PDFSource, PublicationPDFs
 from publishing.pictures import ensure_whole_renditions, responsive_images
-from tracts.prepress import Sheet, impose, prepare_for_print_shop
+from tracts.prepress import Sheet, impose
 from tracts.printing.formats import (
     BLEED_MM,
-    CROP_MARK_LENGTH_MM,
-    CROP_MARK_OFFSET_MM,
     FIT_DEFAULT,
-    PRINT_SHOP_CONDITION,
     PRINT_SHOP_VARIANT,
     LeafletSize,
 )
-from tracts.printing.leaflet import fit_leaflet, qr_code_data_uri
+from tracts.printing.leaflet import finish_for_print_shop, fit_leaflet, qr_code_data_uri
 
 from .models import Event, EventOccurrence, EventVersion
 
@@ -145,15 +142,7 @@ def _render_poster(html: str, size: LeafletSize, print_shop: bool) -> bytes:
     # A poster is one page: what fitting could not fit is cut, never a second sheet.
     document = document.copy(document.pages[:1])
     rendered = pdf.write_pdf(document, variant=variant)
-    if print_shop:
-        rendered = prepare_for_print_shop(
-            rendered,
-            bleed_mm=BLEED_MM,
-            offset_mm=CROP_MARK_OFFSET_MM,
-            length_mm=CROP_MARK_LENGTH_MM,
-            condition=PRINT_SHOP_CONDITION,
-        )
-    return rendered
+    return finish_for_print_shop(rendered) if print_shop else rendered
 
 
 def poster_filename(version: EventVersion, poster_format: PosterFormat) -> str:

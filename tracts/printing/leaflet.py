@@ -299,15 +299,18 @@ def render_leaflets(htmls: list[str], size: LeafletSize, print_shop: bool, langu
     if len(documents) > 1:
         first_pages = [sum(len(d.pages) for d in documents[:index]) for index in range(len(documents))]
         rendered = _label_languages(rendered, list(zip(first_pages, languages, strict=True)))
-    if print_shop:
-        rendered = prepress.prepare_for_print_shop(
-            rendered,
-            bleed_mm=BLEED_MM,
-            offset_mm=CROP_MARK_OFFSET_MM,
-            length_mm=CROP_MARK_LENGTH_MM,
-            condition=PRINT_SHOP_CONDITION,
-        )
-    return rendered
+    return finish_for_print_shop(rendered) if print_shop else rendered
+
+
+def finish_for_print_shop(rendered: bytes) -> bytes:
+    """A rendered PDF as print shops take it: bleed, crop marks, PDF/X-4 output intent."""
+    return prepress.prepare_for_print_shop(
+        rendered,
+        bleed_mm=BLEED_MM,
+        offset_mm=CROP_MARK_OFFSET_MM,
+        length_mm=CROP_MARK_LENGTH_MM,
+        condition=PRINT_SHOP_CONDITION,
+    )
 
 
 def _label_languages(rendered: bytes, parts: list[tuple[int, str]]) -> bytes:
