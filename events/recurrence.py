@@ -293,7 +293,7 @@ def describe(rule_text: str, start: datetime.datetime) -> str:
     from django.utils.dates import WEEKDAYS
 
     parts = rule_parts(rule_text)
-    days = {"MO": 0, "TU": 1, "WE": 2, "TH": 3, "FR": 4, "SA": 5, "SU": 6}
+    days = {code: number for number, code in enumerate(WEEKDAY_CODES)}
     frequency, interval = parts.get("FREQ"), parts.get("INTERVAL", "1")
     byday = parts.get("BYDAY", "")
     allowed = {"FREQ", "BYDAY", "UNTIL", "COUNT", "INTERVAL", "WKST"}
@@ -302,7 +302,7 @@ def describe(rule_text: str, start: datetime.datetime) -> str:
     if frequency == "DAILY" and not byday and interval == "1":
         return _("every day")
     if frequency == "WEEKLY":
-        codes = byday.split(",") if byday else [list(days)[start.weekday()]]
+        codes = byday.split(",") if byday else [WEEKDAY_CODES[start.weekday()]]
         if not all(code in days for code in codes):
             return ""
         names = ", ".join(str(WEEKDAYS[days[code]]) for code in codes)
