@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
-import weasyprint
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
@@ -137,7 +136,7 @@ def poster_html(version: EventVersion, size: LeafletSize, *, print_shop: bool = 
 def _render_poster(html: str, size: LeafletSize, print_shop: bool) -> bytes:
     ensure_whole_renditions(html)
     variant = PRINT_SHOP_VARIANT if print_shop else pdf.ACCESSIBLE_VARIANT
-    font_config = weasyprint.text.fonts.FontConfiguration()
+    font_config = pdf.font_configuration()
     document = fit_leaflet(html, size, variant=variant, font_config=font_config)
     # A poster is one page: what fitting could not fit is cut, never a second sheet.
     document = document.copy(document.pages[:1])

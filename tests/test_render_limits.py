@@ -5,6 +5,7 @@ import datetime
 import hashlib
 import io
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -12,7 +13,10 @@ import threading
 import time
 from pathlib import Path
 
+import pypdfium2 as pdfium
 import pytest
+import weasyprint
+import weasyprint.text.fonts
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection, connections, transaction
@@ -33,7 +37,7 @@ from publishing.tasks import TaskTimeLimitExceeded, requeue_interrupted_tasks, t
 from tests.test_article_admin import article_form
 from tests.test_tract_admin import tract_form
 from tracts.models import Tract
-from tracts.printing import PRINT_FORMATS, tract_pdf_plan
+from tracts.printing import PRINT_FORMATS, leaflet_html, tract_pdf_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -339,9 +343,9 @@ def test_a_warmed_parent_hands_its_children_the_compressed_profile(monkeypatch, 
     monkeypatch.setattr(pdf_render, "_warmed", False)
     monkeypatch.setattr(pdf_render, "_compressed_profiles", {})
     warm_ups = []
-    real_render = pdf.render_pdf
+    real_write = pdf_render.write_pdf
     monkeypatch.setattr(
-        pdf_render, "render_pdf", lambda html, **options: warm_ups.append(1) or real_render(html, **options)
+        pdf_render, "write_pdf", lambda document, **options: warm_ups.append(1) or real_write(document, **options)
     )
     with django_assert_num_queries(0):  # the warm-up reads our static files, never the database
         threads = [threading.Thread(target=pdf.warm_renderer) for _ in range(3)]
@@ -371,6 +375,115 @@ def test_a_render_child_leaves_no_temporary_files(tmp_path, monkeypatch, make_tr
     tract = make_tract("sans-traces", {"fr": {}})
     store.ensure_stored(tract_pdf_plan(tract.all_versions()[0], PRINT_FORMATS["a5-pro"]))
     assert list(temporary_folder.iterdir()) == []
+
+
+class Counted:
+    """Counts the print stylesheets parsed and the font configurations made, wherever they are."""
+
+    def __init__(self, monkeypatch) -> None:
+        self.stylesheets: list[str] = []
+        self.font_configs = 0
+        real_css, real_font_config = weasyprint.CSS.__init__, weasyprint.text.fonts.FontConfiguration.__init__
+
+        def css(sheet, *args, url=None, **options):
+            if url is not None:
+                self.stylesheets.append(url)
+            real_css(sheet, *args, url=url, **options)
+
+        def font_config(config):
+            self.font_configs += 1
+            real_font_config(config)
+
+        monkeypatch.setattr(weasyprint.CSS, "__init__", css)
+        monkeypatch.setattr(weasyprint.text.fonts.FontConfiguration, "__init__", font_config)
+
+
+@pytest.fixture
+def freshly_warmed(monkeypatch):
+    """This process warmed again, for a test to spoil (the real warm-up comes back after it)."""
+    for name, value in (("_warmed", False), ("_warm_font_config", None), ("_warm_font_files", [])):
+        monkeypatch.setattr(pdf_render, name, value)
+    pdf.warm_renderer()
+    assert pdf_render._warm_font_config is not None and pdf_render._warm_font_files
+
+
+def fonts_of(data: bytes) -> set[str]:
+    fonts = set()
+    for page in PdfReader(io.BytesIO(data)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            fonts.add(str(font.get_object()["/BaseFont"]).split("+")[-1])
+    return fonts
+
+
+def test_a_render_child_starts_with_the_fonts_and_stylesheets_its_parent_warmed(
+    monkeypatch, make_tract, freshly_warmed
+):
+    """Registering our ten font faces and parsing the print stylesheet took a
+    fifth of an A5 render in every child; the parent did it already."""
+    counted = Counted(monkeypatch)
+    version = make_tract("au-chaud", {"ar": {"body": "<p>لا للتنقيط السري.</p>"}}).all_versions()[0]
+    plan = tract_pdf_plan(version, PRINT_FORMATS["a5"])
+    data, stylesheets, font_configs = sandbox.render_in_child(
+        lambda: (plan.render(), counted.stylesheets, counted.font_configs)
+    )
+    assert (stylesheets, font_configs) == ([], 0)
+    assert {"Noto-Sans-Arabic-Bold", "Noto-Naskh-Arabic"} <= fonts_of(data)
+    # Outside a render child, threads may lay out at once: each render has its own fonts.
+    assert pdf.font_configuration() is not pdf.font_configuration()
+    assert pdf.font_configuration() is not pdf_render._warm_font_config
+
+
+def test_a_render_child_makes_its_own_fonts_when_the_warm_ones_were_deleted(monkeypatch, make_tract, freshly_warmed):
+    for path in pdf_render._warm_font_files:
+        path.unlink()  # a cleaner of old temporary files went by
+    counted = Counted(monkeypatch)
+    version = make_tract("froid", {"fr": {"body": "<p>Un texte <em>penché</em> et <strong>gras</strong>.</p>"}})
+    plan = tract_pdf_plan(version.all_versions()[0], PRINT_FORMATS["a5"])
+    data, font_configs = sandbox.render_in_child(lambda: (plan.render(), counted.font_configs))
+    assert font_configs == 1
+    assert {"Noto-Serif", "Noto-Serif-Italic", "Noto-Serif-Bold", "Noto-Sans-Bold"} <= fonts_of(data)
+
+
+def bitmaps(data: bytes) -> list[bytes]:
+    document = pdfium.PdfDocument(data)
+    return [page.render(scale=1).to_pil().tobytes() for page in document]
+
+
+def test_print_stylesheets_parsed_once_keep_their_cascade(monkeypatch, make_tract):
+    """Our lay-out hands WeasyPrint the head's stylesheets parsed; the pages
+    are those WeasyPrint makes of the same HTML parsing them itself."""
+    tract = make_tract(
+        "cascade",
+        {"ar": {"body": "<h2>مطالبنا</h2><ul><li>شباك مفتوح</li></ul><blockquote><p>«كفى»</p></blockquote>"}},
+        layout="slogan",
+    )
+    html = leaflet_html(tract.all_versions()[0], PRINT_FORMATS["a5-pro"].size, print_shop=True)
+    assert html.count("<style>") == 1 and 'rel="stylesheet"' in html  # both kinds, in that order
+    counted = Counted(monkeypatch)
+    font_config = pdf.font_configuration()
+    ours = pdf_render.write_pdf(pdf.lay_out(html, font_config=font_config))
+    pdf.lay_out(html, font_config=font_config)
+    assert counted.stylesheets == [f"{pdf.render_base_url()}static/print/{name}.css" for name in ("tract", "fonts")]
+    theirs = weasyprint.HTML(
+        string=html, base_url=pdf.render_base_url(), url_fetcher=pdf.LocalFilesFetcher()
+    ).write_pdf()
+    assert bitmaps(ours) == bitmaps(theirs)
+    # The inline rules come after the stylesheet: the other way round, the pages differ.
+    head, body = html.split("</head>", 1)
+    link = re.search(r'<link rel="stylesheet" href="[^"]+">', head)[0]
+    swapped = head.replace(link, "").replace("</style>", "</style>" + link) + "</head>" + body
+    assert bitmaps(pdf_render.write_pdf(pdf.lay_out(swapped))) != bitmaps(ours)
+
+
+def test_a_changed_print_stylesheet_is_parsed_again(monkeypatch):
+    counted = Counted(monkeypatch)
+    font_config = pdf.font_configuration()
+    html = '<html><head><link rel="stylesheet" href="/static/print/tract.css"></head><body><p>Un</p></body></html>'
+    pdf.lay_out(html, font_config=font_config)
+    pdf.lay_out(html, font_config=font_config)
+    monkeypatch.setattr(pdf_render, "print_assets_digest", lambda: "a stylesheet was edited")
+    pdf.lay_out(html, font_config=font_config)
+    assert len(counted.stylesheets) == 2 * 2  # tract.css and the fonts it imports, twice
 
 
 def test_a_warmed_renderer_builds_glyph_arrays_without_parsing_c(monkeypatch, make_tract):

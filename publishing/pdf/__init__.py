@@ -18,6 +18,7 @@ from publishing.pdf.fetcher import RENDER_BASE_URL, RENDER_HOST, LocalFilesFetch
 from publishing.pdf.fingerprints import fingerprint, print_assets_digest, render_environment
 from publishing.pdf.render import (
     ACCESSIBLE_VARIANT,
+    font_configuration,
     lay_out,
     online_address,
     print_document,
@@ -43,6 +44,7 @@ __all__ = [
     "ResourceRefused",
     "failure_message",
     "fingerprint",
+    "font_configuration",
     "in_render_child",
     "lay_out",
     "online_address",

@@ -3,10 +3,15 @@ makes a render child start warm.
 """
 
 import hashlib
+import html as html_entities
 import logging
 import re
 import threading
+import weakref
 import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urljoin
 
 import pydyf
 import pyphen
@@ -15,10 +20,13 @@ import weasyprint.text.fonts
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
+from weasyprint.css.counters import CounterStyle
 from weasyprint.text.ffi import ffi as weasyprint_ffi
+from weasyprint.urls import URLFetchingError
 
 from publishing.languages import text_direction
-from publishing.pdf.fetcher import LocalFilesFetcher, render_base_url
+from publishing.pdf.fetcher import STATIC_PREFIX, LocalFilesFetcher, render_base_url
+from publishing.pdf.fingerprints import print_assets_digest
 
 logger = logging.getLogger(__name__)
 
@@ -32,10 +40,126 @@ def lay_out(
     """Lay an HTML document of ours out in pages, without writing the PDF yet.
 
     Callers that fit a text to its pages read `document.pages`; documents laid
-    out with one `font_config` can be written as one PDF (one set of font subsets).
+    out with one `font_config` can be written as one PDF (one set of font
+    subsets), and share the print stylesheets parsed for it.
     """
-    source = weasyprint.HTML(string=html, base_url=render_base_url(), url_fetcher=LocalFilesFetcher())
-    return source.render(font_config=font_config, pdf_variant=variant)
+    font_config = font_config or font_configuration()
+    fetcher = LocalFilesFetcher()
+    parsed = _parsed_for(font_config)
+    color_profiles = dict(parsed.color_profiles)
+    page, stylesheets = _own_stylesheets(html, font_config, parsed, color_profiles, fetcher)
+    source = weasyprint.HTML(string=page, base_url=render_base_url(), url_fetcher=fetcher)
+    return source.render(
+        font_config=font_config,
+        counter_style=parsed.counter_style,
+        color_profiles=color_profiles,
+        stylesheets=stylesheets,
+        pdf_variant=variant,
+    )
+
+
+# A print stylesheet (2,000 declarations with the fonts it imports) took a
+# tenth of an A5 render to parse, again for every layout of a fitting. So the
+# stylesheets a document's head names are parsed once per font configuration
+# and handed to WeasyPrint with its own <style> blocks, in the head's order.
+# All of them as the "user" origin, so that they keep the cascade they had
+# between themselves as author sheets (our print documents carry no style
+# attribute for them to give way to).
+_HEAD_STYLESHEET = re.compile(r'<link rel="stylesheet" href="(?P<href>[^"]+)">|<style>(?P<css>.*?)</style>', re.S)
+
+
+@dataclass
+class _ParsedStylesheets:
+    """What the print stylesheets registered while parsed under one font configuration."""
+
+    sheets: dict[tuple[str, str], weasyprint.CSS] = field(default_factory=dict)  # (address, assets digest) →
+    counter_style: CounterStyle = field(default_factory=CounterStyle)
+    color_profiles: dict = field(default_factory=dict)
+
+
+_parsed_stylesheets: "weakref.WeakKeyDictionary[weasyprint.text.fonts.FontConfiguration, _ParsedStylesheets]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _parsed_for(font_config: weasyprint.text.fonts.FontConfiguration) -> _ParsedStylesheets:
+    return _parsed_stylesheets.setdefault(font_config, _ParsedStylesheets())
+
+
+def _own_stylesheets(
+    html: str, font_config, parsed: _ParsedStylesheets, color_profiles: dict, fetcher: LocalFilesFetcher
+) -> tuple[str, list[weasyprint.CSS]]:
+    """`html` without the stylesheets of its head, and those stylesheets parsed."""
+    head_end = html.find("</head>")
+    if head_end < 0:
+        return html, []
+    head = _HEAD_STYLESHEET.sub("", html[:head_end])
+    if "<style" in head or "<link" in head:
+        # A stylesheet written otherwise: all are left to WeasyPrint, so that
+        # none is set apart from the others in the cascade.
+        return html, []
+    stylesheets = []
+    for match in _HEAD_STYLESHEET.finditer(html, 0, head_end):
+        if match["href"] is not None:
+            sheet = _linked_stylesheet(html_entities.unescape(match["href"]), font_config, parsed, fetcher)
+            if sheet is not None:
+                stylesheets.append(sheet)
+        else:
+            stylesheets.append(
+                weasyprint.CSS(
+                    string=match["css"],
+                    base_url=render_base_url(),
+                    url_fetcher=fetcher,
+                    font_config=font_config,
+                    counter_style=parsed.counter_style,
+                    color_profiles=color_profiles,
+                )
+            )
+    return head + html[head_end:], stylesheets
+
+
+def _linked_stylesheet(
+    href: str, font_config, parsed: _ParsedStylesheets, fetcher: LocalFilesFetcher
+) -> weasyprint.CSS | None:
+    url = urljoin(render_base_url(), href)
+    key = (url, print_assets_digest())  # the digest changes when a print stylesheet or font does
+    if key not in parsed.sheets:
+        try:
+            parsed.sheets[key] = weasyprint.CSS(
+                url=url,
+                url_fetcher=fetcher,
+                font_config=font_config,
+                counter_style=parsed.counter_style,
+                color_profiles=parsed.color_profiles,
+                _check_mime_type=True,
+            )
+        except URLFetchingError:
+            logger.error("A print document names a stylesheet that cannot be read: %.200s", url)
+            return None
+    return parsed.sheets[key]
+
+
+# A render child is single-threaded and lives for one render: it renders with
+# the font configuration its parent warmed, fonts registered and loaded and
+# stylesheets parsed. Anywhere else each render makes its own: Pango's font
+# map is not to be shared between threads.
+_warm_font_config: weasyprint.text.fonts.FontConfiguration | None = None
+_warm_font_files: list[Path] = []  # where it keeps our fonts (the temporary folder)
+_adopted_font_config: weasyprint.text.fonts.FontConfiguration | None = None
+
+
+def font_configuration() -> weasyprint.text.fonts.FontConfiguration:
+    """The font configuration of one render (the documents written into one PDF share it)."""
+    return _adopted_font_config or weasyprint.text.fonts.FontConfiguration()
+
+
+def adopt_warm_fonts() -> None:
+    """In a render child just forked: render with the fonts the parent warmed,
+    unless their files have gone (a cleaner of old temporary files): then
+    with fonts of its own, as a cold render does."""
+    global _adopted_font_config
+    if _warm_font_config is not None and all(path.is_file() for path in _warm_font_files):
+        _adopted_font_config = _warm_font_config
 
 
 def write_pdf(document: weasyprint.Document, *, variant: str | None = None) -> bytes:
@@ -71,13 +195,23 @@ def render_pdf(html: str, *, variant: str | None = None) -> bytes:
     return write_pdf(lay_out(html, variant=variant), variant=variant)
 
 
+def _print_stylesheets() -> list[str]:
+    """The address of every print stylesheet of ours ("/static/print/….css")."""
+    found = {
+        path.name for static_dir in settings.STATICFILES_DIRS for path in (Path(static_dir) / "print").glob("*.css")
+    }
+    return [f"{STATIC_PREFIX}print/{name}" for name in sorted(found)]
+
+
 # What a render child is forked from decides how much it starts with: a
 # parent that has never rendered hands every child a cold WeasyPrint (fonts
 # to load, the layout machinery to import, the print-shop profile to
 # compress), which cost more than laying the leaflet out. So the parent lays
 # out one small document of ours, once, before its first fork: Latin and
-# Arabic in our fonts, the tract stylesheet and the print-shop output intent.
-# Built here, not from a version, so that warming never reads the database.
+# Arabic in our fonts, the tract stylesheet and the print-shop output intent,
+# with the font configuration its children adopt, under which it also parses
+# every print stylesheet. Built here, not from a version, so that warming
+# never reads the database.
 WARM_UP_DOCUMENT = """<!DOCTYPE html>
 <html lang="fr"><head><meta charset="utf-8"><title>Échauffement</title>
 <link rel="stylesheet" href="/static/print/tract.css">
@@ -107,14 +241,22 @@ def warm_renderer() -> None:
     for the first one's warm-up, so none forks a child halfway through it.
     A failed warm-up is logged and not tried again: renders then start cold.
     """
-    global _warmed
+    global _warmed, _warm_font_config, _warm_font_files
     if _warmed:
         return
     with _warm_lock:
         if _warmed:
             return
         try:
-            render_pdf(WARM_UP_DOCUMENT, variant=WARM_UP_VARIANT)
+            font_config = weasyprint.text.fonts.FontConfiguration()
+            document = lay_out(WARM_UP_DOCUMENT, variant=WARM_UP_VARIANT, font_config=font_config)
+            write_pdf(document, variant=WARM_UP_VARIANT)
+            fetcher = LocalFilesFetcher()
+            for href in _print_stylesheets():
+                _linked_stylesheet(href, font_config, _parsed_for(font_config), fetcher)
+            folder = getattr(font_config, "_folder", None)  # WeasyPrint's own, made for our @font-face rules
+            _warm_font_files = sorted(Path(folder).iterdir()) if folder else []
+            _warm_font_config = font_config
             _load_hyphenation_dictionaries()
             _build_glyph_arrays_without_parsing()
         except Exception:

@@ -27,7 +27,7 @@ from django.db import connections
 from django.db.backends.signals import connection_created
 from django.utils.translation import gettext as _
 
-from publishing.pdf.render import warm_renderer
+from publishing.pdf.render import adopt_warm_fonts, warm_renderer
 
 logger = logging.getLogger(__name__)
 
@@ -202,6 +202,7 @@ def _reap_exited() -> None:
 def _child_main(render: Callable[[], object], sender, receiver, parent_pid: int) -> None:
     global _in_render_child
     _in_render_child = True
+    adopt_warm_fonts()
     # A child outlives no parent (a worker killed with SIGKILL left one at
     # 300 MB for ever), and holds only its own end of the pipe.
     _die_with_parent(parent_pid)

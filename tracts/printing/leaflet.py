@@ -292,7 +292,7 @@ def render_leaflets(htmls: list[str], size: LeafletSize, print_shop: bool, langu
         if print_shop:
             ensure_print_shop_copies(html)
     variant = PRINT_SHOP_VARIANT if print_shop else pdf.ACCESSIBLE_VARIANT
-    font_config = weasyprint.text.fonts.FontConfiguration()
+    font_config = pdf.font_configuration()
     documents = [fit_leaflet(html, size, variant=variant, font_config=font_config) for html in htmls]
     document = documents[0].copy([page for document in documents for page in document.pages])
     rendered = pdf.write_pdf(document, variant=variant)
