@@ -1,6 +1,7 @@
 """The interface catalogues are complete and in step with the code.
 
     .venv/bin/python scripts/check_catalogues.py [PROJECT]    (for `make lint`)
+    .venv/bin/python scripts/check_catalogues.py --fix-french [PROJECT]
 
 Copies the project's source (not .venv, node_modules, var, .git) into a
 temporary folder and runs `manage.py makemessages` there, for the django
@@ -17,6 +18,13 @@ English), it lists:
   xgettext reads them with those keywords (third-party words, such as
   django-prose-editor's menus, are in djangojs.po by hand: makemessages
   finds no string for djangojs and leaves its catalogues as they are).
+
+It also holds French translations to one typography: a no-break space
+before ":" and inside « », a narrow one before ";", "!" and "?", and the
+typographic apostrophe (’), so that a phone never breaks a line before a
+colon and the interface reads as one text. `--fix-french` sets them in the
+French catalogues (character for character: a plain space becomes a
+no-break one, ' becomes ’), for `make messages` to be followed by it.
 
 Exit status 1 with one line per problem (language, domain, msgid), else 0.
 """
@@ -135,6 +143,72 @@ def unfinished(path: Path) -> list[tuple[str, Key]]:
     return found
 
 
+# What French typography asks of a msgstr (its escaped PO text), each with
+# what replaces the one character at fault. Punctuation is followed by a
+# space, the end, a closing sign or markup: "![" is Markdown, not a "!".
+FRENCH = "fr"
+_AFTER_PUNCTUATION = r"""(?=$|[\s»)"<.,…’\\])"""
+FRENCH_TYPOGRAPHY = [
+    (
+        "before a colon or », a space other than a no-break one",
+        re.compile("[ \u202f](?=[:»]" + _AFTER_PUNCTUATION + ")"),
+        "\u00a0",
+    ),
+    (
+        "before ; ! or ?, a space other than a narrow no-break one",
+        re.compile("[ \u00a0](?=[;!?]" + _AFTER_PUNCTUATION + ")"),
+        "\u202f",
+    ),
+    ("after «, a space other than a no-break one", re.compile("(?<=«)[ \u202f]"), "\u00a0"),
+    ("a straight apostrophe", re.compile(r"(?<=[^\W\d_])'(?=[^\W\d_])"), "’"),
+]
+
+
+def typography_faults(text: str) -> list[str]:
+    """What French typography finds wrong in a translation."""
+    return [problem for problem, pattern, _character in FRENCH_TYPOGRAPHY if pattern.search(text)]
+
+
+def french_typography(path: Path) -> list[tuple[str, Key]]:
+    found = []
+    for entry in read_po(path.read_text(encoding="utf-8")):
+        if not entry["msgid"] or entry["obsolete"]:
+            continue
+        for name, value in entry.items():
+            if name.startswith("msgstr"):
+                found += [(f"French typography: {problem}", key(entry)) for problem in typography_faults(value)]
+    return sorted(set(found), key=str)
+
+
+def set_french_typography(text: str) -> str:
+    """A PO file's text with its msgstrs set in French typography.
+
+    Each msgstr is mended as one string, across the lines it is wrapped on,
+    and cut again where it was: every mend replaces one character with one.
+    """
+    lines = text.splitlines(keepends=True)
+    index = 0
+    while index < len(lines):
+        if not lines[index].lstrip("#~ ").startswith("msgstr"):
+            index += 1
+            continue
+        block = [index]
+        while index + 1 < len(lines) and lines[index + 1].lstrip("#~ ").startswith('"'):
+            index += 1
+            block.append(index)
+        quoted = [re.match(r'^((?:#~ )?[^"]*")(.*)("\s*)$', lines[number], re.S) for number in block]
+        joined = "".join(match.group(2) for match in quoted)
+        for _problem, pattern, character in FRENCH_TYPOGRAPHY:
+            joined = pattern.sub(character, joined)
+        offset = 0
+        for number, match in zip(block, quoted, strict=True):
+            length = len(match.group(2))
+            lines[number] = match.group(1) + joined[offset : offset + length] + match.group(3)
+            offset += length
+        index += 1
+    return "".join(lines)
+
+
 def catalogues(project: Path, domain: str) -> dict[str, Path]:
     """{language: path} of the project's catalogues in this domain."""
     return {path.parent.parent.name: path for path in sorted(project.glob(f"locale/*/LC_MESSAGES/{domain}.po"))}
@@ -198,6 +272,8 @@ def problems(project: Path = ROOT) -> list[str]:
                 lines += [("no longer in the code (make messages)", k) for k in ours - made]
                 if language not in NOT_TRANSLATED:
                     lines += unfinished(committed)
+                if language == FRENCH:
+                    lines += french_typography(committed)
                 found += sorted(describe(language, domain, problem, k) for problem, k in lines)
         scripts = script_msgids(copy)
     for language, committed in catalogues(project, "djangojs").items():
@@ -208,6 +284,12 @@ def problems(project: Path = ROOT) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else argv
+    if "--fix-french" in arguments:
+        arguments = [argument for argument in arguments if argument != "--fix-french"]
+        for domain in DOMAINS:
+            path = catalogues(Path(arguments[0]) if arguments else ROOT, domain).get(FRENCH)
+            if path is not None:
+                path.write_text(set_french_typography(path.read_text(encoding="utf-8")), encoding="utf-8")
     project = Path(arguments[0]) if arguments else ROOT
     found = problems(project)
     for line in found:

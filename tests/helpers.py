@@ -18,6 +18,12 @@ from publishing.worker import Worker, machine_worker_id
 MM = 72 / 25.4  # PDF points in a millimetre
 
 
+def plain_french(text: str) -> str:
+    """French text with its typography undone (no-break spaces, ’), for a
+    test that reads its words; the catalogue check holds the typography."""
+    return text.replace("\u00a0", " ").replace("\u202f", " ").replace("’", "'")
+
+
 def count_queries(client, url: str) -> int:
     """How many database queries a GET of `url` makes (it must succeed)."""
     with CaptureQueriesContext(connection) as queries:

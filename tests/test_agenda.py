@@ -23,7 +23,7 @@ from icalendar import Calendar
 
 from events.models import Event, EventVersion, OccurrenceChange
 from publishing.models import Theme
-from tests.helpers import MM, count_queries, read_pdf
+from tests.helpers import MM, count_queries, plain_french, read_pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -165,7 +165,7 @@ def test_bad_input_gets_a_clear_message(fields, field, message):
     with translation.override("fr"), pytest.raises(ValidationError) as raised:
         event.full_clean()
     with translation.override("fr"):
-        assert message in " ".join(raised.value.message_dict[field])
+        assert message in plain_french(" ".join(raised.value.message_dict[field]))
 
 
 def test_a_change_must_name_an_occurrence_of_the_rule():
@@ -247,8 +247,8 @@ def test_the_event_page_in_french_and_arabic(client, make_tract):
     html = client.get("/fr/agenda/permanence-du-mardi/").content.decode()
     assert "<h1>Permanence du mardi</h1>" in html
     assert re.search(r"mardi 2 mars 2038</bdi></time>, de <time[^>]*><bdi>14:00</bdi></time> à", html)
-    assert "Récurrent : chaque mardi." in html
-    assert "Accès sans marche" in html and "Garde d&#x27;enfants" in html and "Ascenseur au fond" in html
+    assert "Récurrent : chaque mardi." in plain_french(html)
+    assert "Accès sans marche" in html and "Garde d’enfants" in html and "Ascenseur au fond" in html
     assert 'href="https://www.openstreetmap.org/?mlat=48.87000&amp;mlon=2.36000#map=17/48.87000/2.36000"' in html
     assert "<iframe" not in html and "tile" not in html
     assert 'href="/fr/agenda/permanence-du-mardi/event.ics"' in html
@@ -286,7 +286,7 @@ def test_atom_feed_and_sitemap(client):
     event = weekly_desk()
     change(event, paris(3, 9), status="cancelled")
     atom = client.get("/fr/agenda/feed.atom").content.decode()
-    assert "<title>Annulé: Permanence du mardi</title>" in atom or "<title>Annulé : Permanence du mardi</title>" in atom
+    assert "<title>Annulé : Permanence du mardi</title>" in plain_french(atom)
     assert atom.count("<entry>") == 9
     assert client.get("/fr/agenda/feed.rss").status_code == 200
     index = client.get("/sitemap.xml").content.decode()
@@ -326,7 +326,7 @@ def test_the_agenda_calendar_file(client):
     assert main["URL"] == "http://testserver/fr/agenda/permanence-du-mardi/"
     overrides = {entry["RECURRENCE-ID"].dt: entry for entry in entries if "RECURRENCE-ID" in entry}
     assert overrides[paris(3, 16)]["STATUS"] == "CANCELLED"
-    assert overrides[paris(3, 16)]["SUMMARY"] == "Annulé : Permanence du mardi"
+    assert plain_french(overrides[paris(3, 16)]["SUMMARY"]) == "Annulé : Permanence du mardi"
     assert overrides[paris(3, 23)]["DTSTART"].dt == paris(3, 25, 10)
     whole_day = next(entry for entry in calendar.walk("VEVENT") if entry["SUMMARY"] == "Fête du quartier")
     assert whole_day["DTSTART"].dt == datetime.date(YEAR, 6, 20) and whole_day["DTEND"].dt == datetime.date(YEAR, 6, 22)
@@ -400,6 +400,7 @@ def test_khal_imports_the_agenda_and_lists_the_expected_occurrences(client, tmp_
     desk_with_changes()
 
     listed = khal_list(tmp_path, client.get("/fr/agenda.ics").content, "2038-03-01", "2038-05-01")
+    listed = [plain_french(line) for line in listed]
 
     assert listed == [
         "2038-03-02 14:00 2038-03-02 17:00 CONFIRMED  Permanence du mardi",
@@ -480,7 +481,9 @@ def test_an_organiser_creates_a_weekly_desk_cancels_one_date_and_moves_another(a
     page = client.get("/fr/agenda/").content.decode()
     assert "Annulé" in page and "jeudi 1 avril 2038" in page
     atom = client.get("/fr/agenda/feed.atom").content.decode()
-    assert "Annulé : Permanence du mardi" in atom and "Déplacé : Permanence du mardi" in atom
+    assert "Annulé : Permanence du mardi" in plain_french(atom) and "Déplacé : Permanence du mardi" in plain_french(
+        atom
+    )
     assert "Permanence du mardi" in client.get("/fr/").content.decode()
     calendar = Calendar.from_ical(client.get("/fr/agenda.ics").content)
     statuses = {
@@ -509,7 +512,7 @@ def test_the_admin_reads_times_in_the_event_zone(admin_client):
     ("overrides", "message"),
     [
         ({"ends_at_1": "13:00:00"}, "La fin précède le début"),
-        ({"time_zone": "Mars/Olympus"}, "n&#x27;est pas un fuseau horaire connu"),
+        ({"time_zone": "Mars/Olympus"}, "n'est pas un fuseau horaire connu"),
         ({"recurrence": "FREQ=WEEKLY;BYDAY=TU"}, "Cette récurrence ne finit jamais"),
         ({"recurrence": "FREQ=DAILY;COUNT=100000"}, "plus de 1000 dates"),
         ({"changes-0-original_start_0": "2038-03-17"}, "pas de date qui commence à ce jour"),
@@ -519,7 +522,7 @@ def test_bad_input_in_the_admin_keeps_the_form_and_says_why(admin_client, overri
     response = admin_client.post("/admin/events/event/add/", event_form(**overrides))
     assert response.status_code == 200
     html = response.content.decode()
-    assert message in html
+    assert message in plain_french(html)
     assert "Permanence du mardi" in html  # what was typed is still there
     assert not Event.objects.exists()
 
@@ -646,7 +649,7 @@ def occurrence_lines(events) -> set[str]:
 
 
 def test_import_ics_keeps_recurrence_exceptions_and_moves_and_runs_again_without_duplicates():
-    report = run_command("import_ics", str(EXPORT))
+    report = plain_french(run_command("import_ics", str(EXPORT)))
 
     assert "5 événements créés en brouillon ; 0 déjà présents (même UID)." in report
     assert "VTODO" in report  # what was left out is said
@@ -666,7 +669,7 @@ def test_import_ics_keeps_recurrence_exceptions_and_moves_and_runs_again_without
     fair = Event.objects.get(uid="fair-2037@example.org")
     assert fair.all_day and fair.occurrences.get().local_end() == paris(3, 23, 0, year=2037)
 
-    again = run_command("import_ics", str(EXPORT))
+    again = plain_french(run_command("import_ics", str(EXPORT)))
     assert "0 événements créés en brouillon ; 5 déjà présents (même UID)." in again
     assert Event.objects.count() == 5
 
@@ -701,7 +704,7 @@ def test_import_ics_refuses_a_malformed_file_with_a_clear_message(tmp_path, cont
     path.write_bytes(content)
     with pytest.raises(CommandError) as raised:
         run_command("import_ics", str(path))
-    assert message in str(raised.value)
+    assert message in plain_french(str(raised.value))
     assert not Event.objects.exists()
 
 
@@ -716,7 +719,7 @@ def test_import_ics_reports_an_event_it_cannot_take_and_keeps_the_others(tmp_pat
     )
     report = run_command("import_ics", str(path))
     assert "Sans debut" in report and "pas de début (DTSTART)" in report
-    assert "Trop souvent : sa récurrence n'a pas pu être gardée" in report
+    assert "Trop souvent : sa récurrence n'a pas pu être gardée" in plain_french(report)
     assert "1 événements créés en brouillon" in report
     assert Event.objects.get().recurrence == ""
 

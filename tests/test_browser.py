@@ -442,7 +442,7 @@ def test_staff_enrol_a_passkey_then_log_in_with_it(browser, demo, settings):
     page.goto(f"{demo.url}/admin/tracts/tract/")
     page.wait_for_url("**/admin/second-factor/**")
 
-    page.get_by_role("button", name="Ajouter une clé d'accès").click()
+    page.get_by_role("button", name="Ajouter une clé d’accès").click()
     page.wait_for_selector("text=Vos seconds facteurs")  # the page reloads once the passkey is saved
     page.get_by_role("button", name="Créer de nouveaux codes de secours").click()
     page.wait_for_url("**/recovery-codes/")
@@ -456,7 +456,7 @@ def test_staff_enrol_a_passkey_then_log_in_with_it(browser, demo, settings):
     page.locator("input[type=submit]").click()
     page.wait_for_url("**/admin/second-factor/verify/**")
     screenshot(page, "admin-2fa-verify-fr")
-    page.get_by_role("button", name="Utiliser ma clé d'accès").click()
+    page.get_by_role("button", name="Utiliser ma clé d’accès").click()
     page.wait_for_url(f"{demo.url}/admin/")
     assert errors == []
     context.close()

@@ -144,6 +144,47 @@ def test_a_script_string_missing_from_djangojs_fails(tmp_path):
     ]
 
 
+def test_french_typography_is_held_and_set(tmp_path, capsys):
+    """A plain space before a colon lets a phone break the line before it."""
+    entries = COMPLETE | {"When": "Quand : bientôt", "Cancelled": "Annulé ; d'abord « reporté » !"}
+    project = fake_project(tmp_path, catalogue(entries))
+    faults = [line.split(": ", 1)[1].rsplit(": '", 1)[0] for line in check_catalogues.problems(project)]
+    assert faults == [
+        "French typography: a straight apostrophe",
+        "French typography: after «, a space other than a no-break one",
+        "French typography: before ; ! or ?, a space other than a narrow no-break one",
+        "French typography: before a colon or », a space other than a no-break one",
+        "French typography: before a colon or », a space other than a no-break one",
+    ]
+    assert check_catalogues.main(["--fix-french", str(project)]) == 0
+    fixed = (project / "locale" / "fr" / "LC_MESSAGES" / "django.po").read_text()
+    assert 'msgstr "Quand\u00a0: bientôt"' in fixed
+    assert 'msgstr "Annulé\u202f; d’abord «\u00a0reporté\u00a0»\u202f!"' in fixed
+    assert "complete" in capsys.readouterr().out
+
+
+def test_french_typography_is_set_across_wrapped_lines_and_spares_markdown():
+    text = textwrap.dedent(
+        """        msgid "A long one"
+        msgstr ""
+        "Écrivez-la ![ce qu'elle montre](adresse) "
+        ": puis « "
+        "envoyez-la »."
+        """
+    )
+    assert check_catalogues.set_french_typography(text) == textwrap.dedent(
+        """        msgid "A long one"
+        msgstr ""
+        "Écrivez-la ![ce qu’elle montre](adresse)\u00a0"
+        ": puis «\u00a0"
+        "envoyez-la\u00a0»."
+        """
+    )
+    assert check_catalogues.typography_faults("Les dates : 14:00, BEGIN:VCALENDAR, FREQ=WEEKLY;COUNT=2") == [
+        "before a colon or », a space other than a no-break one"
+    ]
+
+
 def test_the_reader_keeps_contexts_plurals_and_skips_obsolete_entries():
     text = textwrap.dedent(
         """\

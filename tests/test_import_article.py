@@ -9,7 +9,7 @@ from PIL import Image as PillowImage
 
 from articles.models import Article, ArticleVersion, Author
 from publishing.models import Image
-from tests.helpers import jpeg_with_gps, run_manage
+from tests.helpers import jpeg_with_gps, plain_french, run_manage
 
 pytestmark = pytest.mark.django_db
 
@@ -152,7 +152,7 @@ def test_command_exit_code_and_french_message(tmp_path):
     assert result.returncode == 1
     assert len(result.stderr.strip().splitlines()) == 1
     # Organisers read errors in French, the site's language.
-    assert "La note [^x] est appelée dans le texte mais n'est jamais rédigée." in result.stderr
+    assert "La note [^x] est appelée dans le texte mais n'est jamais rédigée." in plain_french(result.stderr)
 
 
 def bad_profile_jpeg() -> bytes:

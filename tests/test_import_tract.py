@@ -9,7 +9,7 @@ from django.utils import translation
 from PIL import Image as PillowImage
 
 from publishing.models import Image, Theme
-from tests.helpers import jpeg_with_gps, run_manage
+from tests.helpers import jpeg_with_gps, plain_french, run_manage
 from tracts.models import Tract, TractVersion
 
 pytestmark = pytest.mark.django_db
@@ -170,7 +170,7 @@ def test_exit_code_is_1_and_the_error_is_one_line(tmp_path):
     assert result.returncode == 1
     assert len(result.stderr.strip().splitlines()) == 1
     # Organisers read errors in French, the site's language.
-    assert "n'est jamais refermé" in result.stderr
+    assert "n'est jamais refermé" in plain_french(result.stderr)
 
 
 def test_import_queues_the_pdf_renders(tmp_path, task_queue, django_capture_on_commit_callbacks):

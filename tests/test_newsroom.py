@@ -21,6 +21,7 @@ from publishing.html import checked_article_text, own_media_path
 from publishing.html_text import plain_text
 from publishing.models import Image, SiteSettings
 from tests.conftest import jpeg_with_gps
+from tests.helpers import plain_french
 from tests.test_article_admin import article_form
 from tests.test_tract_admin import tract_form
 from tracts.models import Tract
@@ -145,7 +146,7 @@ def test_admin_refuses_a_foreign_picture_before_saving(admin_client):
         headers={"Accept-Language": "fr"},
     )
     assert response.status_code == 200  # the form again, nothing saved
-    assert "n'est pas l'une des nôtres" in html.unescape(response.content.decode())
+    assert "n'est pas l'une des nôtres" in plain_french(html.unescape(response.content.decode()))
     assert not ArticleVersion.objects.exists()
 
 
@@ -375,7 +376,7 @@ def test_add_and_change_titles_read_as_french(admin_client, make_tract):
 
     assert heading(reverse("admin:collectif_image_add")) == "Ajout d’une image"
     assert heading(reverse("admin:tracts_tract_change", args=[make_tract().pk])) == "Modification du tract"
-    assert heading(reverse("admin:auth_user_add")) == "Ajout : utilisateur"
+    assert heading(reverse("admin:auth_user_add")) == "Ajout\u00a0: utilisateur"  # the title holds its colon
     spanish = admin_client.get(reverse("admin:collectif_image_add"), headers={"Accept-Language": "es"})
     assert "<h1>Añadir una imagen</h1>" in spanish.content.decode()
     # No form of any model says "de" before a vowel, nor lacks its article.

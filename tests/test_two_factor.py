@@ -314,7 +314,7 @@ def test_the_passkey_scripts_speak_the_organisers_language(client):
     catalog = client.get(reverse("otp_webauthn:js-i18n-catalog"), headers={"Accept-Language": "ar"}).content.decode()
     assert json.dumps("أضف مفتاح مرور") in catalog
     french = client.get(reverse("otp_webauthn:js-i18n-catalog"), headers={"Accept-Language": "fr"}).content.decode()
-    assert json.dumps("Register a Passkey") in french and json.dumps("Ajouter une clé d'accès") in french
+    assert json.dumps("Register a Passkey") in french and json.dumps("Ajouter une clé d’accès") in french
 
 
 def test_spent_recovery_codes_alone_are_no_second_factor(client, organiser):
