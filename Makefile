@@ -107,6 +107,7 @@ format: setup-dev
 # Refresh the catalogues after changing interface strings.
 messages: setup
 	$(BIN)/python manage.py makemessages --ignore=.venv --ignore=node_modules --ignore=tests --ignore=benchmarks -l fr -l en -l es -l ar
+	$(BIN)/python scripts/check_catalogues.py --fix-french
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles .pytest_cache .ruff_cache test-artifacts

@@ -23,8 +23,8 @@ It also holds French translations to one typography: a no-break space
 before ":" and inside « », a narrow one before ";", "!" and "?", and the
 typographic apostrophe (’), so that a phone never breaks a line before a
 colon and the interface reads as one text. `--fix-french` sets them in the
-French catalogues (character for character: a plain space becomes a
-no-break one, ' becomes ’), for `make messages` to be followed by it.
+French catalogues and checks nothing (character for character: a plain
+space becomes a no-break one, ' becomes ’); `make messages` runs it.
 
 Exit status 1 with one line per problem (language, domain, msgid), else 0.
 """
@@ -284,13 +284,16 @@ def problems(project: Path = ROOT) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else argv
-    if "--fix-french" in arguments:
-        arguments = [argument for argument in arguments if argument != "--fix-french"]
+    fixing = "--fix-french" in arguments
+    arguments = [argument for argument in arguments if argument != "--fix-french"]
+    project = Path(arguments[0]) if arguments else ROOT
+    if fixing:
         for domain in DOMAINS:
-            path = catalogues(Path(arguments[0]) if arguments else ROOT, domain).get(FRENCH)
+            path = catalogues(project, domain).get(FRENCH)
             if path is not None:
                 path.write_text(set_french_typography(path.read_text(encoding="utf-8")), encoding="utf-8")
-    project = Path(arguments[0]) if arguments else ROOT
+        print("French typography set in the French catalogues")
+        return 0
     found = problems(project)
     for line in found:
         print(line)

@@ -160,6 +160,7 @@ def test_french_typography_is_held_and_set(tmp_path, capsys):
     fixed = (project / "locale" / "fr" / "LC_MESSAGES" / "django.po").read_text()
     assert 'msgstr "Quand\u00a0: bientôt"' in fixed
     assert 'msgstr "Annulé\u202f; d’abord «\u00a0reporté\u00a0»\u202f!"' in fixed
+    assert check_catalogues.main([str(project)]) == 0
     assert "complete" in capsys.readouterr().out
 
 
