@@ -129,6 +129,7 @@ def json_ld(data: dict) -> str:
 def structured_data(request: HttpRequest, event: Event, version: EventVersion, shown) -> str:
     """schema.org's Event for search engines, for the occurrence shown."""
     absolute = request.build_absolute_uri
+    location: dict[str, object]
     if event.online_url and not event.place_name and not event.address:
         mode, location = "OnlineEventAttendanceMode", {"@type": "VirtualLocation", "url": event.online_url}
     else:
