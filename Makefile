@@ -95,7 +95,7 @@ lint: setup-dev
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python scripts/check_imports.py
 	$(BIN)/python scripts/check_catalogues.py
-	$(BIN)/mypy publishing tracts moving
+	$(BIN)/mypy publishing tracts moving events newsletter
 
 format: setup-dev
 	$(BIN)/ruff check --fix .

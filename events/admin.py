@@ -18,6 +18,7 @@ from publishing.admin_tools import (
     PublicationAdmin,
     YearFilter,
 )
+from publishing.pdf.store import PDFPlan
 from publishing.tasks import schedule_pdf_renders
 from publishing.translation_admin import TranslationInlineMixin, TranslationStatusAdminMixin
 
@@ -81,8 +82,9 @@ class OccurrenceChangeInline(admin.TabularInline):
     verbose_name_plural = _("single occurrences cancelled, moved or left out")
 
 
+# The ignore: mypy sees two incompatible Media; Django merges them, as for tracts.
 @admin.register(Event)
-class EventAdmin(TranslationStatusAdminMixin, CompareVersionAdmin, PreviewAdmin):
+class EventAdmin(TranslationStatusAdminMixin, CompareVersionAdmin, PreviewAdmin):  # type: ignore[misc]
     """Every save keeps a revision; “History” compares two of them and restores one."""
 
     form = EventForm
@@ -141,7 +143,9 @@ class EventAdmin(TranslationStatusAdminMixin, CompareVersionAdmin, PreviewAdmin)
             page_url=lambda version: reverse("admin:events_event_preview", args=[event.pk, version.language]),
         )
 
-    def preview_pdf_plan(self, request: HttpRequest, event: Event, version: EventVersion):
+    def preview_pdf_plan(
+        self, request: HttpRequest, event: Event, version: EventVersion, /, **url_arguments: str
+    ) -> PDFPlan:
         return ensure_poster(version, PREVIEW_POSTER)
 
     def preview_pdf_fingerprint(self, event: Event, version: EventVersion) -> str:
@@ -160,7 +164,7 @@ class EventAdmin(TranslationStatusAdminMixin, CompareVersionAdmin, PreviewAdmin)
         return capfirst(event.rule_in_words()) or _("Not in words: see its next occurrences.")
 
     @admin.display(description=_("next occurrences"))
-    def listed_occurrences(self, event: Event) -> str:
+    def listed_occurrences(self, event: Event) -> "str | _StrPromise":
         if not event.pk:
             return _("Listed here once the event is saved.")
         coming = event.occurrences.filter(ends_at__gte=timezone.now()).order_by("starts_at")[:LISTED_OCCURRENCES]

@@ -139,7 +139,7 @@ def agenda_calendar(
                 calendar.add_component(component)
             first = min(first or event.starts_at, event.starts_at)
             last = max(last or event.starts_at, event.last_ends_at or event.ends_at)
-        if first is not None:
+        if first is not None and last is not None:  # both set by the first event
             # The zone's rules over the events' years only (a shorter file).
             calendar.add_missing_timezones(
                 first_date=(first - datetime.timedelta(days=366)).date(),

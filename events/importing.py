@@ -120,7 +120,8 @@ def import_calendar(data: bytes, language: str = settings.LANGUAGE_CODE) -> Impo
             )
             continue
         by_uid[uid].append(component)
-    others = {component.name for component in calendar.subcomponents} - {"VEVENT", "VTIMEZONE"}
+    # Parsed components are always named; `name` is None only on icalendar's base class.
+    others = {component.name for component in calendar.subcomponents if component.name} - {"VEVENT", "VTIMEZONE"}
     if others:
         report.problems.append(
             _("Left out, the agenda has no use for them: %(kinds)s.") % {"kinds": ", ".join(sorted(others))}

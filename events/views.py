@@ -37,8 +37,13 @@ CALENDAR_CACHE_SECONDS = 24 * 3600
 def page_of_occurrences(request: HttpRequest, occurrences, per_page: int = OCCURRENCES_PER_PAGE) -> dict:
     """The page `?page=` asks for, without counting every occurrence: one
     more row than a page says whether another follows."""
-    number = request.GET.get("page", "1")
-    number = int(number) if number.isdigit() and 0 < int(number) <= 10_000 else 1
+    asked = request.GET.get("page", "1")
+    try:
+        number = int(asked) if asked.isdigit() else 1
+    except ValueError:  # digits int() does not read ("²"), or more than 4,300 of them
+        number = 1
+    if not 0 < number <= 10_000:
+        number = 1
     rows = list(occurrences.for_cards()[(number - 1) * per_page : number * per_page + 1])
     return {
         "occurrences": rows[:per_page],
@@ -124,6 +129,7 @@ def json_ld(data: dict) -> str:
 def structured_data(request: HttpRequest, event: Event, version: EventVersion, shown) -> str:
     """schema.org's Event for search engines, for the occurrence shown."""
     absolute = request.build_absolute_uri
+    location: dict[str, object]
     if event.online_url and not event.place_name and not event.address:
         mode, location = "OnlineEventAttendanceMode", {"@type": "VirtualLocation", "url": event.online_url}
     else:

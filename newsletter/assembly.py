@@ -7,6 +7,7 @@ saying so. The organiser then edits it like any letter.
 """
 
 import datetime
+from typing import TYPE_CHECKING
 
 from django.apps import apps
 from django.conf import settings
@@ -19,6 +20,9 @@ from publishing.languages import language_codes
 
 from .mail import language_name, site_url
 from .models import Letter, LetterVersion
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
 
 # (model, heading): what a letter lists, in this order. A model whose app is
 # not installed is left out.
@@ -37,7 +41,7 @@ def last_letter_time() -> datetime.datetime:
     return last or timezone.now() - datetime.timedelta(days=FIRST_LETTER_DAYS)
 
 
-def new_publications(since: datetime.datetime) -> list[tuple[str, list]]:
+def new_publications(since: datetime.datetime) -> "list[tuple[_StrPromise, list]]":
     """(heading, publications) for each source with something to say: what
     was published since `since`, and the events to come, whenever they were
     announced; nothing at all unless something is new since `since`."""
@@ -68,7 +72,7 @@ def _item(publication, language: str) -> str:
     )
 
 
-def version_body(sections: list[tuple[str, list]], language: str) -> str:
+def version_body(sections: "list[tuple[_StrPromise, list]]", language: str) -> str:
     parts = [format_html("<p>{}</p>", _("What we published since our last letter:"))]
     for heading, items in sections:
         parts.append(

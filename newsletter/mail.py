@@ -219,7 +219,9 @@ DKIM_HEADERS = [
 
 def as_bytes(message: EmailMultiAlternatives) -> bytes:
     """The message as sent, signed with DKIM when the site signs (settings)."""
-    data = message.message().as_bytes(linesep="\r\n")
+    # Django 5.2's message() is a SafeMIME* whose as_bytes() takes linesep;
+    # django-stubs 6 types it as Django 6's (the standard library's, without).
+    data = message.message().as_bytes(linesep="\r\n")  # type: ignore[call-arg]
     key = _dkim_key()
     if key is None:
         return data

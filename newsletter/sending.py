@@ -78,6 +78,8 @@ class Relay:
         try:
             if self.backend.connection is None:
                 self.backend.open()
+            # open() connects or raises: the backend does not fail silently.
+            assert self.backend.connection is not None
             self.backend.connection.sendmail(self.envelope_from, [to], data)
         except smtplib.SMTPRecipientsRefused as error:
             code, reply = next(iter(error.recipients.values()))
@@ -103,7 +105,8 @@ class Relay:
     def _drop(self) -> None:
         with contextlib.suppress(smtplib.SMTPException, OSError):
             self.close()
-        self.backend.connection = None
+        if isinstance(self.backend, SMTPBackend):  # only SMTP has a connection to drop
+            self.backend.connection = None
 
     def close(self) -> None:
         if isinstance(self.backend, SMTPBackend):
@@ -171,6 +174,8 @@ class LetterRun:
         key = (version_language, reader)
         if key not in self.renders:
             version = self.versions.get(version_language) or self.letter.original_version()
+            # Deliveries are made for a letter with a version, no longer edited once sending.
+            assert version is not None
             self.renders[key] = render_letter(version, reader, fallback=version.language not in (languages or []))
         return self.renders[key]
 

@@ -206,6 +206,15 @@ def test_the_agenda_per_theme_and_its_pages(client):
     assert "webcal://testserver/fr/agenda.ics?theme=logement" in html
 
 
+@pytest.mark.parametrize("page", ["²", "9" * 5000])
+def test_a_page_number_int_cannot_read_shows_the_first_page(client, page):
+    # Digits to str.isdigit(), not to int(): a superscript, or more than it reads.
+    make_event("a", {"fr": {"title": "Sur le logement"}})
+    response = client.get("/fr/agenda/", {"page": page})
+    assert response.status_code == 200
+    assert "Sur le logement" in response.content.decode()
+
+
 def test_the_agenda_makes_a_constant_number_of_queries(client):
     make_event("a", {"fr": {}, "ar": {}}, themes=("CAF",))
     client.get("/fr/agenda/")  # the site's settings are made on the first request

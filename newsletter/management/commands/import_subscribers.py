@@ -45,9 +45,9 @@ class Command(BaseCommand):
             self.stdout.write(f"{added} subscribers added, {already} already subscribed")
         else:
             sent = failed = 0
-            already = set(Subscriber.objects.values_list("email", flat=True))
+            subscribed = set(Subscriber.objects.values_list("email", flat=True))
             for row in result.rows:
-                if row.email in already:
+                if row.email in subscribed:
                     continue
                 answer = send_confirmation(PendingSubscription(row.email, row.languages), row.languages[0])
                 sent += answer is Answer.MAIL_SENT
