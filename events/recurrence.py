@@ -17,6 +17,8 @@ from dateutil.rrule import rrule, rrulestr
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from publishing.numbers import whole_number
+
 # An event has at most this many occurrences: a rule that gives more is
 # refused (a weekly desk for ten years is 520).
 MAX_OCCURRENCES = 1000
@@ -210,10 +212,10 @@ def _read_choices(parts: dict[str, str], start: datetime.datetime) -> Repetition
         except (ValidationError, ValueError):
             return None
         until = moment.replace(tzinfo=datetime.UTC).astimezone(start.tzinfo).date()
-    elif parts.get("COUNT", "").isdigit():
-        count = int(parts["COUNT"])
     else:
-        return None  # never ends: refused anyway, and the picker does not offer it
+        count = whole_number(parts.get("COUNT"))
+        if count is None:
+            return None  # never ends: refused anyway, and the picker does not offer it
     frequency = parts.get("FREQ")
     byday = parts.get("BYDAY", "")
     if frequency == "DAILY":

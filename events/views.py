@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from publishing.models import SiteSettings, Theme
+from publishing.numbers import whole_number
 from publishing.pdf.store import PDFSource
 from publishing.views import (
     NotFoundForVisitor,
@@ -37,11 +38,7 @@ CALENDAR_CACHE_SECONDS = 24 * 3600
 def page_of_occurrences(request: HttpRequest, occurrences, per_page: int = OCCURRENCES_PER_PAGE) -> dict:
     """The page `?page=` asks for, without counting every occurrence: one
     more row than a page says whether another follows."""
-    asked = request.GET.get("page", "1")
-    try:
-        number = int(asked) if asked.isdigit() else 1
-    except ValueError:  # digits int() does not read ("²"), or more than 4,300 of them
-        number = 1
+    number = whole_number(request.GET.get("page")) or 1
     if not 0 < number <= 10_000:
         number = 1
     rows = list(occurrences.for_cards()[(number - 1) * per_page : number * per_page + 1])

@@ -28,6 +28,7 @@ from moving.wxr import WXRExport, WXRItem, convert_content, language_code, origi
 from publishing.html import check_html_bounds
 from publishing.languages import is_supported, slug_from_title
 from publishing.models import Image, OldAddress, Theme
+from publishing.numbers import whole_number
 from publishing.old_addresses import normalise_path
 from publishing.publications import LanguageVersion, Publication
 from publishing.tasks import schedule_pdf_renders
@@ -393,7 +394,8 @@ class WordPressImport:
     def cover(self, item: WXRItem) -> Image | None:
         """The post's featured image, brought in like its pictures."""
         thumbnail = item.meta.get("_thumbnail_id", "").strip()
-        attachment = self.attachments.get(int(thumbnail)) if thumbnail.isdigit() else None
+        attachment_id = whole_number(thumbnail)
+        attachment = self.attachments.get(attachment_id) if attachment_id is not None else None
         if attachment is None or self.dry_run:
             return None
         path = self._attachment_path(attachment)

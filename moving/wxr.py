@@ -19,6 +19,8 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 from django.utils import timezone
 
+from publishing.numbers import whole_number
+
 WP_NAMESPACE = re.compile(r"^https?://wordpress\.org/export/1\.\d+/$")
 EXCERPT_NAMESPACE = re.compile(r"^https?://wordpress\.org/export/1\.\d+/excerpt/$")
 CONTENT_NAMESPACE = "http://purl.org/rss/1.0/modules/content/"
@@ -156,8 +158,8 @@ def _term_ids(children: dict) -> dict[tuple[str, str], int]:
     for kind, domain, slug_field in [("category", "category", "category_nicename"), ("tag", "post_tag", "tag_slug")]:
         for term in children.get(("wp", kind), []):
             fields = _children(term)
-            if (term_id := _text(fields, "wp", "term_id")).isdigit():
-                term_ids[(domain, unquote(_text(fields, "wp", slug_field)))] = int(term_id)
+            if (term_id := whole_number(_text(fields, "wp", "term_id"))) is not None:
+                term_ids[(domain, unquote(_text(fields, "wp", slug_field)))] = term_id
     return term_ids
 
 
@@ -175,7 +177,7 @@ def _items(channel: Element) -> tuple[list[WXRItem], list[BrokenItem]]:
 def _item(element: Element) -> WXRItem:
     fields = _children(element)
     wp_id = _text(fields, "wp", "post_id").strip()
-    if not wp_id.isdigit():
+    if whole_number(wp_id) is None:
         raise ValueError(f"no valid wp:post_id ({wp_id[:20]!r})")
     meta = {}
     for entry in fields.get(("wp", "postmeta"), []):
@@ -198,7 +200,7 @@ def _item(element: Element) -> WXRItem:
         excerpt=_text(fields, "excerpt", "encoded"),
         date=_post_date(_text(fields, "wp", "post_date_gmt"), _text(fields, "wp", "post_date")),
         creator=_text(fields, "dc", "creator").strip(),
-        parent=int(parent) if parent.isdigit() else 0,
+        parent=whole_number(parent) or 0,
         attachment_url=_text(fields, "wp", "attachment_url").strip(),
         terms=terms,
         meta=meta,

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from publishing.html import RichTextField
 from publishing.languages import in_language_order, language_choices, language_codes
 from publishing.models import Theme
+from publishing.numbers import whole_number
 
 TOKEN_SALT = "newsletter.subscriber"  # noqa: S105 (a salt, not a secret)
 
@@ -37,10 +38,11 @@ class SubscriberQuerySet(models.QuerySet["Subscriber"]):
     def by_token(self, token: str) -> "Subscriber | None":
         """The subscriber a preferences or unsubscribe link names (None if the
         link is forged, or the address left since)."""
-        pk, _dot, signature = (token or "").partition(".")
-        if not pk.isdigit() or not signature:
+        digits, _dot, signature = (token or "").partition(".")
+        pk = whole_number(digits)
+        if pk is None or not signature:
             return None
-        subscriber = self.filter(pk=int(pk)).first()
+        subscriber = self.filter(pk=pk).first()
         if subscriber is None or not constant_time_compare(subscriber.signature(), signature):
             return None
         return subscriber

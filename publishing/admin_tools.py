@@ -22,6 +22,7 @@ from publishing import files
 from publishing.access import may_see_private
 from publishing.languages import is_supported, language_choices, language_codes, slug_from_title
 from publishing.models import ImageNotStored, PDFRenderFailure
+from publishing.numbers import whole_number
 from publishing.pdf.store import PDFPlan
 from publishing.tasks import hold_until_first_renders
 from publishing.views import stored_pdf_response
@@ -324,8 +325,8 @@ class YearFilter(admin.SimpleListFilter):
         return [(str(d.year), str(d.year)) for d in dates]
 
     def queryset(self, request, queryset):
-        value = self.value()
-        return queryset.filter(date__year=int(value)) if value and value.isdigit() else queryset
+        year = whole_number(self.value(), max_digits=4)
+        return queryset.filter(date__year=year) if year else queryset
 
 
 class LanguageFilter(admin.SimpleListFilter):

@@ -31,6 +31,7 @@ from django_prose_editor.fields import ProseEditorField
 
 from publishing.html_text import ANY_IMG_TAG
 from publishing.languages import text_direction
+from publishing.numbers import ascii_digits, whole_number
 
 RICH_TEXT_TAGS = {
     "h2",
@@ -106,10 +107,10 @@ VOID_TAGS = {"br", "hr", "img", "wbr", "col", "source", "input", "meta", "link"}
 
 def _span(value: str) -> str | None:
     """A colspan or rowspan between 1 and MAX_SPAN; anything else goes."""
-    value = value.strip()
-    if not value.isdigit() or int(value) < 1:
+    number = whole_number(value.strip())
+    if number is None or number < 1:
         return None
-    return str(min(int(value), MAX_SPAN))
+    return str(min(number, MAX_SPAN))
 
 
 def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
@@ -158,7 +159,7 @@ class _BoundsParser(HTMLParser):
             columns = 1
             for name, value in attrs:
                 digits = (value or "").strip()
-                if name in {"colspan", "rowspan"} and digits.isdigit():  # the cleaning drops other values
+                if name in {"colspan", "rowspan"} and ascii_digits(digits):  # the cleaning drops other values
                     span = int(digits) if len(digits) < 12 else 10**12
                     m.widest_span = max(m.widest_span, span)
                     if name == "colspan":

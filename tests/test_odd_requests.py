@@ -118,3 +118,31 @@ def test_nul_bytes_are_refused_before_old_addresses_and_sessions_read_the_databa
 def test_a_nul_byte_in_a_header_is_refused(client, content):
     response = client.get("/fr/", headers={"X-Forwarded-Host": "a\x00b"})
     assert response.status_code == 400
+
+
+# str.isdigit() is true of "²" and of 5,000 nines, which int() cannot read: a
+# year, a page or a link's number checked with it and read with int() was a
+# 500. Each is now what any other unusable number is.
+@pytest.mark.parametrize(
+    ("url", "usual"),
+    [
+        ("/fr/tracts/?year=²²²²", "/fr/tracts/?year=abcd"),
+        ("/fr/agenda/?page=²", "/fr/agenda/?page=x"),
+        ("/fr/agenda/?page=" + "9" * 5000, "/fr/agenda/?page=x"),
+        ("/fr/newsletter/unsubscribe/²³.abc/", "/fr/newsletter/unsubscribe/23.abc/"),
+        ("/fr/newsletter/preferences/²³.abc/", "/fr/newsletter/preferences/23.abc/"),
+        ("/fr/newsletter/confirm/²³.abc/", "/fr/newsletter/confirm/23.abc/"),
+        ("/fr/newsletter/confirm/" + "9" * 5000 + ".abc/", "/fr/newsletter/confirm/23.abc/"),
+    ],
+)
+def test_numbers_in_other_digits_are_answered_as_unusable_ones(client, content, url, usual):
+    response, expected = client.get(url), client.get(usual)
+    assert (response.status_code, response.get("Location")) == (expected.status_code, expected.get("Location"))
+    if response.status_code == 200:
+        assert response.content.decode().count("<article") == expected.content.decode().count("<article")
+
+
+def test_the_admin_year_filter_ignores_other_digits(admin_client, content):
+    response = admin_client.get("/admin/tracts/tract/", {"year": "²²²²"})
+    assert response.status_code in (200, 302)
+    assert admin_client.get("/admin/tracts/tract/", {"year": "9" * 5000}).status_code in (200, 302)

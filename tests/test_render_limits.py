@@ -69,6 +69,13 @@ def test_texts_within_the_bounds_pass():
     check_html_bounds(table + "<blockquote>" * 10 + "<p>x</p>" + "</blockquote>" * 10 + "<p>a<br>b<img src=x></p>")
 
 
+def test_spans_in_other_digits_are_dropped_not_an_error():
+    # "²".isdigit() is true and int("²") fails: the admin's save was a 500.
+    table = '<table><tbody><tr><td colspan="²">a</td><td rowspan="٣">b</td></tr></tbody></table>'
+    check_html_bounds(table)
+    assert clean_article_text(table) == "<table><tbody><tr><td>a</td><td>b</td></tr></tbody></table>"
+
+
 def test_cleaning_clamps_spans_as_a_last_resort():
     cleaned = clean_article_text('<table><tr><td colspan="1000000">a</td><td rowspan="abc">b</td></tr></table>')
     assert f'colspan="{MAX_SPAN}"' in cleaned

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from publishing.access import may_have, may_see_private
 from publishing.models import Theme
+from publishing.numbers import whole_number
 from publishing.pdf.store import PDFSource
 from publishing.pictures import responsive_images
 from publishing.views import (
@@ -43,9 +44,7 @@ TRACTS_PER_PAGE = 20
 
 
 def _year_filter(value: str | None) -> int | None:
-    if value and value.isdigit() and len(value) == 4:
-        return int(value)
-    return None
+    return whole_number(value) if value and len(value) == 4 else None
 
 
 def archive(request: HttpRequest) -> HttpResponse:
