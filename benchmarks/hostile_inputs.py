@@ -171,6 +171,17 @@ def odd_requests(tally: Tally, client) -> None:
         tally.answer("OPTIONS", page, client.options(page).status_code)
     for url in ("/admin/tracts/tract/?q=%00", "/admin/tracts/tract/?status=%00"):
         tally.answer("NUL bytes in addresses", url, client.get(url).status_code)
+    # Digits str.isdigit() accepts and int() does not read.
+    for digits in ("²²²²", "٣", "9" * 5000):
+        for url in (
+            f"/fr/tracts/?year={digits}",
+            f"/fr/tracts/?page={digits}",
+            f"/fr/agenda/?page={digits}",
+            f"/fr/newsletter/unsubscribe/{digits}.x/",
+            f"/fr/newsletter/preferences/{digits}.x/",
+            f"/admin/tracts/tract/?year={digits}",
+        ):
+            tally.answer("numbers in other digits", url, client.get(url).status_code)
     strict = Client(enforce_csrf_checks=True, raise_request_exception=False)
     tally.answer("CSRF failure", "admin login", strict.post("/admin/login/", {"username": "a"}).status_code)
 
