@@ -21,8 +21,10 @@ English), it lists:
 
 It also holds French translations to one typography: a no-break space
 before ":" and inside « », a narrow one before ";", "!" and "?", and the
-typographic apostrophe (’), so that a phone never breaks a line before a
-colon and the interface reads as one text. `--fix-french` sets them in the
+typographic apostrophe (’): a line never breaks inside « » (Unicode's
+line breaking allows a break after the space of "« "), the spaces before
+punctuation keep their width in justified text, and the interface reads
+as one text. `--fix-french` sets them in the
 French catalogues and checks nothing (character for character: a plain
 space becomes a no-break one, ' becomes ’); `make messages` runs it.
 
