@@ -1,8 +1,11 @@
 """Posters of a tract (A3, A2), for print shops too, and in pieces on A4 sheets for home printers."""
 
+import io
+
 import pypdfium2
 import pytest
 from PIL import Image, ImageChops, ImageStat
+from pypdf import PdfReader
 
 from publishing.pdf.preflight import preflight
 from tracts.models import Tract
@@ -103,6 +106,30 @@ def test_print_shop_posters_pass_the_preflight(make_tract, name):
 
 def render(page: pypdfium2.PdfPage, pixels_per_point: float) -> Image.Image:
     return page.render(scale=pixels_per_point).to_pil().convert("L")
+
+
+def embedded(font) -> bool:
+    if "/DescendantFonts" in font:  # a composite font: its descendant holds the file
+        font = font["/DescendantFonts"][0].get_object()
+    descriptor = font.get("/FontDescriptor")  # none for a standard font left to the viewer
+    return descriptor is not None and any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3"))
+
+
+def test_the_sheets_say_their_place_in_an_embedded_font(make_tract):
+    version = poster_tract(make_tract).version("fr")
+    data = stored(ensure_tract_pdf(version, PRINT_FORMATS["a2-poster-tiles"]))
+    for page in PdfReader(io.BytesIO(data)).pages:
+        fonts = dict(page["/Resources"]["/Font"])
+        for form in page["/Resources"]["/XObject"].values():  # the poster, placed on the sheet
+            fonts |= dict(form.get_object()["/Resources"]["/Font"])
+        assert fonts and all(embedded(font.get_object()) for font in fonts.values()), fonts
+    labels = [page.get_textpage().get_text_range() for page in pypdfium2.PdfDocument(data)]
+    assert [next(line for line in text.splitlines() if "/4)" in line) for text in labels] == [
+        "A1 (1/4)",
+        "A2 (2/4)",
+        "B1 (3/4)",
+        "B2 (4/4)",
+    ]
 
 
 @pytest.mark.parametrize(

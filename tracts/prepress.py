@@ -6,8 +6,12 @@ and finishing a print-shop file (pikepdf) is done here, on the rendered PDF.
 
 import io
 from dataclasses import dataclass
+from functools import cache
 
 import pikepdf
+from django.contrib.staticfiles import finders
+from fontTools import subset
+from fontTools.ttLib import TTFont
 from pikepdf import Array, Dictionary, Name, Pdf
 from pypdf import PageObject, PdfReader, PdfWriter, Transformation
 from pypdf.generic import ArrayObject, DecodedStreamObject, NameObject
@@ -86,7 +90,7 @@ def tile(document: bytes, tiling: Tiling) -> bytes:
         offset_x = (total_w - scale * (right - left)) / 2
         offset_y = (total_h - scale * (top - bottom)) / 2
         form = pdf.make_indirect(poster.as_form_xobject())
-        font = pdf.make_indirect(Dictionary(Type=Name.Font, Subtype=Name.Type1, BaseFont=Name.Helvetica))
+        font = _label_font(pdf)
         for row in range(tiling.rows):
             for column in range(tiling.columns):
                 page = pikepdf.Page(pdf.add_blank_page(page_size=(sheet_w, sheet_h)))
@@ -104,6 +108,72 @@ def tile(document: bytes, tiling: Tiling) -> bytes:
         output = io.BytesIO()
         pdf.save(output, min_version=MIN_PDF_VERSION)
     return _keep_metadata(output.getvalue(), document)
+
+
+# A sheet's place is printed in our Noto Sans, embedded (a PDF with a font
+# left to the viewer prints in whatever it substitutes), subset to the
+# characters a label uses.
+LABEL_FONT = "fonts/NotoSans-Regular.ttf"
+LABEL_CHARACTERS = " ()/0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_FIRST_CODE, _LAST_CODE = ord(min(LABEL_CHARACTERS)), ord(max(LABEL_CHARACTERS))
+
+
+@cache
+def _label_font_program() -> tuple[bytes, dict]:
+    """The subset font file, and what its PDF font dictionary says of it."""
+    font = TTFont(finders.find(LABEL_FONT))
+    options = subset.Options()
+    options.name_IDs, options.notdef_outline = ["*"], True
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text=LABEL_CHARACTERS)
+    subsetter.subset(font)
+    program = io.BytesIO()
+    font.save(program)
+    per_unit = 1000 / font["head"].unitsPerEm
+    cmap, metrics = font.getBestCmap(), font["hmtx"].metrics
+    widths = [
+        round(metrics[cmap[code]][0] * per_unit) if chr(code) in LABEL_CHARACTERS else 0
+        for code in range(_FIRST_CODE, _LAST_CODE + 1)
+    ]
+    head, os2 = font["head"], font["OS/2"]
+    measures = {
+        "name": f"COLLTL+{font['name'].getDebugName(6)}",  # a subset is named with a six-letter tag
+        "widths": widths,
+        "bbox": [round(value * per_unit) for value in (head.xMin, head.yMin, head.xMax, head.yMax)],
+        "ascent": round(os2.sTypoAscender * per_unit),
+        "descent": round(os2.sTypoDescender * per_unit),
+        "cap_height": round(os2.sCapHeight * per_unit),
+    }
+    return program.getvalue(), measures
+
+
+def _label_font(pdf: Pdf) -> Dictionary:
+    program, measures = _label_font_program()
+    name = Name("/" + measures["name"])
+    descriptor = Dictionary(
+        Type=Name.FontDescriptor,
+        FontName=name,
+        Flags=32,  # non-symbolic: its characters are read through WinAnsiEncoding
+        FontBBox=Array(measures["bbox"]),
+        ItalicAngle=0,
+        Ascent=measures["ascent"],
+        Descent=measures["descent"],
+        CapHeight=measures["cap_height"],
+        StemV=80,
+        FontFile2=pdf.make_stream(program),
+    )
+    return pdf.make_indirect(
+        Dictionary(
+            Type=Name.Font,
+            Subtype=Name.TrueType,
+            BaseFont=name,
+            FirstChar=_FIRST_CODE,
+            LastChar=_LAST_CODE,
+            Widths=Array(measures["widths"]),
+            Encoding=Name.WinAnsiEncoding,
+            FontDescriptor=pdf.make_indirect(descriptor),
+        )
+    )
 
 
 def _assembly_marks(tiling: Tiling, column: int, row: int, width: float, height: float, font: Name) -> str:

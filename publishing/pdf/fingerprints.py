@@ -17,7 +17,7 @@ from django.conf import settings
 logger = logging.getLogger(__name__)
 
 # Bump when the renderer's own behaviour changes, to invalidate stored PDFs.
-RENDERER_VERSION = "3"
+RENDERER_VERSION = "4"  # 4: tiled posters label their sheets in an embedded font
 
 # Static folders whose files shape the PDFs (fonts, print stylesheets).
 PRINT_ASSET_DIRS = ("fonts", "print")
