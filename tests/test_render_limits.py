@@ -440,6 +440,26 @@ def test_a_render_child_starts_with_the_fonts_and_stylesheets_its_parent_warmed(
     assert pdf.font_configuration() is not pdf_render._warm_font_config
 
 
+def test_render_children_forked_at_once_make_what_they_make_one_at_a_time(make_tract):
+    """Threads of a web process fork render children at once, all from the
+    same warmed fonts (their files, their font map): none disturbs another."""
+    pdf.warm_renderer()
+    tract = make_tract("ensemble", {"fr": {}, "ar": {"body": "<p>لا للتنقيط السري.</p>"}})
+    plans = [tract_pdf_plan(v, PRINT_FORMATS[name]) for v in tract.all_versions() for name in ("a5", "a4", "a6")]
+    one_at_a_time = [sandbox.render_in_child(plan.render) for plan in plans]
+    at_once: list[bytes | None] = [None] * len(plans)
+
+    def render(index: int) -> None:
+        at_once[index] = sandbox.render_in_child(plans[index].render)
+
+    threads = [threading.Thread(target=render, args=(index,)) for index in range(len(plans))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert at_once == one_at_a_time  # byte for byte (the home-printing files carry no date)
+
+
 def test_a_render_child_makes_its_own_fonts_when_the_warm_ones_were_deleted(monkeypatch, make_tract, freshly_warmed):
     for path in pdf_render._warm_font_files:
         path.unlink()  # a cleaner of old temporary files went by
