@@ -276,19 +276,16 @@ class Publication(models.Model):
 
 class LanguageVersion(models.Model):
     """The publication written in one language; subclasses add their texts,
-    say which of them are searched (`indexed_text`) and name the tract or
-    article they belong to (`publication`)."""
+    say which of them make its plain text (`indexed_text`) and name the
+    tract, article or page they belong to (`publication`)."""
 
     language = models.CharField(_("language"), max_length=10, choices=language_choices())
     title = models.CharField(_("title"), max_length=200)
     updated_at = models.DateTimeField(auto_now=True)
-    # Plain text of the version (search index, excerpts) and, on PostgreSQL,
-    # its text search configuration and its vectors built with it
-    # (GIN-indexed by migrations). See publishing/search/.
+    # Plain text of the version, filled on save for every kind: the search
+    # index of the searched kinds (`SearchedVersion`), but also excerpts and
+    # descriptions (a page's meta description when it has no summary).
     search_text = models.TextField(default="", editable=False)
-    search_config = models.CharField(max_length=40, default="simple", editable=False)
-    search_vector = SearchVectorField(null=True, editable=False)
-    search_title_vector = SearchVectorField(null=True, editable=False)  # the title alone
     # Translations kept in step: every change of the texts raises `revision`;
     # a translation records the original's revision it was made from, and
     # the original's texts at that moment, to show what changed since.
@@ -304,13 +301,7 @@ class LanguageVersion(models.Model):
     body: str
     # Long fields that cards (lists, feeds) never show: not loaded for them
     # (subclasses add theirs). Reading one of them on a card costs a query.
-    not_on_cards: tuple[str, ...] = (
-        "search_text",
-        "search_vector",
-        "search_title_vector",
-        "source_texts",
-        "content_hash",
-    )
+    not_on_cards: tuple[str, ...] = ("search_text", "source_texts", "content_hash")
     # The post it came from, so that importing the same export again
     # updates it instead of making a copy.
     wordpress_id = models.PositiveBigIntegerField(null=True, blank=True, editable=False, db_index=True)
@@ -321,15 +312,9 @@ class LanguageVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.title} ({self.language})"
 
-    def __init_subclass__(cls, **kwargs) -> None:
-        super().__init_subclass__(**kwargs)
-        # Deleted versions (cascades included) leave the search index.
-        post_delete.connect(_unindex_deleted_version, sender=cls, weak=False)
-
     def save(self, *args, **kwargs) -> None:
-        clean_rich_text_fields(self)  # the search text is made of the cleaned text
+        clean_rich_text_fields(self)  # the plain text is made of the cleaned text
         self.search_text = self.indexed_text()
-        self.search_config = config_for(self.language)
         content_hash = hashlib.sha256(json.dumps(self.translated_texts(), sort_keys=True).encode()).hexdigest()
         if self.content_hash and content_hash != self.content_hash:
             self.revision += 1
@@ -337,7 +322,6 @@ class LanguageVersion(models.Model):
         if self._state.adding and not self.source_texts:
             self.follow_original()  # a new translation is made from the original as it is now
         super().save(*args, **kwargs)
-        index_version(self)
 
     def get_absolute_url(self) -> str:
         """Where the version is read on the site (each kind says)."""
@@ -436,8 +420,40 @@ def _unindex_deleted_version(sender, instance, **kwargs) -> None:
     unindex_version(instance)
 
 
-class PrintedVersion(LanguageVersion):
-    """A language version that is also printed: tracts and articles have PDFs."""
+class SearchedVersion(LanguageVersion):
+    """A language version the site's search finds (tracts, articles, events:
+    `INDEXED_MODELS`), kept in the search index on save and delete.
+
+    On PostgreSQL it stores its text search configuration and the vectors
+    built with it (GIN-indexed by migrations). Pages are not searched: they
+    have the plain text (`search_text`, for their descriptions) but not these
+    columns, which would be computed on every save and never read. See
+    publishing/search/.
+    """
+
+    search_config = models.CharField(max_length=40, default="simple", editable=False)
+    search_vector = SearchVectorField(null=True, editable=False)
+    search_title_vector = SearchVectorField(null=True, editable=False)  # the title alone
+
+    not_on_cards = (*LanguageVersion.not_on_cards, "search_vector", "search_title_vector")
+
+    class Meta:
+        abstract = True
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        # Deleted versions (cascades included) leave the search index.
+        post_delete.connect(_unindex_deleted_version, sender=cls, weak=False)
+
+    def save(self, *args, **kwargs) -> None:
+        self.search_config = config_for(self.language)
+        super().save(*args, **kwargs)
+        index_version(self)
+
+
+class PrintedVersion(SearchedVersion):
+    """A searched language version that is also printed: tracts, articles
+    and events have PDFs."""
 
     # The fingerprints of the version's current PDFs (format → fingerprint),
     # so that its stable PDF addresses cost one lookup, and the render
@@ -446,7 +462,7 @@ class PrintedVersion(LanguageVersion):
     pdf_fingerprints = models.JSONField(default=dict, editable=False)
     pdf_environment = models.CharField(max_length=40, default="", editable=False)
 
-    not_on_cards = (*LanguageVersion.not_on_cards, "pdf_fingerprints")
+    not_on_cards = (*SearchedVersion.not_on_cards, "pdf_fingerprints")
 
     # The dotted path of the app's hook for this kind's PDFs
     # (a `publishing.pdf.store.PublicationPDFs`).

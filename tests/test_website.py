@@ -104,6 +104,21 @@ def test_flat_page_with_fallback(client, about_page):
     assert 'class="notice"' in english and "Qui sommes-nous" in english
 
 
+def test_a_page_has_its_plain_text_for_its_description_but_no_search_columns(client):
+    # Pages are not searched: their plain text serves their description
+    # (when they have no summary), and they have no vectors to compute.
+    page = Page.objects.create(slug="mentions-legales", status="published")
+    PageVersion.objects.create(
+        page=page, language="fr", title="Mentions légales", body="<p>Site hébergé par <em>une association</em>.</p>"
+    )
+    fields = {field.name for field in PageVersion._meta.get_fields()}
+    assert not fields & {"search_config", "search_vector", "search_title_vector"}
+    assert set(PageVersion.not_on_cards) <= fields
+    assert PageVersion.objects.get().search_text == "Site hébergé par une association."
+    html = client.get("/fr/pages/mentions-legales/").content.decode()
+    assert '<meta name="description" content="Site hébergé par une association.">' in html
+
+
 @pytest.fixture
 def searchable(make_tract, make_article):
     make_tract(

@@ -4,10 +4,11 @@ Both databases give the same answers: accents and case do not matter, and
 each version is matched with its own language's stemming ("controle
 algorithme" finds "Contrôle des algorithmes").
 
-- PostgreSQL: each version stores its text search configuration
-  (`search_config`, set from its language: `french_unaccent`…) and two
-  vectors built with it, GIN-indexed: `search_vector` (title and text) and
-  `search_title_vector` (title alone, to find title matches at once).
+- PostgreSQL: each searched version (a `SearchedVersion`; pages are not)
+  stores its text search configuration (`search_config`, set from its
+  language: `french_unaccent`…) and two vectors built with it, GIN-indexed:
+  `search_vector` (title and text) and `search_title_vector` (title alone,
+  to find title matches at once).
 - SQLite: one FTS5 table (`collectif_search`, tokenizer unicode61 with
   remove_diacritics 2) holds the Snowball stems of each version's title and
   text, made in Python with PyStemmer; queries are stemmed the same way.
