@@ -219,9 +219,8 @@ DKIM_HEADERS = [
 
 def as_bytes(message: EmailMultiAlternatives) -> bytes:
     """The message as sent, signed with DKIM when the site signs (settings)."""
-    # Django 5.2's message() is a SafeMIME* whose as_bytes() takes linesep;
-    # django-stubs 6 types it as Django 6's (the standard library's, without).
-    data = message.message().as_bytes(linesep="\r\n")  # type: ignore[call-arg]
+    # Django's SafeMIME* as_bytes() takes linesep (the standard library's does not).
+    data = message.message().as_bytes(linesep="\r\n")
     key = _dkim_key()
     if key is None:
         return data

@@ -224,7 +224,7 @@ class Image(models.Model):
                 for width, copy in clean.renditions.items()
             }
             self.file.name = name
-            self.file._committed = True  # type: ignore[attr-defined]  # FieldFile's own flag, not in the stubs
+            self.file._committed = True  # FieldFile's own flag: the file is stored already
             self.checksum = _checksum(clean.content)
             self.width, self.height = clean.width, clean.height
             self.renditions = renditions
