@@ -40,6 +40,10 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from publishing.typography import FRENCH_SPACES  # noqa: E402 (no Django in it)
+
 # As in the Makefile's `messages` target.
 MAKEMESSAGES_IGNORES = ["--ignore=.venv", "--ignore=node_modules", "--ignore=tests", "--ignore=benchmarks"]
 DOMAINS = ("django", "djangojs")
@@ -146,22 +150,11 @@ def unfinished(path: Path) -> list[tuple[str, Key]]:
 
 
 # What French typography asks of a msgstr (its escaped PO text), each with
-# what replaces the one character at fault. Punctuation is followed by a
-# space, the end, a closing sign or markup: "![" is Markdown, not a "!".
+# what replaces the one character at fault: the spaces of our print
+# (publishing.typography), and the typographic apostrophe.
 FRENCH = "fr"
-_AFTER_PUNCTUATION = r"""(?=$|[\s»)"<.,…’\\])"""
 FRENCH_TYPOGRAPHY = [
-    (
-        "before a colon or », a space other than a no-break one",
-        re.compile("[ \u202f](?=[:»]" + _AFTER_PUNCTUATION + ")"),
-        "\u00a0",
-    ),
-    (
-        "before ; ! or ?, a space other than a narrow no-break one",
-        re.compile("[ \u00a0](?=[;!?]" + _AFTER_PUNCTUATION + ")"),
-        "\u202f",
-    ),
-    ("after «, a space other than a no-break one", re.compile("(?<=«)[ \u202f]"), "\u00a0"),
+    *FRENCH_SPACES,
     ("a straight apostrophe", re.compile(r"(?<=[^\W\d_])'(?=[^\W\d_])"), "’"),
 ]
 

@@ -27,6 +27,7 @@ from weasyprint.urls import URLFetchingError
 from publishing.languages import text_direction
 from publishing.pdf.fetcher import STATIC_PREFIX, LocalFilesFetcher, render_base_url
 from publishing.pdf.fingerprints import print_assets_digest
+from publishing.typography import FRENCH_SPACED_LANGUAGES, french_spacing_of_html
 
 logger = logging.getLogger(__name__)
 
@@ -309,9 +310,10 @@ def print_document(template: str, version, context: dict, site_settings) -> str:
     """The HTML WeasyPrint makes a version's PDF of, rendered in the version's
     language with what every print template uses (`print/document.html`): its
     direction, the site's name (`site_settings`, loaded by the caller, which
-    also prints its legal mentions) and the version's address online."""
+    also prints its legal mentions) and the version's address online; a
+    French text with French spacing (`publishing.typography`)."""
     with translation.override(version.language):
-        return render_to_string(
+        document = render_to_string(
             template,
             {
                 "version": version,
@@ -321,3 +323,5 @@ def print_document(template: str, version, context: dict, site_settings) -> str:
             }
             | context,
         )
+    # Typed with plain spaces, « citation » would break after its «.
+    return french_spacing_of_html(document) if version.language in FRENCH_SPACED_LANGUAGES else document
