@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "website.middleware.LanguageNeutralMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "website.middleware.FrenchSpacingMiddleware",
     "django.middleware.common.CommonMiddleware",
     "website.middleware.OddRequestsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

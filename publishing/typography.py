@@ -37,8 +37,9 @@ FRENCH_SPACES = [
     ("after «, a space other than a no-break one", re.compile(f"(?<=«)[ {NARROW_NO_BREAK_SPACE}]"), NO_BREAK_SPACE),
 ]
 
-# What is not text in an HTML document: a tag, or a style or script element whole.
-_NOT_TEXT = re.compile(r"<(style|script)\b[^>]*>.*?</\1\s*>|<!--.*?-->|<[^>]*>", re.S | re.I)
+# What is not text to space in an HTML document: a tag, a comment, or an
+# element whose text is code or what someone is typing, whole.
+_NOT_TEXT = re.compile(r"<(style|script|textarea|pre|code)\b[^>]*>.*?</\1\s*>|<!--.*?-->|<[^>]*>", re.S | re.I)
 
 
 def french_spacing(text: str) -> str:
@@ -48,12 +49,17 @@ def french_spacing(text: str) -> str:
     return text
 
 
+# A text that may need spacing (most between two tags is indentation).
+_PUNCTUATION = re.compile("[:;!?«»]")
+
+
 def french_spacing_of_html(html: str) -> str:
     """An HTML document or fragment with French spacing in its text (never
-    in its tags, attributes, stylesheets or scripts)."""
+    in its tags, attributes, stylesheets, scripts, code or form fields)."""
     pieces, position = [], 0
     for match in _NOT_TEXT.finditer(html):
-        pieces += [french_spacing(html[position : match.start()]), match.group()]
+        text = html[position : match.start()]
+        pieces += [french_spacing(text) if _PUNCTUATION.search(text) else text, match.group()]
         position = match.end()
     pieces.append(french_spacing(html[position:]))
     return "".join(pieces)

@@ -568,7 +568,8 @@ def test_demo_events_load_once_with_a_cancelled_and_a_moved_date(client, make_tr
     ]
     home = client.get("/fr/").content.decode()
     assert "Permanence du mardi" in home and "Réunion publique du premier jeudi" in home
-    assert "Rassemblement : rendez-nous nos scores" in client.get("/fr/tracts/non-au-score/").content.decode()
+    tract_page = plain_french(client.get("/fr/tracts/non-au-score/").content.decode())
+    assert "Rassemblement : rendez-nous nos scores" in tract_page
 
 
 # Posters and flyers ---------------------------------------------------------

@@ -594,3 +594,37 @@ def test_editor_and_picker_in_arabic(browser, demo):
     page.locator("dialog.collectif-picker .collectif-picker-grid li").first.wait_for()
     screenshot(page, "editor-picker-ar")
     page.context.close()
+
+
+# Where each guillemet of a paragraph falls: with the first or last word it
+# encloses, or alone at the end or start of a line.
+GUILLEMET_ORPHANS = """(width) => {
+  const paragraph = [...document.querySelectorAll(".body p")].find((p) => p.textContent.includes("«"));
+  paragraph.style.width = width + "px";
+  const text = paragraph.firstChild, content = text.textContent, orphans = [];
+  const top = (index) => {
+    const range = document.createRange();
+    range.setStart(text, index);
+    range.setEnd(text, index + 1);
+    return range.getClientRects()[0].top;
+  };
+  for (let index = 0; index < content.length; index++) {
+    const step = content[index] === "«" ? 1 : content[index] === "»" ? -1 : 0;
+    if (!step) continue;
+    let word = index + step;
+    while (/\\s/.test(content[word])) word += step;
+    if (top(index) !== top(word)) orphans.push(`${content[index]} at ${width} px`);
+  }
+  return orphans;
+}"""
+
+
+def test_a_guillemet_stays_with_its_word_on_a_phone(browser, live_server, make_tract):
+    """Chromium breaks a line after the plain space of "« ": French pages get no-break spaces there."""
+    body = "<p>Le directeur a dit « nous ne fermons rien » et puis « plus tard » encore, voilà tout.</p>"
+    make_tract("guillemets", {"fr": {"body": body}})
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/fr/tracts/guillemets/")
+    assert page.locator(".body p", has_text="«").count() == 1  # the paragraph looked at
+    assert [orphan for width in range(60, 240, 4) for orphan in page.evaluate(GUILLEMET_ORPHANS, width)] == []
+    page.close()

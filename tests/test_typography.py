@@ -55,3 +55,20 @@ def test_french_spacing_keeps_guillemets_with_their_words_on_paper():
 
     assert orphans(QUOTED), "Pango breaks after the plain space of « (else this test proves nothing)"
     assert orphans(french_spacing_of_html(QUOTED)) == []
+
+
+def test_a_french_page_is_spaced_and_its_length_said_again(client, make_tract):
+    make_tract("guillemets", {"fr": {"title": "« Non » au score", "body": QUOTED}, "en": {"body": QUOTED}})
+    french = client.get("/fr/tracts/guillemets/")
+    html = french.content.decode()
+    assert "«\u00a0nous ne fermons rien\u00a0»" in html and "<h1>«\u00a0Non\u00a0» au score</h1>" in html
+    assert french.get("Content-Length") in (None, str(len(french.content)))
+    english = client.get("/en/tracts/guillemets/").content.decode()
+    assert "« nous ne fermons rien »" in english
+
+
+def test_what_organisers_typed_is_not_spaced_in_the_admin(admin_client, make_tract):
+    tract = make_tract("guillemets", {"fr": {"body": QUOTED}})
+    html = admin_client.get(f"/admin/tracts/tract/{tract.pk}/change/", headers={"Accept-Language": "fr"})
+    assert "« nous ne fermons rien »" in html.content.decode()
+    assert tract.version("fr").body == QUOTED

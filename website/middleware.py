@@ -26,6 +26,7 @@ from django.utils.cache import patch_cache_control
 from django_prose_editor.widgets import importmap as prose_editor_importmap
 
 from publishing.pdf import RenderFailed
+from publishing.typography import FRENCH_SPACED_LANGUAGES, french_spacing_of_html
 
 from .caching import PUBLIC_CACHE_CONTROL, without_tracking
 
@@ -171,6 +172,32 @@ class LanguageNeutralMiddleware:
         if getattr(response, "language_neutral", False):
             del response["Content-Language"]
             remove_from_vary(response, "accept-language")
+        return response
+
+
+class FrenchSpacingMiddleware:
+    """Place right after LocaleMiddleware: a public page in French gets the
+    no-break spaces of French typography where its texts have plain ones
+    (publishing.typography), so that a phone never leaves « alone at the end
+    of a line (Chromium breaks after the plain space of "« "). Applied to the
+    page as sent, text only, never in a form field: what organisers typed is
+    stored as they typed it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            getattr(request, "LANGUAGE_CODE", None) in FRENCH_SPACED_LANGUAGES
+            and not response.streaming
+            and response.get("Content-Type", "").startswith("text/html")
+            and is_public_view(request.resolver_match)
+        ):
+            page = response.content.decode(response.charset)
+            response.content = french_spacing_of_html(page).encode(response.charset)
+            if response.has_header("Content-Length"):
+                response["Content-Length"] = str(len(response.content))
         return response
 
 
