@@ -4,10 +4,15 @@ import io
 
 import pypdfium2
 import pytest
+from fontTools import subset
 from PIL import Image, ImageChops, ImageStat
 from pypdf import PdfReader
 
+from publishing import pdf
+from publishing.pdf import render as pdf_render
+from publishing.pdf import sandbox
 from publishing.pdf.preflight import preflight
+from tracts import prepress
 from tracts.models import Tract
 from tracts.prepress import MM
 from tracts.printing import PRINT_FORMATS, current_fingerprint, ensure_tract_pdf
@@ -113,6 +118,23 @@ def embedded(font) -> bool:
         font = font["/DescendantFonts"][0].get_object()
     descriptor = font.get("/FontDescriptor")  # none for a standard font left to the viewer
     return descriptor is not None and any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3"))
+
+
+def test_a_render_child_tiles_with_the_label_font_its_parent_warmed(make_tract, monkeypatch):
+    """Subsetting the label font took 100 ms in every child that tiled a poster."""
+    version = poster_tract(make_tract).version("fr")
+    poster = stored(ensure_tract_pdf(version, PRINT_FORMATS["a3-poster"]))
+    prepress.label_font_program.cache_clear()
+    monkeypatch.setattr(pdf_render, "_warmed", False)
+    pdf.warm_renderer()
+    subsets: list[object] = []
+    real_subset = subset.Subsetter.subset
+    monkeypatch.setattr(subset.Subsetter, "subset", lambda *args: subsets.append(1) or real_subset(*args))
+    tiles, subsets_in_child = sandbox.render_in_child(
+        lambda: (prepress.tile(poster, PRINT_FORMATS["a3-poster-tiles"].tiles), len(subsets))
+    )
+    assert subsets_in_child == 0
+    assert len(pypdfium2.PdfDocument(tiles)) == 2
 
 
 def test_the_sheets_say_their_place_in_an_embedded_font(make_tract):

@@ -119,11 +119,15 @@ _FIRST_CODE, _LAST_CODE = ord(min(LABEL_CHARACTERS)), ord(max(LABEL_CHARACTERS))
 
 
 @cache
-def _label_font_program() -> tuple[bytes, dict]:
-    """The subset font file, and what its PDF font dictionary says of it."""
+def label_font_program() -> tuple[bytes, dict]:
+    """The subset font file, and what its PDF font dictionary says of it
+    (once per process: the renderer's warm-up makes it, see tracts.apps)."""
     font = TTFont(finders.find(LABEL_FONT))
     options = subset.Options()
     options.name_IDs, options.notdef_outline = ["*"], True
+    # Capitals, digits and three signs need no kerning, ligature or hinting: 5 kB, not 14.
+    options.layout_features, options.hinting = [], False
+    options.drop_tables += ["GSUB", "GPOS", "GDEF"]
     subsetter = subset.Subsetter(options)
     subsetter.populate(text=LABEL_CHARACTERS)
     subsetter.subset(font)
@@ -148,7 +152,7 @@ def _label_font_program() -> tuple[bytes, dict]:
 
 
 def _label_font(pdf: Pdf) -> Dictionary:
-    program, measures = _label_font_program()
+    program, measures = label_font_program()
     name = Name("/" + measures["name"])
     descriptor = Dictionary(
         Type=Name.FontDescriptor,

@@ -18,6 +18,7 @@ from publishing.pdf.fetcher import RENDER_BASE_URL, RENDER_HOST, LocalFilesFetch
 from publishing.pdf.fingerprints import fingerprint, print_assets_digest, render_environment
 from publishing.pdf.render import (
     ACCESSIBLE_VARIANT,
+    also_warm,
     font_configuration,
     lay_out,
     online_address,
@@ -42,6 +43,7 @@ __all__ = [
     "LocalFilesFetcher",
     "RenderFailed",
     "ResourceRefused",
+    "also_warm",
     "failure_message",
     "fingerprint",
     "font_configuration",

@@ -9,6 +9,7 @@ import re
 import threading
 import weakref
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin
@@ -232,6 +233,14 @@ WARM_UP_VARIANT = "pdf/x-4"
 
 _warm_lock = threading.Lock()
 _warmed = False
+# What the apps add to the warm-up (their ready() registers it): work each of
+# their renders would otherwise do again in every child.
+_app_warm_ups: list[Callable[[], object]] = []
+
+
+def also_warm(warm_up: Callable[[], object]) -> None:
+    """Have the renderer's warm-up also run `warm_up`, once per process."""
+    _app_warm_ups.append(warm_up)
 
 
 def warm_renderer() -> None:
@@ -260,6 +269,8 @@ def warm_renderer() -> None:
             _warm_font_config = font_config
             _load_hyphenation_dictionaries()
             _build_glyph_arrays_without_parsing()
+            for warm_up in _app_warm_ups:
+                warm_up()
         except Exception:
             logger.exception("The PDF renderer could not be warmed up; renders start cold")
         _warmed = True
