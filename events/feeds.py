@@ -10,6 +10,7 @@ from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
 from publishing.models import SiteSettings
+from publishing.typography import spaced_for
 
 from .models import EventOccurrence
 from .templatetags.agenda import when
@@ -46,7 +47,10 @@ class EventFeed(Feed):
     def item_title(self, occurrence) -> str:
         banner = occurrence.banner
         title = occurrence.version.title
-        return _("%(status)s: %(title)s") % {"status": banner, "title": title} if banner else title
+        return spaced_for(
+            occurrence.version.language,
+            _("%(status)s: %(title)s") % {"status": banner, "title": title} if banner else title,
+        )
 
     def item_link(self, occurrence) -> str:
         return occurrence.version.get_absolute_url()
@@ -62,7 +66,9 @@ class EventFeed(Feed):
         text = html.unescape(strip_tags(when(occurrence)))
         if occurrence.banner:
             text = f"{occurrence.banner}. {text}"
-        return f"{text}. {occurrence.version.summary}".strip(". ") if occurrence.version.summary else text
+        if occurrence.version.summary:
+            text = f"{text}. {occurrence.version.summary}".strip(". ")
+        return spaced_for(occurrence.version.language, text)
 
     def item_pubdate(self, occurrence):
         return occurrence.event.published_at

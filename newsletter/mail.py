@@ -24,6 +24,7 @@ from markdownify import markdownify
 
 from publishing.languages import language_choices, reverse_in, text_direction
 from publishing.models import SiteSettings
+from publishing.typography import spaced_for
 
 # Replaced per recipient, after rendering (they survive HTML escaping).
 UNSUBSCRIBE_MARK = "NEWSLETTER-UNSUBSCRIBE-URL"
@@ -99,11 +100,13 @@ class RenderedLetter:
 def render_letter(version, reader_language: str, fallback: bool) -> RenderedLetter:
     """The letter `version` as readers of `reader_language` get it: the
     interface words (unsubscribe, preferences, the fallback note) in theirs."""
-    body = mail_html(version.body)
+    # Read on phones like the site's pages: French spaced as they are.
+    body = spaced_for(version.language, mail_html(version.body))
+    subject = spaced_for(version.language, version.subject)
     name = site_name()
     with translation.override(reader_language):
         context = {
-            "subject": version.subject,
+            "subject": subject,
             "body": body,
             "body_text": plain_text(body),
             "language": version.language,
@@ -123,7 +126,7 @@ def render_letter(version, reader_language: str, fallback: bool) -> RenderedLett
         }
         html = loader.render_to_string("newsletter/mail/letter.html", context)
         text = loader.render_to_string("newsletter/mail/letter.txt", context)
-    return RenderedLetter(version.language, version.subject, text, html)
+    return RenderedLetter(version.language, subject, text, html)
 
 
 def subscriber_links(token: str, language: str) -> tuple[str, str]:

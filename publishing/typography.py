@@ -63,3 +63,8 @@ def french_spacing_of_html(html: str) -> str:
         position = match.end()
     pieces.append(french_spacing(html[position:]))
     return "".join(pieces)
+
+
+def spaced_for(language: str, html: str) -> str:
+    """`html` (or plain text) as a text in `language` is shown: French spaced."""
+    return french_spacing_of_html(html) if language in FRENCH_SPACED_LANGUAGES else html

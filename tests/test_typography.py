@@ -72,3 +72,20 @@ def test_what_organisers_typed_is_not_spaced_in_the_admin(admin_client, make_tra
     html = admin_client.get(f"/admin/tracts/tract/{tract.pk}/change/", headers={"Accept-Language": "fr"})
     assert "« nous ne fermons rien »" in html.content.decode()
     assert tract.version("fr").body == QUOTED
+
+
+def test_french_feeds_and_letters_are_spaced_as_pages_are(client, make_tract):
+    from newsletter.mail import render_letter
+    from newsletter.models import Letter, LetterVersion
+
+    make_tract("guillemets", {"fr": {"title": "« Non » au score", "subtitle": "Pourquoi ?"}, "en": {"title": "« No »"}})
+    french_feed = client.get("/fr/tracts/feed.rss").content.decode()
+    assert "<title>«\u00a0Non\u00a0» au score</title>" in french_feed and "Pourquoi\u202f?" in french_feed
+    assert "<title>« No »</title>" in client.get("/en/tracts/feed.rss").content.decode()
+
+    letter = Letter.objects.create()
+    version = LetterVersion.objects.create(letter=letter, language="fr", subject="Quoi ? Tout", body=QUOTED)
+    rendered = render_letter(version, "fr", fallback=False)
+    assert rendered.subject == "Quoi\u202f? Tout"
+    quoted = "«\u00a0nous ne fermons rien\u00a0»"
+    assert quoted in rendered.html and quoted in rendered.text

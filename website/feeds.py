@@ -10,6 +10,7 @@ from articles.models import Article
 from publishing.html import bounded_excerpt
 from publishing.models import SiteSettings
 from publishing.pdf import store
+from publishing.typography import spaced_for
 from tracts.models import Tract
 
 FEED_ITEMS = 30
@@ -32,7 +33,7 @@ class PublicationFeed(Feed):
         return [version for publication in publications if (version := publication.version_for(language))]
 
     def item_title(self, version) -> str:
-        return version.title
+        return spaced_for(version.language, version.title)
 
     def item_link(self, version) -> str:
         return version.get_absolute_url()
@@ -63,7 +64,7 @@ class TractFeed(PublicationFeed):
         return _("The latest tracts, to read online or print.")
 
     def item_description(self, version) -> str:
-        return version.subtitle or bounded_excerpt(version.search_text, 60)
+        return spaced_for(version.language, version.subtitle or bounded_excerpt(version.search_text, 60))
 
     def item_enclosure_url(self, version) -> str:
         return self.request.build_absolute_uri(version.get_pdf_url("a5"))
@@ -89,7 +90,7 @@ class ArticleFeed(PublicationFeed):
         return _("The collective's analyses.")
 
     def item_description(self, version) -> str:
-        return version.standfirst or version.get_excerpt()
+        return spaced_for(version.language, version.standfirst or version.get_excerpt())
 
     def item_author_name(self, version) -> str:
         return ", ".join(author.name for author in version.publication.authors.all())
