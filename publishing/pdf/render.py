@@ -28,7 +28,7 @@ from weasyprint.urls import URLFetchingError
 from publishing.languages import text_direction
 from publishing.pdf.fetcher import STATIC_PREFIX, LocalFilesFetcher, render_base_url
 from publishing.pdf.fingerprints import print_assets_digest
-from publishing.typography import FRENCH_SPACED_LANGUAGES, french_spacing_of_html
+from publishing.typography import spaced_for
 
 logger = logging.getLogger(__name__)
 
@@ -335,4 +335,4 @@ def print_document(template: str, version, context: dict, site_settings) -> str:
             | context,
         )
     # Typed with plain spaces, « citation » would break after its «.
-    return french_spacing_of_html(document) if version.language in FRENCH_SPACED_LANGUAGES else document
+    return spaced_for(version.language, document)
