@@ -2,16 +2,16 @@
 
 import io
 
+import pikepdf
 import pypdfium2
 import pytest
 from fontTools import subset
 from PIL import Image, ImageChops, ImageStat
-from pypdf import PdfReader
 
 from publishing import pdf
 from publishing.pdf import render as pdf_render
 from publishing.pdf import sandbox
-from publishing.pdf.preflight import preflight
+from publishing.pdf.preflight import check_fonts, preflight
 from tracts import prepress
 from tracts.models import Tract
 from tracts.prepress import MM
@@ -113,13 +113,6 @@ def render(page: pypdfium2.PdfPage, pixels_per_point: float) -> Image.Image:
     return page.render(scale=pixels_per_point).to_pil().convert("L")
 
 
-def embedded(font) -> bool:
-    if "/DescendantFonts" in font:  # a composite font: its descendant holds the file
-        font = font["/DescendantFonts"][0].get_object()
-    descriptor = font.get("/FontDescriptor")  # none for a standard font left to the viewer
-    return descriptor is not None and any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3"))
-
-
 def test_a_render_child_tiles_with_the_label_font_its_parent_warmed(make_tract, monkeypatch):
     """Subsetting the label font took 100 ms in every child that tiled a poster."""
     version = poster_tract(make_tract).version("fr")
@@ -140,11 +133,8 @@ def test_a_render_child_tiles_with_the_label_font_its_parent_warmed(make_tract, 
 def test_the_sheets_say_their_place_in_an_embedded_font(make_tract):
     version = poster_tract(make_tract).version("fr")
     data = stored(ensure_tract_pdf(version, PRINT_FORMATS["a2-poster-tiles"]))
-    for page in PdfReader(io.BytesIO(data)).pages:
-        fonts = dict(page["/Resources"]["/Font"])
-        for form in page["/Resources"]["/XObject"].values():  # the poster, placed on the sheet
-            fonts |= dict(form.get_object()["/Resources"]["/Font"])
-        assert fonts and all(embedded(font.get_object()) for font in fonts.values()), fonts
+    with pikepdf.open(io.BytesIO(data)) as document:
+        assert check_fonts(document) == []  # the labels' font and the placed poster's
     labels = [page.get_textpage().get_text_range() for page in pypdfium2.PdfDocument(data)]
     assert [next(line for line in text.splitlines() if "/4)" in line) for text in labels] == [
         "A1 (1/4)",

@@ -263,7 +263,8 @@ def _check_annotations_and_actions(pdf: Pdf) -> list[str]:
     return problems
 
 
-def _check_fonts(pdf: Pdf) -> list[str]:
+def check_fonts(pdf: Pdf) -> list[str]:
+    """Every font embedded (those of placed pages too), each subset tag naming one program."""
     problems = []
     programs_by_tag: dict[str, set[str]] = {}
     for obj in _all_objects(pdf):
@@ -349,7 +350,7 @@ def check_print_shop(pdf: Pdf) -> list[str]:
         problems.append("Trapped is not set to True or False")
     problems += check_metadata(pdf)
     problems += _check_boxes(pdf)
-    problems += _check_fonts(pdf)
+    problems += check_fonts(pdf)
     problems += _check_annotations_and_actions(pdf)
     problems += _check_colours(pdf)
     problems += _check_icc_profiles(pdf)
